@@ -1,0 +1,227 @@
+//! `agora`: run Agora locally, migrate a database, invoke a Lambda function in process.
+
+use std::{
+    io::Write,
+    net::{Ipv4Addr, SocketAddr},
+    path::PathBuf,
+    process::ExitCode,
+    time::Duration,
+};
+
+use agora::{
+    AppState, Config,
+    adapters::local::postgres_cluster::LocalCluster,
+    config::DatabaseConfig,
+    lambda::{self, InvokeError},
+};
+use anyhow::{Context, anyhow, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "agora",
+    version,
+    about = "Agora, the open-source AI agent marketplace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the whole API and the web UI on 127.0.0.1. Without DATABASE_URL, a local
+    /// PostgreSQL cluster under .agora/pg is created, started and stopped with it.
+    Serve {
+        /// Port to listen on (0 picks a free one); default AGORA_PORT or 8080.
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Apply pending database migrations to DATABASE_URL.
+    Migrate,
+    /// Run one Lambda function's handler in this process on an event file and print the
+    /// Lambda response JSON.
+    Invoke {
+        /// The function name, e.g. `health`.
+        function: String,
+        /// An API Gateway (v1 or v2) or ALB event, e.g. events/health.apigw-v2.json.
+        #[arg(long)]
+        event: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return report(&anyhow!(error).context("cannot start the async runtime")),
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { port } => serve(port).await,
+            Command::Migrate => migrate().await,
+            Command::Invoke { function, event } => invoke(&function, &event).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error),
+    }
+}
+
+fn report(error: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {error:#}");
+    ExitCode::FAILURE
+}
+
+async fn serve(port: Option<u16>) -> anyhow::Result<()> {
+    let mut config = Config::from_env()?;
+    agora::telemetry::init(&config.log);
+    let spinner = spinner();
+    let cluster = if config.database.is_none() {
+        let local = config.local.clone();
+        let progress = spinner.clone();
+        let cluster = tokio::task::spawn_blocking(move || {
+            LocalCluster::start(&local, &|step| progress.set_message(step.to_owned()))
+        })
+        .await?
+        .context("cannot start the local PostgreSQL cluster")?;
+        config.database = Some(DatabaseConfig {
+            url: cluster.url().to_owned(),
+            iam_auth: false,
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(5),
+            ca_file: None,
+        });
+        Some(cluster)
+    } else {
+        None
+    };
+    let served = serve_with_database(config, port, &spinner).await;
+    if let Some(cluster) = cluster {
+        spinner.set_message("stopping PostgreSQL");
+        let stopped = tokio::task::spawn_blocking(move || cluster.stop()).await?;
+        spinner.finish_and_clear();
+        stopped.context("cannot stop the local PostgreSQL cluster")?;
+    }
+    served
+}
+
+async fn serve_with_database(
+    config: Config,
+    port: Option<u16>,
+    spinner: &ProgressBar,
+) -> anyhow::Result<()> {
+    let port = port.unwrap_or(config.local.port);
+    let state = AppState::build(config).await?;
+    spinner.set_message("applying migrations");
+    let applied = state.db()?.migrate().await.context(
+        "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
+    )?;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .await
+        .with_context(|| {
+            format!("cannot listen on 127.0.0.1:{port}; pass --port with a free port (0 picks one)")
+        })?;
+    let address = listener.local_addr()?;
+    spinner.finish_and_clear();
+    // Tests and scripts read this line to find the server.
+    say(&format!(
+        "Agora is listening on http://{address} ({} migrations applied now). Press Ctrl-C to stop.",
+        applied.len()
+    ))?;
+    axum::serve(listener, agora::api::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    say("Agora stopped.")?;
+    Ok(())
+}
+
+async fn migrate() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    agora::telemetry::init(&config.log);
+    if config.database.is_none() {
+        bail!(
+            "DATABASE_URL is not set: `agora migrate` applies migrations to it (agora serve migrates its local database itself)"
+        );
+    }
+    let spinner = spinner();
+    spinner.set_message("applying migrations");
+    let state = AppState::build(config).await?;
+    let applied = state.db()?.migrate().await.context(
+        "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
+    )?;
+    spinner.finish_and_clear();
+    if applied.is_empty() {
+        say("The database is up to date.")
+    } else {
+        let names: Vec<String> = applied
+            .iter()
+            .map(|m| format!("{:04} {}", m.version, m.name))
+            .collect();
+        say(&format!(
+            "Applied {} migrations: {}",
+            applied.len(),
+            names.join(", ")
+        ))
+    }
+}
+
+async fn invoke(function: &str, event_path: &PathBuf) -> anyhow::Result<()> {
+    if !agora::api::function_names().contains(&function) {
+        return Err(
+            InvokeError::UnknownFunction(agora::api::UnknownFunction(function.to_owned())).into(),
+        );
+    }
+    let event = tokio::fs::read(event_path)
+        .await
+        .with_context(|| format!("cannot read the event file {}", event_path.display()))?;
+    let config = Config::from_env()?;
+    agora::telemetry::init(&config.log);
+    let state = AppState::build(config).await?;
+    let response = lambda::invoke(state, function, &event)
+        .await
+        .with_context(|| format!("in {}", event_path.display()))?;
+    say(&serde_json::to_string_pretty(&response)?)
+}
+
+fn spinner() -> ProgressBar {
+    let spinner = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+        spinner.set_style(style);
+    }
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner
+}
+
+fn say(line: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts a real `agora serve` (debug build) on a free port over DATABASE_URL, with the
+# built web UI, and runs the Playwright (playwright-core + Debian Chromium) tests against it.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+cargo build --locked -p agora-cli --bin agora
+db="agora_browser_$(date +%s)_$$"
+psql_url="$DATABASE_URL"
+"${AGORA_PG_BIN:-$PG_BIN_BUNDLED}/psql" "$psql_url" -q -c "CREATE DATABASE $db" >/dev/null
+base="${DATABASE_URL%/*}"
+out=$(mktemp /tmp/agora-serve.XXXXXX.log)
+DATABASE_URL="$base/$db" AGORA_WEB_DIR="$ROOT/web/dist" AGORA_LOG=warn "$CARGO_TARGET_DIR/debug/agora" serve --port 0 >"$out" 2>&1 &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true; rm -f "$out"' EXIT
+for _ in $(seq 1 150); do
+  url=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$out")
+  [ -n "$url" ] && break
+  kill -0 $serve_pid 2>/dev/null || { cat "$out"; fail "agora serve exited"; }
+  sleep 0.2
+done
+[ -n "$url" ] || { cat "$out"; fail "agora serve did not start"; }
+note "agora serve at $url"
+AGORA_URL="$url" npm --prefix web run --silent e2e

@@ -1,0 +1,4 @@
+//! The embedded defaults Agora uses when no production backend is configured.
+
+pub mod cache;
+pub mod postgres_cluster;

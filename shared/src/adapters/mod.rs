@@ -1,0 +1,6 @@
+//! One module per backend; the only code that knows a backend exists.
+
+pub mod aws;
+pub mod local;
+pub mod postgres;
+pub mod redis;

@@ -1,0 +1,212 @@
+//! PostgreSQL, the system of record: a deadpool pool over tokio-postgres, TLS with rustls
+//! when the URL asks for it, and RDS IAM authentication when configured.
+
+mod iam;
+pub mod migrations;
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::config::SslMode;
+
+pub use self::iam::{IamTokenError, RdsIamTokens};
+use crate::{config::DatabaseConfig, ports::DependencyProbe};
+
+/// The database: a lazily connecting pool plus, under IAM auth, the token source that
+/// supplies each new connection's password.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    iam: Option<Arc<RdsIamTokens>>,
+}
+
+/// A pooled connection; dereferences to a `tokio_postgres::Client`.
+pub type Connection = deadpool_postgres::Object;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("DATABASE_URL is not a valid PostgreSQL URL: {0}")]
+    Url(String),
+    #[error("DATABASE_CA_FILE {path}: {reason}")]
+    CaFile { path: String, reason: String },
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("cannot build the database pool: {0}")]
+    Pool(String),
+    #[error("DATABASE_IAM_AUTH: {0}")]
+    Iam(String),
+}
+
+impl Db {
+    /// Builds the pool without connecting. `sdk` is needed only for IAM authentication.
+    pub fn new(
+        config: &DatabaseConfig,
+        sdk: Option<&aws_config::SdkConfig>,
+    ) -> Result<Self, DbSetupError> {
+        let mut pg = tokio_postgres::Config::from_str(&config.url)
+            .map_err(|error| DbSetupError::Url(error.to_string()))?;
+        pg.connect_timeout(config.connect_timeout);
+        pg.application_name("agora");
+        let iam = if config.iam_auth {
+            let sdk = sdk.ok_or_else(|| {
+                DbSetupError::Iam("needs the AWS SDK configuration (region and credentials)".into())
+            })?;
+            Some(Arc::new(
+                RdsIamTokens::for_database(&pg, sdk.clone())
+                    .map_err(|e| DbSetupError::Iam(e.to_string()))?,
+            ))
+        } else {
+            None
+        };
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match pg.get_ssl_mode() {
+            SslMode::Require => {
+                let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(config)?);
+                Manager::from_connect(
+                    pg,
+                    Connector {
+                        tls,
+                        iam: iam.clone(),
+                    },
+                    manager_config,
+                )
+            }
+            _ => {
+                // `prefer` (the default) would silently fall back to plain text; Agora
+                // uses TLS only when the URL says `sslmode=require`.
+                pg.ssl_mode(SslMode::Disable);
+                Manager::from_connect(
+                    pg,
+                    Connector {
+                        tls: tokio_postgres::NoTls,
+                        iam: iam.clone(),
+                    },
+                    manager_config,
+                )
+            }
+        };
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(config.connect_timeout))
+            .create_timeout(Some(config.connect_timeout))
+            .recycle_timeout(Some(Duration::from_secs(2)))
+            .build()
+            .map_err(|error| DbSetupError::Pool(error.to_string()))?;
+        Ok(Self { pool, iam })
+    }
+
+    /// A connection from the pool, opening one if needed; under IAM auth the token is
+    /// refreshed first when it is close to expiry.
+    pub async fn connection(&self) -> crate::Result<Connection> {
+        if let Some(iam) = &self.iam {
+            iam.refresh_if_due()
+                .await
+                .map_err(|error| crate::Error::Unavailable {
+                    dependency: "database",
+                    cause: error.to_string(),
+                })?;
+        }
+        Ok(self.pool.get().await?)
+    }
+
+    /// Applies pending migrations (see [`migrations`]).
+    pub async fn migrate(&self) -> Result<Vec<migrations::Applied>, migrations::MigrationError> {
+        let mut connection = self
+            .connection()
+            .await
+            .map_err(|error| migrations::MigrationError::Connect(error.to_string()))?;
+        migrations::apply(&mut connection).await
+    }
+}
+
+/// Opens connections for the pool, setting the current IAM token as the password.
+struct Connector<T> {
+    tls: T,
+    iam: Option<Arc<RdsIamTokens>>,
+}
+
+impl<T> deadpool_postgres::Connect for Connector<T>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Clone + Sync + Send + 'static,
+    T::Stream: Sync + Send,
+    T::TlsConnect: Sync + Send,
+    <T::TlsConnect as tokio_postgres::tls::TlsConnect<tokio_postgres::Socket>>::Future: Send,
+{
+    fn connect(
+        &self,
+        pg_config: &tokio_postgres::Config,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>,
+    > {
+        let mut pg_config = pg_config.clone();
+        if let Some(token) = self.iam.as_ref().and_then(|iam| iam.current()) {
+            pg_config.password(token);
+        }
+        let tls = self.tls.clone();
+        Box::pin(async move {
+            let (client, connection) = pg_config.connect(tls).await?;
+            // The connection task ends when the client is dropped or the server goes away;
+            // it is owned by the pool's client wrapper, which aborts it on drop.
+            let task = tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::warn!(%error, "database connection closed");
+                }
+            });
+            Ok((client, task))
+        })
+    }
+}
+
+fn tls_config(config: &DatabaseConfig) -> Result<rustls::ClientConfig, DbSetupError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = &config.ca_file {
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        let ca_error = |reason: String| DbSetupError::CaFile {
+            path: path.display().to_string(),
+            reason,
+        };
+        let certificates =
+            CertificateDer::pem_file_iter(path).map_err(|error| ca_error(error.to_string()))?;
+        let mut added = 0;
+        for certificate in certificates {
+            roots
+                .add(certificate.map_err(|error| ca_error(error.to_string()))?)
+                .map_err(|error| ca_error(error.to_string()))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(ca_error("holds no PEM certificate".into()));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| DbSetupError::Tls(error.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+#[async_trait]
+impl DependencyProbe for Db {
+    fn name(&self) -> &'static str {
+        "database"
+    }
+
+    async fn probe(&self) -> Result<(), String> {
+        let connection = self.connection().await.map_err(|error| match error {
+            crate::Error::Unavailable { cause, .. } => cause,
+            other => other.to_string(),
+        })?;
+        connection
+            .simple_query("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(|error| error.to_string())
+    }
+}

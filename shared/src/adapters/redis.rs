@@ -1,0 +1,147 @@
+//! Redis [`Cache`] (ElastiCache in AWS): pooled, every command bounded by a timeout, every
+//! key under a prefix so several installs or tests can share one server.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_redis::{Pool, Runtime, redis::AsyncCommands};
+
+use crate::{
+    config::RedisConfig,
+    ports::{Cache, CacheError, DependencyProbe},
+};
+
+#[derive(Clone)]
+pub struct RedisCache {
+    pool: Pool,
+    prefix: String,
+    timeout: Duration,
+}
+
+impl RedisCache {
+    /// Builds the pool; no connection is opened until the first command.
+    pub fn new(config: &RedisConfig) -> Result<Self, CacheError> {
+        let mut pool_config = deadpool_redis::Config::from_url(config.url.clone());
+        let mut pool = deadpool_redis::PoolConfig::new(config.pool_size);
+        pool.timeouts.wait = Some(config.timeout);
+        pool.timeouts.create = Some(config.timeout);
+        pool.timeouts.recycle = Some(config.timeout);
+        pool_config.pool = Some(pool);
+        let pool = pool_config
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(|error| {
+                CacheError::Unavailable(format!("cannot build the Redis pool: {error}"))
+            })?;
+        Ok(Self {
+            pool,
+            prefix: config.key_prefix.clone(),
+            timeout: config.timeout,
+        })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// Runs one command on a pooled connection within the timeout.
+    async fn run<T, F>(&self, command: F) -> Result<T, CacheError>
+    where
+        F: AsyncFnOnce(
+            &mut deadpool_redis::Connection,
+        ) -> Result<T, deadpool_redis::redis::RedisError>,
+    {
+        let work = async {
+            let mut connection = self
+                .pool
+                .get()
+                .await
+                .map_err(|error| CacheError::Unavailable(error.to_string()))?;
+            command(&mut connection)
+                .await
+                .map_err(|error| CacheError::Unavailable(error.to_string()))
+        };
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| {
+                CacheError::Unavailable(format!(
+                    "Redis did not answer within {} ms",
+                    self.timeout.as_millis()
+                ))
+            })?
+    }
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
+        let key = self.key(key);
+        self.run(async |c| c.get::<_, Option<Vec<u8>>>(&key).await)
+            .await
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
+        let key = self.key(key);
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+        if millis == 0 {
+            return self.run(async |c| c.del::<_, ()>(&key).await).await;
+        }
+        self.run(async |c| c.pset_ex::<_, _, ()>(&key, value, millis).await)
+            .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), CacheError> {
+        let key = self.key(key);
+        self.run(async |c| c.del::<_, ()>(&key).await).await
+    }
+
+    async fn increment(&self, key: &str, window: Duration) -> Result<u64, CacheError> {
+        let full_key = self.key(key);
+        let millis = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        // INCR and PEXPIRE NX in one transaction: the window starts at the first hit
+        // and later hits never extend it.
+        let outcome = self
+            .run(async |c| {
+                deadpool_redis::redis::pipe()
+                    .atomic()
+                    .incr(&full_key, 1u64)
+                    .cmd("PEXPIRE")
+                    .arg(&full_key)
+                    .arg(millis)
+                    .arg("NX")
+                    .ignore()
+                    .query_async::<(u64,)>(c)
+                    .await
+            })
+            .await;
+        match outcome {
+            Ok((count,)) => Ok(count),
+            Err(CacheError::Unavailable(message)) if message.contains("not an integer") => {
+                Err(CacheError::NotACounter {
+                    key: key.to_owned(),
+                })
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        self.run(async |c| {
+            deadpool_redis::redis::cmd("PING")
+                .query_async::<String>(c)
+                .await
+        })
+        .await
+        .map(|_| ())
+    }
+}
+
+#[async_trait]
+impl DependencyProbe for RedisCache {
+    fn name(&self) -> &'static str {
+        "cache"
+    }
+
+    async fn probe(&self) -> Result<(), String> {
+        self.ping().await.map_err(|error| error.to_string())
+    }
+}

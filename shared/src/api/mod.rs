@@ -1,0 +1,135 @@
+//! HTTP: the route table and the routers built from it.
+//!
+//! [`routes`] is the single source of truth for each route's method, path, Lambda function
+//! name, access rule and OpenAPI operation. The local server mounts every route
+//! ([`app`]), each Lambda function mounts exactly one ([`function_app`]), and the OpenAPI
+//! document lists them all ([`openapi::document`]). A test checks that the table, the bins in
+//! `functions/`, `template.yaml` and `events/` agree.
+
+pub mod health;
+pub mod json;
+pub mod middleware;
+pub mod openapi;
+pub mod request_id;
+mod web;
+
+use axum::{
+    Router,
+    handler::Handler,
+    routing::{MethodFilter, MethodRouter, on},
+};
+use http::Method;
+use utoipa::openapi::path::{HttpMethod, Operation};
+
+use crate::{AppState, Error};
+
+/// Who may call a route. Enforced by the services through the caller; declared here so the
+/// OpenAPI document and the security tests see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not; listed explicitly in the OpenAPI document.
+    Public,
+}
+
+/// One API route, served by one Lambda function.
+#[derive(Clone)]
+pub struct Route {
+    /// The Lambda function (and `functions/` bin) that serves this route.
+    pub function: &'static str,
+    pub method: Method,
+    /// The path in OpenAPI and axum syntax (`/v1/agents/{id}`).
+    pub path: String,
+    pub access: Access,
+    pub operation: Operation,
+    handler: MethodRouter<AppState>,
+}
+
+/// Every route of the API.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new::<health::__path_get_health, _, _>("health", Access::Public, health::get_health),
+        Route::new::<openapi::__path_get_openapi, _, _>(
+            "openapi",
+            Access::Public,
+            openapi::get_openapi,
+        ),
+    ]
+}
+
+impl Route {
+    /// A route whose method and path come from the handler's `#[utoipa::path]`, so the
+    /// router and the OpenAPI document cannot disagree.
+    fn new<P, H, T>(function: &'static str, access: Access, handler: H) -> Self
+    where
+        P: utoipa::Path,
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let method = P::methods().first().map_or(Method::GET, http_method);
+        let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
+        let mut operation = P::operation();
+        if access == Access::Public {
+            // An explicit empty requirement marks the route public (RELIABILITY 30).
+            operation.security = Some(Vec::new());
+        }
+        Self {
+            function,
+            method,
+            path: P::path(),
+            access,
+            operation,
+            handler: on(filter, handler),
+        }
+    }
+}
+
+fn http_method(method: &HttpMethod) -> Method {
+    match method {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Trace => Method::TRACE,
+    }
+}
+
+/// Every route plus the built web UI: the local server (`agora serve`).
+pub fn app(state: AppState) -> Router {
+    let web_dir = state.config().local.web_dir.clone();
+    let router = routes().into_iter().fold(Router::new(), |router, route| {
+        router.route(&route.path, route.handler)
+    });
+    middleware::apply(router.fallback(web::serve_ui(web_dir)), state)
+}
+
+/// The router of one Lambda function: its route only, with the same middleware.
+pub fn function_app(state: AppState, function: &str) -> Result<Router, UnknownFunction> {
+    let route = routes()
+        .into_iter()
+        .find(|route| route.function == function)
+        .ok_or_else(|| UnknownFunction(function.to_owned()))?;
+    let router = Router::new()
+        .route(&route.path, route.handler)
+        .fallback(not_found);
+    Ok(middleware::apply(router, state))
+}
+
+/// A function name no route has.
+#[derive(Debug, thiserror::Error)]
+#[error("no function is named `{0}`; known functions: {known}", known = function_names().join(", "))]
+pub struct UnknownFunction(pub String);
+
+/// The function names of the route table, in order.
+pub fn function_names() -> Vec<&'static str> {
+    routes().iter().map(|route| route.function).collect()
+}
+
+async fn not_found(uri: http::Uri) -> Error {
+    Error::NotFound(format!(
+        "No route matches {}; see /v1/openapi.json for the API.",
+        uri.path()
+    ))
+}

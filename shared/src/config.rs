@@ -1,0 +1,462 @@
+//! Configuration from the environment: the only place in Agora that reads it.
+//!
+//! Every setting has a documented default (README, "Configuration"); the presence of a
+//! backend's variable (`REDIS_URL`, `S3_BUCKET`, ...) selects its production adapter and its
+//! absence selects the embedded default. Parsing never panics: a bad value is a
+//! [`ConfigError`] that names the variable and says what a good value looks like.
+
+use std::{collections::HashMap, fmt, path::PathBuf, str::FromStr, time::Duration};
+
+/// Everything Agora reads from its environment, parsed and checked once per process.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub profile: Profile,
+    pub http: HttpConfig,
+    pub database: Option<DatabaseConfig>,
+    pub redis: Option<RedisConfig>,
+    pub aws: AwsConfig,
+    pub log: LogConfig,
+    pub local: LocalConfig,
+}
+
+/// `dev` relaxes nothing about security; it only allows the local embedded defaults and,
+/// later, example secrets. `prod` is what the SAM template sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Dev,
+    Prod,
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// Whole-request budget; kept below API Gateway's 30 s integration limit.
+    pub request_timeout: Duration,
+    /// Browser origins allowed by CORS; empty means same-origin only.
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// The connection URL exactly as given (it may hold a password: never log it).
+    pub url: String,
+    /// Authenticate with short-lived RDS IAM tokens instead of a password.
+    pub iam_auth: bool,
+    pub pool_size: usize,
+    pub connect_timeout: Duration,
+    /// Extra CA certificates (PEM) to trust for TLS, e.g. the RDS global bundle.
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RedisConfig {
+    pub url: String,
+    pub key_prefix: String,
+    pub pool_size: usize,
+    /// Budget for one Redis command, connection included.
+    pub timeout: Duration,
+}
+
+/// AWS services Agora uses when configured. The SDK itself reads the region, credentials
+/// and `AWS_ENDPOINT_URL` (moto in tests) from the standard variables.
+#[derive(Clone, Debug, Default)]
+pub struct AwsConfig {
+    pub s3_bucket: Option<String>,
+    pub queue_url: Option<String>,
+    pub idempotency_table: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub secret_id: Option<String>,
+    /// Set when any AWS-backed setting is present, or `AWS_ENDPOINT_URL` is given.
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsConfig {
+    /// Whether any AWS service is configured, so an SDK config must be loaded.
+    pub fn any_configured(&self) -> bool {
+        self.s3_bucket.is_some()
+            || self.queue_url.is_some()
+            || self.idempotency_table.is_some()
+            || self.kms_key_id.is_some()
+            || self.secret_id.is_some()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info` or `agora=debug,tower_http=info`.
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Settings of the single local process (`agora serve`).
+#[derive(Clone, Debug)]
+pub struct LocalConfig {
+    /// Folder for local state: the embedded PostgreSQL cluster, blobs, keys.
+    pub home: PathBuf,
+    /// Folder holding PostgreSQL's `initdb`, `pg_ctl` and `postgres`.
+    pub pg_bin: Option<PathBuf>,
+    /// Unprivileged user that runs PostgreSQL when Agora runs as root.
+    pub pg_user: String,
+    /// The built web UI served at `/`.
+    pub web_dir: PathBuf,
+    pub port: u16,
+}
+
+/// A setting that is missing or malformed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "this is the one place that reads the environment"
+    )]
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Reads the given variables; tests pass their own instead of mutating the process.
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let env = Env(vars
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect());
+        let profile = match env.get("AGORA_PROFILE").as_deref() {
+            None | Some("dev") => Profile::Dev,
+            Some("prod") => Profile::Prod,
+            Some(other) => {
+                return Err(env.invalid(
+                    "AGORA_PROFILE",
+                    format!("`{other}` is not a profile; use `dev` or `prod`"),
+                ));
+            }
+        };
+        let database = match env.get("DATABASE_URL") {
+            None => None,
+            Some(url) => Some(DatabaseConfig {
+                url: check_database_url(&url)?,
+                iam_auth: env.parse_bool("DATABASE_IAM_AUTH", false)?,
+                pool_size: env.parse_range("DATABASE_POOL_SIZE", 8, 1..=512)?,
+                connect_timeout: env.parse_millis("DATABASE_CONNECT_TIMEOUT_MS", 5_000)?,
+                ca_file: env.get("DATABASE_CA_FILE").map(PathBuf::from),
+            }),
+        };
+        let redis = match env.get("REDIS_URL") {
+            None => None,
+            Some(url) => Some(RedisConfig {
+                url: check_redis_url(&url)?,
+                key_prefix: env
+                    .get("REDIS_KEY_PREFIX")
+                    .unwrap_or_else(|| "agora:".to_owned()),
+                pool_size: env.parse_range("REDIS_POOL_SIZE", 16, 1..=1024)?,
+                timeout: env.parse_millis("REDIS_TIMEOUT_MS", 250)?,
+            }),
+        };
+        if env.get("DATABASE_IAM_AUTH").is_some() && database.is_none() {
+            return Err(env.invalid(
+                "DATABASE_IAM_AUTH",
+                "is set but DATABASE_URL is not; set DATABASE_URL to the RDS endpoint".into(),
+            ));
+        }
+        Ok(Self {
+            profile,
+            http: HttpConfig {
+                body_limit_bytes: env.parse_range(
+                    "AGORA_BODY_LIMIT_BYTES",
+                    1 << 20,
+                    1..=(64 << 20),
+                )?,
+                request_timeout: env.parse_millis("AGORA_REQUEST_TIMEOUT_MS", 25_000)?,
+                cors_origins: env.parse_origins("AGORA_CORS_ORIGINS")?,
+            },
+            database,
+            redis,
+            aws: AwsConfig {
+                s3_bucket: env.get("S3_BUCKET"),
+                queue_url: env.get("QUEUE_URL"),
+                idempotency_table: env.get("IDEMPOTENCY_TABLE"),
+                kms_key_id: env.get("KMS_KEY_ID"),
+                secret_id: env.get("AGORA_SECRET_ID"),
+                endpoint_url: env.get("AWS_ENDPOINT_URL"),
+            },
+            log: LogConfig {
+                filter: env.get("AGORA_LOG").unwrap_or_else(|| "info".to_owned()),
+                format: match env.get("AGORA_LOG_FORMAT").as_deref() {
+                    None | Some("json") => LogFormat::Json,
+                    Some("pretty") => LogFormat::Pretty,
+                    Some(other) => {
+                        return Err(env.invalid(
+                            "AGORA_LOG_FORMAT",
+                            format!("`{other}` is not a log format; use `json` or `pretty`"),
+                        ));
+                    }
+                },
+            },
+            local: LocalConfig {
+                home: PathBuf::from(env.get("AGORA_HOME").unwrap_or_else(|| ".agora".to_owned())),
+                pg_bin: env.get("AGORA_PG_BIN").map(PathBuf::from),
+                pg_user: env
+                    .get("AGORA_PG_USER")
+                    .unwrap_or_else(|| "nobody".to_owned()),
+                web_dir: PathBuf::from(
+                    env.get("AGORA_WEB_DIR")
+                        .unwrap_or_else(|| "web/dist".to_owned()),
+                ),
+                port: env.parse_range("AGORA_PORT", 8080, 0..=65535)?,
+            },
+        })
+    }
+
+    /// A configuration with every default and no backends, for tests and tools.
+    pub fn defaults() -> Self {
+        // No variable is set, so no parse can fail; fall back defensively anyway.
+        match Self::from_vars(Vec::new()) {
+            Ok(config) => config,
+            Err(error) => unreachable_config(error),
+        }
+    }
+}
+
+#[expect(
+    clippy::panic,
+    reason = "the empty environment parses by construction; a failure is a bug in this file"
+)]
+fn unreachable_config(error: ConfigError) -> Config {
+    panic!("defaults must parse: {error}")
+}
+
+fn check_database_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = |problem: String| ConfigError {
+        variable: "DATABASE_URL",
+        problem,
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(invalid(
+            "must start with postgres:// (e.g. postgres://user:password@host:5432/agora)".into(),
+        ));
+    }
+    tokio_postgres::Config::from_str(url)
+        .map_err(|error| invalid(format!("is not a valid PostgreSQL URL: {error}")))?;
+    Ok(url.to_owned())
+}
+
+fn check_redis_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = |problem: String| ConfigError {
+        variable: "REDIS_URL",
+        problem,
+    };
+    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        return Err(invalid(
+            "must start with redis:// or rediss:// (e.g. redis://127.0.0.1:6379/0)".into(),
+        ));
+    }
+    deadpool_redis::redis::Client::open(url)
+        .map_err(|error| invalid(format!("is not a valid Redis URL: {error}")))?;
+    Ok(url.to_owned())
+}
+
+struct Env(HashMap<String, String>);
+
+impl Env {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|value| value.trim().to_owned())
+    }
+
+    fn invalid(&self, variable: &'static str, problem: String) -> ConfigError {
+        ConfigError { variable, problem }
+    }
+
+    fn parse_bool(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self
+            .get(name)
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None => Ok(default),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(other) => Err(self.invalid(
+                name,
+                format!("`{other}` is not a boolean; use `true` or `false`"),
+            )),
+        }
+    }
+
+    fn parse_range<T>(
+        &self,
+        name: &'static str,
+        default: T,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let Some(raw) = self.get(name) else {
+            return Ok(default);
+        };
+        match raw.parse::<T>() {
+            Ok(value) if range.contains(&value) => Ok(value),
+            _ => Err(self.invalid(
+                name,
+                format!(
+                    "`{raw}` is not a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )),
+        }
+    }
+
+    fn parse_millis(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        self.parse_range(name, default, 1..=3_600_000)
+            .map(Duration::from_millis)
+    }
+
+    fn parse_origins(&self, name: &'static str) -> Result<Vec<String>, ConfigError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(Vec::new());
+        };
+        raw.split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| {
+                let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
+                    && !origin.trim_end_matches('/').contains('*')
+                    && origin.parse::<http::HeaderValue>().is_ok();
+                if valid {
+                    Ok(origin.trim_end_matches('/').to_owned())
+                } else {
+                    Err(self.invalid(name, format!("`{origin}` is not an origin; list full origins like https://app.example.com, comma-separated")))
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+    }
+
+    #[test]
+    fn no_variables_select_every_embedded_default() {
+        let config = Config::defaults();
+        assert_eq!(config.profile, Profile::Dev);
+        assert!(config.database.is_none());
+        assert!(config.redis.is_none());
+        assert!(!config.aws.any_configured());
+        assert_eq!(config.http.body_limit_bytes, 1 << 20);
+        assert_eq!(config.local.port, 8080);
+    }
+
+    #[test]
+    fn backend_variables_select_production_adapters() {
+        let config = config(&[
+            (
+                "DATABASE_URL",
+                "postgres://agora@db:5432/agora?sslmode=require",
+            ),
+            ("DATABASE_IAM_AUTH", "true"),
+            ("REDIS_URL", "rediss://cache:6379"),
+            ("S3_BUCKET", "agora-blobs"),
+        ])
+        .unwrap();
+        assert!(config.database.as_ref().unwrap().iam_auth);
+        assert_eq!(config.redis.unwrap().key_prefix, "agora:");
+        assert!(config.aws.any_configured());
+    }
+
+    #[test]
+    fn malformed_values_name_the_variable_and_the_fix() {
+        let cases = [
+            (("DATABASE_URL", "mysql://x"), "DATABASE_URL", "postgres://"),
+            (
+                ("DATABASE_URL", "postgres://a@b:notaport/c"),
+                "DATABASE_URL",
+                "not a valid PostgreSQL URL",
+            ),
+            (("REDIS_URL", "http://cache"), "REDIS_URL", "redis://"),
+            (
+                ("AGORA_PROFILE", "staging"),
+                "AGORA_PROFILE",
+                "`dev` or `prod`",
+            ),
+            (
+                ("AGORA_BODY_LIMIT_BYTES", "-1"),
+                "AGORA_BODY_LIMIT_BYTES",
+                "whole number",
+            ),
+            (
+                ("AGORA_REQUEST_TIMEOUT_MS", "soon"),
+                "AGORA_REQUEST_TIMEOUT_MS",
+                "whole number",
+            ),
+            (
+                ("AGORA_CORS_ORIGINS", "*"),
+                "AGORA_CORS_ORIGINS",
+                "not an origin",
+            ),
+            (
+                ("AGORA_LOG_FORMAT", "xml"),
+                "AGORA_LOG_FORMAT",
+                "`json` or `pretty`",
+            ),
+        ];
+        for ((name, value), variable, hint) in cases {
+            let error = config(&[(name, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{name}={value}");
+            assert!(error.problem.contains(hint), "{name}={value}: {error}");
+        }
+    }
+
+    #[test]
+    fn iam_auth_without_a_database_is_rejected() {
+        let error = config(&[("DATABASE_IAM_AUTH", "true")]).unwrap_err();
+        assert_eq!(error.variable, "DATABASE_IAM_AUTH");
+    }
+
+    #[test]
+    fn blank_values_count_as_unset() {
+        let config = config(&[("REDIS_URL", "  "), ("AGORA_CORS_ORIGINS", "")]).unwrap();
+        assert!(config.redis.is_none());
+        assert!(config.http.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn cors_origins_are_normalised() {
+        let config = config(&[(
+            "AGORA_CORS_ORIGINS",
+            "https://a.example.com/, http://localhost:5173",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.http.cors_origins,
+            ["https://a.example.com", "http://localhost:5173"]
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! One error type for the whole API, rendered as RFC 9457 `application/problem+json`.
+//!
+//! Each variant chooses its HTTP status and log level in matches without a wildcard arm, so
+//! a new variant must decide both. Internal causes are logged, never put in the body.
+
+use std::time::Duration;
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::api::request_id::current_request_id;
+
+/// The problem type URIs are relative references under this base, so clients match on the
+/// final segment (`not-found`, `validation`, ...).
+pub const PROBLEM_BASE: &str = "https://agora.dev/problems/";
+
+/// Every failure a request can end in.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body or parameters are well-formed but break a rule; one entry per bad field.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    /// The body is not the JSON the route expects.
+    #[error("{0}")]
+    MalformedBody(String),
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{method} is not allowed here")]
+    MethodNotAllowed { method: String },
+    #[error("the request took longer than {0:?}")]
+    Timeout(Duration),
+    /// A backend the request needs is unreachable; the client may retry.
+    #[error("{dependency} is unavailable")]
+    Unavailable {
+        dependency: &'static str,
+        cause: String,
+    },
+    /// Anything else: a bug or an unexpected backend answer. The cause is only logged.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// One invalid field: a JSON path (`messages[0].content`) and what to fix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// The RFC 9457 problem document every error response carries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem; its last segment is stable (`not-found`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    /// The HTTP status code, repeated for clients that only see the body.
+    pub status: u16,
+    /// What went wrong in this request and what to do about it.
+    pub detail: String,
+    /// The `x-request-id` of the request, to quote when reporting a problem.
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable last segment of the problem type URI.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation",
+            Self::MalformedBody(_) => "malformed-body",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::NotFound(_) => "not-found",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::Timeout(_) => "timeout",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(_) => {
+                "Some fields are invalid; see `errors` for each field and how to fix it.".into()
+            }
+            Self::MalformedBody(reason) => reason.clone(),
+            Self::UnsupportedMediaType => {
+                "Send the body as JSON with `Content-Type: application/json`.".into()
+            }
+            Self::PayloadTooLarge { limit } => format!(
+                "The request body is larger than the {limit}-byte limit; send a smaller body."
+            ),
+            Self::NotFound(what) => what.clone(),
+            Self::MethodNotAllowed { method } => format!(
+                "{method} is not allowed on this path; see the OpenAPI document at /v1/openapi.json."
+            ),
+            Self::Timeout(budget) => format!(
+                "The request did not finish within {} ms; retry later.",
+                budget.as_millis()
+            ),
+            Self::Unavailable { dependency, .. } => {
+                format!("The {dependency} is unavailable right now; retry in a few seconds.")
+            }
+            Self::Internal(_) => {
+                "Something went wrong on our side; quote the request id if you report it.".into()
+            }
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            Self::Validation(_)
+            | Self::MalformedBody(_)
+            | Self::UnsupportedMediaType
+            | Self::PayloadTooLarge { .. }
+            | Self::NotFound(_)
+            | Self::MethodNotAllowed { .. } => {
+                tracing::debug!(problem = self.slug(), "client error")
+            }
+            Self::Timeout(budget) => tracing::warn!(
+                problem = self.slug(),
+                budget_ms = budget.as_millis() as u64,
+                "request timed out"
+            ),
+            Self::Unavailable { dependency, cause } => tracing::warn!(
+                problem = self.slug(),
+                dependency,
+                cause,
+                "dependency unavailable"
+            ),
+            Self::Internal(cause) => {
+                tracing::error!(problem = self.slug(), cause, "internal error")
+            }
+        }
+    }
+
+    /// Converts into the problem document for the current request.
+    pub fn to_problem(&self) -> Problem {
+        let status = self.status();
+        Problem {
+            kind: format!("{PROBLEM_BASE}{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            request_id: current_request_id().unwrap_or_default(),
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// A validation failure of a single field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        self.log();
+        let mut response = problem_response(&self.to_problem());
+        if matches!(self, Self::Unavailable { .. } | Self::Timeout(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+/// Renders a problem with its status and the problem+json content type.
+pub fn problem_response(problem: &Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+impl From<deadpool_postgres::PoolError> for Error {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        Self::Unavailable {
+            dependency: "database",
+            cause: describe_chain(&error),
+        }
+    }
+}
+
+/// An error and its causes on one line ("TLS handshake failed: invalid peer certificate:
+/// UnknownIssuer"): the top-level messages of the database and SDK errors alone rarely
+/// say what to fix.
+pub fn describe_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+impl From<tokio_postgres::Error> for Error {
+    fn from(error: tokio_postgres::Error) -> Self {
+        // A closed connection is an outage; anything else with a database code is a bug
+        // in our SQL or an unmapped constraint, mapped at the call site when expected.
+        if error.is_closed() || error.as_db_error().is_none() {
+            Self::Unavailable {
+                dependency: "database",
+                cause: error.to_string(),
+            }
+        } else {
+            Self::Internal(format!("database: {error}"))
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_renders_a_problem_with_its_status() {
+        let errors = [
+            Error::invalid("name", "must not be empty"),
+            Error::MalformedBody("expected `,` at line 1".into()),
+            Error::UnsupportedMediaType,
+            Error::PayloadTooLarge { limit: 10 },
+            Error::NotFound("no route".into()),
+            Error::MethodNotAllowed {
+                method: "PUT".into(),
+            },
+            Error::Timeout(Duration::from_secs(1)),
+            Error::Unavailable {
+                dependency: "database",
+                cause: "refused".into(),
+            },
+            Error::Internal("secret cause".into()),
+        ];
+        for error in errors {
+            let problem = error.to_problem();
+            assert_eq!(problem.status, error.status().as_u16());
+            assert!(problem.kind.ends_with(error.slug()));
+            assert!(!problem.detail.is_empty());
+            assert!(
+                !problem.detail.contains("secret cause"),
+                "internal causes never reach the body"
+            );
+        }
+    }
+}

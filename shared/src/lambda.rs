@@ -1,0 +1,122 @@
+//! Serving one route as a Lambda function, and invoking a function in process.
+//!
+//! A route bin calls [`main`] with its function name: configuration, logging and state are
+//! built once per cold start (connections open lazily), then `lambda_http` feeds each
+//! API Gateway (HTTP API v2 or REST v1) or ALB event through that route's router.
+
+use std::process::ExitCode;
+
+use axum::Router;
+use lambda_http::{
+    Context, LambdaEvent, RequestExt, Service,
+    request::{LambdaRequest, RequestContext},
+};
+use tower::ServiceExt;
+
+use crate::{AppState, Config, api, state::StartupError};
+
+/// The whole `main` of a route function.
+pub fn main(function: &'static str) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(function, &error),
+    };
+    match runtime.block_on(run(function)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(function, &*error),
+    }
+}
+
+async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
+    let config = Config::from_env().map_err(StartupError::from)?;
+    crate::telemetry::init(&config.log);
+    let state = AppState::build(config).await?;
+    let router = api::function_app(state, function)?;
+    lambda_http::run(lambda_service(router)).await
+}
+
+/// The router as a Lambda HTTP service: REST API (v1) and named-stage HTTP API events
+/// arrive with the stage in the path (`/prod/v1/health`), which routes must not see.
+pub fn lambda_service(
+    router: Router,
+) -> impl Service<
+    lambda_http::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone {
+    router.map_request(strip_stage)
+}
+
+fn strip_stage(mut request: lambda_http::Request) -> lambda_http::Request {
+    let stage = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.stage.clone(),
+        Some(RequestContext::ApiGatewayV2(context)) => context.stage.clone(),
+        _ => None,
+    };
+    let Some(stage) = stage.filter(|stage| stage != "$default") else {
+        return request;
+    };
+    let path = request.uri().path();
+    let Some(rest) = path
+        .strip_prefix('/')
+        .and_then(|p| p.strip_prefix(stage.as_str()))
+        .filter(|rest| rest.starts_with('/'))
+    else {
+        return request;
+    };
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    let mut parts = request.uri().clone().into_parts();
+    if let Ok(path_and_query) = path_and_query.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
+
+/// Why an in-process invocation could not produce a Lambda response.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    #[error(transparent)]
+    UnknownFunction(#[from] api::UnknownFunction),
+    #[error("the event is not an API Gateway (v1 or v2) or ALB event: {0}")]
+    Event(String),
+    #[error("the response could not be encoded: {0}")]
+    Response(String),
+}
+
+/// Runs `function`'s handler on `event` (API Gateway v1/v2 or ALB JSON) in this process and
+/// returns the Lambda response JSON, exactly as the Lambda runtime would send it.
+pub async fn invoke(
+    state: AppState,
+    function: &str,
+    event: &[u8],
+) -> Result<serde_json::Value, InvokeError> {
+    let router = api::function_app(state, function)?;
+    let request: LambdaRequest =
+        serde_json::from_slice(event).map_err(|error| InvokeError::Event(error.to_string()))?;
+    let mut adapter = lambda_http::Adapter::from(lambda_service(router));
+    let response = match adapter
+        .call(LambdaEvent::new(request, Context::default()))
+        .await
+    {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    serde_json::to_value(response).map_err(|error| InvokeError::Response(error.to_string()))
+}
+
+fn fail(function: &str, error: &dyn std::error::Error) -> ExitCode {
+    // Logging may not be set up yet; a JSON line on stderr still reaches CloudWatch.
+    let line = serde_json::json!({ "level": "ERROR", "function": function, "message": "cannot start", "error": error.to_string() });
+    eprintln!("{line}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,146 @@
+//! The health report: every configured dependency probed at once, each with its latency.
+
+use std::{sync::Arc, time::Duration};
+
+use futures::future::join_all;
+use serde::Serialize;
+use tokio::time::Instant;
+use utoipa::ToSchema;
+
+use crate::ports::DependencyProbe;
+
+/// How long one probe may take before it counts as failed; keeps `/v1/health` well under
+/// load-balancer health-check timeouts even when a backend hangs.
+pub const PROBE_BUDGET: Duration = Duration::from_secs(2);
+
+/// The state of Agora and of each dependency it was configured with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthReport {
+    /// `ok` when every dependency answered, `degraded` otherwise.
+    pub status: OverallStatus,
+    pub version: String,
+    pub checks: Vec<DependencyCheck>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OverallStatus {
+    Ok,
+    Degraded,
+}
+
+/// One dependency's answer to its probe.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DependencyCheck {
+    /// `database`, `cache`, `s3`, `sqs`, `dynamodb`, `kms` or `secretsmanager`.
+    pub name: String,
+    pub status: DependencyStatus,
+    /// Round-trip time of the probe in milliseconds.
+    pub latency_ms: f64,
+    /// Why the probe failed; `null` when it succeeded.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DependencyStatus {
+    Ok,
+    Failed,
+}
+
+/// Probes every dependency concurrently, each within `budget`.
+pub async fn check_dependencies(
+    probes: &[Arc<dyn DependencyProbe>],
+    budget: Duration,
+) -> HealthReport {
+    let checks = join_all(probes.iter().map(|probe| async move {
+        let started = Instant::now();
+        let outcome = match tokio::time::timeout(budget, probe.probe()).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(format!("no answer within {} ms", budget.as_millis())),
+        };
+        let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+        DependencyCheck {
+            name: probe.name().to_owned(),
+            status: if outcome.is_ok() {
+                DependencyStatus::Ok
+            } else {
+                DependencyStatus::Failed
+            },
+            latency_ms,
+            error: outcome.err(),
+        }
+    }))
+    .await;
+    let status = if checks
+        .iter()
+        .all(|check| check.status == DependencyStatus::Ok)
+    {
+        OverallStatus::Ok
+    } else {
+        OverallStatus::Degraded
+    };
+    HealthReport {
+        status,
+        version: crate::VERSION.to_owned(),
+        checks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+
+    use super::*;
+
+    struct Scripted(&'static str, Result<(), &'static str>, Duration);
+
+    #[async_trait]
+    impl DependencyProbe for Scripted {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        async fn probe(&self) -> Result<(), String> {
+            tokio::time::sleep(self.2).await;
+            self.1.map_err(str::to_owned)
+        }
+    }
+
+    #[tokio::test]
+    async fn all_answering_dependencies_make_the_report_ok() {
+        let probes: Vec<Arc<dyn DependencyProbe>> = vec![
+            Arc::new(Scripted("database", Ok(()), Duration::ZERO)),
+            Arc::new(Scripted("cache", Ok(()), Duration::ZERO)),
+        ];
+        let report = check_dependencies(&probes, PROBE_BUDGET).await;
+        assert_eq!(report.status, OverallStatus::Ok);
+        assert_eq!(report.checks.len(), 2);
+        assert!(report.checks.iter().all(|c| c.error.is_none()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_or_hanging_dependency_degrades_the_report_and_says_why() {
+        let probes: Vec<Arc<dyn DependencyProbe>> = vec![
+            Arc::new(Scripted(
+                "database",
+                Err("connection refused"),
+                Duration::ZERO,
+            )),
+            Arc::new(Scripted("cache", Ok(()), Duration::from_secs(60))),
+        ];
+        let report = check_dependencies(&probes, Duration::from_secs(1)).await;
+        assert_eq!(report.status, OverallStatus::Degraded);
+        assert_eq!(
+            report.checks[0].error.as_deref(),
+            Some("connection refused")
+        );
+        assert_eq!(report.checks[1].status, DependencyStatus::Failed);
+        assert!(
+            report.checks[1]
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("within 1000 ms")
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Business logic per area. Services take ports and plain values, never axum or Lambda types.
+
+pub mod health;

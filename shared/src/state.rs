@@ -1,0 +1,119 @@
+//! Application state, built once per process (once per Lambda cold start) and shared by
+//! every request. Building it opens no connection: pools connect on first use.
+
+use std::{sync::Arc, time::Duration};
+
+use crate::{
+    Config,
+    adapters::{aws, local::cache::InProcessCache, postgres::Db, redis::RedisCache},
+    ports::{Cache, DependencyProbe},
+    services::health::{self, HealthReport},
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    db: Option<Db>,
+    cache: Arc<dyn Cache>,
+    probes: Vec<Arc<dyn DependencyProbe>>,
+}
+
+/// Why the process cannot start; says which setting to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Database(#[from] crate::adapters::postgres::DbSetupError),
+    #[error("REDIS_URL: {0}")]
+    Cache(#[from] crate::ports::CacheError),
+}
+
+impl AppState {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        // One TLS crypto provider for every client that asks rustls for the default
+        // (Redis over rediss://); an error only means it is installed already.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let needs_sdk =
+            config.aws.any_configured() || config.database.as_ref().is_some_and(|db| db.iam_auth);
+        let sdk = if needs_sdk {
+            Some(aws::load_sdk_config().await)
+        } else {
+            None
+        };
+        let db = config
+            .database
+            .as_ref()
+            .map(|db| Db::new(db, sdk.as_ref()))
+            .transpose()?;
+        let (cache, cache_probe): (Arc<dyn Cache>, Arc<dyn DependencyProbe>) = match &config.redis {
+            Some(redis) => {
+                let cache = Arc::new(RedisCache::new(redis)?);
+                (cache.clone(), cache)
+            }
+            None => {
+                let cache = Arc::new(InProcessCache::new());
+                (cache.clone(), cache)
+            }
+        };
+        let mut probes: Vec<Arc<dyn DependencyProbe>> = Vec::new();
+        match &db {
+            Some(db) => probes.push(Arc::new(db.clone())),
+            None => probes.push(Arc::new(NotConfigured("database", "set DATABASE_URL"))),
+        }
+        probes.push(cache_probe);
+        if let Some(sdk) = &sdk {
+            probes.extend(aws::probes(&config.aws, sdk));
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                db,
+                cache,
+                probes,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The database, or a 503 naming the missing setting.
+    pub fn db(&self) -> crate::Result<&Db> {
+        self.inner
+            .db
+            .as_ref()
+            .ok_or_else(|| crate::Error::Unavailable {
+                dependency: "database",
+                cause: "DATABASE_URL is not set".into(),
+            })
+    }
+
+    pub fn cache(&self) -> &Arc<dyn Cache> {
+        &self.inner.cache
+    }
+
+    /// Probes every configured dependency.
+    pub async fn health(&self, budget: Duration) -> HealthReport {
+        health::check_dependencies(&self.inner.probes, budget).await
+    }
+}
+
+/// A required dependency nobody configured: always failed, with the fix.
+struct NotConfigured(&'static str, &'static str);
+
+#[async_trait::async_trait]
+impl DependencyProbe for NotConfigured {
+    fn name(&self) -> &'static str {
+        self.0
+    }
+
+    async fn probe(&self) -> Result<(), String> {
+        Err(format!("not configured: {}", self.1))
+    }
+}

@@ -1,0 +1,111 @@
+//! Test support shared by this crate's tests and the end-to-end tests: an isolated
+//! database per test, cloned from a template database migrated once per schema version.
+//!
+//! Servers come from the environment (`DATABASE_URL`, `REDIS_URL`, `AWS_ENDPOINT_URL`);
+//! `scripts/test` starts throwaway ones when none is given.
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test support fails loudly"
+)]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "tests find their servers in the environment, as scripts/test sets it"
+)]
+
+use std::str::FromStr;
+
+use crate::adapters::postgres::migrations;
+
+/// The server URL tests create their databases on.
+pub fn admin_database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        panic!("DATABASE_URL is not set: run the tests with scripts/test, which starts PostgreSQL, or point DATABASE_URL at a server")
+    })
+}
+
+/// A Redis server for tests.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL")
+        .unwrap_or_else(|_| panic!("REDIS_URL is not set: run the tests with scripts/test, which starts Redis, or set REDIS_URL"))
+}
+
+/// The URL of `database` on the same server as `url`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{database}?{query}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
+/// Creates an empty, fully migrated database for one test and returns its URL.
+pub async fn fresh_database() -> String {
+    let admin_url = admin_database_url();
+    let admin = connect(&admin_url).await;
+    let template = format!("agora_template_{}", migrations::schema_fingerprint());
+    // Every test process races here; the lock makes exactly one of them build the template.
+    admin
+        .execute("SELECT pg_advisory_lock(7217)", &[])
+        .await
+        .expect("lock");
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
+        .await
+        .expect("query")
+        .is_some();
+    if !exists {
+        let building = format!("{template}_building");
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+            .await
+            .expect("drop stale");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {building}"))
+            .await
+            .expect("create template");
+        {
+            let mut client = connect(&with_database(&admin_url, &building)).await;
+            migrations::apply(&mut client)
+                .await
+                .expect("migrate template");
+        }
+        admin
+            .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .await
+            .expect("publish template");
+    }
+    admin
+        .execute("SELECT pg_advisory_unlock(7217)", &[])
+        .await
+        .expect("unlock");
+    let name = format!("agora_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .await
+        .expect("clone template");
+    with_database(&admin_url, &name)
+}
+
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let config = tokio_postgres::Config::from_str(url).expect("DATABASE_URL parses");
+    let (client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|error| panic!("cannot connect to test PostgreSQL: {error}"));
+    tokio::spawn(connection);
+    client
+}
+
+/// A Redis key prefix no other test uses.
+pub fn unique_prefix() -> String {
+    format!("test:{}:", uuid::Uuid::new_v4().simple())
+}

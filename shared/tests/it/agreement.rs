@@ -1,0 +1,278 @@
+//! The route table, the bins in `functions/`, the functions and their HTTP events in
+//! `template.yaml`, and the files in `events/` must agree in every direction.
+
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+};
+
+use serde_yaml_ng::Value;
+
+/// What one source says a function is: its name and the route it serves.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    function: String,
+    method: String,
+    path: String,
+}
+
+/// Everything the check compares, read from the repository.
+struct Sources {
+    routes: Vec<Entry>,
+    /// `[[bin]]` names with `test = false`, and whether each bin file calls its route.
+    bins: Vec<(String, bool)>,
+    template: Vec<Entry>,
+    /// Event file name -> the method and path inside it.
+    events: Vec<(String, String, String)>,
+}
+
+const EVENT_SOURCES: [&str; 3] = ["apigw-v2", "apigw-v1", "alb"];
+
+/// Every disagreement, in words; empty when all agree.
+fn disagreements(sources: &Sources) -> Vec<String> {
+    let mut problems = Vec::new();
+    let routes: BTreeSet<&str> = sources.routes.iter().map(|r| r.function.as_str()).collect();
+    let bins: BTreeSet<&str> = sources.bins.iter().map(|(name, _)| name.as_str()).collect();
+    for function in routes.difference(&bins) {
+        problems.push(format!(
+            "route function `{function}` has no [[bin]] in functions/Cargo.toml"
+        ));
+    }
+    for bin in bins.difference(&routes) {
+        problems.push(format!(
+            "functions/ bin `{bin}` serves no route in the route table"
+        ));
+    }
+    for (bin, calls_route) in &sources.bins {
+        if !calls_route {
+            problems.push(format!("functions/src/bin/{bin}.rs must call agora::lambda::main(\"{bin}\") and its [[bin]] must set test = false"));
+        }
+    }
+    for route in &sources.routes {
+        match sources
+            .template
+            .iter()
+            .find(|t| t.function == route.function)
+        {
+            None => problems.push(format!(
+                "route function `{}` has no AWS::Serverless::Function in template.yaml",
+                route.function
+            )),
+            Some(entry) if entry != route => problems.push(format!(
+                "template.yaml serves `{}` as {} {}, the route table as {} {}",
+                route.function, entry.method, entry.path, route.method, route.path
+            )),
+            Some(_) => {}
+        }
+        for source in EVENT_SOURCES {
+            let file = format!("{}.{source}.json", route.function);
+            match sources.events.iter().find(|(name, _, _)| *name == file) {
+                None => problems.push(format!("events/{file} is missing")),
+                Some((_, method, path)) if *method != route.method || *path != route.path => {
+                    problems.push(format!(
+                        "events/{file} calls {method} {path}, the route is {} {}",
+                        route.method, route.path
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for entry in &sources.template {
+        if !routes.contains(entry.function.as_str()) {
+            problems.push(format!(
+                "template.yaml function for binary `{}` serves no route in the route table",
+                entry.function
+            ));
+        }
+    }
+    for (file, _, _) in &sources.events {
+        let known = sources.routes.iter().any(|r| {
+            EVENT_SOURCES
+                .iter()
+                .any(|s| *file == format!("{}.{s}.json", r.function))
+        });
+        if !known {
+            problems.push(format!("events/{file} belongs to no route (name events <function>.<apigw-v2|apigw-v1|alb>.json)"));
+        }
+    }
+    problems
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn read_sources() -> Sources {
+    let root = root();
+    let routes = agora::api::routes()
+        .into_iter()
+        .map(|r| Entry {
+            function: r.function.to_owned(),
+            method: r.method.to_string(),
+            path: r.path,
+        })
+        .collect();
+
+    let manifest: toml::Table = std::fs::read_to_string(root.join("functions/Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bins = manifest["bin"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bin| {
+            let name = bin["name"].as_str().unwrap().to_owned();
+            let source =
+                std::fs::read_to_string(root.join("functions").join(bin["path"].as_str().unwrap()))
+                    .unwrap_or_default();
+            let ok = bin.get("test").and_then(toml::Value::as_bool) == Some(false)
+                && source.contains(&format!("agora::lambda::main(\"{name}\")"));
+            (name, ok)
+        })
+        .collect();
+
+    let template: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("template.yaml")).unwrap())
+            .unwrap();
+    let mut functions = Vec::new();
+    for (_, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        assert_eq!(
+            resource["Metadata"]["BuildMethod"], "rust-cargolambda",
+            "every function builds with cargo-lambda"
+        );
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let events: Vec<&Value> = resource["Properties"]["Events"]
+            .as_mapping()
+            .map(|m| m.values().filter(|e| e["Type"] == "HttpApi").collect())
+            .unwrap_or_default();
+        assert_eq!(
+            events.len(),
+            1,
+            "function `{binary}` has exactly one HttpApi event"
+        );
+        let properties = &events[0]["Properties"];
+        functions.push(Entry {
+            function: binary,
+            method: properties["Method"].as_str().unwrap().to_ascii_uppercase(),
+            path: properties["Path"].as_str().unwrap().to_owned(),
+        });
+    }
+
+    let events = std::fs::read_dir(root.join("events"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let event: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let (method, route_path) = if event["version"] == "2.0" {
+                (
+                    event["requestContext"]["http"]["method"].clone(),
+                    event["rawPath"].clone(),
+                )
+            } else {
+                (event["httpMethod"].clone(), event["path"].clone())
+            };
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (
+                name,
+                method.as_str().unwrap_or_default().to_owned(),
+                route_path.as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    Sources {
+        routes,
+        bins,
+        template: functions,
+        events,
+    }
+}
+
+#[test]
+fn route_table_bins_template_and_events_agree() {
+    let problems = disagreements(&read_sources());
+    assert!(
+        problems.is_empty(),
+        "the route table, functions/, template.yaml and events/ disagree:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn a_route_missing_its_bin_template_entry_or_events_is_reported() {
+    let mut sources = read_sources();
+    sources.routes.push(Entry {
+        function: "list_agents".into(),
+        method: "GET".into(),
+        path: "/v1/agents".into(),
+    });
+    let problems = disagreements(&sources).join("\n");
+    assert!(
+        problems.contains("route function `list_agents` has no [[bin]]"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("route function `list_agents` has no AWS::Serverless::Function"),
+        "{problems}"
+    );
+    for source in EVENT_SOURCES {
+        assert!(
+            problems.contains(&format!("events/list_agents.{source}.json is missing")),
+            "{problems}"
+        );
+    }
+}
+
+#[test]
+fn a_bin_template_entry_or_event_without_a_route_is_reported() {
+    let mut sources = read_sources();
+    sources.routes.retain(|r| r.function != "openapi");
+    let problems = disagreements(&sources).join("\n");
+    assert!(
+        problems.contains("functions/ bin `openapi` serves no route"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("template.yaml function for binary `openapi` serves no route"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("events/openapi.alb.json belongs to no route"),
+        "{problems}"
+    );
+}
+
+#[test]
+fn a_template_event_or_event_file_on_the_wrong_path_is_reported() {
+    let mut sources = read_sources();
+    sources
+        .template
+        .iter_mut()
+        .find(|t| t.function == "health")
+        .unwrap()
+        .path = "/v1/healthz".into();
+    sources
+        .events
+        .iter_mut()
+        .find(|(name, _, _)| name == "health.alb.json")
+        .unwrap()
+        .1 = "POST".into();
+    let problems = disagreements(&sources).join("\n");
+    assert!(
+        problems.contains("template.yaml serves `health` as GET /v1/healthz"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("events/health.alb.json calls POST /v1/health"),
+        "{problems}"
+    );
+}

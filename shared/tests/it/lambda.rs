@@ -1,0 +1,107 @@
+//! The Lambda path: each function's handler run on its real API Gateway v2, v1 (stage in the
+//! path) and ALB events from `events/`, as the Lambda runtime would.
+
+use std::path::{Path, PathBuf};
+
+use agora::{AppState, Config, lambda};
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+async fn invoke(function: &str, event_file: &str) -> serde_json::Value {
+    let state = AppState::build(Config::from_vars(crate::support::backed_vars().await).unwrap())
+        .await
+        .unwrap();
+    let event = std::fs::read(events_dir().join(event_file)).unwrap();
+    lambda::invoke(state, function, &event).await.unwrap()
+}
+
+fn body(response: &serde_json::Value) -> serde_json::Value {
+    serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn health_answers_200_on_every_event_source() {
+    for source in ["apigw-v2", "apigw-v1", "alb"] {
+        let response = invoke("health", &format!("health.{source}.json")).await;
+        assert_eq!(response["statusCode"], 200, "{source}: {response}");
+        assert_eq!(body(&response)["status"], "ok", "{source}");
+    }
+}
+
+#[tokio::test]
+async fn openapi_answers_200_on_every_event_source() {
+    for source in ["apigw-v2", "apigw-v1", "alb"] {
+        let response = invoke("openapi", &format!("openapi.{source}.json")).await;
+        assert_eq!(response["statusCode"], 200, "{source}: {response}");
+        assert_eq!(body(&response)["openapi"], "3.1.0", "{source}");
+    }
+}
+
+#[tokio::test]
+async fn responses_take_the_shape_of_their_event_source() {
+    let v2 = invoke("openapi", "openapi.apigw-v2.json").await;
+    assert!(
+        v2.get("cookies").is_some() || v2.get("multiValueHeaders").is_none(),
+        "HTTP API v2 response: {v2}"
+    );
+    let v1 = invoke("openapi", "openapi.apigw-v1.json").await;
+    assert!(v1.get("multiValueHeaders").is_some(), "REST API response");
+    let alb = invoke("openapi", "openapi.alb.json").await;
+    assert!(
+        alb["statusDescription"]
+            .as_str()
+            .unwrap()
+            .starts_with("200"),
+        "ALB response: {alb}"
+    );
+}
+
+#[tokio::test]
+async fn a_path_outside_the_functions_route_is_a_404_problem() {
+    let mut event: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(events_dir().join("health.apigw-v1.json")).unwrap())
+            .unwrap();
+    event["path"] = "/v1/openapi.json".into();
+    event["requestContext"]["path"] = "/prod/v1/openapi.json".into();
+    let state = AppState::build(Config::defaults()).await.unwrap();
+    let response = lambda::invoke(state, "health", &serde_json::to_vec(&event).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        response["statusCode"], 404,
+        "the health function serves only /v1/health"
+    );
+    assert_eq!(
+        body(&response)["type"],
+        "https://agora.dev/problems/not-found"
+    );
+}
+
+#[tokio::test]
+async fn bad_invocations_say_what_is_wrong() {
+    let state = AppState::build(Config::defaults()).await.unwrap();
+    let unknown = lambda::invoke(state.clone(), "nope", b"{}")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unknown.contains("no function is named `nope`") && unknown.contains("health"),
+        "{unknown}"
+    );
+    let malformed = lambda::invoke(state.clone(), "health", b"{\"hello\":")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(malformed.contains("not an API Gateway"), "{malformed}");
+    let foreign = lambda::invoke(
+        state,
+        "health",
+        br#"{"Records":[{"eventSource":"aws:sqs"}]}"#,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(foreign.contains("not an API Gateway"), "{foreign}");
+}

@@ -1,0 +1,20 @@
+//! Integration tests of the `agora` library against real PostgreSQL, Redis and moto.
+//! One test binary (faster to link); each module reads as the specification of one area.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "tests find their servers in the environment scripts/test sets"
+)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+mod agreement;
+mod api;
+mod aws;
+mod cache;
+mod lambda;
+mod postgres;
+mod support;

@@ -1,0 +1,307 @@
+//! PostgreSQL: the pool, migrations, TLS and RDS IAM tokens.
+
+use std::{
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
+
+use agora::{
+    adapters::postgres::{
+        Db, RdsIamTokens,
+        migrations::{self, MIGRATIONS, MigrationError},
+    },
+    config::DatabaseConfig,
+    ports::{Clock, DependencyProbe},
+    testing,
+};
+use chrono::{DateTime, TimeDelta, Utc};
+
+fn database(url: String) -> DatabaseConfig {
+    DatabaseConfig {
+        url,
+        iam_auth: false,
+        pool_size: 4,
+        connect_timeout: Duration::from_secs(3),
+        ca_file: None,
+    }
+}
+
+async fn empty_database() -> String {
+    let admin = testing::admin_database_url();
+    let name = format!("agora_empty_{}", uuid::Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    testing::with_database(&admin, &name)
+}
+
+#[tokio::test]
+async fn migrations_apply_in_order_once_and_enable_pgvector() {
+    let db = Db::new(&database(empty_database().await), None).unwrap();
+    let applied = db.migrate().await.unwrap();
+    assert_eq!(applied.len(), MIGRATIONS.len());
+    assert_eq!(
+        db.migrate().await.unwrap(),
+        Vec::new(),
+        "a second run applies nothing"
+    );
+
+    let connection = db.connection().await.unwrap();
+    let recorded: Vec<i64> = connection
+        .query(
+            "SELECT version FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(recorded, (1..=MIGRATIONS.len() as i64).collect::<Vec<_>>());
+    let vector: String = connection
+        .query_one(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!vector.is_empty());
+    let distance: f64 = connection
+        .query_one("SELECT '[1,2]'::vector <-> '[1,3]'::vector", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(distance, 1.0);
+}
+
+#[tokio::test]
+async fn concurrent_migrators_apply_each_migration_once() {
+    let url = empty_database().await;
+    let runs = (0..4).map(|_| {
+        let db = Db::new(&database(url.clone()), None).unwrap();
+        tokio::spawn(async move { db.migrate().await.unwrap().len() })
+    });
+    let applied: usize = futures::future::join_all(runs)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .sum();
+    assert_eq!(applied, MIGRATIONS.len());
+}
+
+#[tokio::test]
+async fn an_edited_or_unknown_migration_is_refused() {
+    let db = Db::new(&database(testing::fresh_database().await), None).unwrap();
+    let connection = db.connection().await.unwrap();
+    connection
+        .execute(
+            "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.migrate().await,
+        Err(MigrationError::Edited { version: 1 })
+    ));
+
+    let db = Db::new(&database(testing::fresh_database().await), None).unwrap();
+    let connection = db.connection().await.unwrap();
+    connection
+        .execute(
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let error = db.migrate().await.unwrap_err();
+    assert!(matches!(error, MigrationError::Unknown { version: 9999 }));
+    assert!(error.to_string().contains("newer Agora"));
+}
+
+#[tokio::test]
+async fn an_unreachable_database_fails_the_probe_within_the_connect_timeout() {
+    let mut config = database(format!(
+        "postgres://agora@127.0.0.1:{}/agora",
+        crate::support::closed_port()
+    ));
+    config.connect_timeout = Duration::from_millis(500);
+    let db = Db::new(&config, None).unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(5), db.probe())
+        .await
+        .expect("bounded");
+    assert!(outcome.is_err());
+    let error = db.connection().await.err().unwrap();
+    assert_eq!(error.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// TLS: `scripts/test` starts a PostgreSQL with a self-signed certificate
+/// (AGORA_TEST_TLS_DATABASE_URL) and exports the certificate's path (AGORA_TEST_PG_CA).
+#[tokio::test]
+async fn sslmode_require_connects_over_rustls_verifying_the_server_certificate() {
+    let ca = std::env::var("AGORA_TEST_PG_CA")
+        .expect("AGORA_TEST_PG_CA: run under scripts/test, which starts a TLS PostgreSQL");
+    let server = std::env::var("AGORA_TEST_TLS_DATABASE_URL")
+        .expect("AGORA_TEST_TLS_DATABASE_URL: run under scripts/test");
+    let url = format!("{server}?sslmode=require");
+    let mut trusted = database(url.clone());
+    trusted.ca_file = Some(ca.into());
+    let db = Db::new(&trusted, None).unwrap();
+    let connection = db.connection().await.unwrap();
+    let ssl: bool = connection
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(ssl, "the session is encrypted");
+
+    let untrusted = Db::new(&database(url), None).unwrap();
+    let refused = untrusted.probe().await.unwrap_err();
+    assert!(
+        refused.to_lowercase().contains("certificate"),
+        "an unknown CA is refused: {refused}"
+    );
+}
+
+#[test]
+fn a_ca_file_without_certificates_is_rejected_at_startup() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let mut config = database("postgres://agora@db.example.com/agora?sslmode=require".into());
+    config.ca_file = Some(file.path().to_owned());
+    let error = Db::new(&config, None).err().unwrap();
+    assert!(error.to_string().contains("DATABASE_CA_FILE"), "{error}");
+}
+
+/// A clock the test moves by hand, shared with the SDK's signer.
+#[derive(Clone)]
+struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    fn advance(&self, by: TimeDelta) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl std::fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ManualClock")
+    }
+}
+
+impl aws_smithy_async::time::TimeSource for ManualClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::from(Clock::now(self))
+    }
+}
+
+#[tokio::test]
+async fn iam_tokens_are_signed_for_the_database_user_and_refreshed_before_expiry() {
+    let clock = ManualClock(Arc::new(Mutex::new(
+        DateTime::from_str("2026-11-25T10:00:00Z").unwrap(),
+    )));
+    let sdk = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new("eu-west-1"))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::from_keys(
+                    "AKIDEXAMPLE",
+                    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                    None,
+                ),
+            ),
+        )
+        .time_source(clock.clone())
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    let tokens = RdsIamTokens::new(
+        "db.abc.eu-west-1.rds.amazonaws.com",
+        5432,
+        "agora_app",
+        sdk,
+        Arc::new(clock.clone()),
+    )
+    .unwrap();
+    assert_eq!(tokens.current(), None);
+
+    assert!(
+        tokens.refresh_if_due().await.unwrap(),
+        "the first call generates a token"
+    );
+    let first = tokens.current().unwrap();
+    assert!(
+        first.starts_with(
+            "db.abc.eu-west-1.rds.amazonaws.com:5432/?Action=connect&DBUser=agora_app&"
+        ),
+        "{first}"
+    );
+    assert!(first.contains("X-Amz-Algorithm=AWS4-HMAC-SHA256"));
+    assert!(
+        first.contains(
+            "X-Amz-Credential=AKIDEXAMPLE%2F20261125%2Feu-west-1%2Frds-db%2Faws4_request"
+        )
+    );
+    assert!(first.contains("X-Amz-Date=20261125T100000Z"));
+    assert!(first.contains("X-Amz-Expires=900"));
+    assert!(first.contains("X-Amz-Signature="));
+
+    clock.advance(TimeDelta::minutes(9));
+    assert!(
+        !tokens.refresh_if_due().await.unwrap(),
+        "a 9-minute-old token is still used"
+    );
+    assert_eq!(tokens.current().unwrap(), first);
+
+    clock.advance(TimeDelta::minutes(1));
+    assert!(
+        tokens.refresh_if_due().await.unwrap(),
+        "a 10-minute-old token is replaced, 5 minutes before it expires"
+    );
+    let second = tokens.current().unwrap();
+    assert_ne!(second, first);
+    assert!(second.contains("X-Amz-Date=20261125T101000Z"));
+}
+
+#[tokio::test]
+async fn iam_auth_needs_a_user_and_a_tcp_host() {
+    let sdk = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    let no_user = tokio_postgres::Config::from_str("postgres://db.example.com/agora").unwrap();
+    assert!(
+        RdsIamTokens::for_database(&no_user, sdk.clone())
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("user")
+    );
+    let mut config = database("postgres://agora_app@db.example.com/agora".into());
+    config.iam_auth = true;
+    assert!(
+        Db::new(&config, None)
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("DATABASE_IAM_AUTH")
+    );
+    assert!(
+        Db::new(&config, Some(&sdk)).is_ok(),
+        "the pool builds without connecting"
+    );
+    let _ = migrations::schema_fingerprint();
+}

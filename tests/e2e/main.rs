@@ -1,0 +1,14 @@
+//! End-to-end: the real `agora` binary, started as a user would, driven over HTTP.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "tests find their servers in the environment scripts/test sets"
+)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+mod cli;
+mod serve;
