@@ -12,7 +12,9 @@ use agora::{
     AppState, Config,
     adapters::local::postgres_cluster::LocalCluster,
     config::DatabaseConfig,
+    domain::RequestOrigin,
     lambda::{self, InvokeError},
+    services::accounts::{AdminGrant, tokens::random_token},
 };
 use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand};
@@ -49,6 +51,25 @@ enum Command {
         #[arg(long)]
         event: PathBuf,
     },
+    /// Administration that no HTTP route offers.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make an account an administrator, creating it when no account has the email. A new
+    /// account gets the password read from standard input (--password-stdin), or a
+    /// generated one printed once. Uses DATABASE_URL, else the local cluster.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the new account's password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +86,13 @@ fn main() -> ExitCode {
             Command::Serve { port } => serve(port).await,
             Command::Migrate => migrate().await,
             Command::Invoke { function, event } => invoke(&function, &event).await,
+            Command::Admin {
+                command:
+                    AdminCommand::Create {
+                        email,
+                        password_stdin,
+                    },
+            } => create_admin(&email, password_stdin).await,
         }
     });
     match outcome {
@@ -134,9 +162,13 @@ async fn serve_with_database(
         "Agora is listening on http://{address} ({} migrations applied now). Press Ctrl-C to stop.",
         applied.len()
     ))?;
-    axum::serve(listener, agora::api::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // The peer address feeds per-address sign-in limits and the audit log.
+    axum::serve(
+        listener,
+        agora::api::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     say("Agora stopped.")?;
     Ok(())
 }
@@ -187,6 +219,112 @@ async fn invoke(function: &str, event_path: &PathBuf) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("in {}", event_path.display()))?;
     say(&serde_json::to_string_pretty(&response)?)
+}
+
+async fn create_admin(email: &str, password_stdin: bool) -> anyhow::Result<()> {
+    let mut config = Config::from_env()?;
+    agora::telemetry::init(&config.log);
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        Some(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        None
+    };
+    let spinner = spinner();
+    // Without DATABASE_URL: the local cluster, borrowed from a running `agora serve` or
+    // started (and stopped) for this command.
+    let mut started = None;
+    if config.database.is_none() {
+        let local = config.local.clone();
+        let progress = spinner.clone();
+        let url = match LocalCluster::running_url(&local)? {
+            Some(url) => url,
+            None => {
+                let cluster = tokio::task::spawn_blocking(move || {
+                    LocalCluster::start(&local, &|step| progress.set_message(step.to_owned()))
+                })
+                .await?
+                .context("cannot start the local PostgreSQL cluster; or set DATABASE_URL")?;
+                let url = cluster.url().to_owned();
+                started = Some(cluster);
+                url
+            }
+        };
+        config.database = Some(DatabaseConfig {
+            url,
+            iam_auth: false,
+            pool_size: 2,
+            connect_timeout: Duration::from_secs(5),
+            ca_file: None,
+        });
+    }
+    let outcome = grant_admin(config, email, password, &spinner).await;
+    if let Some(cluster) = started {
+        spinner.set_message("stopping PostgreSQL");
+        tokio::task::spawn_blocking(move || cluster.stop()).await??;
+    }
+    spinner.finish_and_clear();
+    outcome
+}
+
+async fn grant_admin(
+    config: Config,
+    email: &str,
+    password: Option<String>,
+    spinner: &ProgressBar,
+) -> anyhow::Result<()> {
+    let state = AppState::build(config).await?;
+    spinner.set_message("applying migrations");
+    state.db()?.migrate().await.context(
+        "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
+    )?;
+    let generated = match password {
+        Some(_) => None,
+        None => Some(random_token("")?),
+    };
+    spinner.set_message("granting administrator rights");
+    let origin = RequestOrigin::default();
+    let grant = state
+        .accounts()?
+        .create_admin(email, password.as_deref().or(generated.as_deref()), &origin)
+        .await
+        .map_err(|error| anyhow!("{}", describe(&error)))?;
+    spinner.finish_and_clear();
+    match grant {
+        AdminGrant::Created { user_id } => {
+            say(&format!("Created administrator {email} (id {user_id})."))?;
+            if let Some(password) = generated {
+                say(&format!(
+                    "Its password, shown only now: {password}\nSign in and change it under Account."
+                ))?;
+            }
+            Ok(())
+        }
+        AdminGrant::Promoted { user_id } => {
+            say(&format!("{email} (id {user_id}) is now an administrator."))
+        }
+        AdminGrant::AlreadyAdmin { user_id } => say(&format!(
+            "{email} (id {user_id}) was already an administrator."
+        )),
+    }
+}
+
+/// An API error in a sentence for the terminal, with its per-field problems.
+fn describe(error: &agora::Error) -> String {
+    let problem = error.to_problem();
+    let fields: Vec<String> = problem
+        .errors
+        .iter()
+        .map(|field| format!("{} {}", field.field, field.message))
+        .collect();
+    if fields.is_empty() {
+        problem.detail
+    } else {
+        format!("{} ({})", problem.detail, fields.join("; "))
+    }
 }
 
 fn spinner() -> ProgressBar {

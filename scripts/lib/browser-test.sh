@@ -10,10 +10,17 @@ db="agora_browser_$(date +%s)_$$"
 psql_url="$DATABASE_URL"
 "${AGORA_PG_BIN:-$PG_BIN_BUNDLED}/psql" "$psql_url" -q -c "CREATE DATABASE $db" >/dev/null
 base="${DATABASE_URL%/*}"
-out=$(mktemp /tmp/agora-serve.XXXXXX.log)
-DATABASE_URL="$base/$db" AGORA_WEB_DIR="$ROOT/web/dist" AGORA_LOG=warn "$CARGO_TARGET_DIR/debug/agora" serve --port 0 >"$out" 2>&1 &
+# Under scripts/test the server logs everything into the secret canary's folder.
+if [ -n "${AGORA_TEST_CAPTURE_DIR:-}" ]; then
+  out="$AGORA_TEST_CAPTURE_DIR/browser-serve.log" level=debug
+else
+  out=$(mktemp /tmp/agora-serve.XXXXXX.log) level=warn
+fi
+home=$(mktemp -d /tmp/agora-browser-home.XXXXXX)
+DATABASE_URL="$base/$db" AGORA_HOME="$home" AGORA_WEB_DIR="$ROOT/web/dist" AGORA_LOG=$level \
+  "$CARGO_TARGET_DIR/debug/agora" serve --port 0 >"$out" 2>&1 &
 serve_pid=$!
-trap 'kill $serve_pid 2>/dev/null || true; rm -f "$out"' EXIT
+trap 'kill $serve_pid 2>/dev/null || true; rm -rf "$home"; [ -n "${AGORA_TEST_CAPTURE_DIR:-}" ] || rm -f "$out"' EXIT
 for _ in $(seq 1 150); do
   url=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$out")
   [ -n "$url" ] && break

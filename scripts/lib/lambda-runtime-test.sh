@@ -11,7 +11,12 @@ source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
 # The same debug build the tests use; `sam build` builds the release arm64 ones.
-cargo build --locked -p agora-functions
+cargo build --locked -p agora-functions -p agora-cli
+# A database of its own, migrated the way a deploy migrates (`agora migrate`).
+db="agora_lambda_$(date +%s)_$$"
+"${AGORA_PG_BIN:-$PG_BIN_BUNDLED}/psql" "$DATABASE_URL" -q -c "CREATE DATABASE $db" >/dev/null
+export DATABASE_URL="${DATABASE_URL%/*}/$db"
+"$CARGO_TARGET_DIR/debug/agora" migrate >/dev/null
 port=$(free_port)
 work=$(mktemp -d /tmp/agora-lambda.XXXXXX)
 # Logs stay outside the crates, so nothing here triggers a rebuild.
@@ -40,6 +45,8 @@ import json, sys
 response = json.load(sys.stdin)
 status = response.get("statusCode")
 headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+# REST API (v1) and ALB responses may carry headers only as multiValueHeaders.
+headers.update({k.lower(): v[0] for k, v in (response.get("multiValueHeaders") or {}).items() if v})
 if not isinstance(status, int) or status >= 500:
     print(f"bad status {status}")
 elif status >= 400 and headers.get("content-type") != "application/problem+json":

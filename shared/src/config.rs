@@ -15,6 +15,7 @@ pub struct Config {
     pub database: Option<DatabaseConfig>,
     pub redis: Option<RedisConfig>,
     pub aws: AwsConfig,
+    pub auth: AuthConfig,
     pub log: LogConfig,
     pub local: LocalConfig,
 }
@@ -79,6 +80,53 @@ impl AwsConfig {
             || self.idempotency_table.is_some()
             || self.kms_key_id.is_some()
             || self.secret_id.is_some()
+    }
+}
+
+/// Sign-in, tokens, API keys and the limits around them.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// `iss` of access tokens.
+    pub issuer: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// How long a just-rotated refresh token still gets its same successor (a client
+    /// retrying a lost response); later presentations count as reuse.
+    pub refresh_grace: Duration,
+    /// Where the signing keys are.
+    pub secret: SecretLocation,
+    /// Whether the documentation's example key is accepted (dev profile only).
+    pub allow_example_keys: bool,
+    /// Failed sign-ins allowed per account, and per client address, in one window.
+    pub login_failures_per_account: u64,
+    pub login_failures_per_address: u64,
+    pub login_failure_window: Duration,
+    /// Requests per minute per caller (user, or client address when anonymous).
+    pub requests_per_minute: u64,
+    /// Live API keys one user may hold.
+    pub max_api_keys: usize,
+}
+
+/// Where the JSON secret with the signing keys lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretLocation {
+    /// `AGORA_SECRET_ID`: an AWS Secrets Manager secret id or ARN.
+    SecretsManager(String),
+    /// `AGORA_SECRETS`: the JSON itself.
+    Inline(String),
+    /// Neither set (dev profile): a file under `AGORA_HOME`, created on first use.
+    LocalFile(PathBuf),
+}
+
+impl fmt::Debug for SecretLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SecretsManager(id) => write!(f, "SecretsManager({id})"),
+            Self::Inline(_) => f.write_str("Inline(<redacted>)"),
+            Self::LocalFile(path) => write!(f, "LocalFile({})", path.display()),
+        }
     }
 }
 
@@ -179,8 +227,46 @@ impl Config {
                 "is set but DATABASE_URL is not; set DATABASE_URL to the RDS endpoint".into(),
             ));
         }
+        let home = PathBuf::from(env.get("AGORA_HOME").unwrap_or_else(|| ".agora".to_owned()));
+        let auth = AuthConfig {
+            issuer: env
+                .get("AGORA_JWT_ISSUER")
+                .unwrap_or_else(|| "agora".to_owned()),
+            audience: env
+                .get("AGORA_JWT_AUDIENCE")
+                .unwrap_or_else(|| "agora-api".to_owned()),
+            access_ttl: Duration::from_secs(env.parse_range(
+                "AGORA_ACCESS_TOKEN_TTL_SECONDS",
+                900,
+                60..=86_400,
+            )?),
+            refresh_ttl: Duration::from_secs(
+                86_400 * env.parse_range("AGORA_REFRESH_TOKEN_TTL_DAYS", 30, 1..=365)?,
+            ),
+            refresh_grace: Duration::from_secs(10),
+            secret: secret_location(&env, profile, &home)?,
+            allow_example_keys: profile == Profile::Dev,
+            login_failures_per_account: env.parse_range("AGORA_LOGIN_MAX_FAILURES", 5, 1..=1000)?,
+            login_failures_per_address: env.parse_range(
+                "AGORA_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                50,
+                1..=100_000,
+            )?,
+            login_failure_window: Duration::from_secs(env.parse_range(
+                "AGORA_LOGIN_FAILURE_WINDOW_SECONDS",
+                900,
+                1..=86_400,
+            )?),
+            requests_per_minute: env.parse_range(
+                "AGORA_RATE_LIMIT_PER_MINUTE",
+                600,
+                1..=1_000_000,
+            )?,
+            max_api_keys: env.parse_range("AGORA_MAX_API_KEYS", 50, 1..=1000)?,
+        };
         Ok(Self {
             profile,
+            auth,
             http: HttpConfig {
                 body_limit_bytes: env.parse_range(
                     "AGORA_BODY_LIMIT_BYTES",
@@ -214,7 +300,7 @@ impl Config {
                 },
             },
             local: LocalConfig {
-                home: PathBuf::from(env.get("AGORA_HOME").unwrap_or_else(|| ".agora".to_owned())),
+                home,
                 pg_bin: env.get("AGORA_PG_BIN").map(PathBuf::from),
                 pg_user: env
                     .get("AGORA_PG_USER")
@@ -244,6 +330,35 @@ impl Config {
 )]
 fn unreachable_config(error: ConfigError) -> Config {
     panic!("defaults must parse: {error}")
+}
+
+/// `AGORA_SECRETS` (inline, checked now), else `AGORA_SECRET_ID` (read on first use),
+/// else a file under `AGORA_HOME` in the dev profile only.
+fn secret_location(
+    env: &Env,
+    profile: Profile,
+    home: &std::path::Path,
+) -> Result<SecretLocation, ConfigError> {
+    if let Some(inline) = env.get("AGORA_SECRETS") {
+        crate::services::accounts::tokens::TokenKeys::parse(&inline, profile == Profile::Dev)
+            .map_err(|error| {
+                env.invalid(
+                    "AGORA_SECRETS",
+                    format!("{error}; see README, Configuration"),
+                )
+            })?;
+        return Ok(SecretLocation::Inline(inline));
+    }
+    if let Some(id) = env.get("AGORA_SECRET_ID") {
+        return Ok(SecretLocation::SecretsManager(id));
+    }
+    match profile {
+        Profile::Dev => Ok(SecretLocation::LocalFile(home.join("secrets.json"))),
+        Profile::Prod => Err(env.invalid(
+            "AGORA_SECRET_ID",
+            "must name the Secrets Manager secret holding the signing keys in the prod profile (or set AGORA_SECRETS)".into(),
+        )),
+    }
 }
 
 fn check_database_url(url: &str) -> Result<String, ConfigError> {
@@ -432,6 +547,50 @@ mod tests {
             assert_eq!(error.variable, variable, "{name}={value}");
             assert!(error.problem.contains(hint), "{name}={value}: {error}");
         }
+    }
+
+    #[test]
+    fn signing_keys_come_from_the_environment_secrets_manager_or_a_local_file() {
+        let keys = r#"{"jwt_active_kid":"1","jwt_key_1":"0123456789abcdef0123456789abcdef"}"#;
+        let inline = config(&[("AGORA_SECRETS", keys), ("AGORA_SECRET_ID", "agora/prod")]).unwrap();
+        assert_eq!(inline.auth.secret, SecretLocation::Inline(keys.into()));
+        assert!(
+            !format!("{inline:?}").contains("0123456789abcdef"),
+            "never printed"
+        );
+        let managed = config(&[("AGORA_SECRET_ID", "agora/prod")]).unwrap();
+        assert_eq!(
+            managed.auth.secret,
+            SecretLocation::SecretsManager("agora/prod".into())
+        );
+        let local = config(&[("AGORA_HOME", "/tmp/agora-home")]).unwrap();
+        assert_eq!(
+            local.auth.secret,
+            SecretLocation::LocalFile(PathBuf::from("/tmp/agora-home/secrets.json"))
+        );
+    }
+
+    #[test]
+    fn prod_refuses_missing_weak_and_example_secrets() {
+        let missing = config(&[("AGORA_PROFILE", "prod")]).unwrap_err();
+        assert_eq!(missing.variable, "AGORA_SECRET_ID");
+        let weak = config(&[(
+            "AGORA_SECRETS",
+            r#"{"jwt_active_kid":"1","jwt_key_1":"short"}"#,
+        )])
+        .unwrap_err();
+        assert_eq!(weak.variable, "AGORA_SECRETS");
+        let example = format!(
+            r#"{{"jwt_active_kid":"1","jwt_key_1":"{}"}}"#,
+            crate::services::accounts::tokens::EXAMPLE_KEY_VALUE
+        );
+        assert!(
+            config(&[("AGORA_SECRETS", &example)]).is_ok(),
+            "dev allows the example"
+        );
+        let refused =
+            config(&[("AGORA_PROFILE", "prod"), ("AGORA_SECRETS", &example)]).unwrap_err();
+        assert!(refused.problem.contains("example"), "{refused}");
     }
 
     #[test]

@@ -29,8 +29,26 @@ pub enum Error {
     UnsupportedMediaType,
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// No credential, or one that is not accepted; the message says which and what to do.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A sign-in with a wrong email or password (never says which).
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    /// Signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The request clashes with the current state (a taken email, a cap reached).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many requests; the client should wait `retry_after`.
+    #[error("{detail}")]
+    RateLimited {
+        retry_after: Duration,
+        detail: String,
+    },
     #[error("{method} is not allowed here")]
     MethodNotAllowed { method: String },
     #[error("the request took longer than {0:?}")]
@@ -77,7 +95,11 @@ impl Error {
             Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -92,7 +114,12 @@ impl Error {
             Self::MalformedBody(_) => "malformed-body",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::InvalidCredentials => "invalid-credentials",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
+            Self::Conflict(_) => "conflict",
+            Self::RateLimited { .. } => "rate-limited",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::Timeout(_) => "timeout",
             Self::Unavailable { .. } => "unavailable",
@@ -112,7 +139,21 @@ impl Error {
             Self::PayloadTooLarge { limit } => format!(
                 "The request body is larger than the {limit}-byte limit; send a smaller body."
             ),
-            Self::NotFound(what) => what.clone(),
+            Self::Unauthorized(what)
+            | Self::Forbidden(what)
+            | Self::NotFound(what)
+            | Self::Conflict(what) => what.clone(),
+            Self::InvalidCredentials => {
+                "The email or password is wrong. Check both, or register if you have no account."
+                    .into()
+            }
+            Self::RateLimited {
+                retry_after,
+                detail,
+            } => format!(
+                "{detail} Retry after {} seconds.",
+                retry_after.as_secs().max(1)
+            ),
             Self::MethodNotAllowed { method } => format!(
                 "{method} is not allowed on this path; see the OpenAPI document at /v1/openapi.json."
             ),
@@ -135,10 +176,19 @@ impl Error {
             | Self::MalformedBody(_)
             | Self::UnsupportedMediaType
             | Self::PayloadTooLarge { .. }
+            | Self::Unauthorized(_)
+            | Self::InvalidCredentials
+            | Self::Forbidden(_)
             | Self::NotFound(_)
+            | Self::Conflict(_)
             | Self::MethodNotAllowed { .. } => {
                 tracing::debug!(problem = self.slug(), "client error")
             }
+            Self::RateLimited { retry_after, .. } => tracing::info!(
+                problem = self.slug(),
+                retry_after_s = retry_after.as_secs(),
+                "rate limited"
+            ),
             Self::Timeout(budget) => tracing::warn!(
                 problem = self.slug(),
                 budget_ms = budget.as_millis() as u64,
@@ -185,10 +235,30 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         self.log();
         let mut response = problem_response(&self.to_problem());
-        if matches!(self, Self::Unavailable { .. } | Self::Timeout(_)) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        let headers = response.headers_mut();
+        match &self {
+            Self::Unavailable { .. } | Self::Timeout(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::RateLimited { retry_after, .. } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after.as_secs().max(1)),
+                );
+            }
+            Self::Unauthorized(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer realm="agora", error="invalid_token""#),
+                );
+            }
+            Self::InvalidCredentials => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer realm="agora""#),
+                );
+            }
+            _ => {}
         }
         response
     }
@@ -243,7 +313,7 @@ impl From<tokio_postgres::Error> for Error {
                 cause: error.to_string(),
             }
         } else {
-            Self::Internal(format!("database: {error}"))
+            Self::Internal(format!("database: {}", describe_chain(&error)))
         }
     }
 }
@@ -261,7 +331,15 @@ mod tests {
             Error::MalformedBody("expected `,` at line 1".into()),
             Error::UnsupportedMediaType,
             Error::PayloadTooLarge { limit: 10 },
+            Error::Unauthorized("no token".into()),
+            Error::InvalidCredentials,
+            Error::Forbidden("admins only".into()),
             Error::NotFound("no route".into()),
+            Error::Conflict("taken".into()),
+            Error::RateLimited {
+                retry_after: Duration::from_secs(3),
+                detail: "slow down".into(),
+            },
             Error::MethodNotAllowed {
                 method: "PUT".into(),
             },

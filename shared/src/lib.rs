@@ -8,6 +8,7 @@
 pub mod adapters;
 pub mod api;
 pub mod config;
+pub mod domain;
 pub mod error;
 pub mod lambda;
 pub mod ports;

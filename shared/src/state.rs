@@ -5,9 +5,20 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     Config,
-    adapters::{aws, local::cache::InProcessCache, postgres::Db, redis::RedisCache},
-    ports::{Cache, DependencyProbe},
-    services::health::{self, HealthReport},
+    adapters::{
+        argon2::Argon2Hasher,
+        aws,
+        local::cache::InProcessCache,
+        postgres::Db,
+        redis::RedisCache,
+        secrets::{InlineSecret, LocalSecretFile, SecretsManagerSecret},
+    },
+    config::SecretLocation,
+    ports::{Cache, Clock, DependencyProbe, PasswordHasher, SecretSource, SystemClock},
+    services::{
+        accounts::{AccountPorts, AccountService},
+        health::{self, HealthReport},
+    },
 };
 
 #[derive(Clone)]
@@ -19,7 +30,15 @@ struct Inner {
     config: Config,
     db: Option<Db>,
     cache: Arc<dyn Cache>,
+    accounts: Option<AccountService>,
     probes: Vec<Arc<dyn DependencyProbe>>,
+}
+
+/// Replaceable parts for tests: a counting password hasher, a clock that can be moved.
+#[derive(Clone, Default)]
+pub struct Overrides {
+    pub hasher: Option<Arc<dyn PasswordHasher>>,
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 /// Why the process cannot start; says which setting to fix.
@@ -31,10 +50,17 @@ pub enum StartupError {
     Database(#[from] crate::adapters::postgres::DbSetupError),
     #[error("REDIS_URL: {0}")]
     Cache(#[from] crate::ports::CacheError),
+    #[error("password hashing: {0}")]
+    Hasher(String),
 }
 
 impl AppState {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        Self::build_with(config, Overrides::default()).await
+    }
+
+    /// [`AppState::build`] with some parts replaced (tests).
+    pub async fn build_with(config: Config, overrides: Overrides) -> Result<Self, StartupError> {
         // One TLS crypto provider for every client that asks rustls for the default
         // (Redis over rediss://); an error only means it is installed already.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -60,6 +86,38 @@ impl AppState {
                 (cache.clone(), cache)
             }
         };
+        let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let hasher: Arc<dyn PasswordHasher> = match overrides.hasher {
+            Some(hasher) => hasher,
+            None => Arc::new(Argon2Hasher::new().map_err(StartupError::Hasher)?),
+        };
+        let secret: Arc<dyn SecretSource> = match &config.auth.secret {
+            SecretLocation::Inline(value) => Arc::new(InlineSecret(value.clone())),
+            SecretLocation::LocalFile(path) => Arc::new(LocalSecretFile { path: path.clone() }),
+            SecretLocation::SecretsManager(id) => {
+                let sdk = match &sdk {
+                    Some(sdk) => sdk.clone(),
+                    None => aws::load_sdk_config().await,
+                };
+                Arc::new(SecretsManagerSecret::new(&sdk, id.clone()))
+            }
+        };
+        let accounts = db.as_ref().map(|db| {
+            let store = Arc::new(db.clone());
+            AccountService::new(
+                AccountPorts {
+                    users: store.clone(),
+                    sessions: store.clone(),
+                    api_keys: store.clone(),
+                    audit: store,
+                    hasher,
+                    secret,
+                    cache: cache.clone(),
+                    clock,
+                },
+                config.auth.clone(),
+            )
+        });
         let mut probes: Vec<Arc<dyn DependencyProbe>> = Vec::new();
         match &db {
             Some(db) => probes.push(Arc::new(db.clone())),
@@ -74,6 +132,7 @@ impl AppState {
                 config,
                 db,
                 cache,
+                accounts,
                 probes,
             }),
         })
@@ -87,6 +146,17 @@ impl AppState {
     pub fn db(&self) -> crate::Result<&Db> {
         self.inner
             .db
+            .as_ref()
+            .ok_or_else(|| crate::Error::Unavailable {
+                dependency: "database",
+                cause: "DATABASE_URL is not set".into(),
+            })
+    }
+
+    /// The account service, or a 503 when no database is configured.
+    pub fn accounts(&self) -> crate::Result<&AccountService> {
+        self.inner
+            .accounts
             .as_ref()
             .ok_or_else(|| crate::Error::Unavailable {
                 dependency: "database",

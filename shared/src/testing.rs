@@ -109,3 +109,56 @@ async fn connect(url: &str) -> tokio_postgres::Client {
 pub fn unique_prefix() -> String {
     format!("test:{}:", uuid::Uuid::new_v4().simple())
 }
+
+/// Where the secret canary's material goes: `AGORA_TEST_CAPTURE_DIR`, set by scripts/test.
+fn capture_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("AGORA_TEST_CAPTURE_DIR").map(std::path::PathBuf::from)
+}
+
+/// Sends every log line of this test process, at debug level, to
+/// `$AGORA_TEST_CAPTURE_DIR/<pid>.log` (once per process; nothing without the variable).
+/// scripts/test scans those files for every secret [`remember_secret`] noted
+/// (RELIABILITY 19).
+pub fn capture_logs() {
+    use tracing_subscriber::{EnvFilter, prelude::*};
+    static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let Some(dir) = capture_dir() else {
+            return;
+        };
+        let path = dir.join(format!("{}.log", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|error| panic!("cannot open {}: {error}", path.display()));
+        let _ = tracing_subscriber::registry()
+            .with(EnvFilter::new("debug"))
+            .with(crate::telemetry::json_layer(std::sync::Mutex::new(file)))
+            .try_init();
+    });
+}
+
+/// Notes a secret a test created (password, token, key) for the canary scan.
+pub fn remember_secret(secret: &str) {
+    use std::io::Write;
+    let Some(dir) = capture_dir() else {
+        return;
+    };
+    let path = dir.join(format!("{}.secrets", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|error| panic!("cannot open {}: {error}", path.display()));
+    writeln!(file, "{secret}").expect("note a secret");
+}
+
+/// The signing-key secret (`AGORA_SECRETS`) every test app of this process shares, so
+/// tokens from one app verify in another and tests can forge tokens with a known key.
+pub fn test_signing_keys() -> &'static str {
+    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        crate::services::accounts::tokens::TokenKeys::generate_secret().expect("keys")
+    })
+}

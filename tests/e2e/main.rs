@@ -10,5 +10,6 @@
     reason = "tests fail loudly"
 )]
 
+mod accounts;
 mod cli;
 mod serve;

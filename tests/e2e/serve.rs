@@ -2,7 +2,7 @@
 //! DATABASE_URL, stopping cleanly on SIGTERM.
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Write},
     path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -11,15 +11,15 @@ use std::{
 use nix::{sys::signal::Signal, unistd::Pid};
 
 /// A running `agora serve`, stopped (SIGTERM) on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base_url: String,
+    pub(crate) base_url: String,
 }
 
 impl Server {
     /// Starts `agora serve --port 0` with exactly `vars` (plus PATH and HOME) and waits for
     /// its "listening" line.
-    fn start(vars: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(vars: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
         command
             .args(["serve", "--port", "0"])
@@ -31,7 +31,14 @@ impl Server {
                 command.env(name, value);
             }
         }
-        command.envs(vars.iter().copied()).env("AGORA_LOG", "warn");
+        // Under scripts/test the server logs everything, for the secret canary scan.
+        let capture = std::env::var_os("AGORA_TEST_CAPTURE_DIR").map(std::path::PathBuf::from);
+        command
+            .env(
+                "AGORA_LOG",
+                if capture.is_some() { "debug" } else { "warn" },
+            )
+            .envs(vars.iter().copied());
         let mut child = command.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
@@ -50,11 +57,21 @@ impl Server {
             }
         };
         // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let mut sink: Box<dyn std::io::Write + Send> = match capture {
+            Some(dir) => Box::new(
+                std::fs::File::create(dir.join(format!("serve-{}.log", child.id()))).unwrap(),
+            ),
+            None => Box::new(std::io::sink()),
+        };
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let _ = writeln!(sink, "{line}");
+            }
+        });
         Self { child, base_url }
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         reqwest::Client::new()
             .get(format!("{}{path}", self.base_url))
             .timeout(Duration::from_secs(20))
@@ -64,7 +81,7 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for a clean exit.
-    fn stop(mut self) -> std::process::ExitStatus {
+    pub(crate) fn stop(mut self) -> std::process::ExitStatus {
         self.terminate()
     }
 

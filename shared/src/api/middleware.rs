@@ -21,12 +21,17 @@ use crate::{
 };
 
 /// Wraps `router` in Agora's middleware, outermost first: request id and access log,
-/// problem+json for every error, CORS, the request timeout, and the body size limit.
+/// problem+json for every error, CORS, the request timeout, the caller (authentication and
+/// the per-caller request limit), and the body size limit.
 pub fn apply(router: Router<AppState>, state: AppState) -> Router {
     let config = state.config().http.clone();
     router
         .method_not_allowed_fallback(method_not_allowed)
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::authentication::authenticate,
+        ))
         .layer(middleware::from_fn_with_state(
             config.request_timeout,
             enforce_timeout,

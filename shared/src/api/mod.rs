@@ -6,10 +6,15 @@
 //! document lists them all ([`openapi::document`]). A test checks that the table, the bins in
 //! `functions/`, `template.yaml` and `events/` agree.
 
+pub mod admin;
+pub mod auth;
+mod authentication;
 pub mod health;
 pub mod json;
+pub mod me;
 pub mod middleware;
 pub mod openapi;
+pub mod query;
 pub mod request_id;
 mod web;
 
@@ -21,6 +26,7 @@ use axum::{
 use http::Method;
 use utoipa::openapi::path::{HttpMethod, Operation};
 
+pub use self::authentication::SignedIn;
 use crate::{AppState, Error};
 
 /// Who may call a route. Enforced by the services through the caller; declared here so the
@@ -29,6 +35,10 @@ use crate::{AppState, Error};
 pub enum Access {
     /// Anyone, signed in or not; listed explicitly in the OpenAPI document.
     Public,
+    /// A signed-in user: an access token or an API key.
+    User,
+    /// An administrator.
+    Admin,
 }
 
 /// One API route, served by one Lambda function.
@@ -53,6 +63,32 @@ pub fn routes() -> Vec<Route> {
             Access::Public,
             openapi::get_openapi,
         ),
+        Route::new::<auth::__path_register, _, _>("auth-register", Access::Public, auth::register),
+        Route::new::<auth::__path_login, _, _>("auth-login", Access::Public, auth::login),
+        Route::new::<auth::__path_refresh, _, _>("auth-refresh", Access::Public, auth::refresh),
+        Route::new::<auth::__path_logout, _, _>("auth-logout", Access::Public, auth::logout),
+        Route::new::<me::__path_get_me, _, _>("me-get", Access::User, me::get_me),
+        Route::new::<me::__path_update_me, _, _>("me-update", Access::User, me::update_me),
+        Route::new::<me::__path_list_api_keys, _, _>(
+            "api-keys-list",
+            Access::User,
+            me::list_api_keys,
+        ),
+        Route::new::<me::__path_create_api_key, _, _>(
+            "api-keys-create",
+            Access::User,
+            me::create_api_key,
+        ),
+        Route::new::<me::__path_revoke_api_key, _, _>(
+            "api-keys-revoke",
+            Access::User,
+            me::revoke_api_key,
+        ),
+        Route::new::<admin::__path_list_audit_log, _, _>(
+            "admin-audit-log",
+            Access::Admin,
+            admin::list_audit_log,
+        ),
     ]
 }
 
@@ -68,10 +104,7 @@ impl Route {
         let method = P::methods().first().map_or(Method::GET, http_method);
         let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
         let mut operation = P::operation();
-        if access == Access::Public {
-            // An explicit empty requirement marks the route public (RELIABILITY 30).
-            operation.security = Some(Vec::new());
-        }
+        openapi::declare_access(&mut operation, access);
         Self {
             function,
             method,

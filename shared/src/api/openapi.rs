@@ -4,13 +4,26 @@ use std::sync::OnceLock;
 
 use axum::response::IntoResponse;
 use http::header;
-use utoipa::{OpenApi, openapi};
+use utoipa::{
+    OpenApi, openapi,
+    openapi::{
+        Ref, RefOr,
+        path::Operation,
+        response::{Response, ResponseBuilder},
+        security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+    },
+};
 
-use super::routes;
+use super::{Access, admin, auth, me, routes};
 use crate::{
+    domain::Role,
     error::{FieldError, Problem},
+    ports::AuditEntry,
     services::health::{DependencyCheck, DependencyStatus, HealthReport, OverallStatus},
 };
+
+/// The name of the security scheme every non-public operation requires.
+pub const BEARER_SCHEME: &str = "bearer";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,8 +32,18 @@ use crate::{
         description = "Agora is an open-source AI agent marketplace. Every error is RFC 9457 `application/problem+json` (schema `Problem`).",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError, HealthReport, DependencyCheck, DependencyStatus, OverallStatus)),
-    tags((name = "system", description = "Health and API description")),
+    components(schemas(
+        Problem, FieldError, HealthReport, DependencyCheck, DependencyStatus, OverallStatus, Role,
+        auth::RegisterRequest, auth::LoginRequest, auth::RefreshRequest, auth::RefreshTokenDelivery,
+        auth::SessionResponse, me::User, me::UpdateMeRequest, me::ApiKey, me::ApiKeyStatus,
+        me::ApiKeyList, me::CreateApiKeyRequest, me::CreatedApiKey, admin::AuditLogPage, AuditEntry,
+    )),
+    tags(
+        (name = "system", description = "Health and API description"),
+        (name = "auth", description = "Sign-up, sign-in and sessions"),
+        (name = "account", description = "Your account and API keys"),
+        (name = "admin", description = "Administration (administrators only)"),
+    ),
 )]
 struct BaseDocument;
 
@@ -28,6 +51,20 @@ struct BaseDocument;
 pub fn document() -> openapi::OpenApi {
     let mut document = BaseDocument::openapi();
     document.info.version = crate::VERSION.to_owned();
+    document
+        .components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            BEARER_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An access token from POST /v1/auth/login (a JWT, 15 minutes) or an API key (`agora_sk_...`) from POST /v1/me/api-keys.",
+                    ))
+                    .build(),
+            ),
+        );
     for route in routes() {
         let method = match route.method.as_str() {
             "POST" => openapi::HttpMethod::Post,
@@ -65,4 +102,62 @@ pub async fn get_openapi() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         document_json(),
     )
+}
+
+/// Declares who may call an operation (RELIABILITY 30): public operations carry an explicit
+/// empty requirement, the others the bearer scheme and the problems authorization adds.
+/// Every operation also documents the problems any route can answer.
+pub(super) fn declare_access(operation: &mut Operation, access: Access) {
+    let problem = |description: &str| -> RefOr<Response> {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    crate::error::PROBLEM_JSON,
+                    openapi::ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let mut add = |status: &str, description: &str| {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| problem(description));
+    };
+    match access {
+        Access::Public => {}
+        Access::User | Access::Admin => {
+            add(
+                "401",
+                "No credential, or an expired, revoked or invalid one (problem `unauthorized`)",
+            );
+        }
+    }
+    if access == Access::Admin {
+        add(
+            "403",
+            "Signed in, but not an administrator (problem `forbidden`)",
+        );
+    }
+    add(
+        "429",
+        "Too many requests; wait for Retry-After (problem `rate-limited`)",
+    );
+    add(
+        "503",
+        "A dependency is unavailable; retry after Retry-After (problem `unavailable`)",
+    );
+    operation.security = Some(match access {
+        Access::Public => Vec::new(),
+        Access::User | Access::Admin => {
+            vec![SecurityRequirement::new(
+                BEARER_SCHEME,
+                Vec::<String>::new(),
+            )]
+        }
+    });
 }

@@ -1,3 +1,5 @@
 //! Business logic per area. Services take ports and plain values, never axum or Lambda types.
 
+pub mod accounts;
 pub mod health;
+pub mod rate_limit;

@@ -68,7 +68,9 @@ fn disagreements(sources: &Sources) -> Vec<String> {
             let file = format!("{}.{source}.json", route.function);
             match sources.events.iter().find(|(name, _, _)| *name == file) {
                 None => problems.push(format!("events/{file} is missing")),
-                Some((_, method, path)) if *method != route.method || *path != route.path => {
+                Some((_, method, path))
+                    if *method != route.method || !path_matches(&route.path, path) =>
+                {
                     problems.push(format!(
                         "events/{file} calls {method} {path}, the route is {} {}",
                         route.method, route.path
@@ -97,6 +99,18 @@ fn disagreements(sources: &Sources) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Whether a concrete path (`/v1/me/api-keys/0192...`) is an instance of a route path
+/// (`/v1/me/api-keys/{id}`).
+fn path_matches(route: &str, path: &str) -> bool {
+    let (route, path): (Vec<&str>, Vec<&str>) =
+        (route.split('/').collect(), path.split('/').collect());
+    route.len() == path.len()
+        && route
+            .iter()
+            .zip(&path)
+            .all(|(r, p)| (r.starts_with('{') && r.ends_with('}') && !p.is_empty()) || r == p)
 }
 
 fn root() -> PathBuf {

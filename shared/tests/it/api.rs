@@ -104,11 +104,24 @@ async fn the_openapi_document_describes_every_route_and_is_current_in_docs() {
             route.method,
             route.path
         );
+        let expected = match route.access {
+            agora::api::Access::Public => serde_json::json!([]),
+            agora::api::Access::User | agora::api::Access::Admin => {
+                serde_json::json!([{ "bearer": [] }])
+            }
+        };
         assert_eq!(
-            operation["security"],
-            serde_json::json!([]),
-            "public routes declare no security explicitly"
+            operation["security"], expected,
+            "{} {}: every operation declares its security; public ones an explicit empty list",
+            route.method, route.path
         );
+        for status in ["429", "503"] {
+            assert!(
+                operation["responses"][status].is_object(),
+                "{} {status}",
+                route.path
+            );
+        }
     }
     insta::assert_json_snapshot!("openapi", document);
 

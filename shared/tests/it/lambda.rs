@@ -105,3 +105,63 @@ async fn bad_invocations_say_what_is_wrong() {
     .to_string();
     assert!(foreign.contains("not an API Gateway"), "{foreign}");
 }
+
+fn event(file: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(events_dir().join(file)).unwrap()).unwrap()
+}
+
+/// HTTP API v2 carries cookies in their own lists both ways: the refresh token set at sign-up
+/// comes back in `cookies`, and a `cookies` list in the event reaches the refresh route.
+#[tokio::test]
+async fn the_refresh_cookie_round_trips_through_http_api_v2_events() {
+    let state = AppState::build(Config::from_vars(crate::support::backed_vars().await).unwrap())
+        .await
+        .unwrap();
+    state.db().unwrap().migrate().await.unwrap();
+    let mut register = event("auth-register.apigw-v2.json");
+    let email = format!("lambda-{}@example.com", uuid::Uuid::new_v4().simple());
+    let body_text =
+        serde_json::json!({ "email": email, "password": "correct horse battery staple" })
+            .to_string();
+    // API Gateway states the body's length; a body longer than that is cut off (413).
+    register["headers"]["content-length"] = body_text.len().to_string().into();
+    register["body"] = body_text.into();
+    let registered = lambda::invoke(
+        state.clone(),
+        "auth-register",
+        &serde_json::to_vec(&register).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(registered["statusCode"], 201, "{registered}");
+    let cookie = registered["cookies"][0].as_str().unwrap();
+    assert!(
+        cookie.starts_with("agora_refresh=agora_rt_") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    agora::testing::remember_secret(
+        cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("agora_refresh="),
+    );
+
+    let mut refresh = event("auth-refresh.apigw-v2.json");
+    refresh["cookies"] = serde_json::json!([cookie.split(';').next().unwrap()]);
+    let refreshed = lambda::invoke(
+        state,
+        "auth-refresh",
+        &serde_json::to_vec(&refresh).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refreshed["statusCode"], 200, "{refreshed}");
+    assert!(
+        refreshed["cookies"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("agora_refresh=agora_rt_")
+    );
+    assert!(body(&refreshed)["access_token"].is_string());
+}

@@ -11,8 +11,10 @@
     reason = "tests fail loudly"
 )]
 
+mod accounts;
 mod agreement;
 mod api;
+mod auth_security;
 mod aws;
 mod cache;
 mod lambda;

@@ -1,6 +1,6 @@
 //! `TestApp`: the real router over real backends, driven in process.
 
-use agora::{AppState, Config, testing};
+use agora::{AppState, Config, state::Overrides, testing};
 use axum::{Router, body::Body};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -8,6 +8,9 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
+    /// The database of this app, when it has one.
+    pub database_url: Option<String>,
 }
 
 /// A response, fully read.
@@ -69,6 +72,10 @@ pub async fn backed_vars() -> Vec<(String, String)> {
         ("DATABASE_URL".into(), testing::fresh_database().await),
         ("REDIS_URL".into(), testing::redis_url()),
         ("REDIS_KEY_PREFIX".into(), testing::unique_prefix()),
+        (
+            "AGORA_SECRETS".into(),
+            testing::test_signing_keys().to_owned(),
+        ),
     ]
 }
 
@@ -79,11 +86,129 @@ impl TestApp {
     }
 
     pub async fn with_vars(vars: Vec<(String, String)>) -> Self {
+        Self::with_overrides(vars, Overrides::default()).await
+    }
+
+    /// The app with some parts replaced (a counting hasher, a movable clock).
+    pub async fn with_overrides(vars: Vec<(String, String)>, overrides: Overrides) -> Self {
+        testing::capture_logs();
+        let database_url = vars
+            .iter()
+            .find(|(name, _)| name == "DATABASE_URL")
+            .map(|(_, url)| url.clone());
         let config = Config::from_vars(vars).expect("test config");
-        let state = AppState::build(config).await.expect("state");
+        let state = AppState::build_with(config, overrides)
+            .await
+            .expect("state");
         Self {
-            router: agora::api::app(state),
+            router: agora::api::app(state.clone()),
+            state,
+            database_url,
         }
+    }
+
+    /// A direct connection to this app's database, to check what was written.
+    pub async fn db(&self) -> tokio_postgres::Client {
+        let url = self
+            .database_url
+            .as_deref()
+            .expect("the app has a database");
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+    }
+
+    /// Counts the rows of `table` matching `condition` (SQL).
+    pub async fn count(&self, table: &str, condition: &str) -> i64 {
+        self.db()
+            .await
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE {condition}"),
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    }
+
+    /// Sends `method path` with an optional JSON body and bearer credential.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(bearer) = bearer {
+            request = request.header("authorization", format!("Bearer {bearer}"));
+        }
+        let request = match body {
+            Some(body) => request
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
+
+    /// Registers a new user with a fresh email and returns it signed in.
+    pub async fn with_user(&self) -> TestUser {
+        let email = format!("user-{}@example.com", uuid::Uuid::new_v4().simple());
+        self.register(&email, "correct horse battery staple").await
+    }
+
+    /// Registers `email` (refresh token in the body) and returns the signed-in user.
+    pub async fn register(&self, email: &str, password: &str) -> TestUser {
+        testing::remember_secret(password);
+        let response = self
+            .call(
+                "POST",
+                "/v1/auth/register",
+                None,
+                Some(serde_json::json!({
+                    "email": email,
+                    "password": password,
+                    "refresh_token_delivery": "body",
+                })),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{:?}", response.body);
+        TestUser::from_session(email, password, &response.json())
+    }
+
+    /// Signs `user` in again (refresh token in the body).
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.call(
+            "POST",
+            "/v1/auth/login",
+            None,
+            Some(serde_json::json!({
+                "email": email,
+                "password": password,
+                "refresh_token_delivery": "body",
+            })),
+        )
+        .await
+    }
+
+    /// Creates an API key for `user` and returns (id, key).
+    pub async fn api_key(&self, user: &TestUser) -> (String, String) {
+        let response = self
+            .call(
+                "POST",
+                "/v1/me/api-keys",
+                Some(&user.access_token),
+                Some(serde_json::json!({ "name": "test key" })),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{:?}", response.body);
+        let body = response.json();
+        let key = body["key"].as_str().unwrap().to_owned();
+        testing::remember_secret(&key);
+        (body["api_key"]["id"].as_str().unwrap().to_owned(), key)
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
@@ -93,6 +218,32 @@ impl TestApp {
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         send(&self.router, request).await
+    }
+}
+
+/// A registered, signed-in user.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestUser {
+    pub fn from_session(email: &str, password: &str, session: &serde_json::Value) -> Self {
+        let access_token = session["access_token"].as_str().unwrap().to_owned();
+        let refresh_token = session["refresh_token"].as_str().unwrap().to_owned();
+        testing::remember_secret(&access_token);
+        testing::remember_secret(&refresh_token);
+        Self {
+            id: session["user_id"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            access_token,
+            refresh_token,
+        }
     }
 }
 

@@ -109,6 +109,37 @@ impl LocalCluster {
         })
     }
 
+    /// The URL of the cluster when another process (a running `agora serve`) has it
+    /// started, read from its `postmaster.pid`; `None` when it is not running.
+    pub fn running_url(config: &LocalConfig) -> Result<Option<String>, ClusterError> {
+        let bin = find_binaries(config)?;
+        let home = absolute(&config.home)?;
+        let data = home.join("pg");
+        let owner = if nix::unistd::geteuid().is_root() {
+            Some(lookup_owner(&config.pg_user)?)
+        } else {
+            None
+        };
+        let Ok(pid_file) = std::fs::read_to_string(data.join("postmaster.pid")) else {
+            return Ok(None);
+        };
+        if !status(&bin, &data, owner) {
+            return Ok(None);
+        }
+        // Line 4 of postmaster.pid is the port the server listens on.
+        let Some(port) = pid_file
+            .lines()
+            .nth(3)
+            .and_then(|line| line.trim().parse::<u16>().ok())
+        else {
+            return Ok(None);
+        };
+        let password = password(&home)?;
+        Ok(Some(format!(
+            "postgres://{SUPERUSER}:{password}@127.0.0.1:{port}/{DATABASE}"
+        )))
+    }
+
     /// The URL of the `agora` database (holds the local password: never log it).
     pub fn url(&self) -> &str {
         &self.url

@@ -1,6 +1,7 @@
 //! PostgreSQL, the system of record: a deadpool pool over tokio-postgres, TLS with rustls
 //! when the URL asks for it, and RDS IAM authentication when configured.
 
+mod accounts;
 mod iam;
 pub mod migrations;
 

@@ -1,0 +1,156 @@
+//! Where Agora's own keys come from: AWS Secrets Manager in production, a value in the
+//! environment, or a file under `.agora/` that a local install creates on first use.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use crate::{
+    error::describe_chain,
+    ports::{SecretError, SecretSource},
+    services::accounts::tokens::TokenKeys,
+};
+
+/// A secret in AWS Secrets Manager (moto in tests), read once per process by the caller.
+pub struct SecretsManagerSecret {
+    client: aws_sdk_secretsmanager::Client,
+    secret_id: String,
+}
+
+impl SecretsManagerSecret {
+    pub fn new(sdk: &aws_config::SdkConfig, secret_id: String) -> Self {
+        Self {
+            client: aws_sdk_secretsmanager::Client::new(sdk),
+            secret_id,
+        }
+    }
+}
+
+#[async_trait]
+impl SecretSource for SecretsManagerSecret {
+    async fn read(&self) -> Result<String, SecretError> {
+        let output = self
+            .client
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .send()
+            .await
+            .map_err(|error| {
+                SecretError::Unavailable(format!(
+                    "Secrets Manager GetSecretValue {}: {}",
+                    self.secret_id,
+                    describe_chain(&error)
+                ))
+            })?;
+        output.secret_string.ok_or_else(|| {
+            SecretError::Invalid(format!(
+                "secret {} has no SecretString (binary secrets are not supported)",
+                self.secret_id
+            ))
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("Secrets Manager secret {}", self.secret_id)
+    }
+}
+
+/// A secret given whole in the environment (`AGORA_SECRETS`).
+pub struct InlineSecret(pub String);
+
+#[async_trait]
+impl SecretSource for InlineSecret {
+    async fn read(&self) -> Result<String, SecretError> {
+        Ok(self.0.clone())
+    }
+
+    fn describe(&self) -> String {
+        "AGORA_SECRETS".into()
+    }
+}
+
+/// A file a local install creates with fresh random keys the first time it is read, only
+/// readable by its owner.
+pub struct LocalSecretFile {
+    pub path: PathBuf,
+}
+
+#[async_trait]
+impl SecretSource for LocalSecretFile {
+    async fn read(&self) -> Result<String, SecretError> {
+        match tokio::fs::read_to_string(&self.path).await {
+            Ok(secret) => return Ok(secret),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                return Err(SecretError::Unavailable(format!(
+                    "cannot read {}: {error}",
+                    self.path.display()
+                )));
+            }
+        }
+        let secret = TokenKeys::generate_secret()
+            .map_err(|error| SecretError::Unavailable(error.to_string()))?;
+        let path = self.path.clone();
+        let written = secret.clone();
+        tokio::task::spawn_blocking(move || create_private_file(&path, &written))
+            .await
+            .map_err(|error| SecretError::Unavailable(error.to_string()))?
+            .map_err(|error| {
+                SecretError::Unavailable(format!("cannot create {}: {error}", self.path.display()))
+            })?;
+        tracing::info!(path = %self.path.display(), "created local signing keys");
+        // Another process may have won the race to create it: read what is there now.
+        tokio::fs::read_to_string(&self.path)
+            .await
+            .map_err(|error| SecretError::Unavailable(error.to_string()))
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// Creates `path` with mode 0600; an existing file is left as it is.
+fn create_private_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut file) => file.write_all(contents.as_bytes()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_local_secret_file_is_created_once_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = LocalSecretFile {
+            path: dir.path().join("nested/secrets.json"),
+        };
+        let first = source.read().await.unwrap();
+        assert!(TokenKeys::parse(&first, false).is_ok());
+        assert_eq!(
+            source.read().await.unwrap(),
+            first,
+            "read again, not regenerated"
+        );
+        let mode = std::fs::metadata(&source.path)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

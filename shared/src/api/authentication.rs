@@ -1,0 +1,165 @@
+//! Who is calling: the `Authorization: Bearer` credential (access JWT or API key) resolved
+//! once per request into a [`Caller`], the client's address into a [`RequestOrigin`], and
+//! the per-caller request limit. Handlers take both as extractors.
+
+use std::{
+    convert::Infallible,
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use http::{HeaderMap, header, request::Parts};
+use lambda_http::request::RequestContext;
+
+use super::request_id::current_request_id;
+use crate::{
+    AppState, Error,
+    domain::{Caller, RequestOrigin},
+    services::rate_limit::Limit,
+};
+
+/// Resolves the caller and the origin, applies the per-caller limit, and stores both in
+/// the request for the handlers.
+pub(crate) async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let origin = RequestOrigin {
+        client_addr: client_addr(&request),
+        request_id: current_request_id(),
+    };
+    let caller = match resolve_caller(&state, request.headers()).await {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    if let Err(error) = limit_requests(&state, &caller, &origin).await {
+        return error.into_response();
+    }
+    request.extensions_mut().insert(caller);
+    request.extensions_mut().insert(origin);
+    next.run(request).await
+}
+
+async fn resolve_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Error> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
+    };
+    let credential = value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            let (scheme, credential) = value.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| credential.trim())
+        })
+        .filter(|credential| !credential.is_empty())
+        .ok_or_else(|| {
+            Error::Unauthorized(
+                "The Authorization header must be `Bearer <access token or API key>`.".into(),
+            )
+        })?;
+    state.accounts()?.authenticate(credential).await
+}
+
+/// The general per-caller limit: per user when signed in, per client address otherwise.
+async fn limit_requests(
+    state: &AppState,
+    caller: &Caller,
+    origin: &RequestOrigin,
+) -> Result<(), Error> {
+    let Ok(accounts) = state.accounts() else {
+        return Ok(());
+    };
+    let key = match (caller.user_id(), origin.client_addr) {
+        (Some(user), _) => format!("requests:user:{user}"),
+        (None, Some(addr)) => format!("requests:address:{addr}"),
+        (None, None) => return Ok(()),
+    };
+    let limit = Limit {
+        max: accounts.settings().requests_per_minute,
+        window: Duration::from_secs(60),
+    };
+    accounts
+        .limiter()
+        .hit(&key, limit)
+        .await
+        .map_err(|limited| Error::RateLimited {
+            retry_after: limited.retry_after,
+            detail: format!("More than {} requests in a minute.", limit.max),
+        })
+}
+
+/// The client's address as the front door saw it: API Gateway's source IP, the address an
+/// ALB appended last to X-Forwarded-For, or the socket's peer locally. Headers a client
+/// could forge are trusted only behind an ALB.
+fn client_addr(request: &Request) -> Option<IpAddr> {
+    let extensions = request.extensions();
+    match extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .http
+            .source_ip
+            .as_deref()
+            .and_then(|ip| ip.parse().ok()),
+        Some(RequestContext::ApiGatewayV1(context)) => context
+            .identity
+            .source_ip
+            .as_deref()
+            .and_then(|ip| ip.parse().ok()),
+        Some(RequestContext::Alb(_)) => request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.rsplit(',').next())
+            .and_then(|ip| ip.trim().parse().ok()),
+        _ => extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip()),
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or(Caller::Anonymous))
+    }
+}
+
+/// The caller of a route that needs one: anonymous requests are refused with 401 before the
+/// body is read, so nobody learns anything from validation errors without signing in.
+/// Services still decide what the caller may do.
+#[derive(Clone, Debug)]
+pub struct SignedIn(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(caller) = Caller::from_request_parts(parts, state).await;
+        caller.user()?;
+        Ok(Self(caller))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<RequestOrigin>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,631 @@
+//! The attacks issue 3 lists: forged access tokens (RFC 8725), brute force, privilege
+//! escalation, cross-tenant access, and keys from Secrets Manager (RELIABILITY 1, 2, 4, 7,
+//! 26, 30).
+
+use std::net::SocketAddr;
+
+use agora::{
+    api::Access,
+    domain::{RequestOrigin, Role},
+    services::accounts::tokens::{TokenKeys, TokenPolicy, ed25519_pkcs8},
+    testing,
+};
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use axum::{body::Body, extract::ConnectInfo};
+use base64::Engine;
+use http::{Request, StatusCode};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, TestUser, backed_vars, closed_port};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The value of `jwt_key_1` in the test secret.
+fn test_key_value() -> String {
+    let secret: Value = serde_json::from_str(testing::test_signing_keys()).unwrap();
+    secret["jwt_key_1"].as_str().unwrap().to_owned()
+}
+
+fn claims(user: &TestUser) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({
+        "iss": "agora", "aud": "agora-api", "sub": user.id, "iat": now, "exp": now + 900,
+        "jti": uuid::Uuid::new_v4(), "role": "admin", "sid": uuid::Uuid::new_v4(),
+    })
+}
+
+fn sign(header: &Header, claims: &Value, key: &EncodingKey) -> String {
+    jsonwebtoken::encode(header, claims, key).unwrap()
+}
+
+fn ed_header(kid: Option<&str>, typ: Option<&str>) -> Header {
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = kid.map(str::to_owned);
+    header.typ = typ.map(str::to_owned);
+    header
+}
+
+#[tokio::test]
+async fn forged_and_misused_access_tokens_are_all_401() {
+    let app = TestApp::spawn().await;
+    let user = app.with_user().await;
+    let own_key = EncodingKey::from_ed_der(&ed25519_pkcs8(&test_key_value()).unwrap());
+    let other_key = EncodingKey::from_ed_der(
+        &ed25519_pkcs8("an attacker's own key, 32+ characters long").unwrap(),
+    );
+    let public_key = Ed25519KeyPair::from_pkcs8(&ed25519_pkcs8(&test_key_value()).unwrap())
+        .unwrap()
+        .public_key()
+        .as_ref()
+        .to_vec();
+    let good = claims(&user);
+    // The control: our own key, the right header and claims, is accepted.
+    let valid = sign(&ed_header(Some("1"), Some("at+jwt")), &good, &own_key);
+    assert_eq!(
+        app.call("GET", "/v1/me", Some(&valid), None).await.status,
+        StatusCode::OK
+    );
+
+    let with = |changes: Value| {
+        let mut claims = good.clone();
+        for (name, value) in changes.as_object().unwrap() {
+            if value.is_null() {
+                claims.as_object_mut().unwrap().remove(name);
+            } else {
+                claims[name] = value.clone();
+            }
+        }
+        claims
+    };
+    let now = chrono::Utc::now().timestamp();
+    let payload = b64(good.to_string().as_bytes());
+    let mut hs256 = Header::new(Algorithm::HS256);
+    hs256.kid = Some("1".into());
+    hs256.typ = Some("at+jwt".into());
+    let forged: Vec<(&str, String)> = vec![
+        (
+            "alg none",
+            format!(
+                "{}.{payload}.",
+                b64(br#"{"alg":"none","typ":"at+jwt","kid":"1"}"#)
+            ),
+        ),
+        (
+            "HS256 keyed with the public key (HS/EdDSA confusion)",
+            sign(&hs256, &good, &EncodingKey::from_secret(&public_key)),
+        ),
+        (
+            "HS256 with a guessed secret",
+            sign(&hs256, &good, &EncodingKey::from_secret(b"secret")),
+        ),
+        (
+            "another Ed25519 key",
+            sign(&ed_header(Some("1"), Some("at+jwt")), &good, &other_key),
+        ),
+        (
+            "unknown kid",
+            sign(&ed_header(Some("9"), Some("at+jwt")), &good, &own_key),
+        ),
+        (
+            "no kid",
+            sign(&ed_header(None, Some("at+jwt")), &good, &own_key),
+        ),
+        (
+            "typ JWT",
+            sign(&ed_header(Some("1"), Some("JWT")), &good, &own_key),
+        ),
+        ("no typ", sign(&ed_header(Some("1"), None), &good, &own_key)),
+        (
+            "wrong audience",
+            sign(
+                &ed_header(Some("1"), Some("at+jwt")),
+                &with(json!({"aud": "someone-else"})),
+                &own_key,
+            ),
+        ),
+        (
+            "wrong issuer",
+            sign(
+                &ed_header(Some("1"), Some("at+jwt")),
+                &with(json!({"iss": "evil"})),
+                &own_key,
+            ),
+        ),
+        (
+            "expired",
+            sign(
+                &ed_header(Some("1"), Some("at+jwt")),
+                &with(json!({"iat": now - 4000, "exp": now - 3600})),
+                &own_key,
+            ),
+        ),
+        (
+            "issued in the future",
+            sign(
+                &ed_header(Some("1"), Some("at+jwt")),
+                &with(json!({"iat": now + 3600, "exp": now + 4500})),
+                &own_key,
+            ),
+        ),
+        (
+            "no exp",
+            sign(
+                &ed_header(Some("1"), Some("at+jwt")),
+                &with(json!({"exp": null})),
+                &own_key,
+            ),
+        ),
+        (
+            "no sub",
+            sign(
+                &ed_header(Some("1"), Some("at+jwt")),
+                &with(json!({"sub": null})),
+                &own_key,
+            ),
+        ),
+        (
+            "sub not a user id",
+            sign(
+                &ed_header(Some("1"), Some("at+jwt")),
+                &with(json!({"sub": "root"})),
+                &own_key,
+            ),
+        ),
+        (
+            "no aud",
+            sign(
+                &ed_header(Some("1"), Some("at+jwt")),
+                &with(json!({"aud": null})),
+                &own_key,
+            ),
+        ),
+        ("payload edited after signing", {
+            let parts: Vec<&str> = valid.split('.').collect();
+            let mut edited = good.clone();
+            edited["sub"] = json!(uuid::Uuid::new_v4());
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                b64(edited.to_string().as_bytes()),
+                parts[2]
+            )
+        }),
+        ("truncated", valid[..valid.len() - 10].to_owned()),
+        ("not a JWT", "hello.world".to_owned()),
+        ("a refresh token", user.refresh_token.clone()),
+    ];
+    for (attack, token) in forged {
+        let response = app.call("GET", "/v1/me", Some(&token), None).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "{attack}: {:?}",
+            response.body
+        );
+        response.problem(StatusCode::UNAUTHORIZED, "unauthorized");
+        assert!(
+            response
+                .header("www-authenticate")
+                .starts_with("Bearer realm=\"agora\""),
+            "{attack}"
+        );
+    }
+}
+
+fn login_from(address: &str, email: &str, password: &str) -> Request<Body> {
+    let mut request = Request::post("/v1/auth/login")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({ "email": email, "password": password }).to_string(),
+        ))
+        .unwrap();
+    let address: SocketAddr = format!("{address}:40000").parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(address));
+    request
+}
+
+async fn app_with(extra: &[(&str, &str)]) -> TestApp {
+    let mut vars = backed_vars().await;
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    TestApp::with_vars(vars).await
+}
+
+async fn failed_logins_are_limited_per_account(app: &TestApp) {
+    let user = app.with_user().await;
+    for _ in 0..3 {
+        let response = app
+            .send(login_from("198.51.100.1", &user.email, "wrong password!"))
+            .await;
+        response.problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    }
+    let limited = app
+        .send(login_from("198.51.100.2", &user.email, PASSWORD))
+        .await;
+    limited.problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    let retry_after: u64 = limited.header("retry-after").parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    let other = app.with_user().await;
+    assert_eq!(
+        app.send(login_from("198.51.100.1", &other.email, PASSWORD))
+            .await
+            .status,
+        StatusCode::OK,
+        "other accounts are not affected"
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_account_with_redis() {
+    failed_logins_are_limited_per_account(&app_with(&[("AGORA_LOGIN_MAX_FAILURES", "3")]).await)
+        .await;
+}
+
+#[tokio::test]
+async fn failed_logins_are_still_limited_when_redis_is_down() {
+    let mut vars = backed_vars().await;
+    for (name, value) in &mut vars {
+        if name == "REDIS_URL" {
+            *value = format!("redis://127.0.0.1:{}", closed_port());
+        }
+    }
+    vars.push(("AGORA_LOGIN_MAX_FAILURES".into(), "3".into()));
+    let app = TestApp::with_vars(vars).await;
+    failed_logins_are_limited_per_account(&app).await;
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_client_address() {
+    let app = app_with(&[("AGORA_LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await;
+    let user = app.with_user().await;
+    for attempt in 0..3 {
+        let email = format!("nobody-{attempt}@example.com");
+        let response = app.send(login_from("203.0.113.66", &email, PASSWORD)).await;
+        response.problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    }
+    app.send(login_from("203.0.113.66", &user.email, PASSWORD))
+        .await
+        .problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    assert_eq!(
+        app.send(login_from("203.0.113.67", &user.email, PASSWORD))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn each_caller_is_limited_to_the_configured_requests_per_minute() {
+    let app = app_with(&[("AGORA_RATE_LIMIT_PER_MINUTE", "3")]).await;
+    let user = app.with_user().await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.call("GET", "/v1/me", Some(&user.access_token), None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    let limited = app
+        .call("GET", "/v1/me", Some(&user.access_token), None)
+        .await;
+    limited.problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    assert!(limited.header("retry-after").parse::<u64>().unwrap() <= 60);
+    let other = app.with_user().await;
+    assert_eq!(
+        app.call("GET", "/v1/me", Some(&other.access_token), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+/// An administrator made the only way there is: the service the CLI calls.
+async fn admin(app: &TestApp) -> TestUser {
+    let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
+    app.state
+        .accounts()
+        .unwrap()
+        .create_admin(&email, Some(PASSWORD), &RequestOrigin::default())
+        .await
+        .unwrap();
+    let session = app.login(&email, PASSWORD).await;
+    assert_eq!(session.status, StatusCode::OK);
+    assert_eq!(session.json()["role"], "admin");
+    TestUser::from_session(&email, PASSWORD, &session.json())
+}
+
+/// A concrete path for a route path (`{id}` becomes a fresh id).
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                uuid::Uuid::new_v4().to_string()
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn minimal_body(method: &http::Method) -> Option<Value> {
+    matches!(
+        *method,
+        http::Method::POST | http::Method::PATCH | http::Method::PUT
+    )
+    .then(|| json!({}))
+}
+
+/// Every route of the table, called by nobody, a user and an administrator: the statuses
+/// are a snapshot, and every non-public route refuses nobody (RELIABILITY 1, 2).
+#[tokio::test]
+async fn the_authorization_matrix_of_every_route() {
+    let app = TestApp::spawn().await;
+    let user = app.with_user().await;
+    let administrator = admin(&app).await;
+    let mut matrix = std::collections::BTreeMap::new();
+    for route in agora::api::routes() {
+        let path = concrete(&route.path);
+        let mut row = Vec::new();
+        for (who, token) in [
+            ("anonymous", None),
+            ("user", Some(user.access_token.as_str())),
+            ("admin", Some(administrator.access_token.as_str())),
+        ] {
+            let response = app
+                .call(
+                    route.method.as_str(),
+                    &path,
+                    token,
+                    minimal_body(&route.method),
+                )
+                .await;
+            match (route.access, who) {
+                (Access::User | Access::Admin, "anonymous") => {
+                    response.problem(StatusCode::UNAUTHORIZED, "unauthorized");
+                }
+                (Access::Admin, "user") => {
+                    response.problem(StatusCode::FORBIDDEN, "forbidden");
+                }
+                // Public routes answer on their own terms (a refresh without a token is 401).
+                (Access::Public, _) => assert_ne!(response.status, StatusCode::FORBIDDEN),
+                _ => assert!(
+                    response.status != StatusCode::UNAUTHORIZED
+                        && response.status != StatusCode::FORBIDDEN,
+                    "{who} may call {} {}: {:?}",
+                    route.method,
+                    route.path,
+                    response.body
+                ),
+            }
+            row.push(format!("{who}={}", response.status.as_u16()));
+        }
+        matrix.insert(format!("{} {}", route.method, route.path), row.join(" "));
+    }
+    insta::assert_json_snapshot!("authorization_matrix", matrix);
+}
+
+#[test]
+fn no_route_can_create_or_promote_an_administrator() {
+    let api = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    for entry in std::fs::read_dir(&api).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        for forbidden in ["create_admin", "promote_to_admin", "Role::Admin"] {
+            assert!(
+                !source.contains(forbidden),
+                "{} mentions {forbidden}: only `agora admin create` may grant admin",
+                path.display()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn admin_create_promotes_an_existing_account_and_is_idempotent() {
+    let app = TestApp::spawn().await;
+    let user = app.with_user().await;
+    let accounts = app.state.accounts().unwrap();
+    let origin = RequestOrigin::default();
+    let grant = accounts
+        .create_admin(&user.email, None, &origin)
+        .await
+        .unwrap();
+    assert!(matches!(
+        grant,
+        agora::services::accounts::AdminGrant::Promoted { .. }
+    ));
+    let again = accounts
+        .create_admin(&user.email, None, &origin)
+        .await
+        .unwrap();
+    assert!(matches!(
+        again,
+        agora::services::accounts::AdminGrant::AlreadyAdmin { .. }
+    ));
+    let session = app.login(&user.email, PASSWORD).await.json();
+    assert_eq!(session["role"], serde_json::to_value(Role::Admin).unwrap());
+    let missing_password = accounts
+        .create_admin(&format!("new-{}", user.email), None, &origin)
+        .await;
+    assert!(matches!(missing_password, Err(agora::Error::Validation(_))));
+    assert_eq!(app.count("audit_log", "action = 'admin.granted'").await, 1);
+}
+
+#[tokio::test]
+async fn the_audit_log_records_security_actions_without_secrets_and_pages() {
+    let app = TestApp::spawn().await;
+    let email = format!("audited-{}@example.com", uuid::Uuid::new_v4().simple());
+    let mut register = Request::post("/v1/auth/register")
+        .header("content-type", "application/json")
+        .header("x-request-id", "req-audit-1")
+        .body(Body::from(
+            json!({ "email": email, "password": PASSWORD, "refresh_token_delivery": "body" })
+                .to_string(),
+        ))
+        .unwrap();
+    register.extensions_mut().insert(ConnectInfo(
+        "192.0.2.10:5555".parse::<SocketAddr>().unwrap(),
+    ));
+    let user = TestUser::from_session(&email, PASSWORD, &app.send(register).await.json());
+    app.send(login_from("192.0.2.11", &email, "wrong password!"))
+        .await;
+    app.send(login_from("192.0.2.11", &email, PASSWORD)).await;
+    let (key_id, _) = app.api_key(&user).await;
+    app.call(
+        "DELETE",
+        &format!("/v1/me/api-keys/{key_id}"),
+        Some(&user.access_token),
+        None,
+    )
+    .await;
+
+    let administrator = admin(&app).await;
+    let page = app
+        .call(
+            "GET",
+            &format!("/v1/admin/audit-log?actor_id={}&limit=3", user.id),
+            Some(&administrator.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    let first = page.json();
+    let actions: Vec<&str> = first["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["api_key.revoked", "api_key.created", "login.succeeded"]
+    );
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let rest = app
+        .call(
+            "GET",
+            &format!(
+                "/v1/admin/audit-log?actor_id={}&limit=3&cursor={cursor}",
+                user.id
+            ),
+            Some(&administrator.access_token),
+            None,
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = rest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["login.failed", "user.registered"]);
+    assert!(rest["next_cursor"].is_null());
+    let registered = &rest["entries"][1];
+    assert_eq!(registered["client_addr"], "192.0.2.10");
+    assert_eq!(registered["request_id"], "req-audit-1");
+    assert_eq!(rest["entries"][0]["client_addr"], "192.0.2.11");
+
+    let everything = String::from_utf8_lossy(&page.body).into_owned() + &rest.to_string();
+    for secret in [PASSWORD, &user.access_token, &user.refresh_token] {
+        assert!(
+            !everything.contains(secret),
+            "the audit log holds no secret"
+        );
+    }
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "cursor=zzz",
+        "actor_id=not-a-uuid",
+        "colour=blue",
+    ] {
+        let response = app
+            .call(
+                "GET",
+                &format!("/v1/admin/audit-log?{bad}"),
+                Some(&administrator.access_token),
+                None,
+            )
+            .await;
+        response.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    }
+}
+
+/// Signing keys read from Secrets Manager (moto), and rotated by kid.
+#[tokio::test]
+async fn signing_keys_come_from_secrets_manager_and_rotate_by_kid() {
+    let sdk = agora::adapters::aws::load_sdk_config().await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let old = r#"{"jwt_active_kid":"1","jwt_key_1":"first key value, at least 32 characters"}"#;
+    let rotated = r#"{"jwt_active_kid":"2","jwt_key_1":"first key value, at least 32 characters","jwt_key_2":"second key value, at least 32 characters"}"#;
+    let id = client
+        .create_secret()
+        .name(format!("agora/test/{}", uuid::Uuid::new_v4()))
+        .secret_string(old)
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap();
+    let mut vars: Vec<(String, String)> = backed_vars()
+        .await
+        .into_iter()
+        .filter(|(name, _)| name != "AGORA_SECRETS")
+        .collect();
+    vars.push(("AGORA_SECRET_ID".to_owned(), id.clone()));
+    let before = TestApp::with_vars(vars.clone()).await;
+    let user = before.with_user().await;
+    let kid = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
+    assert_eq!(kid(&user.access_token), "1");
+
+    client
+        .put_secret_value()
+        .secret_id(&id)
+        .secret_string(rotated)
+        .send()
+        .await
+        .unwrap();
+    let after = TestApp::with_vars(vars).await;
+    assert_eq!(
+        after
+            .call("GET", "/v1/me", Some(&user.access_token), None)
+            .await
+            .status,
+        StatusCode::OK,
+        "tokens of the old key still verify"
+    );
+    let session = after.login(&user.email, PASSWORD).await.json();
+    let fresh = TestUser::from_session(&user.email, PASSWORD, &session);
+    assert_eq!(kid(&fresh.access_token), "2", "the new key signs");
+    assert_eq!(
+        before
+            .call("GET", "/v1/me", Some(&fresh.access_token), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "an instance that only knows key 1 refuses key 2"
+    );
+    // The policy the service signs with is what TokenKeys verifies.
+    let keys = TokenKeys::parse(rotated, false).unwrap();
+    let policy = TokenPolicy {
+        issuer: "agora".into(),
+        audience: "agora-api".into(),
+        access_ttl: std::time::Duration::from_secs(900),
+        leeway: std::time::Duration::from_secs(30),
+    };
+    assert!(
+        keys.verify_access_token(&policy, &fresh.access_token, chrono::Utc::now())
+            .is_ok()
+    );
+}
