@@ -1,6 +1,7 @@
 //! Password hashing with argon2id (OWASP Password Storage: m = 19 MiB, t = 2, p = 1 at
-//! least). Hashing is CPU-bound for tens of milliseconds, so it runs on the blocking pool
-//! and never stalls the request executor.
+//! least). Hashing is CPU-bound for about 15 ms (BENCHMARKS.md), so it runs on the blocking
+//! pool and never stalls the request executor, and at most two hashes per core run at once:
+//! a burst of sign-ins queues instead of taking 19 MiB of memory each.
 
 use std::sync::{Arc, OnceLock};
 
@@ -26,6 +27,7 @@ pub const PARALLELISM: u32 = 1;
 pub struct Argon2Hasher {
     params: Params,
     dummy: Arc<OnceLock<String>>,
+    running: Arc<tokio::sync::Semaphore>,
 }
 
 impl Argon2Hasher {
@@ -37,10 +39,28 @@ impl Argon2Hasher {
     pub fn with_params(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, String> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|error| format!("invalid argon2 parameters: {error}"))?;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
             params,
             dummy: Arc::new(OnceLock::new()),
+            running: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
         })
+    }
+
+    /// Runs `work` on the blocking pool once a hashing slot is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(Self) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let _slot = self
+            .running
+            .acquire()
+            .await
+            .map_err(|error| Error::Internal(format!("hashing slots closed: {error}")))?;
+        let hasher = self.clone();
+        tokio::task::spawn_blocking(move || work(hasher))
+            .await
+            .map_err(|error| Error::Internal(format!("hashing task failed: {error}")))?
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -84,20 +104,15 @@ impl Argon2Hasher {
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &Password) -> Result<String, Error> {
-        let hasher = self.clone();
         let password = password.expose().to_owned();
-        tokio::task::spawn_blocking(move || hasher.hash_blocking(&password))
+        self.run(move |hasher| hasher.hash_blocking(&password))
             .await
-            .map_err(|error| Error::Internal(format!("hashing task failed: {error}")))?
     }
 
     async fn verify(&self, password: &Password, phc: &str) -> Result<PasswordCheck, Error> {
-        let hasher = self.clone();
-        let password = password.expose().to_owned();
-        let phc = phc.to_owned();
-        tokio::task::spawn_blocking(move || hasher.verify_blocking(&password, &phc))
+        let (password, phc) = (password.expose().to_owned(), phc.to_owned());
+        self.run(move |hasher| hasher.verify_blocking(&password, &phc))
             .await
-            .map_err(|error| Error::Internal(format!("verification task failed: {error}")))?
     }
 
     async fn dummy_hash(&self) -> Result<String, Error> {

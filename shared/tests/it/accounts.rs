@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use http::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, TestUser, backed_vars};
+use crate::support::{TestApp, TestUser, backed_vars, closed_port};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -892,4 +892,42 @@ async fn missing_or_malformed_authorization_is_401_with_www_authenticate() {
             .unwrap()
             .contains("refresh token")
     );
+}
+
+#[tokio::test]
+async fn a_lost_database_is_a_503_with_retry_after_never_a_500() {
+    let app = TestApp::spawn().await;
+    let user = app.with_user().await;
+    let (_, key) = app.api_key(&user).await;
+    let mut vars = backed_vars().await;
+    vars[0].1 = format!("postgres://agora@127.0.0.1:{}/agora", closed_port());
+    vars.push(("DATABASE_CONNECT_TIMEOUT_MS".into(), "500".into()));
+    let lost = TestApp::with_vars(vars).await;
+    let calls = [
+        (
+            "POST",
+            "/v1/auth/register",
+            None,
+            Some(json!({ "email": fresh_email(), "password": PASSWORD })),
+        ),
+        (
+            "POST",
+            "/v1/auth/login",
+            None,
+            Some(json!({ "email": user.email, "password": PASSWORD })),
+        ),
+        (
+            "POST",
+            "/v1/auth/refresh",
+            None,
+            Some(json!({ "refresh_token": user.refresh_token })),
+        ),
+        ("GET", "/v1/me", Some(user.access_token.as_str()), None),
+        ("GET", "/v1/me", Some(key.as_str()), None),
+    ];
+    for (method, path, bearer, body) in calls {
+        let response = lost.call(method, path, bearer, body).await;
+        response.problem(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert_eq!(response.header("retry-after"), "5", "{method} {path}");
+    }
 }

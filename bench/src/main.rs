@@ -1,0 +1,100 @@
+//! Agora's benchmarks, run on an optimised build: `agora-bench <benchmark> [iterations]`.
+//! Results and the commands that reproduce them are in BENCHMARKS.md.
+
+use std::{
+    io::Write,
+    process::ExitCode,
+    time::{Duration, Instant},
+};
+
+use agora::{
+    adapters::argon2::{Argon2Hasher, ITERATIONS, MEMORY_KIB, PARALLELISM},
+    domain::Password,
+    ports::{PasswordCheck, PasswordHasher},
+};
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let benchmark = args.next().unwrap_or_default();
+    let iterations = args
+        .next()
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(50)
+        .max(1);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&error.into()),
+    };
+    let outcome = runtime.block_on(async {
+        match benchmark.as_str() {
+            "passwords" => passwords(iterations).await,
+            _ => Err(anyhow::anyhow!(
+                "usage: agora-bench passwords [iterations]   (see BENCHMARKS.md)"
+            )),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+fn fail(error: &anyhow::Error) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "error: {error:#}");
+    ExitCode::FAILURE
+}
+
+/// One argon2id hash and one verification with the production parameters, and the dummy
+/// verification an unknown email costs, each timed `iterations` times in sequence.
+async fn passwords(iterations: usize) -> anyhow::Result<()> {
+    let hasher = Argon2Hasher::new().map_err(anyhow::Error::msg)?;
+    let password = Password::parse("correct horse battery staple").map_err(anyhow::Error::msg)?;
+    let wrong = Password::for_login("wrong horse battery staple").map_err(anyhow::Error::msg)?;
+    let stored = hasher.hash(&password).await?;
+    let dummy = hasher.dummy_hash().await?;
+    let mut hashes = Vec::with_capacity(iterations);
+    let mut known = Vec::with_capacity(iterations);
+    let mut unknown = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        hasher.hash(&password).await?;
+        hashes.push(started.elapsed());
+
+        let started = Instant::now();
+        let check = hasher.verify(&wrong, &stored).await?;
+        known.push(started.elapsed());
+        anyhow::ensure!(check == PasswordCheck::Mismatch, "a wrong password matched");
+
+        let started = Instant::now();
+        hasher.verify(&wrong, &dummy).await?;
+        unknown.push(started.elapsed());
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "argon2id m={MEMORY_KIB} KiB t={ITERATIONS} p={PARALLELISM}, {iterations} iterations"
+    )?;
+    for (name, samples) in [
+        ("hash (sign-up, password change)", &mut hashes),
+        ("verify, known email, wrong password", &mut known),
+        ("verify, unknown email (dummy hash)", &mut unknown),
+    ] {
+        writeln!(out, "{name:<40} {}", summary(samples))?;
+    }
+    Ok(())
+}
+
+fn summary(samples: &mut [Duration]) -> String {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    let mean = samples.iter().map(|d| ms(*d)).sum::<f64>() / samples.len().max(1) as f64;
+    format!(
+        "mean {mean:6.1} ms  p50 {:6.1} ms  p99 {:6.1} ms",
+        ms(at(0.5)),
+        ms(at(0.99))
+    )
+}
