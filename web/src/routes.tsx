@@ -1,9 +1,15 @@
 import type { RouteObject } from 'react-router';
+import { RequireSession } from './components/account/RequireSession';
 import { Layout } from './components/Layout';
+import { AccountLayout } from './pages/AccountLayout';
+import { AccountPage } from './pages/AccountPage';
+import { ApiKeysPage } from './pages/ApiKeysPage';
 import { ComingSoonPage } from './pages/ComingSoonPage';
 import { HomePage } from './pages/HomePage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RouteErrorPage } from './pages/RouteErrorPage';
+import { SignInPage } from './pages/SignInPage';
+import { SignUpPage } from './pages/SignUpPage';
 import { StatusPage } from './pages/StatusPage';
 
 /**
@@ -39,6 +45,22 @@ export const routes: RouteObject[] = [
             ),
           },
           { path: 'status', element: <StatusPage /> },
+          { path: 'signin', element: <SignInPage /> },
+          { path: 'signup', element: <SignUpPage /> },
+          {
+            // Signed-out visitors go to /signin?next=<path>.
+            path: 'account',
+            element: <RequireSession />,
+            children: [
+              {
+                element: <AccountLayout />,
+                children: [
+                  { index: true, element: <AccountPage /> },
+                  { path: 'api-keys', element: <ApiKeysPage /> },
+                ],
+              },
+            ],
+          },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { asProblem } from '../test/fixtures';
-import { ApiError, apiErrorFrom, errorMessage, isProblem, parseProblem, problemFieldErrors, problemMessage } from './problem';
+import {
+  ApiError,
+  apiErrorFrom,
+  errorMessage,
+  isProblem,
+  parseProblem,
+  parseRetryAfter,
+  problemFieldErrors,
+  problemMessage,
+} from './problem';
 
 const validationBody = {
   type: 'https://agora.dev/problems/validation',
@@ -94,5 +103,27 @@ describe('errorMessage', () => {
     expect(errorMessage(new Error('boom'))).toBe('boom');
     expect(errorMessage(validationBody)).toBe('Validation failed: 2 fields are invalid');
     expect(errorMessage(42)).toBe('Something went wrong.');
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads delay-seconds and HTTP dates', () => {
+    const now = Date.parse('2026-03-01T10:00:00Z');
+    expect(parseRetryAfter('30', now)).toBe(30);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 10:01:00 GMT', now)).toBe(60);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 09:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter(null, now)).toBeNull();
+    expect(parseRetryAfter('soon', now)).toBeNull();
+  });
+
+  it('is kept on the ApiError of a 429', () => {
+    const response = new Response(null, { status: 429, headers: { 'retry-after': '12' } });
+    const error = apiErrorFrom(
+      { type: 'https://agora.dev/problems/rate-limited', title: 'Too Many Requests', status: 429, detail: 'Slow down.', request_id: 'r' },
+      response,
+    );
+    expect(error.retryAfterSeconds).toBe(12);
+    expect(apiErrorFrom(null, new Response(null, { status: 500 })).retryAfterSeconds).toBeNull();
   });
 });

@@ -75,16 +75,25 @@ export class ApiError extends Error {
   readonly fieldErrors: FieldErrors;
   /** The request id to quote in a bug report, from the problem or the `x-request-id` header. */
   readonly requestId: string | null;
+  /** How many seconds to wait before trying again (the `Retry-After` header of a 429 or 503), or null. */
+  readonly retryAfterSeconds: number | null;
 
   constructor(
     message: string,
-    options: { status: number; problem?: Problem | null; requestId?: string | null; cause?: unknown },
+    options: {
+      status: number;
+      problem?: Problem | null;
+      requestId?: string | null;
+      retryAfterSeconds?: number | null;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: options.cause });
     this.status = options.status;
     this.problem = options.problem ?? null;
     this.fieldErrors = this.problem ? problemFieldErrors(this.problem) : {};
     this.requestId = this.problem?.request_id ?? options.requestId ?? null;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
   }
 
   /** True when no answer came back at all (network down, server not running). */
@@ -93,15 +102,31 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Seconds to wait from a `Retry-After` header: either delay-seconds or an HTTP date
+ * (RFC 9110 §10.2.3). Null when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  const text = value?.trim();
+  if (!text) return null;
+  if (/^\d+$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
 /** Builds the ApiError for a non-2xx answer from its (parsed) body and the response. */
 export function apiErrorFrom(body: unknown, response: Response): ApiError {
   const problem = parseProblem(body);
   const requestId = response.headers.get('x-request-id');
-  if (problem) return new ApiError(problemMessage(problem), { status: response.status, problem, requestId });
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
+  if (problem) {
+    return new ApiError(problemMessage(problem), { status: response.status, problem, requestId, retryAfterSeconds });
+  }
   const statusText = response.statusText ? ` ${response.statusText}` : '';
   return new ApiError(`The server answered ${response.status}${statusText}.`, {
     status: response.status,
     requestId,
+    retryAfterSeconds,
   });
 }
 

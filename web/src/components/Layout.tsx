@@ -1,6 +1,7 @@
 import { NavLink, Outlet, Link } from 'react-router';
 import { Logo } from './Logo';
 import { SiteFooter } from './SiteFooter';
+import { UserMenu } from './UserMenu';
 
 const NAV_ITEMS = [
   { to: '/marketplace', label: 'Marketplace' },
@@ -31,6 +32,7 @@ export function Layout() {
               ))}
             </ul>
           </nav>
+          <UserMenu />
         </div>
       </header>
       <main id="main" className="site-main" tabIndex={-1}>

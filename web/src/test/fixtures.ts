@@ -46,3 +46,52 @@ export const degradedReport = asHealthReport({
     { name: 'cache', status: 'failed', latency_ms: 250, error: 'connection refused (os error 111)' },
   ],
 });
+
+/** Answers `${METHOD} ${path}` with its handler; anything else is a 404 problem (so a stray call shows up). */
+export function mockRoutes(handlers: Record<string, (request: Request) => Response | Promise<Response>>) {
+  return mockFetch((path, request) => {
+    const handler = handlers[`${request.method} ${path}`];
+    if (handler) return handler(request);
+    return problemResponse(404, 'not-found', 'Not Found', `No route for ${request.method} ${path} in this test.`);
+  });
+}
+
+/** A problem+json answer, as the API sends for every error. */
+export function problemResponse(
+  status: number,
+  type: string,
+  title: string,
+  detail: string,
+  errors?: { field: string; message: string }[],
+  headers: Record<string, string> = {},
+): Response {
+  const body = { type: `https://agora.dev/problems/${type}`, title, status, detail, request_id: `req-${type}`, errors };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+  });
+}
+
+export const unauthorized = () =>
+  problemResponse(401, 'unauthorized', 'Unauthorized', 'The access token is missing, expired or revoked.');
+
+export const USER_ID = '0196f5a2-7c1e-7d40-9b2a-4a0f3c2e1d00';
+
+/** A SessionResponse as the API sends it with the default cookie delivery (no refresh_token). */
+export function sessionBody(accessToken = 'access-1', expiresIn = 900) {
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, user_id: USER_ID, role: 'user' };
+}
+
+export const userBody = {
+  id: USER_ID,
+  email: 'ada@example.com',
+  display_name: 'Ada Lovelace',
+  role: 'user',
+  created_at: '2026-03-01T10:00:00Z',
+  updated_at: '2026-03-01T10:00:00Z',
+};
+
+/** The bearer token a request carries, or null. */
+export function bearerOf(request: Request): string | null {
+  return request.headers.get('authorization')?.replace(/^Bearer /, '') ?? null;
+}

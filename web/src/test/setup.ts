@@ -1,11 +1,8 @@
 import '@testing-library/jest-dom/vitest';
+import './pageRequest';
+import { afterEach } from 'vitest';
+import { resetSession } from '../api/session';
 
-// A browser resolves a relative URL such as `/v1/health` against the page; Node's Request
-// (which jsdom tests use) does not, so resolve it against jsdom's location here.
-const NodeRequest = globalThis.Request;
-class PageRequest extends NodeRequest {
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
-    super(typeof input === 'string' ? new URL(input, window.location.href) : input, init);
-  }
-}
-globalThis.Request = PageRequest;
+// The session lives in module state (as it does in a page): start every test as on a fresh
+// page load, with no session and no refresh under way.
+afterEach(() => resetSession());
