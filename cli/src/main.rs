@@ -14,7 +14,10 @@ use agora::{
     config::DatabaseConfig,
     domain::RequestOrigin,
     lambda::{self, InvokeError},
-    services::accounts::{AdminGrant, tokens::random_token},
+    services::{
+        accounts::{AdminGrant, tokens::random_token},
+        catalog::seed::{DemoContent, synthetic_agents},
+    },
 };
 use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand};
@@ -39,6 +42,9 @@ enum Command {
         /// Port to listen on (0 picks a free one); default AGORA_PORT or 8080.
         #[arg(long)]
         port: Option<u16>,
+        /// Do not load the demo agents into an empty marketplace.
+        #[arg(long)]
+        no_demo: bool,
     },
     /// Apply pending database migrations to DATABASE_URL.
     Migrate,
@@ -55,6 +61,16 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Load the demo agents (idempotent), or N synthetic agents for benchmarks. Uses
+    /// DATABASE_URL, else the local cluster.
+    Seed {
+        /// Generate this many synthetic agents instead of the demo set.
+        #[arg(long)]
+        synthetic: Option<usize>,
+        /// The random seed of synthetic agents (the same seed gives the same agents).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -83,7 +99,7 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Serve { port } => serve(port).await,
+            Command::Serve { port, no_demo } => serve(port, !no_demo).await,
             Command::Migrate => migrate().await,
             Command::Invoke { function, event } => invoke(&function, &event).await,
             Command::Admin {
@@ -93,6 +109,7 @@ fn main() -> ExitCode {
                         password_stdin,
                     },
             } => create_admin(&email, password_stdin).await,
+            Command::Seed { synthetic, seed } => seed_content(synthetic, seed).await,
         }
     });
     match outcome {
@@ -106,7 +123,7 @@ fn report(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn serve(port: Option<u16>) -> anyhow::Result<()> {
+async fn serve(port: Option<u16>, demo: bool) -> anyhow::Result<()> {
     let mut config = Config::from_env()?;
     agora::telemetry::init(&config.log);
     let spinner = spinner();
@@ -129,7 +146,7 @@ async fn serve(port: Option<u16>) -> anyhow::Result<()> {
     } else {
         None
     };
-    let served = serve_with_database(config, port, &spinner).await;
+    let served = serve_with_database(config, port, demo, &spinner).await;
     if let Some(cluster) = cluster {
         spinner.set_message("stopping PostgreSQL");
         let stopped = tokio::task::spawn_blocking(move || cluster.stop()).await?;
@@ -142,14 +159,23 @@ async fn serve(port: Option<u16>) -> anyhow::Result<()> {
 async fn serve_with_database(
     config: Config,
     port: Option<u16>,
+    demo: bool,
     spinner: &ProgressBar,
 ) -> anyhow::Result<()> {
     let port = port.unwrap_or(config.local.port);
+    let dev = config.profile == agora::config::Profile::Dev;
     let state = AppState::build(config).await?;
     spinner.set_message("applying migrations");
     let applied = state.db()?.migrate().await.context(
         "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
     )?;
+    if demo && dev {
+        spinner.set_message("loading the demo agents");
+        let loaded = load_demo(&state, &|_| {}).await?;
+        if loaded > 0 {
+            tracing::info!(loaded, "demo agents loaded");
+        }
+    }
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
         .await
         .with_context(|| {
@@ -234,39 +260,137 @@ async fn create_admin(email: &str, password_stdin: bool) -> anyhow::Result<()> {
         None
     };
     let spinner = spinner();
-    // Without DATABASE_URL: the local cluster, borrowed from a running `agora serve` or
-    // started (and stopped) for this command.
-    let mut started = None;
-    if config.database.is_none() {
-        let local = config.local.clone();
-        let progress = spinner.clone();
-        let url = match LocalCluster::running_url(&local)? {
-            Some(url) => url,
-            None => {
-                let cluster = tokio::task::spawn_blocking(move || {
-                    LocalCluster::start(&local, &|step| progress.set_message(step.to_owned()))
-                })
-                .await?
-                .context("cannot start the local PostgreSQL cluster; or set DATABASE_URL")?;
-                let url = cluster.url().to_owned();
-                started = Some(cluster);
-                url
-            }
-        };
-        config.database = Some(DatabaseConfig {
-            url,
-            iam_auth: false,
-            pool_size: 2,
-            connect_timeout: Duration::from_secs(5),
-            ca_file: None,
-        });
-    }
+    let started = use_local_database(&mut config, &spinner).await?;
     let outcome = grant_admin(config, email, password, &spinner).await;
+    stop_local_database(started, &spinner).await?;
+    outcome
+}
+
+/// Without DATABASE_URL: points `config` at the local cluster, borrowed from a running
+/// `agora serve` or started for this command (returned, to be stopped after).
+async fn use_local_database(
+    config: &mut Config,
+    spinner: &ProgressBar,
+) -> anyhow::Result<Option<LocalCluster>> {
+    if config.database.is_some() {
+        return Ok(None);
+    }
+    let local = config.local.clone();
+    let progress = spinner.clone();
+    let (url, started) = match LocalCluster::running_url(&local)? {
+        Some(url) => (url, None),
+        None => {
+            let cluster = tokio::task::spawn_blocking(move || {
+                LocalCluster::start(&local, &|step| progress.set_message(step.to_owned()))
+            })
+            .await?
+            .context("cannot start the local PostgreSQL cluster; or set DATABASE_URL")?;
+            (cluster.url().to_owned(), Some(cluster))
+        }
+    };
+    config.database = Some(DatabaseConfig {
+        url,
+        iam_auth: false,
+        pool_size: 4,
+        connect_timeout: Duration::from_secs(5),
+        ca_file: None,
+    });
+    Ok(started)
+}
+
+async fn stop_local_database(
+    started: Option<LocalCluster>,
+    spinner: &ProgressBar,
+) -> anyhow::Result<()> {
     if let Some(cluster) = started {
         spinner.set_message("stopping PostgreSQL");
         tokio::task::spawn_blocking(move || cluster.stop()).await??;
     }
     spinner.finish_and_clear();
+    Ok(())
+}
+
+/// Loads the demo agents under their demo creator; 0 when they are all there already.
+async fn load_demo(state: &AppState, progress: &(dyn Fn(usize) + Sync)) -> anyhow::Result<usize> {
+    let content = DemoContent::load().map_err(|error| anyhow!("{}", describe(&error)))?;
+    let owner = state
+        .accounts()?
+        .ensure_content_account(
+            "demo@agora.invalid",
+            &content.creator.handle,
+            &content.creator.display_name,
+            &content.creator.bio,
+        )
+        .await
+        .map_err(|error| anyhow!("{}", describe(&error)))?;
+    let agents = content
+        .seed_agents()
+        .map_err(|error| anyhow!("{}", describe(&error)))?;
+    state
+        .catalog()?
+        .seed(owner, agents, progress)
+        .await
+        .map_err(|error| anyhow!("{}", describe(&error)))
+}
+
+async fn seed_content(synthetic: Option<usize>, seed: u64) -> anyhow::Result<()> {
+    let mut config = Config::from_env()?;
+    agora::telemetry::init(&config.log);
+    let spinner = spinner();
+    let started = use_local_database(&mut config, &spinner).await?;
+    let outcome = async {
+        let state = AppState::build(config).await?;
+        spinner.set_message("applying migrations");
+        state
+            .db()?
+            .migrate()
+            .await
+            .context("cannot migrate the database")?;
+        match synthetic {
+            None => {
+                spinner.set_message("loading the demo agents");
+                let loaded = load_demo(&state, &|_| {}).await?;
+                spinner.finish_and_clear();
+                say(&format!(
+                    "Loaded {loaded} demo agents (the others were there already)."
+                ))
+            }
+            Some(count) => {
+                spinner.finish_and_clear();
+                let bar = ProgressBar::new(count as u64);
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} agents  {per_sec}  eta {eta}",
+                ) {
+                    bar.set_style(style);
+                }
+                let owner = state
+                    .accounts()?
+                    .ensure_content_account(
+                        "synthetic@agora.invalid",
+                        "agora-synthetic",
+                        "Synthetic agents",
+                        "Generated by `agora seed --synthetic` for benchmarks.",
+                    )
+                    .await
+                    .map_err(|error| anyhow!("{}", describe(&error)))?;
+                let agents = synthetic_agents(count, seed);
+                let progress = bar.clone();
+                let loaded = state
+                    .catalog()?
+                    .seed(owner, agents, &move |done| {
+                        progress.set_position(done as u64)
+                    })
+                    .await
+                    .map_err(|error| anyhow!("{}", describe(&error)))?;
+                bar.finish_and_clear();
+                say(&format!(
+                    "Published {loaded} synthetic agents under agora-synthetic."
+                ))
+            }
+        }
+    }
+    .await;
+    stop_local_database(started, &spinner).await?;
     outcome
 }
 

@@ -16,6 +16,7 @@ pub struct Config {
     pub redis: Option<RedisConfig>,
     pub aws: AwsConfig,
     pub auth: AuthConfig,
+    pub embedder: EmbedderConfig,
     pub log: LogConfig,
     pub local: LocalConfig,
 }
@@ -107,6 +108,33 @@ pub struct AuthConfig {
     pub requests_per_minute: u64,
     /// Live API keys one user may hold.
     pub max_api_keys: usize,
+}
+
+/// Which model turns agent listings and search queries into vectors.
+#[derive(Clone, PartialEq, Eq)]
+pub enum EmbedderConfig {
+    /// `agora/offline-hash-256`: no provider, labelled offline (the default).
+    Offline,
+    /// OpenAI's embeddings API, or any server speaking it at `base_url`.
+    OpenAi {
+        base_url: String,
+        model: String,
+        api_key: Option<String>,
+    },
+    /// Amazon Bedrock (Titan text embeddings v2 by default).
+    Bedrock { model_id: String },
+}
+
+impl fmt::Debug for EmbedderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Offline => f.write_str("Offline"),
+            Self::OpenAi {
+                base_url, model, ..
+            } => write!(f, "OpenAi({base_url}, {model})"),
+            Self::Bedrock { model_id } => write!(f, "Bedrock({model_id})"),
+        }
+    }
 }
 
 /// Where the JSON secret with the signing keys lives.
@@ -264,9 +292,48 @@ impl Config {
             )?,
             max_api_keys: env.parse_range("AGORA_MAX_API_KEYS", 50, 1..=1000)?,
         };
+        let embedder = match env.get("AGORA_EMBEDDER").as_deref() {
+            None | Some("offline") => EmbedderConfig::Offline,
+            Some("openai") => EmbedderConfig::OpenAi {
+                base_url: env.get("AGORA_EMBEDDING_URL").unwrap_or_else(|| {
+                    crate::adapters::embedders::openai::OPENAI_BASE_URL.to_owned()
+                }),
+                model: env
+                    .get("AGORA_EMBEDDING_MODEL")
+                    .unwrap_or_else(|| "text-embedding-3-small".to_owned()),
+                api_key: Some(env.get("AGORA_EMBEDDING_API_KEY").ok_or_else(|| {
+                    env.invalid(
+                        "AGORA_EMBEDDING_API_KEY",
+                        "is required with AGORA_EMBEDDER=openai".into(),
+                    )
+                })?),
+            },
+            Some("openai-compatible") => EmbedderConfig::OpenAi {
+                base_url: check_http_url(&env, "AGORA_EMBEDDING_URL")?,
+                model: env.get("AGORA_EMBEDDING_MODEL").ok_or_else(|| {
+                    env.invalid(
+                        "AGORA_EMBEDDING_MODEL",
+                        "is required with AGORA_EMBEDDER=openai-compatible".into(),
+                    )
+                })?,
+                api_key: env.get("AGORA_EMBEDDING_API_KEY"),
+            },
+            Some("bedrock") => EmbedderConfig::Bedrock {
+                model_id: env.get("AGORA_EMBEDDING_MODEL").unwrap_or_else(|| {
+                    crate::adapters::embedders::bedrock::TITAN_EMBED_V2.to_owned()
+                }),
+            },
+            Some(other) => {
+                return Err(env.invalid(
+                    "AGORA_EMBEDDER",
+                    format!("`{other}` is not an embedder; use offline, openai, openai-compatible or bedrock"),
+                ));
+            }
+        };
         Ok(Self {
             profile,
             auth,
+            embedder,
             http: HttpConfig {
                 body_limit_bytes: env.parse_range(
                     "AGORA_BODY_LIMIT_BYTES",
@@ -358,6 +425,19 @@ fn secret_location(
             "AGORA_SECRET_ID",
             "must name the Secrets Manager secret holding the signing keys in the prod profile (or set AGORA_SECRETS)".into(),
         )),
+    }
+}
+
+/// A required http(s) URL (an operator's setting, not a user's).
+fn check_http_url(env: &Env, name: &'static str) -> Result<String, ConfigError> {
+    let url = env
+        .get(name)
+        .ok_or_else(|| env.invalid(name, "is required, e.g. http://127.0.0.1:11434/v1".into()))?;
+    match url.parse::<http::Uri>() {
+        Ok(uri) if matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some() => {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        _ => Err(env.invalid(name, format!("`{url}` is not an http(s) URL"))),
     }
 }
 

@@ -43,6 +43,12 @@ pub enum Error {
     /// The request clashes with the current state (a taken email, a cap reached).
     #[error("{0}")]
     Conflict(String),
+    /// A page cursor that this query did not return (edited, or from another query).
+    #[error("{0}")]
+    InvalidCursor(String),
+    /// A provider (LLM, embeddings) answered with something Agora cannot use.
+    #[error("{0}")]
+    Upstream(String),
     /// Too many requests; the client should wait `retry_after`.
     #[error("{detail}")]
     RateLimited {
@@ -99,6 +105,8 @@ impl Error {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::InvalidCursor(_) => StatusCode::BAD_REQUEST,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -119,6 +127,8 @@ impl Error {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::Conflict(_) => "conflict",
+            Self::InvalidCursor(_) => "invalid-cursor",
+            Self::Upstream(_) => "upstream-invalid",
             Self::RateLimited { .. } => "rate-limited",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::Timeout(_) => "timeout",
@@ -142,7 +152,11 @@ impl Error {
             Self::Unauthorized(what)
             | Self::Forbidden(what)
             | Self::NotFound(what)
-            | Self::Conflict(what) => what.clone(),
+            | Self::Conflict(what)
+            | Self::InvalidCursor(what) => what.clone(),
+            Self::Upstream(_) => {
+                "A provider answered with something Agora cannot use; retry in a moment.".into()
+            }
             Self::InvalidCredentials => {
                 "The email or password is wrong. Check both, or register if you have no account."
                     .into()
@@ -181,6 +195,7 @@ impl Error {
             | Self::Forbidden(_)
             | Self::NotFound(_)
             | Self::Conflict(_)
+            | Self::InvalidCursor(_)
             | Self::MethodNotAllowed { .. } => {
                 tracing::debug!(problem = self.slug(), "client error")
             }
@@ -200,6 +215,9 @@ impl Error {
                 cause,
                 "dependency unavailable"
             ),
+            Self::Upstream(cause) => {
+                tracing::warn!(problem = self.slug(), cause, "provider answer refused")
+            }
             Self::Internal(cause) => {
                 tracing::error!(problem = self.slug(), cause, "internal error")
             }
@@ -305,9 +323,12 @@ pub fn describe_chain(error: &dyn std::error::Error) -> String {
 
 impl From<tokio_postgres::Error> for Error {
     fn from(error: tokio_postgres::Error) -> Self {
-        // A closed connection is an outage; anything else with a database code is a bug
-        // in our SQL or an unmapped constraint, mapped at the call site when expected.
-        if error.is_closed() || error.as_db_error().is_none() {
+        // A closed connection or a broken socket is an outage; anything else (a database
+        // error code, a parameter that did not encode) is a bug in our SQL or an unmapped
+        // constraint, mapped at the call site when expected.
+        let io =
+            std::error::Error::source(&error).is_some_and(|source| source.is::<std::io::Error>());
+        if error.is_closed() || io {
             Self::Unavailable {
                 dependency: "database",
                 cause: error.to_string(),
@@ -336,6 +357,8 @@ mod tests {
             Error::Forbidden("admins only".into()),
             Error::NotFound("no route".into()),
             Error::Conflict("taken".into()),
+            Error::InvalidCursor("edited".into()),
+            Error::Upstream("secret cause".into()),
             Error::RateLimited {
                 retry_after: Duration::from_secs(3),
                 detail: "slow down".into(),

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::{DisplayName, Email, Password, RequestOrigin, Role};
+use crate::domain::{AgentSpec, DisplayName, Email, Handle, Password, RequestOrigin, Role, Slug};
 
 /// A shared key-value cache with per-entry time to live: Redis in production, in-process
 /// (moka) locally. Keys are namespaced by the adapter; callers pass bare keys.
@@ -113,7 +113,10 @@ pub enum SecretError {
 pub struct UserRecord {
     pub id: Uuid,
     pub email: String,
+    pub handle: String,
     pub display_name: String,
+    pub bio: String,
+    pub avatar: Option<String>,
     pub role: Role,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
@@ -125,6 +128,7 @@ pub struct UserRecord {
 pub struct NewUser {
     pub id: Uuid,
     pub email: Email,
+    pub handle: Handle,
     pub display_name: DisplayName,
     pub role: Role,
     pub password_hash: String,
@@ -135,8 +139,18 @@ pub struct NewUser {
 pub enum InsertUserError {
     #[error("an account with this email exists")]
     EmailTaken,
+    #[error("another account has this handle")]
+    HandleTaken,
     #[error(transparent)]
     Other(#[from] crate::Error),
+}
+
+/// Public profile fields to change; `None` leaves one as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileChange {
+    pub display_name: Option<DisplayName>,
+    pub handle: Option<Handle>,
+    pub bio: Option<String>,
 }
 
 /// What a password update is for.
@@ -159,11 +173,12 @@ pub trait UserStore: Send + Sync {
     ) -> Result<UserRecord, InsertUserError>;
     async fn find_user_by_email(&self, email: &Email) -> crate::Result<Option<UserRecord>>;
     async fn find_user(&self, id: Uuid) -> crate::Result<Option<UserRecord>>;
-    async fn update_display_name(
+    /// Changes the public profile fields given; `Err(HandleTaken)` when the handle is.
+    async fn update_profile(
         &self,
         id: Uuid,
-        name: &DisplayName,
-    ) -> crate::Result<Option<UserRecord>>;
+        profile: &ProfileChange,
+    ) -> Result<Option<UserRecord>, InsertUserError>;
     async fn update_password_hash(
         &self,
         id: Uuid,
@@ -316,6 +331,10 @@ pub enum AuditAction {
     ApiKeyRevoked,
     #[serde(rename = "admin.granted")]
     AdminGranted,
+    #[serde(rename = "agent.delisted")]
+    AgentDelisted,
+    #[serde(rename = "agent.relisted")]
+    AgentRelisted,
 }
 
 impl AuditAction {
@@ -331,6 +350,8 @@ impl AuditAction {
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
             Self::AdminGranted => "admin.granted",
+            Self::AgentDelisted => "agent.delisted",
+            Self::AgentRelisted => "agent.relisted",
         }
     }
 }
@@ -372,3 +393,396 @@ pub trait AuditLog: Send + Sync {
         limit: usize,
     ) -> crate::Result<Vec<AuditEntry>>;
 }
+
+/// Who may see an agent beyond its owner.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// The owner only.
+    Private,
+    /// Anyone with the address; absent from listings and search.
+    Unlisted,
+    /// Everyone; listed once published.
+    Public,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Private => "private",
+            Self::Unlisted => "unlisted",
+            Self::Public => "public",
+        }
+    }
+
+    pub fn from_stored(stored: &str) -> Self {
+        match stored {
+            "public" => Self::Public,
+            "unlisted" => Self::Unlisted,
+            _ => Self::Private,
+        }
+    }
+}
+
+/// Where an agent is in its life.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    /// Never published.
+    Draft,
+    Published,
+    /// Taken off the marketplace by an administrator; the owner sees the reason.
+    Delisted,
+}
+
+impl AgentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Delisted => "delisted",
+        }
+    }
+
+    pub fn from_stored(stored: &str) -> Self {
+        match stored {
+            "published" => Self::Published,
+            "delisted" => Self::Delisted,
+            _ => Self::Draft,
+        }
+    }
+}
+
+/// An agent as stored (its draft included): services decide what a caller may see of it.
+#[derive(Clone, Debug)]
+pub struct AgentRecord {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub owner_handle: String,
+    pub owner_name: String,
+    pub slug: String,
+    pub visibility: Visibility,
+    pub status: AgentStatus,
+    pub delist_reason: Option<String>,
+    pub draft: AgentSpec,
+    pub draft_updated_at: DateTime<Utc>,
+    pub latest_version: Option<i32>,
+    /// `handle/slug` of the agent this one was forked from, and the version.
+    pub forked_from: Option<(String, i32)>,
+    pub fork_count: i32,
+    pub save_count: i32,
+    pub view_count: i64,
+    pub run_count: i64,
+    pub is_demo: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// One immutable published version.
+#[derive(Clone, Debug)]
+pub struct VersionRecord {
+    pub version: i32,
+    pub spec: AgentSpec,
+    pub changelog: String,
+    pub created_at: DateTime<Utc>,
+    pub deprecated_at: Option<DateTime<Utc>>,
+    pub deprecation_note: Option<String>,
+}
+
+/// A new agent (a draft).
+#[derive(Clone, Debug)]
+pub struct NewAgent {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub slug: Slug,
+    pub visibility: Visibility,
+    pub draft: AgentSpec,
+    /// The agent and version this draft was forked from.
+    pub forked_from: Option<(Uuid, i32)>,
+    pub is_demo: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAgentError {
+    #[error("the owner already has an agent with this slug")]
+    SlugTaken,
+    #[error(transparent)]
+    Other(#[from] crate::Error),
+}
+
+/// A category of the marketplace.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Category {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+    /// Listed agents in it.
+    pub agent_count: i64,
+}
+
+/// A creator's public profile and totals.
+#[derive(Clone, Debug)]
+pub struct CreatorRecord {
+    pub user_id: Uuid,
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub avatar: Option<String>,
+    pub joined_at: DateTime<Utc>,
+    pub public_agents: i64,
+    pub total_saves: i64,
+    pub total_forks: i64,
+    pub total_runs: i64,
+}
+
+/// An agent in a user's library.
+#[derive(Clone, Debug)]
+pub struct SavedRecord {
+    pub agent: AgentRecord,
+    pub pinned_version: Option<i32>,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// Agents, their versions, categories, profiles, libraries and forks.
+#[async_trait]
+pub trait AgentStore: Send + Sync {
+    async fn create_agent(&self, agent: &NewAgent) -> Result<AgentRecord, CreateAgentError>;
+    async fn find_agent(&self, handle: &str, slug: &str) -> crate::Result<Option<AgentRecord>>;
+    async fn find_agent_by_id(&self, id: Uuid) -> crate::Result<Option<AgentRecord>>;
+    /// Replaces the draft and/or the visibility.
+    async fn update_agent(
+        &self,
+        id: Uuid,
+        draft: Option<&AgentSpec>,
+        visibility: Option<Visibility>,
+    ) -> crate::Result<AgentRecord>;
+    /// Copies the draft into the next version and points `latest` at it.
+    async fn publish_version(&self, id: Uuid, changelog: &str) -> crate::Result<VersionRecord>;
+    async fn list_versions(&self, id: Uuid) -> crate::Result<Vec<VersionRecord>>;
+    async fn find_version(&self, id: Uuid, version: i32) -> crate::Result<Option<VersionRecord>>;
+    async fn set_latest_version(&self, id: Uuid, version: i32) -> crate::Result<AgentRecord>;
+    async fn deprecate_version(
+        &self,
+        id: Uuid,
+        version: i32,
+        note: &str,
+    ) -> crate::Result<Option<VersionRecord>>;
+    /// Delists (with the reason) or relists an agent, audited.
+    async fn set_delisted(
+        &self,
+        id: Uuid,
+        reason: Option<&str>,
+        audit: &AuditRecord,
+    ) -> crate::Result<AgentRecord>;
+    /// Creates the fork and counts it on the original, in one transaction.
+    async fn create_fork(&self, fork: &NewAgent) -> Result<AgentRecord, CreateAgentError>;
+    async fn list_owned_agents(&self, owner_id: Uuid) -> crate::Result<Vec<AgentRecord>>;
+    async fn save_agent(
+        &self,
+        user_id: Uuid,
+        agent_id: Uuid,
+        pinned: Option<i32>,
+    ) -> crate::Result<()>;
+    /// `false` when it was not saved.
+    async fn unsave_agent(&self, user_id: Uuid, agent_id: Uuid) -> crate::Result<bool>;
+    async fn list_saved_agents(&self, user_id: Uuid) -> crate::Result<Vec<SavedRecord>>;
+    /// Notes one view; `true` when it is the viewer's first of the day (trending moved).
+    async fn record_view(
+        &self,
+        agent_id: Uuid,
+        viewer: &str,
+        day: chrono::NaiveDate,
+    ) -> crate::Result<bool>;
+    async fn list_categories(&self) -> crate::Result<Vec<Category>>;
+    async fn upsert_category(&self, category: &Category) -> crate::Result<Category>;
+    async fn find_creator(&self, handle: &str) -> crate::Result<Option<CreatorRecord>>;
+    /// Listing cards of these agents' latest versions, in the order given; agents without a
+    /// published version are skipped.
+    async fn agent_cards(&self, ids: &[Uuid]) -> crate::Result<Vec<AgentCard>>;
+    /// Inserts agents already published as version 1 and public (demo and benchmark
+    /// content), in one transaction; agents whose slug the owner has are skipped. Returns
+    /// the ids inserted.
+    async fn insert_published_agents(
+        &self,
+        owner_id: Uuid,
+        agents: &[SeedAgent],
+    ) -> crate::Result<Vec<Uuid>>;
+}
+
+/// An agent `agora seed` creates, published at once.
+#[derive(Clone, Debug)]
+pub struct SeedAgent {
+    pub id: Uuid,
+    pub slug: Slug,
+    pub spec: AgentSpec,
+    pub is_demo: bool,
+}
+
+/// What a listing shows of an agent: its latest version's listing fields and counters.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AgentCard {
+    pub id: Uuid,
+    /// `handle/slug`, the agent's address.
+    pub address: String,
+    pub handle: String,
+    pub slug: String,
+    pub creator_name: String,
+    pub name: String,
+    pub summary: String,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub icon: Option<String>,
+    pub licence: crate::domain::Licence,
+    #[schema(value_type = String)]
+    pub price_per_run: crate::domain::Credits,
+    pub provider: String,
+    pub model: String,
+    pub latest_version: i32,
+    pub save_count: i32,
+    pub fork_count: i32,
+    pub run_count: i64,
+    pub view_count: i64,
+    pub is_demo: bool,
+    pub published_at: DateTime<Utc>,
+}
+
+/// What the catalog indexes of a listed agent's latest version.
+#[derive(Clone, Debug)]
+pub struct CatalogEntry {
+    pub agent_id: Uuid,
+    pub owner_id: Uuid,
+    pub spec: AgentSpec,
+    pub published_at: DateTime<Utc>,
+    pub embedding: Vec<f32>,
+}
+
+/// How results are ordered.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogSort {
+    /// Best match first (the default with a query).
+    Relevance,
+    /// Most distinct viewers over the last 7 days (the default without a query).
+    Trending,
+    Newest,
+    MostUsed,
+}
+
+/// How a text query matches.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// Words in the name, summary, tags and description, tolerant of typos.
+    Keyword,
+    /// Meaning: the query is embedded and compared with each agent's embedding.
+    Semantic,
+    /// Both, ranks fused (the default).
+    #[default]
+    Hybrid,
+}
+
+/// Filters every catalog query may carry.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CatalogFilters {
+    /// Only this creator's agents.
+    pub owner_id: Option<Uuid>,
+    pub category: Option<String>,
+    /// Every listed tag must be present.
+    pub tags: Vec<String>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub min_price_micros: Option<i64>,
+    pub max_price_micros: Option<i64>,
+    pub language: Option<String>,
+    pub licence: Option<String>,
+}
+
+/// Where a page starts.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum PageStart {
+    First,
+    /// After the row with this sort value and id (browse).
+    After {
+        key: i64,
+        id: Uuid,
+    },
+    /// After this many results (ranked search).
+    Offset(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct CatalogQuery {
+    pub text: Option<String>,
+    pub mode: SearchMode,
+    /// The query's embedding, for semantic and hybrid search.
+    pub embedding: Option<Vec<f32>>,
+    pub filters: CatalogFilters,
+    pub sort: CatalogSort,
+    pub start: PageStart,
+    pub limit: usize,
+}
+
+/// One page of agent ids in order, where the next page starts, and facet counts.
+#[derive(Clone, Debug, Default)]
+pub struct CatalogPage {
+    pub agent_ids: Vec<Uuid>,
+    pub next: Option<PageStart>,
+    pub facets: Facets,
+}
+
+/// Counts of the agents matching the query, per value of each facet.
+#[derive(
+    Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct Facets {
+    pub category: Vec<FacetCount>,
+    pub tags: Vec<FacetCount>,
+    pub provider: Vec<FacetCount>,
+    pub language: Vec<FacetCount>,
+    pub licence: Vec<FacetCount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: i64,
+}
+
+/// The catalog's search index: what is listed, found by filters, words and meaning.
+#[async_trait]
+pub trait SearchIndex: Send + Sync {
+    /// Lists (or re-lists) agents with these entries, in one batch.
+    async fn index_agents(&self, entries: &[CatalogEntry]) -> crate::Result<()>;
+    /// Takes an agent out of listings and search.
+    async fn remove_agent(&self, agent_id: Uuid) -> crate::Result<()>;
+    async fn search(&self, query: &CatalogQuery) -> crate::Result<CatalogPage>;
+}
+
+/// Turns text into a vector for semantic search; every vector has [`EMBEDDING_DIMENSIONS`].
+#[async_trait]
+pub trait Embedder: Send + Sync {
+    /// The model's name, shown to users (`agora/offline-hash-256` is the labelled default).
+    fn model(&self) -> &str;
+    async fn embed(&self, texts: &[String]) -> crate::Result<Vec<Vec<f32>>>;
+}
+
+/// The dimensions of every embedding Agora stores.
+pub const EMBEDDING_DIMENSIONS: usize = 256;

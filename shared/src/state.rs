@@ -13,10 +13,15 @@ use crate::{
         redis::RedisCache,
         secrets::{InlineSecret, LocalSecretFile, SecretsManagerSecret},
     },
-    config::SecretLocation,
-    ports::{Cache, Clock, DependencyProbe, PasswordHasher, SecretSource, SystemClock},
+    adapters::{
+        embedders::{bedrock::BedrockEmbedder, openai::OpenAiEmbedder},
+        local::embedder::OfflineEmbedder,
+    },
+    config::{EmbedderConfig, SecretLocation},
+    ports::{Cache, Clock, DependencyProbe, Embedder, PasswordHasher, SecretSource, SystemClock},
     services::{
         accounts::{AccountPorts, AccountService},
+        catalog::{CatalogPorts, CatalogService},
         health::{self, HealthReport},
     },
 };
@@ -31,6 +36,7 @@ struct Inner {
     db: Option<Db>,
     cache: Arc<dyn Cache>,
     accounts: Option<AccountService>,
+    catalog: Option<CatalogService>,
     probes: Vec<Arc<dyn DependencyProbe>>,
 }
 
@@ -39,6 +45,7 @@ struct Inner {
 pub struct Overrides {
     pub hasher: Option<Arc<dyn PasswordHasher>>,
     pub clock: Option<Arc<dyn Clock>>,
+    pub embedder: Option<Arc<dyn Embedder>>,
 }
 
 /// Why the process cannot start; says which setting to fix.
@@ -52,6 +59,8 @@ pub enum StartupError {
     Cache(#[from] crate::ports::CacheError),
     #[error("password hashing: {0}")]
     Hasher(String),
+    #[error("AGORA_EMBEDDER: {0}")]
+    Embedder(String),
 }
 
 impl AppState {
@@ -102,6 +111,38 @@ impl AppState {
                 Arc::new(SecretsManagerSecret::new(&sdk, id.clone()))
             }
         };
+        let embedder: Arc<dyn Embedder> = match (overrides.embedder, &config.embedder) {
+            (Some(embedder), _) => embedder,
+            (None, EmbedderConfig::Offline) => Arc::new(OfflineEmbedder),
+            (
+                None,
+                EmbedderConfig::OpenAi {
+                    base_url,
+                    model,
+                    api_key,
+                },
+            ) => Arc::new(
+                OpenAiEmbedder::new(base_url, model, api_key.clone())
+                    .map_err(|error| StartupError::Embedder(error.to_string()))?,
+            ),
+            (None, EmbedderConfig::Bedrock { model_id }) => {
+                let sdk = match &sdk {
+                    Some(sdk) => sdk.clone(),
+                    None => aws::load_sdk_config().await,
+                };
+                Arc::new(BedrockEmbedder::new(&sdk, model_id))
+            }
+        };
+        let catalog = db.as_ref().map(|db| {
+            let store = Arc::new(db.clone());
+            CatalogService::new(CatalogPorts {
+                agents: store.clone(),
+                index: store,
+                embedder,
+                cache: cache.clone(),
+                clock: clock.clone(),
+            })
+        });
         let accounts = db.as_ref().map(|db| {
             let store = Arc::new(db.clone());
             AccountService::new(
@@ -133,6 +174,7 @@ impl AppState {
                 db,
                 cache,
                 accounts,
+                catalog,
                 probes,
             }),
         })
@@ -157,6 +199,17 @@ impl AppState {
     pub fn accounts(&self) -> crate::Result<&AccountService> {
         self.inner
             .accounts
+            .as_ref()
+            .ok_or_else(|| crate::Error::Unavailable {
+                dependency: "database",
+                cause: "DATABASE_URL is not set".into(),
+            })
+    }
+
+    /// The catalog service, or a 503 when no database is configured.
+    pub fn catalog(&self) -> crate::Result<&CatalogService> {
+        self.inner
+            .catalog
             .as_ref()
             .ok_or_else(|| crate::Error::Unavailable {
                 dependency: "database",

@@ -194,7 +194,8 @@ async fn admin_create_grants_the_first_administrator_from_the_command_line() {
         .iter()
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["login.succeeded", "admin.granted"]);
+    assert_eq!(actions[0], "login.succeeded");
+    assert!(actions.contains(&"admin.granted"), "{actions:?}");
     assert!(server.stop().success());
 
     // A bad email is refused with the reason, before anything is written.

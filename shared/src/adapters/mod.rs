@@ -2,7 +2,11 @@
 
 pub mod argon2;
 pub mod aws;
+pub mod egress;
+pub mod embedders;
 pub mod local;
+pub mod opensearch;
 pub mod postgres;
+pub mod ranking;
 pub mod redis;
 pub mod secrets;

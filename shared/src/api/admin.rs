@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{SignedIn, query::StrictQuery};
+use super::{SignedInAdmin, query::StrictQuery};
 use crate::{AppState, Error, error::Problem, ports::AuditEntry};
 
 /// Largest page of the audit log.
@@ -47,10 +47,9 @@ pub struct AuditLogPage {
 )]
 pub async fn list_audit_log(
     State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
+    SignedInAdmin(caller): SignedInAdmin,
     StrictQuery(query): StrictQuery<AuditLogQuery>,
 ) -> Result<axum::Json<AuditLogPage>, Error> {
-    caller.admin()?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=MAX_AUDIT_PAGE).contains(&limit) {
         return Err(Error::invalid(

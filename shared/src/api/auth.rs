@@ -50,6 +50,9 @@ pub struct RegisterRequest {
     pub password: String,
     /// 1 to 80 characters; defaults to the part of the email before the @.
     pub display_name: Option<String>,
+    /// Your public handle (agents live at `<handle>/<slug>`): 3 to 32 lower-case letters,
+    /// digits and hyphens; made from the email when absent.
+    pub handle: Option<String>,
     #[serde(default)]
     pub refresh_token_delivery: RefreshTokenDelivery,
 }
@@ -96,7 +99,7 @@ pub struct SessionResponse {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created and signed in", body = SessionResponse),
-        (status = 409, description = "An account with this email exists", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An account with this email, or the requested handle, exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid email, password or name; `errors` says which", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -112,6 +115,7 @@ pub async fn register(
                 email: request.email,
                 password: request.password,
                 display_name: request.display_name,
+                handle: request.handle,
             },
             &origin,
         )

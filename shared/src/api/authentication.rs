@@ -152,6 +152,21 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
+/// The caller of an administrators' route: nobody is 401 and a user 403 before the body is
+/// read. The services check again.
+#[derive(Clone, Debug)]
+pub struct SignedInAdmin(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedInAdmin {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(caller) = Caller::from_request_parts(parts, state).await;
+        caller.admin()?;
+        Ok(Self(caller))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
     type Rejection = Infallible;
 

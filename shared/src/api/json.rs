@@ -24,9 +24,7 @@ where
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(request.headers()) {
-            return Err(Error::UnsupportedMediaType);
-        }
+        require_json(request.headers())?;
         let limit = request
             .extensions()
             .get::<BodyLimit>()
@@ -73,6 +71,15 @@ fn data_message(error: &serde_json::Error) -> String {
     match message.rfind(" at line ") {
         Some(position) => message[..position].to_owned(),
         None => message,
+    }
+}
+
+/// `415` unless the request says its body is JSON.
+pub fn require_json(headers: &http::HeaderMap) -> Result<(), Error> {
+    if is_json(headers) {
+        Ok(())
+    } else {
+        Err(Error::UnsupportedMediaType)
     }
 }
 

@@ -24,7 +24,11 @@ use crate::{
 pub struct User {
     pub id: Uuid,
     pub email: String,
+    /// Your agents live at `<handle>/<slug>`.
+    pub handle: String,
     pub display_name: String,
+    pub bio: String,
+    pub avatar: Option<String>,
     pub role: Role,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -35,7 +39,10 @@ impl From<UserRecord> for User {
         Self {
             id: user.id,
             email: user.email,
+            handle: user.handle,
             display_name: user.display_name,
+            bio: user.bio,
+            avatar: user.avatar,
             role: user.role,
             created_at: user.created_at,
             updated_at: user.updated_at,
@@ -50,6 +57,10 @@ impl From<UserRecord> for User {
 pub struct UpdateMeRequest {
     /// 1 to 80 characters.
     pub display_name: Option<String>,
+    /// 3 to 32 lower-case letters, digits and hyphens; links to your agents change with it.
+    pub handle: Option<String>,
+    /// Shown on your creator page; up to 500 characters.
+    pub bio: Option<String>,
     /// Required with `new_password`.
     pub current_password: Option<String>,
     /// 10 characters to 256 bytes. Changing it signs out every session of the account.
@@ -152,7 +163,8 @@ pub async fn get_me(
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "The updated account", body = User),
-        (status = 422, description = "Invalid name or password, a wrong current password, or a field that cannot be changed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The handle is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name, handle, bio or password, a wrong current password, or a field that cannot be changed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_me(
@@ -163,6 +175,8 @@ pub async fn update_me(
 ) -> Result<axum::Json<User>, Error> {
     let update = ProfileUpdate {
         display_name: request.display_name,
+        handle: request.handle,
+        bio: request.bio,
         current_password: request.current_password,
         new_password: request.new_password,
     };

@@ -7,6 +7,7 @@
 //! `functions/`, `template.yaml` and `events/` agree.
 
 pub mod admin;
+pub mod agents;
 pub mod auth;
 mod authentication;
 pub mod health;
@@ -26,7 +27,7 @@ use axum::{
 use http::Method;
 use utoipa::openapi::path::{HttpMethod, Operation};
 
-pub use self::authentication::SignedIn;
+pub use self::authentication::{SignedIn, SignedInAdmin};
 use crate::{AppState, Error};
 
 /// Who may call a route. Enforced by the services through the caller; declared here so the
@@ -88,6 +89,116 @@ pub fn routes() -> Vec<Route> {
             "admin-audit-log",
             Access::Admin,
             admin::list_audit_log,
+        ),
+        Route::new::<agents::__path_list_agents, _, _>(
+            "agents-list",
+            Access::Public,
+            agents::list_agents,
+        ),
+        Route::new::<agents::__path_create_agent, _, _>(
+            "agents-create",
+            Access::User,
+            agents::create_agent,
+        ),
+        Route::new::<agents::__path_import_agent, _, _>(
+            "agents-import",
+            Access::User,
+            agents::import_agent,
+        ),
+        Route::new::<agents::__path_get_agent, _, _>(
+            "agents-get",
+            Access::Public,
+            agents::get_agent,
+        ),
+        Route::new::<agents::__path_update_agent, _, _>(
+            "agents-update",
+            Access::User,
+            agents::update_agent,
+        ),
+        Route::new::<agents::__path_publish_agent_version, _, _>(
+            "agents-publish",
+            Access::User,
+            agents::publish_agent_version,
+        ),
+        Route::new::<agents::__path_list_agent_versions, _, _>(
+            "agents-versions",
+            Access::Public,
+            agents::list_agent_versions,
+        ),
+        Route::new::<agents::__path_get_agent_version, _, _>(
+            "agents-version-get",
+            Access::Public,
+            agents::get_agent_version,
+        ),
+        Route::new::<agents::__path_update_agent_version, _, _>(
+            "agents-version-update",
+            Access::User,
+            agents::update_agent_version,
+        ),
+        Route::new::<agents::__path_set_latest_version, _, _>(
+            "agents-set-latest",
+            Access::User,
+            agents::set_latest_version,
+        ),
+        Route::new::<agents::__path_fork_agent, _, _>(
+            "agents-fork",
+            Access::User,
+            agents::fork_agent,
+        ),
+        Route::new::<agents::__path_export_agent, _, _>(
+            "agents-export",
+            Access::Public,
+            agents::export_agent,
+        ),
+        Route::new::<agents::__path_delist_agent, _, _>(
+            "admin-agents-delist",
+            Access::Admin,
+            agents::delist_agent,
+        ),
+        Route::new::<agents::__path_relist_agent, _, _>(
+            "admin-agents-relist",
+            Access::Admin,
+            agents::relist_agent,
+        ),
+        Route::new::<agents::__path_list_my_agents, _, _>(
+            "me-agents",
+            Access::User,
+            agents::list_my_agents,
+        ),
+        Route::new::<agents::__path_list_saved_agents, _, _>(
+            "saved-list",
+            Access::User,
+            agents::list_saved_agents,
+        ),
+        Route::new::<agents::__path_save_agent, _, _>(
+            "saved-put",
+            Access::User,
+            agents::save_agent,
+        ),
+        Route::new::<agents::__path_unsave_agent, _, _>(
+            "saved-delete",
+            Access::User,
+            agents::unsave_agent,
+        ),
+        Route::new::<agents::__path_list_categories, _, _>(
+            "categories-list",
+            Access::Public,
+            agents::list_categories,
+        ),
+        Route::new::<agents::__path_put_category, _, _>(
+            "admin-categories-put",
+            Access::Admin,
+            agents::put_category,
+        ),
+        Route::new::<agents::__path_get_creator, _, _>(
+            "creators-get",
+            Access::Public,
+            agents::get_creator,
+        ),
+        Route::new::<agents::__path_list_llm_models, _, _>(
+            "llm-models-list",
+            Access::Public,
+            agents::list_llm_models,
         ),
     ]
 }

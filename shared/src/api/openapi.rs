@@ -14,7 +14,7 @@ use utoipa::{
     },
 };
 
-use super::{Access, admin, auth, me, routes};
+use super::{Access, admin, agents, auth, me, routes};
 use crate::{
     domain::Role,
     error::{FieldError, Problem},
@@ -37,11 +37,29 @@ pub const BEARER_SCHEME: &str = "bearer";
         auth::RegisterRequest, auth::LoginRequest, auth::RefreshRequest, auth::RefreshTokenDelivery,
         auth::SessionResponse, me::User, me::UpdateMeRequest, me::ApiKey, me::ApiKeyStatus,
         me::ApiKeyList, me::CreateApiKeyRequest, me::CreatedApiKey, admin::AuditLogPage, AuditEntry,
+        agents::CreateAgentRequest, agents::UpdateAgentRequest, agents::PublishRequest,
+        agents::UpdateVersionRequest, agents::SetLatestRequest, agents::ForkRequest,
+        agents::SaveRequest, agents::DelistRequest, agents::CategoryRequest, agents::VersionList,
+        agents::AgentList, agents::SavedList, agents::CategoryList, agents::CreatorPage,
+        agents::LlmModel, agents::LlmModelList,
+        crate::services::catalog::ListingPage, crate::services::catalog::AgentView,
+        crate::services::catalog::AgentSummary, crate::services::catalog::VersionView,
+        crate::services::catalog::ForkOrigin, crate::services::catalog::SavedView,
+        crate::ports::AgentCard, crate::ports::Facets, crate::ports::FacetCount,
+        crate::ports::SearchMode, crate::ports::CatalogSort, crate::ports::Category,
+        crate::ports::Visibility, crate::ports::AgentStatus,
+        crate::domain::AgentSpec, crate::domain::agent::SpecFormat, crate::domain::Licence,
+        crate::domain::agent::Examples, crate::domain::agent::ExampleMessage,
+        crate::domain::agent::ExampleRole, crate::domain::agent::InputField,
+        crate::domain::agent::InputKind, crate::domain::agent::ModelChoice,
+        crate::domain::agent::ModelRef, crate::domain::agent::ModelParameters,
+        crate::domain::models::Provider,
     )),
     tags(
         (name = "system", description = "Health and API description"),
         (name = "auth", description = "Sign-up, sign-in and sessions"),
         (name = "account", description = "Your account and API keys"),
+        (name = "catalog", description = "Agents: define, publish, browse, search, save and fork"),
         (name = "admin", description = "Administration (administrators only)"),
     ),
 )]

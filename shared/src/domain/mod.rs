@@ -4,11 +4,18 @@
 //! services turn that message into a per-field validation error.
 
 pub mod account;
+pub mod agent;
 pub mod caller;
 pub mod email;
+pub mod models;
+pub mod money;
 pub mod password;
+pub mod slug;
 
 pub use account::{DisplayName, Role};
+pub use agent::{AgentSpec, Licence};
 pub use caller::{Caller, RequestOrigin};
 pub use email::Email;
+pub use money::Credits;
 pub use password::Password;
+pub use slug::{Handle, Slug};

@@ -123,6 +123,18 @@ async fn the_openapi_document_describes_every_route_and_is_current_in_docs() {
             );
         }
     }
+    let mut dangling = Vec::new();
+    every_ref(&document, &mut |reference| {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        if document["components"]["schemas"][name].is_null() {
+            dangling.push(reference.to_owned());
+        }
+    });
+    assert_eq!(
+        dangling,
+        Vec::<String>::new(),
+        "every $ref resolves to a registered schema"
+    );
     insta::assert_json_snapshot!("openapi", document);
 
     // The web UI's typed client is generated from docs/openapi.json: keep it current.
@@ -428,4 +440,20 @@ async fn without_a_built_ui_the_root_says_how_to_build_it() {
             .unwrap()
             .contains("npm --prefix web run build")
     );
+}
+
+/// Calls `found` with every `$ref` in `value`.
+fn every_ref(value: &serde_json::Value, found: &mut impl FnMut(&str)) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value.as_str()) {
+                    ("$ref", Some(reference)) => found(reference),
+                    _ => every_ref(value, found),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| every_ref(item, found)),
+        _ => {}
+    }
 }

@@ -17,6 +17,8 @@ mod api;
 mod auth_security;
 mod aws;
 mod cache;
+mod catalog;
+mod embedders;
 mod lambda;
 mod postgres;
 mod support;

@@ -264,3 +264,71 @@ pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// A valid `agora.agent/v1` definition to vary in tests.
+pub fn agent_spec(name: &str, summary: &str) -> serde_json::Value {
+    serde_json::json!({
+        "format": "agora.agent/v1",
+        "name": name,
+        "summary": summary,
+        "description": format!("# {name}\n\n{summary}"),
+        "category": "productivity",
+        "tags": ["helper"],
+        "language": "en",
+        "system_prompt": format!("You are {name}."),
+        "model": { "provider": "agora", "name": "echo" },
+        "price_per_run": "0",
+        "licence": "open"
+    })
+}
+
+impl TestApp {
+    /// Creates `spec` as a draft of `user` (public unless the spec says otherwise) and
+    /// returns its address `handle/slug`.
+    pub async fn create_agent(&self, user: &TestUser, spec: serde_json::Value) -> String {
+        let response = self
+            .call(
+                "POST",
+                "/v1/agents",
+                Some(&user.access_token),
+                Some(serde_json::json!({ "definition": spec })),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::CREATED,
+            "{:?}",
+            String::from_utf8_lossy(&response.body)
+        );
+        response.json()["agent"]["address"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Publishes the draft at `address` and returns the new version number.
+    pub async fn publish(&self, user: &TestUser, address: &str, changelog: &str) -> i64 {
+        let response = self
+            .call(
+                "POST",
+                &format!("/v1/agents/{address}/versions"),
+                Some(&user.access_token),
+                Some(serde_json::json!({ "changelog": changelog })),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::CREATED,
+            "{:?}",
+            String::from_utf8_lossy(&response.body)
+        );
+        response.json()["version"].as_i64().unwrap()
+    }
+
+    /// Creates and publishes an agent; returns its address.
+    pub async fn published_agent(&self, user: &TestUser, spec: serde_json::Value) -> String {
+        let address = self.create_agent(user, spec).await;
+        self.publish(user, &address, "first release").await;
+        address
+    }
+}

@@ -4,6 +4,24 @@
  */
 
 export interface paths {
+    "/v1/admin/agents/{handle}/{slug}/delisting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Delist an agent (administrators) */
+        put: operations["delist_agent"];
+        post?: never;
+        /** Relist an agent (administrators) */
+        delete: operations["relist_agent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit-log": {
         parameters: {
             query?: never;
@@ -19,6 +37,172 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/categories/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add or change a category (administrators) */
+        put: operations["put_category"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse and search the marketplace
+         * @description Published, public agents. Without `q`: filtered and sorted (trending by default). With `q`: keyword (full text with typo tolerance), semantic (the query's embedding against each agent's) or hybrid (both, ranks fused). Facet counts come with the first page.
+         */
+        get: operations["list_agents"];
+        put?: never;
+        /** Create an agent (a draft) */
+        post: operations["create_agent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import an agent definition */
+        post: operations["import_agent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agent
+         * @description Private agents, drafts and delisted agents are 404 for everyone but their owner, exactly like a missing one. A sealed agent's system prompt is withheld (`latest.sealed` is true) from everyone but its owner.
+         */
+        get: operations["get_agent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit the draft or the visibility */
+        patch: operations["update_agent"];
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export an agent definition */
+        get: operations["export_agent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/forks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fork an agent */
+        post: operations["fork_agent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Roll `latest` back (or forward) */
+        put: operations["set_latest_version"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agent's versions and changelogs */
+        get: operations["list_agent_versions"];
+        put?: never;
+        /** Publish the draft as a new version */
+        post: operations["publish_agent_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version */
+        get: operations["get_agent_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Deprecate a version
+         * @description Published versions are immutable: a `definition` here is refused with 409; edit the draft and publish a new version instead.
+         */
+        patch: operations["update_agent_version"];
         trace?: never;
     };
     "/v1/auth/login": {
@@ -98,6 +282,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Categories */
+        get: operations["list_categories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creators/{handle}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A creator's profile and agents */
+        get: operations["get_creator"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -110,6 +328,23 @@ export interface paths {
          * @description Probes the database, the cache and every configured AWS service concurrently (each within 2 s) and reports each one's status and latency. Answers 200 when all are ok and 503 when any failed; both carry the report.
          */
         get: operations["get_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/llm-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Models agents may use */
+        get: operations["list_llm_models"];
         put?: never;
         post?: never;
         delete?: never;
@@ -134,6 +369,23 @@ export interface paths {
         head?: never;
         /** Change your name or password */
         patch: operations["update_me"];
+        trace?: never;
+    };
+    "/v1/me/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your agents */
+        get: operations["list_my_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/me/api-keys": {
@@ -171,6 +423,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/saved-agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your saved agents */
+        get: operations["list_saved_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/saved-agents/{handle}/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save (or re-pin) an agent */
+        put: operations["save_agent"];
+        post?: never;
+        /** Remove a saved agent */
+        delete: operations["unsave_agent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -192,6 +479,123 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description What a listing shows of an agent: its latest version's listing fields and counters. */
+        AgentCard: {
+            /** @description `handle/slug`, the agent's address. */
+            address: string;
+            category: string;
+            creator_name: string;
+            /** Format: int32 */
+            fork_count: number;
+            handle: string;
+            icon?: string | null;
+            /** Format: uuid */
+            id: string;
+            is_demo: boolean;
+            /** Format: int32 */
+            latest_version: number;
+            licence: components["schemas"]["Licence"];
+            model: string;
+            name: string;
+            price_per_run: string;
+            provider: string;
+            /** Format: date-time */
+            published_at: string;
+            /** Format: int64 */
+            run_count: number;
+            /** Format: int32 */
+            save_count: number;
+            slug: string;
+            summary: string;
+            tags: string[];
+            /** Format: int64 */
+            view_count: number;
+        };
+        AgentList: {
+            agents: components["schemas"]["AgentView"][];
+        };
+        /** @description An agent definition (`agora.agent/v1`). */
+        AgentSpec: {
+            /** @description A category slug (`GET /v1/categories`). */
+            category: string;
+            /** @description Markdown, up to 20,000 characters; rendered without raw HTML. */
+            description?: string;
+            examples?: components["schemas"]["Examples"];
+            /** @description Always `agora.agent/v1`. */
+            format?: components["schemas"]["SpecFormat"];
+            /** @description The key of an uploaded icon (`POST /v1/uploads`), if any. */
+            icon?: string | null;
+            /** @description Fields a user fills in before a run; up to 20. */
+            inputs?: components["schemas"]["InputField"][];
+            /** @description Reserved for knowledge files; must be empty in this version. */
+            knowledge?: Record<string, never>[];
+            /** @description The language the agent works in: a BCP 47 tag such as `en` or `pt-BR`. */
+            language?: string;
+            licence?: components["schemas"]["Licence"];
+            model: components["schemas"]["ModelChoice"];
+            /** @description Shown everywhere; 1 to 80 characters. */
+            name: string;
+            /**
+             * @description What one run costs the user on top of the model, in credits (`"0.05"`).
+             * @example 0.05
+             */
+            price_per_run?: string;
+            /** @description One line for listings; 1 to 200 characters. */
+            summary: string;
+            /**
+             * @description The instructions the model receives; up to 50,000 characters. Hidden from everyone
+             *     but the owner when the licence is `sealed`.
+             */
+            system_prompt?: string;
+            /** @description Up to 10 tags, each 2 to 32 lower-case letters, digits or hyphens. */
+            tags?: string[];
+            /** @description Reserved for tools; must be empty in this version. */
+            tools?: Record<string, never>[];
+        };
+        /**
+         * @description Where an agent is in its life.
+         * @enum {string}
+         */
+        AgentStatus: "draft" | "published" | "delisted";
+        /** @description What is known about an agent besides its definition. */
+        AgentSummary: {
+            /** @description `handle/slug`. */
+            address: string;
+            /** Format: date-time */
+            created_at: string;
+            creator_name: string;
+            /** @description Shown to the owner (and administrators) when delisted. */
+            delist_reason?: string | null;
+            /** Format: int32 */
+            fork_count: number;
+            forked_from?: null | components["schemas"]["ForkOrigin"];
+            handle: string;
+            /** Format: uuid */
+            id: string;
+            is_demo: boolean;
+            /** Format: int32 */
+            latest_version?: number | null;
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: int64 */
+            run_count: number;
+            /** Format: int32 */
+            save_count: number;
+            slug: string;
+            status: components["schemas"]["AgentStatus"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            view_count: number;
+            visibility: components["schemas"]["Visibility"];
+        };
+        /** @description An agent as the caller may see it. */
+        AgentView: {
+            agent: components["schemas"]["AgentSummary"];
+            draft?: null | components["schemas"]["AgentSpec"];
+            is_owner: boolean;
+            latest?: null | components["schemas"]["VersionView"];
+        };
         /** @description An API key as listed: never the key itself, only its first characters. */
         ApiKey: {
             /** Format: date-time */
@@ -241,6 +645,39 @@ export interface components {
             /** @description Pass as `cursor` for the next page; absent on the last one. */
             next_cursor?: string | null;
         };
+        /**
+         * @description How results are ordered.
+         * @enum {string}
+         */
+        CatalogSort: "relevance" | "trending" | "newest" | "most_used";
+        /** @description A category of the marketplace. */
+        Category: {
+            /**
+             * Format: int64
+             * @description Listed agents in it.
+             */
+            agent_count: number;
+            description: string;
+            name: string;
+            /** Format: int32 */
+            position: number;
+            slug: string;
+        };
+        CategoryList: {
+            categories: components["schemas"]["Category"][];
+        };
+        CategoryRequest: {
+            description?: string;
+            name: string;
+            /** Format: int32 */
+            position?: number;
+        };
+        CreateAgentRequest: {
+            definition: components["schemas"]["AgentSpec"];
+            /** @description 3 to 48 lower-case letters, digits and hyphens; made from the name when absent. */
+            slug?: string | null;
+            visibility?: null | components["schemas"]["Visibility"];
+        };
         CreateApiKeyRequest: {
             /**
              * Format: date-time
@@ -259,6 +696,29 @@ export interface components {
             /** @description The secret key (`agora_sk_...`). Store it now: it cannot be shown again. */
             key: string;
         };
+        /** @description A creator's public page. */
+        CreatorPage: {
+            /** @description Listed agents, newest first. */
+            agents: components["schemas"]["AgentCard"][];
+            avatar?: string | null;
+            bio: string;
+            display_name: string;
+            handle: string;
+            /** Format: date-time */
+            joined_at: string;
+            /** Format: int64 */
+            public_agents: number;
+            /** Format: int64 */
+            total_forks: number;
+            /** Format: int64 */
+            total_runs: number;
+            /** Format: int64 */
+            total_saves: number;
+        };
+        DelistRequest: {
+            /** @description Why; the owner sees it. */
+            reason: string;
+        };
         /** @description One dependency's answer to its probe. */
         DependencyCheck: {
             /** @description Why the probe failed; `null` when it succeeded. */
@@ -274,10 +734,47 @@ export interface components {
         };
         /** @enum {string} */
         DependencyStatus: "ok" | "failed";
+        ExampleMessage: {
+            content: string;
+            role: components["schemas"]["ExampleRole"];
+        };
+        /** @enum {string} */
+        ExampleRole: "user" | "assistant";
+        /** @description What users see before trying the agent. */
+        Examples: {
+            /** @description Up to 5 sample conversations of up to 20 messages. */
+            conversations?: components["schemas"]["ExampleMessage"][][];
+            /** @description Up to 10 prompts to start with. */
+            prompts?: string[];
+        };
+        FacetCount: {
+            /** Format: int64 */
+            count: number;
+            value: string;
+        };
+        /** @description Counts of the agents matching the query, per value of each facet. */
+        Facets: {
+            category: components["schemas"]["FacetCount"][];
+            language: components["schemas"]["FacetCount"][];
+            licence: components["schemas"]["FacetCount"][];
+            provider: components["schemas"]["FacetCount"][];
+            tags: components["schemas"]["FacetCount"][];
+        };
         /** @description One invalid field: a JSON path (`messages[0].content`) and what to fix. */
         FieldError: {
             field: string;
             message: string;
+        };
+        /** @description Where a fork came from. */
+        ForkOrigin: {
+            /** @description `handle/slug` of the original. */
+            address: string;
+            /** Format: int32 */
+            version: number;
+        };
+        ForkRequest: {
+            /** @description The fork's slug; the original's (or a numbered variant) when absent. */
+            slug?: string | null;
         };
         /** @description The state of Agora and of each dependency it was configured with. */
         HealthReport: {
@@ -286,10 +783,78 @@ export interface components {
             status: components["schemas"]["OverallStatus"];
             version: string;
         };
+        /** @description A field a user fills in; its value is given to the model with the prompt. */
+        InputField: {
+            label: string;
+            /** @description An identifier: lower-case letters, digits and underscores. */
+            name: string;
+            /** @description The choices of a `select` field. */
+            options?: string[];
+            required?: boolean;
+            type: components["schemas"]["InputKind"];
+        };
+        /** @enum {string} */
+        InputKind: "text" | "long_text" | "number" | "boolean" | "select";
+        /**
+         * @description Who may see the prompt and fork the agent.
+         * @enum {string}
+         */
+        Licence: "open" | "sealed";
+        /** @description One page of a listing. */
+        ListingPage: {
+            agents: components["schemas"]["AgentCard"][];
+            /**
+             * @description The embedding model semantic ranking used, when it did
+             *     (`agora/offline-hash-256` is the offline default).
+             */
+            embedding_model?: string | null;
+            facets?: null | components["schemas"]["Facets"];
+            next_cursor?: string | null;
+        };
+        /** @description A model an agent may use. */
+        LlmModel: {
+            /** Format: int32 */
+            max_output_tokens: number;
+            name: string;
+            provider: components["schemas"]["Provider"];
+        };
+        LlmModelList: {
+            models: components["schemas"]["LlmModel"][];
+        };
         LoginRequest: {
             email: string;
             password: string;
             refresh_token_delivery?: components["schemas"]["RefreshTokenDelivery"];
+        };
+        /** @description The model and, in order, the models to fall back to. */
+        ModelChoice: {
+            /** @description Up to 3 models tried in order when the first fails. */
+            fallbacks?: components["schemas"]["ModelRef"][];
+            /** @description A model the provider offers (`GET /v1/models/catalog`). */
+            name: string;
+            parameters?: components["schemas"]["ModelParameters"];
+            provider: components["schemas"]["Provider"];
+        };
+        ModelParameters: {
+            /**
+             * Format: int32
+             * @description At least 1, at most the model's output limit.
+             */
+            max_tokens?: number | null;
+            /**
+             * Format: double
+             * @description 0 to 2.
+             */
+            temperature?: number | null;
+            /**
+             * Format: double
+             * @description Above 0, at most 1.
+             */
+            top_p?: number | null;
+        };
+        ModelRef: {
+            name: string;
+            provider: components["schemas"]["Provider"];
         };
         /** @enum {string} */
         OverallStatus: "ok" | "degraded";
@@ -309,6 +874,15 @@ export interface components {
             /** @description A URI naming the kind of problem; its last segment is stable (`not-found`, ...). */
             type: string;
         };
+        /**
+         * @description Who serves a model.
+         * @enum {string}
+         */
+        Provider: "openai" | "anthropic" | "bedrock" | "agora";
+        PublishRequest: {
+            /** @description What changed, shown with the version (up to 5,000 characters). */
+            changelog?: string;
+        };
         RefreshRequest: {
             /** @description The refresh token, when it is not in the cookie. The new one comes back the same way. */
             refresh_token?: string | null;
@@ -326,6 +900,11 @@ export interface components {
              * @example ada@example.com
              */
             email: string;
+            /**
+             * @description Your public handle (agents live at `<handle>/<slug>`): 3 to 32 lower-case letters,
+             *     digits and hyphens; made from the email when absent.
+             */
+            handle?: string | null;
             /** @description 10 characters to 256 bytes; not a common password, not the email. */
             password: string;
             refresh_token_delivery?: components["schemas"]["RefreshTokenDelivery"];
@@ -336,6 +915,33 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "admin";
+        SaveRequest: {
+            /**
+             * Format: int32
+             * @description Keep using this version; `newer_version_available` tells when there is a later one.
+             */
+            pinned_version?: number | null;
+        };
+        SavedList: {
+            saved: components["schemas"]["SavedView"][];
+        };
+        /** @description A saved agent with its update flag. */
+        SavedView: {
+            address: string;
+            card?: null | components["schemas"]["AgentCard"];
+            /** Format: int32 */
+            latest_version?: number | null;
+            newer_version_available: boolean;
+            /** Format: int32 */
+            pinned_version?: number | null;
+            /** Format: date-time */
+            saved_at: string;
+        };
+        /**
+         * @description How a text query matches.
+         * @enum {string}
+         */
+        SearchMode: "keyword" | "semantic" | "hybrid";
         /** @description A signed-in session. */
         SessionResponse: {
             /** @description A JWT to send as `Authorization: Bearer <access_token>`. */
@@ -353,30 +959,80 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        SetLatestRequest: {
+            /** Format: int32 */
+            version: number;
+        };
+        /**
+         * @description The format tag every spec carries; a later format gets a new tag.
+         * @enum {string}
+         */
+        SpecFormat: "agora.agent/v1";
+        UpdateAgentRequest: {
+            definition?: null | components["schemas"]["AgentSpec"];
+            visibility?: null | components["schemas"]["Visibility"];
+        };
         /**
          * @description Changes to the caller's account; absent fields stay as they are. Other fields (`role`,
          *     `id`, `email`) are rejected.
          */
         UpdateMeRequest: {
+            /** @description Shown on your creator page; up to 500 characters. */
+            bio?: string | null;
             /** @description Required with `new_password`. */
             current_password?: string | null;
             /** @description 1 to 80 characters. */
             display_name?: string | null;
+            /** @description 3 to 32 lower-case letters, digits and hyphens; links to your agents change with it. */
+            handle?: string | null;
             /** @description 10 characters to 256 bytes. Changing it signs out every session of the account. */
             new_password?: string | null;
         };
+        UpdateVersionRequest: {
+            /** @description Not allowed: versions are immutable (409). */
+            definition: Record<string, never>;
+            /** @description `true` marks the version deprecated (it cannot be undone). */
+            deprecated?: boolean | null;
+            /** @description Shown to users of the deprecated version. */
+            deprecation_note?: string | null;
+        };
         /** @description An account as its owner sees it. */
         User: {
+            avatar?: string | null;
+            bio: string;
             /** Format: date-time */
             created_at: string;
             display_name: string;
             email: string;
+            /** @description Your agents live at `<handle>/<slug>`. */
+            handle: string;
             /** Format: uuid */
             id: string;
             role: components["schemas"]["Role"];
             /** Format: date-time */
             updated_at: string;
         };
+        VersionList: {
+            versions: components["schemas"]["VersionView"][];
+        };
+        VersionView: {
+            changelog: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            deprecated_at?: string | null;
+            deprecation_note?: string | null;
+            /** @description True when the system prompt and knowledge were withheld (sealed, not the owner). */
+            sealed: boolean;
+            spec: components["schemas"]["AgentSpec"];
+            /** Format: int32 */
+            version: number;
+        };
+        /**
+         * @description Who may see an agent beyond its owner.
+         * @enum {string}
+         */
+        Visibility: "private" | "unlisted" | "public";
     };
     responses: never;
     parameters: never;
@@ -386,6 +1042,146 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    delist_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelistRequest"];
+            };
+        };
+        responses: {
+            /** @description The agent, delisted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not an administrator (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    relist_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent, back as before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not an administrator (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_audit_log: {
         parameters: {
             query?: {
@@ -431,6 +1227,880 @@ export interface operations {
             };
             /** @description A bad cursor, limit or actor id */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryRequest"];
+            };
+        };
+        responses: {
+            /** @description The category */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not an administrator (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad slug, name or description */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_agents: {
+        parameters: {
+            query?: {
+                /** @description Words or a description of the task (at most 200 characters). */
+                q?: string;
+                /** @description How `q` matches: `keyword`, `semantic` or `hybrid` (default). */
+                mode?: components["schemas"]["SearchMode"];
+                category?: string;
+                /** @description Comma-separated; every tag must be present. */
+                tags?: string;
+                provider?: string;
+                model?: string;
+                /** @description Credits per run, inclusive (`"0.05"`). */
+                min_price?: string;
+                max_price?: string;
+                language?: string;
+                /** @description `open` or `sealed`. */
+                licence?: string;
+                /** @description `relevance` (default with `q`), `trending` (default without), `newest`, `most_used`. */
+                sort?: components["schemas"]["CatalogSort"];
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description 1 to 100; 20 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListingPage"];
+                };
+            };
+            /** @description A cursor from another query or an edited one (problem `invalid-cursor`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad filter, sort, limit or query */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAgentRequest"];
+            };
+        };
+        responses: {
+            /** @description The draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You already have an agent at this slug */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An invalid definition; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_agent: {
+        parameters: {
+            query?: {
+                /** @description The new draft's slug; made from the name when absent. */
+                slug?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An agora.agent/v1 document, as exported */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentSpec"];
+            };
+        };
+        responses: {
+            /** @description The new draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You already have an agent at this slug */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The document is invalid; `errors` point at `definition.<field>` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description No agent you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAgentRequest"];
+            };
+        };
+        responses: {
+            /** @description The agent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see but not change this agent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An invalid definition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_agent: {
+        parameters: {
+            query?: {
+                /** @description A version; the latest when absent. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agora.agent/v1 document, as a download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentSpec"];
+                };
+            };
+            /** @description Sealed: only the creator may export it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent or version you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fork_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForkRequest"];
+            };
+        };
+        responses: {
+            /** @description The fork, a private draft of yours */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The agent is sealed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_latest_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetLatestRequest"];
+            };
+        };
+        responses: {
+            /** @description The agent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such version */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_agent_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
+                };
+            };
+            /** @description No agent you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish_agent_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequest"];
+            };
+        };
+        responses: {
+            /** @description The new version; `latest` points at it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see but not change this agent */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The draft is invalid (`errors` under `draft.`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_agent_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            /** @description No such agent or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_agent_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateVersionRequest"];
+            };
+        };
+        responses: {
+            /** @description The version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such agent or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Versions are immutable (problem `conflict`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -631,7 +2301,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description An account with this email exists */
+            /** @description An account with this email, or the requested handle, exists */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -642,6 +2312,93 @@ export interface operations {
             };
             /** @description Invalid email, password or name; `errors` says which */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description In display order, with listed-agent counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryList"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_creator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatorPage"];
+                };
+            };
+            /** @description No creator has this handle */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -703,6 +2460,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthReport"];
+                };
+            };
+        };
+    };
+    list_llm_models: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every known model, by provider */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmModelList"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -785,8 +2580,64 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid name or password, a wrong current password, or a field that cannot be changed */
+            /** @description The handle is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid name, handle, bio or password, a wrong current password, or a field that cannot be changed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_my_agents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Most recently changed first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentList"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -959,6 +2810,182 @@ export interface operations {
                 };
             };
             /** @description You have no key with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_saved_agents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Most recently saved first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedList"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveRequest"];
+            };
+        };
+        responses: {
+            /** @description The saved entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such version to pin */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsave_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not in your library */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,4 +1,5 @@
 //! The embedded defaults Agora uses when no production backend is configured.
 
 pub mod cache;
+pub mod embedder;
 pub mod postgres_cluster;

@@ -11,22 +11,26 @@ use uuid::Uuid;
 use super::Db;
 use crate::{
     Error, Result,
-    domain::{DisplayName, Email, Role},
+    domain::{DisplayName, Email, Handle, Role},
     ports::{
         ApiKeyOwner, ApiKeyRecord, ApiKeyStore, AuditEntry, AuditLog, AuditRecord,
-        InsertApiKeyError, InsertUserError, NewApiKey, NewUser, PasswordUpdate, Rotation,
-        RotationRequest, SessionStore, SessionUser, UserRecord, UserStore,
+        InsertApiKeyError, InsertUserError, NewApiKey, NewUser, PasswordUpdate, ProfileChange,
+        Rotation, RotationRequest, SessionStore, SessionUser, UserRecord, UserStore,
     },
 };
 
-const USER_COLUMNS: &str = "id, email, display_name, role, password_hash, created_at, updated_at";
+const USER_COLUMNS: &str =
+    "id, email, handle, display_name, bio, avatar, role, password_hash, created_at, updated_at";
 const API_KEY_COLUMNS: &str = "id, name, prefix, created_at, expires_at, last_used_at, revoked_at";
 
 fn user_from(row: &Row) -> UserRecord {
     UserRecord {
         id: row.get("id"),
         email: row.get("email"),
+        handle: row.get("handle"),
         display_name: row.get("display_name"),
+        bio: row.get("bio"),
+        avatar: row.get("avatar"),
         role: Role::from_stored(row.get("role")),
         password_hash: row.get("password_hash"),
         created_at: row.get("created_at"),
@@ -47,7 +51,7 @@ fn api_key_from(row: &Row) -> ApiKeyRecord {
 }
 
 /// Writes one audit row on `client` (a transaction when the action has one).
-async fn insert_audit(client: &impl GenericClient, record: &AuditRecord) -> Result<()> {
+pub(super) async fn insert_audit(client: &impl GenericClient, record: &AuditRecord) -> Result<()> {
     client
         .execute(
             "INSERT INTO audit_log (actor_id, action, subject, client_addr, request_id, details)
@@ -84,8 +88,8 @@ impl UserStore for Db {
         let row = transaction
             .query_one(
                 &format!(
-                    "INSERT INTO users (id, email, display_name, role, password_hash)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING {USER_COLUMNS}"
+                    "INSERT INTO users (id, email, display_name, role, password_hash, handle)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
                 ),
                 &[
                     &user.id,
@@ -93,12 +97,15 @@ impl UserStore for Db {
                     &user.display_name.as_str(),
                     &user.role.as_str(),
                     &user.password_hash,
+                    &user.handle.as_str(),
                 ],
             )
             .await
             .map_err(|error| {
                 if is_unique_violation(&error, "users_email_key") {
                     InsertUserError::EmailTaken
+                } else if is_unique_violation(&error, "users_handle_key") {
+                    InsertUserError::HandleTaken
                 } else {
                     InsertUserError::Other(error.into())
                 }
@@ -130,21 +137,35 @@ impl UserStore for Db {
         Ok(row.as_ref().map(user_from))
     }
 
-    async fn update_display_name(
+    async fn update_profile(
         &self,
         id: Uuid,
-        name: &DisplayName,
-    ) -> Result<Option<UserRecord>> {
+        profile: &ProfileChange,
+    ) -> Result<Option<UserRecord>, InsertUserError> {
         let connection = self.connection().await?;
         let row = connection
             .query_opt(
                 &format!(
-                    "UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1
+                    "UPDATE users SET display_name = COALESCE($2, display_name),
+                         handle = COALESCE($3, handle), bio = COALESCE($4, bio), updated_at = now()
+                     WHERE id = $1
                      RETURNING {USER_COLUMNS}"
                 ),
-                &[&id, &name.as_str()],
+                &[
+                    &id,
+                    &profile.display_name.as_ref().map(DisplayName::as_str),
+                    &profile.handle.as_ref().map(Handle::as_str),
+                    &profile.bio,
+                ],
             )
-            .await?;
+            .await
+            .map_err(|error| {
+                if is_unique_violation(&error, "users_handle_key") {
+                    InsertUserError::HandleTaken
+                } else {
+                    InsertUserError::Other(error.into())
+                }
+            })?;
         Ok(row.as_ref().map(user_from))
     }
 

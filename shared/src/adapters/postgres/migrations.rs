@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../../../migrations/0002_accounts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "catalog",
+        sql: include_str!("../../../migrations/0003_catalog.sql"),
+    },
 ];
 
 /// A migration this run applied.

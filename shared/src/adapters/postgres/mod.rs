@@ -2,6 +2,7 @@
 //! when the URL asks for it, and RDS IAM authentication when configured.
 
 mod accounts;
+mod catalog;
 mod iam;
 pub mod migrations;
 
@@ -49,6 +50,11 @@ impl Db {
             .map_err(|error| DbSetupError::Url(error.to_string()))?;
         pg.connect_timeout(config.connect_timeout);
         pg.application_name("agora");
+        // Search settings for every session: typo tolerance of keyword search (trigram
+        // word similarity), and filtered k-NN that keeps scanning until it has enough rows.
+        pg.options(
+            "-c pg_trgm.word_similarity_threshold=0.35 -c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order",
+        );
         let iam = if config.iam_auth {
             let sdk = sdk.ok_or_else(|| {
                 DbSetupError::Iam("needs the AWS SDK configuration (region and credentials)".into())

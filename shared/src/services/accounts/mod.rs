@@ -20,19 +20,21 @@ use crate::{
     Error, Result,
     config::AuthConfig,
     domain::{
-        Caller, DisplayName, Email, Password, RequestOrigin, Role,
+        Caller, DisplayName, Email, Handle, Password, RequestOrigin, Role,
         caller::{Credential, Principal},
     },
     error::FieldError,
     ports::{
         ApiKeyOwner, ApiKeyRecord, ApiKeyStore, AuditAction, AuditEntry, AuditLog, AuditRecord,
         Cache, Clock, InsertApiKeyError, InsertUserError, NewApiKey, NewUser, PasswordCheck,
-        PasswordHasher, PasswordUpdate, Rotation, RotationRequest, SecretSource, SessionStore,
-        SessionUser, UserRecord, UserStore,
+        PasswordHasher, PasswordUpdate, ProfileChange, Rotation, RotationRequest, SecretSource,
+        SessionStore, SessionUser, UserRecord, UserStore,
     },
     services::rate_limit::{Limit, Limited, RateLimiter},
 };
 
+/// Longest profile bio, in characters.
+pub const MAX_BIO_CHARS: usize = 500;
 /// Longest API key name, in characters.
 pub const MAX_API_KEY_NAME_CHARS: usize = 100;
 /// How long a cached API key lookup is trusted; revocation deletes the entry at once.
@@ -80,12 +82,16 @@ pub struct Registration {
     pub email: String,
     pub password: String,
     pub display_name: Option<String>,
+    /// The public handle; made from the email when absent.
+    pub handle: Option<String>,
 }
 
 /// What `PATCH /v1/me` sends; absent fields stay as they are.
 #[derive(Clone, Debug, Default)]
 pub struct ProfileUpdate {
     pub display_name: Option<String>,
+    pub handle: Option<String>,
+    pub bio: Option<String>,
     pub current_password: Option<String>,
     pub new_password: Option<String>,
 }
@@ -141,35 +147,34 @@ impl AccountService {
             Some(name) => collect(&mut errors, "display_name", DisplayName::parse(name)),
             None => email.as_ref().map(DisplayName::from_email),
         };
+        let handle = match &registration.handle {
+            Some(handle) => collect(&mut errors, "handle", Handle::parse(handle)).map(Some),
+            None => Some(None),
+        };
         if let (Some(email), Some(password)) = (&email, &password)
             && password.expose().eq_ignore_ascii_case(email.as_str())
         {
             errors.push(field("password", "must not be your email address"));
         }
-        let (Some(email), Some(password), Some(display_name), true) =
-            (email, password, display_name, errors.is_empty())
+        let (Some(email), Some(password), Some(display_name), Some(handle), true) =
+            (email, password, display_name, handle, errors.is_empty())
         else {
             return Err(Error::Validation(errors));
         };
         let password_hash = self.ports.hasher.hash(&password).await?;
         let id = Uuid::now_v7();
-        let user = NewUser {
-            id,
-            email,
-            display_name,
-            role: Role::User,
-            password_hash,
-        };
         let audit = self.audit_record(Some(id), AuditAction::UserRegistered, None, origin);
-        let user = match self.ports.users.insert_user(&user, &audit).await {
-            Ok(user) => user,
-            Err(InsertUserError::EmailTaken) => {
-                return Err(Error::Conflict(
-                    "An account with this email already exists; sign in instead.".into(),
-                ));
-            }
-            Err(InsertUserError::Other(error)) => return Err(error),
-        };
+        let user = self
+            .insert_user(
+                id,
+                email,
+                handle,
+                display_name,
+                Role::User,
+                password_hash,
+                &audit,
+            )
+            .await?;
         self.start_session(user.id, user.role).await
     }
 
@@ -334,6 +339,26 @@ impl AccountService {
             .display_name
             .as_deref()
             .and_then(|name| collect(&mut errors, "display_name", DisplayName::parse(name)));
+        let handle = update
+            .handle
+            .as_deref()
+            .and_then(|handle| collect(&mut errors, "handle", Handle::parse(handle)));
+        let bio = update.bio.as_deref().and_then(|bio| {
+            let bio = bio.trim();
+            let valid = bio.chars().count() <= MAX_BIO_CHARS
+                && !bio.chars().any(|c| c.is_control() && c != '\n');
+            if valid {
+                Some(bio.to_owned())
+            } else {
+                errors.push(field(
+                    "bio",
+                    &format!(
+                        "must be at most {MAX_BIO_CHARS} characters, without control characters"
+                    ),
+                ));
+                None
+            }
+        });
         let new_password = update
             .new_password
             .as_deref()
@@ -390,13 +415,29 @@ impl AccountService {
                 .update_password_hash(user.id, &hash, PasswordUpdate::Change { audit })
                 .await?;
         }
-        if let Some(name) = display_name {
-            user = self
+        let change = ProfileChange {
+            display_name,
+            handle,
+            bio,
+        };
+        if change.display_name.is_some() || change.handle.is_some() || change.bio.is_some() {
+            user = match self
                 .ports
                 .users
-                .update_display_name(principal.user_id, &name)
-                .await?
-                .ok_or_else(account_gone)?;
+                .update_profile(principal.user_id, &change)
+                .await
+            {
+                Ok(user) => user.ok_or_else(account_gone)?,
+                Err(InsertUserError::HandleTaken) => {
+                    return Err(Error::Conflict(
+                        "This handle is taken; choose another.".into(),
+                    ));
+                }
+                Err(InsertUserError::EmailTaken) => {
+                    return Err(Error::Internal("a profile change touched the email".into()));
+                }
+                Err(InsertUserError::Other(error)) => return Err(error),
+            };
         }
         Ok(user)
     }
@@ -609,26 +650,135 @@ impl AccountService {
         let password =
             Password::parse(password).map_err(|message| Error::invalid("password", message))?;
         let id = Uuid::now_v7();
-        let user = NewUser {
-            id,
-            display_name: DisplayName::from_email(&email),
-            email,
-            role: Role::Admin,
-            password_hash: self.ports.hasher.hash(&password).await?,
-        };
         let audit = self.audit_record(
             None,
             AuditAction::AdminGranted,
             Some(id.to_string()),
             origin,
         );
-        match self.ports.users.insert_user(&user, &audit).await {
-            Ok(user) => Ok(AdminGrant::Created { user_id: user.id }),
-            Err(InsertUserError::EmailTaken) => Err(Error::Conflict(
-                "An account with this email was created meanwhile; run the command again.".into(),
-            )),
-            Err(InsertUserError::Other(error)) => Err(error),
+        let password_hash = self.ports.hasher.hash(&password).await?;
+        let display_name = DisplayName::from_email(&email);
+        let user = self
+            .insert_user(
+                id,
+                email,
+                None,
+                display_name,
+                Role::Admin,
+                password_hash,
+                &audit,
+            )
+            .await?;
+        Ok(AdminGrant::Created { user_id: user.id })
+    }
+
+    /// The account that owns seeded content (`agora seed`): found by email, or created with
+    /// a random password nobody knows, so it cannot sign in. Returns its id.
+    pub async fn ensure_content_account(
+        &self,
+        email: &str,
+        handle: &str,
+        display_name: &str,
+        bio: &str,
+    ) -> Result<Uuid> {
+        let email = Email::parse(email).map_err(Error::Internal)?;
+        if let Some(user) = self.ports.users.find_user_by_email(&email).await? {
+            return Ok(user.id);
         }
+        let handle = Handle::parse(handle).map_err(Error::Internal)?;
+        let display_name = DisplayName::parse(display_name).map_err(Error::Internal)?;
+        let unusable = random_token("").map_err(|error| Error::Internal(error.to_string()))?;
+        let password_hash = self
+            .ports
+            .hasher
+            .hash(&Password::for_login(&unusable).map_err(Error::Internal)?)
+            .await?;
+        let id = Uuid::now_v7();
+        let mut audit = self.audit_record(
+            Some(id),
+            AuditAction::UserRegistered,
+            None,
+            &RequestOrigin::default(),
+        );
+        audit.details = serde_json::json!({ "content_account": true });
+        let user = self
+            .insert_user(
+                id,
+                email,
+                Some(handle),
+                display_name,
+                Role::User,
+                password_hash,
+                &audit,
+            )
+            .await?;
+        let change = ProfileChange {
+            bio: Some(bio.to_owned()),
+            ..ProfileChange::default()
+        };
+        self.ports
+            .users
+            .update_profile(user.id, &change)
+            .await
+            .map_err(|error| Error::Internal(error.to_string()))?;
+        Ok(user.id)
+    }
+
+    /// Inserts a user under the requested handle (409 when taken) or, without one, the
+    /// first free handle made from the email (`ada`, `ada-2`, ...).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one row's fields, named at the call"
+    )]
+    async fn insert_user(
+        &self,
+        id: Uuid,
+        email: Email,
+        requested: Option<Handle>,
+        display_name: DisplayName,
+        role: Role,
+        password_hash: String,
+        audit: &AuditRecord,
+    ) -> Result<UserRecord> {
+        let base = Handle::from_email(&email);
+        let candidates: Vec<Handle> =
+            match requested.clone() {
+                Some(handle) => vec![handle],
+                None => std::iter::once(base.clone())
+                    .chain((2..=9).map(|n| base.with_suffix(n)))
+                    .chain((0..5).map(|_| {
+                        base.with_suffix(1000 + (Uuid::new_v4().as_u128() % 900_000) as u32)
+                    }))
+                    .collect(),
+            };
+        for handle in candidates {
+            let user = NewUser {
+                id,
+                email: email.clone(),
+                handle,
+                display_name: display_name.clone(),
+                role,
+                password_hash: password_hash.clone(),
+            };
+            match self.ports.users.insert_user(&user, audit).await {
+                Ok(user) => return Ok(user),
+                Err(InsertUserError::EmailTaken) => {
+                    return Err(Error::Conflict(
+                        "An account with this email already exists; sign in instead.".into(),
+                    ));
+                }
+                Err(InsertUserError::HandleTaken) if requested.is_some() => {
+                    return Err(Error::Conflict(
+                        "This handle is taken; choose another.".into(),
+                    ));
+                }
+                Err(InsertUserError::HandleTaken) => {}
+                Err(InsertUserError::Other(error)) => return Err(error),
+            }
+        }
+        Err(Error::Conflict(
+            "No free handle could be made from this email; send a `handle`.".into(),
+        ))
     }
 
     async fn start_session(&self, user_id: Uuid, role: Role) -> Result<Session> {

@@ -1,0 +1,37 @@
+//! Embedding providers behind the [`crate::ports::Embedder`] port: OpenAI's embeddings API
+//! (or any OpenAI-compatible URL) and Amazon Bedrock's Titan text embeddings. The offline
+//! default is [`crate::adapters::local::embedder`].
+
+pub mod bedrock;
+pub mod openai;
+
+use crate::{Error, ports::EMBEDDING_DIMENSIONS};
+
+/// Checks what a provider returned: one vector per text, each of the stored dimensions,
+/// finite numbers only (provider data is untrusted).
+fn checked(
+    vectors: Vec<Vec<f32>>,
+    expected: usize,
+    provider: &str,
+) -> Result<Vec<Vec<f32>>, Error> {
+    if vectors.len() != expected {
+        return Err(Error::Upstream(format!(
+            "{provider} returned {} embeddings for {expected} texts",
+            vectors.len()
+        )));
+    }
+    for vector in &vectors {
+        if vector.len() != EMBEDDING_DIMENSIONS {
+            return Err(Error::Upstream(format!(
+                "{provider} returned {} dimensions; Agora stores {EMBEDDING_DIMENSIONS} (choose a model that supports them)",
+                vector.len()
+            )));
+        }
+        if vector.iter().any(|x| !x.is_finite()) {
+            return Err(Error::Upstream(format!(
+                "{provider} returned a non-finite number"
+            )));
+        }
+    }
+    Ok(vectors)
+}

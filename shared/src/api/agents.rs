@@ -1,0 +1,941 @@
+//! `/v1/agents`, `/v1/categories`, `/v1/creators`, `/v1/me/agents`, `/v1/me/saved-agents`
+//! and the catalog's admin routes: the marketplace over HTTP.
+
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use http::{HeaderValue, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{SignedIn, SignedInAdmin, json::StrictJson, query::StrictQuery};
+use crate::{
+    AppState, Error,
+    domain::{AgentSpec, Caller, Credits, RequestOrigin, models},
+    error::Problem,
+    ports::{AgentCard, CatalogFilters, CatalogSort, Category, SearchMode, Visibility},
+    services::catalog::{AgentView, ListingPage, ListingRequest, SavedView, VersionView},
+};
+
+// ---- requests and responses ------------------------------------------------------------
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAgentsQuery {
+    /// Words or a description of the task (at most 200 characters).
+    pub q: Option<String>,
+    /// How `q` matches: `keyword`, `semantic` or `hybrid` (default).
+    pub mode: Option<SearchMode>,
+    pub category: Option<String>,
+    /// Comma-separated; every tag must be present.
+    pub tags: Option<String>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    /// Credits per run, inclusive (`"0.05"`).
+    pub min_price: Option<String>,
+    pub max_price: Option<String>,
+    pub language: Option<String>,
+    /// `open` or `sealed`.
+    pub licence: Option<String>,
+    /// `relevance` (default with `q`), `trending` (default without), `newest`, `most_used`.
+    pub sort: Option<CatalogSort>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 100; 20 by default.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgentRequest {
+    /// 3 to 48 lower-case letters, digits and hyphens; made from the name when absent.
+    pub slug: Option<String>,
+    /// `public` by default; listed once published.
+    pub visibility: Option<Visibility>,
+    pub definition: AgentSpec,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgentRequest {
+    /// The new draft; published versions never change.
+    pub definition: Option<AgentSpec>,
+    pub visibility: Option<Visibility>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// What changed, shown with the version (up to 5,000 characters).
+    #[serde(default)]
+    pub changelog: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateVersionRequest {
+    /// `true` marks the version deprecated (it cannot be undone).
+    pub deprecated: Option<bool>,
+    /// Shown to users of the deprecated version.
+    pub deprecation_note: Option<String>,
+    /// Not allowed: versions are immutable (409).
+    #[schema(value_type = Object)]
+    pub definition: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetLatestRequest {
+    pub version: i32,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForkRequest {
+    /// The fork's slug; the original's (or a numbered variant) when absent.
+    pub slug: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveRequest {
+    /// Keep using this version; `newer_version_available` tells when there is a later one.
+    pub pinned_version: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelistRequest {
+    /// Why; the owner sees it.
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub position: i32,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// A version; the latest when absent.
+    pub version: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The new draft's slug; made from the name when absent.
+    pub slug: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionList {
+    pub versions: Vec<VersionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentList {
+    pub agents: Vec<AgentView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedList {
+    pub saved: Vec<SavedView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryList {
+    pub categories: Vec<Category>,
+}
+
+/// A creator's public page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatorPage {
+    pub handle: String,
+    pub display_name: String,
+    pub bio: String,
+    pub avatar: Option<String>,
+    pub joined_at: DateTime<Utc>,
+    pub public_agents: i64,
+    pub total_saves: i64,
+    pub total_forks: i64,
+    pub total_runs: i64,
+    /// Listed agents, newest first.
+    pub agents: Vec<AgentCard>,
+}
+
+/// A model an agent may use.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LlmModel {
+    pub provider: models::Provider,
+    pub name: String,
+    pub max_output_tokens: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LlmModelList {
+    pub models: Vec<LlmModel>,
+}
+
+/// `{handle}/{slug}` path parameters.
+#[derive(Debug, Deserialize)]
+pub struct AgentPath {
+    handle: String,
+    slug: String,
+}
+
+/// `{handle}/{slug}/versions/{version}` path parameters; a version that is not a positive
+/// number is as missing as an unknown one.
+#[derive(Debug, Deserialize)]
+pub struct VersionPath {
+    handle: String,
+    slug: String,
+    version: String,
+}
+
+impl VersionPath {
+    fn number(&self) -> Result<i32, Error> {
+        self.version
+            .trim_start_matches('v')
+            .parse::<i32>()
+            .ok()
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| Error::NotFound(format!("This agent has no version {}.", self.version)))
+    }
+}
+
+// ---- handlers --------------------------------------------------------------------------
+
+/// Browses and searches listed agents.
+#[utoipa::path(
+    get,
+    path = "/v1/agents",
+    tag = "catalog",
+    operation_id = "list_agents",
+    summary = "Browse and search the marketplace",
+    description = "Published, public agents. Without `q`: filtered and sorted (trending by default). With `q`: keyword (full text with typo tolerance), semantic (the query's embedding against each agent's) or hybrid (both, ranks fused). Facet counts come with the first page.",
+    params(ListAgentsQuery),
+    responses(
+        (status = 200, description = "One page", body = ListingPage),
+        (status = 400, description = "A cursor from another query or an edited one (problem `invalid-cursor`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad filter, sort, limit or query", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_agents(
+    State(state): State<AppState>,
+    StrictQuery(query): StrictQuery<ListAgentsQuery>,
+) -> Result<Response, Error> {
+    let price = |field: &str, value: &Option<String>| -> Result<Option<i64>, Error> {
+        value
+            .as_deref()
+            .map(|raw| {
+                Credits::parse(raw)
+                    .map(Credits::micros)
+                    .map_err(|message| Error::invalid(field, message))
+            })
+            .transpose()
+    };
+    let tags = query
+        .tags
+        .as_deref()
+        .map(|tags| {
+            tags.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let request = ListingRequest {
+        text: query.q,
+        mode: query.mode.unwrap_or_default(),
+        filters: CatalogFilters {
+            owner_id: None,
+            category: query.category,
+            tags,
+            provider: query.provider,
+            model: query.model,
+            min_price_micros: price("min_price", &query.min_price)?,
+            max_price_micros: price("max_price", &query.max_price)?,
+            language: query.language,
+            licence: query.licence,
+        },
+        sort: query.sort,
+        cursor: query.cursor,
+        limit: query.limit,
+    };
+    let page = state.catalog()?.list(request).await?;
+    Ok(cacheable(axum::Json(page)))
+}
+
+/// Creates a draft agent owned by the caller.
+#[utoipa::path(
+    post,
+    path = "/v1/agents",
+    tag = "catalog",
+    operation_id = "create_agent",
+    summary = "Create an agent (a draft)",
+    request_body = CreateAgentRequest,
+    responses(
+        (status = 201, description = "The draft", body = AgentView),
+        (status = 409, description = "You already have an agent at this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid definition; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_agent(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    StrictJson(request): StrictJson<CreateAgentRequest>,
+) -> Result<Response, Error> {
+    let view = state
+        .catalog()?
+        .create_agent(
+            &caller,
+            request.slug.as_deref(),
+            request.visibility,
+            request.definition,
+        )
+        .await
+        .map_err(|error| prefix_errors(error, "definition", &["slug"]))?;
+    Ok(created(&view))
+}
+
+/// Imports an `agora.agent/v1` document as a new private draft.
+#[utoipa::path(
+    post,
+    path = "/v1/agents/import",
+    tag = "catalog",
+    operation_id = "import_agent",
+    summary = "Import an agent definition",
+    params(ImportQuery),
+    request_body(content = AgentSpec, description = "An agora.agent/v1 document, as exported"),
+    responses(
+        (status = 201, description = "The new draft", body = AgentView),
+        (status = 409, description = "You already have an agent at this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The document is invalid; `errors` point at `definition.<field>`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn import_agent(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    StrictQuery(query): StrictQuery<ImportQuery>,
+    headers: http::HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    super::json::require_json(&headers)?;
+    let view = state
+        .catalog()?
+        .import_agent(&caller, query.slug.as_deref(), &body)
+        .await?;
+    Ok(created(&view))
+}
+
+/// An agent, as the caller may see it.
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{handle}/{slug}",
+    tag = "catalog",
+    operation_id = "get_agent",
+    summary = "An agent",
+    description = "Private agents, drafts and delisted agents are 404 for everyone but their owner, exactly like a missing one. A sealed agent's system prompt is withheld (`latest.sealed` is true) from everyone but its owner.",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    responses(
+        (status = 200, description = "The agent", body = AgentView),
+        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_agent(
+    State(state): State<AppState>,
+    caller: Caller,
+    origin: RequestOrigin,
+    Path(path): Path<AgentPath>,
+) -> Result<axum::Json<AgentView>, Error> {
+    Ok(axum::Json(
+        state
+            .catalog()?
+            .get_agent(&caller, &path.handle, &path.slug, &origin)
+            .await?,
+    ))
+}
+
+/// Changes the draft or the visibility.
+#[utoipa::path(
+    patch,
+    path = "/v1/agents/{handle}/{slug}",
+    tag = "catalog",
+    operation_id = "update_agent",
+    summary = "Edit the draft or the visibility",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    request_body = UpdateAgentRequest,
+    responses(
+        (status = 200, description = "The agent", body = AgentView),
+        (status = 403, description = "You may see but not change this agent", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid definition", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_agent(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<AgentPath>,
+    StrictJson(request): StrictJson<UpdateAgentRequest>,
+) -> Result<axum::Json<AgentView>, Error> {
+    Ok(axum::Json(
+        state
+            .catalog()?
+            .update_agent(
+                &caller,
+                &path.handle,
+                &path.slug,
+                request.definition,
+                request.visibility,
+            )
+            .await?,
+    ))
+}
+
+/// Publishes the draft as the next version.
+#[utoipa::path(
+    post,
+    path = "/v1/agents/{handle}/{slug}/versions",
+    tag = "catalog",
+    operation_id = "publish_agent_version",
+    summary = "Publish the draft as a new version",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    request_body = PublishRequest,
+    responses(
+        (status = 201, description = "The new version; `latest` points at it", body = VersionView),
+        (status = 403, description = "You may see but not change this agent", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The draft is invalid (`errors` under `draft.`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn publish_agent_version(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<AgentPath>,
+    StrictJson(request): StrictJson<PublishRequest>,
+) -> Result<Response, Error> {
+    let version = state
+        .catalog()?
+        .publish(&caller, &path.handle, &path.slug, &request.changelog)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(version)).into_response())
+}
+
+/// Every version of an agent, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{handle}/{slug}/versions",
+    tag = "catalog",
+    operation_id = "list_agent_versions",
+    summary = "An agent's versions and changelogs",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    responses(
+        (status = 200, description = "Newest first", body = VersionList),
+        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_agent_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<AgentPath>,
+) -> Result<axum::Json<VersionList>, Error> {
+    let versions = state
+        .catalog()?
+        .list_versions(&caller, &path.handle, &path.slug)
+        .await?;
+    Ok(axum::Json(VersionList { versions }))
+}
+
+/// One version of an agent.
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{handle}/{slug}/versions/{version}",
+    tag = "catalog",
+    operation_id = "get_agent_version",
+    summary = "One version",
+    params(("handle" = String, Path), ("slug" = String, Path), ("version" = i32, Path)),
+    responses(
+        (status = 200, description = "The version", body = VersionView),
+        (status = 404, description = "No such agent or version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_agent_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<VersionPath>,
+) -> Result<axum::Json<VersionView>, Error> {
+    let number = path.number()?;
+    Ok(axum::Json(
+        state
+            .catalog()?
+            .get_version(&caller, &path.handle, &path.slug, number)
+            .await?,
+    ))
+}
+
+/// Deprecates a version; its definition never changes.
+#[utoipa::path(
+    patch,
+    path = "/v1/agents/{handle}/{slug}/versions/{version}",
+    tag = "catalog",
+    operation_id = "update_agent_version",
+    summary = "Deprecate a version",
+    description = "Published versions are immutable: a `definition` here is refused with 409; edit the draft and publish a new version instead.",
+    params(("handle" = String, Path), ("slug" = String, Path), ("version" = i32, Path)),
+    request_body = UpdateVersionRequest,
+    responses(
+        (status = 200, description = "The version", body = VersionView),
+        (status = 409, description = "Versions are immutable (problem `conflict`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agent or version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_agent_version(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<VersionPath>,
+    StrictJson(request): StrictJson<UpdateVersionRequest>,
+) -> Result<axum::Json<VersionView>, Error> {
+    let number = path.number()?;
+    let catalog = state.catalog()?;
+    if request.definition.is_some() {
+        // Make sure the caller may change the agent before telling them how.
+        catalog
+            .get_version(&caller, &path.handle, &path.slug, number)
+            .await?;
+        return Err(Error::Conflict(
+            "Published versions are immutable: edit the draft (PATCH /v1/agents/{handle}/{slug}) and publish a new version.".into(),
+        ));
+    }
+    if request.deprecated != Some(true) {
+        return Err(Error::invalid(
+            "deprecated",
+            "send true to deprecate the version (it cannot be undone)",
+        ));
+    }
+    Ok(axum::Json(
+        catalog
+            .deprecate(
+                &caller,
+                &path.handle,
+                &path.slug,
+                number,
+                request.deprecation_note.as_deref().unwrap_or(""),
+            )
+            .await?,
+    ))
+}
+
+/// Points `latest` at another version (roll back or forward).
+#[utoipa::path(
+    put,
+    path = "/v1/agents/{handle}/{slug}/latest",
+    tag = "catalog",
+    operation_id = "set_latest_version",
+    summary = "Roll `latest` back (or forward)",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    request_body = SetLatestRequest,
+    responses(
+        (status = 200, description = "The agent", body = AgentView),
+        (status = 422, description = "No such version", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn set_latest_version(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<AgentPath>,
+    StrictJson(request): StrictJson<SetLatestRequest>,
+) -> Result<axum::Json<AgentView>, Error> {
+    Ok(axum::Json(
+        state
+            .catalog()?
+            .set_latest(&caller, &path.handle, &path.slug, request.version)
+            .await?,
+    ))
+}
+
+/// Forks an open agent into a private draft of the caller's.
+#[utoipa::path(
+    post,
+    path = "/v1/agents/{handle}/{slug}/forks",
+    tag = "catalog",
+    operation_id = "fork_agent",
+    summary = "Fork an agent",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    request_body = ForkRequest,
+    responses(
+        (status = 201, description = "The fork, a private draft of yours", body = AgentView),
+        (status = 403, description = "The agent is sealed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn fork_agent(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<AgentPath>,
+    StrictJson(request): StrictJson<ForkRequest>,
+) -> Result<Response, Error> {
+    let view = state
+        .catalog()?
+        .fork(&caller, &path.handle, &path.slug, request.slug.as_deref())
+        .await?;
+    Ok(created(&view))
+}
+
+/// Exports a definition as an `agora.agent/v1` file.
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{handle}/{slug}/export",
+    tag = "catalog",
+    operation_id = "export_agent",
+    summary = "Export an agent definition",
+    params(("handle" = String, Path), ("slug" = String, Path), ExportQuery),
+    responses(
+        (status = 200, description = "The agora.agent/v1 document, as a download", body = AgentSpec),
+        (status = 403, description = "Sealed: only the creator may export it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No agent or version you may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn export_agent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<AgentPath>,
+    StrictQuery(query): StrictQuery<ExportQuery>,
+) -> Result<Response, Error> {
+    let spec = state
+        .catalog()?
+        .export(&caller, &path.handle, &path.slug, query.version)
+        .await?;
+    let body =
+        serde_json::to_vec_pretty(&spec).map_err(|error| Error::Internal(error.to_string()))?;
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // The file name is made of validated handle and slug characters only.
+    if let Ok(disposition) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}-{}.agent.json\"",
+        path.handle, path.slug
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+/// Takes an agent off the marketplace with a reason: administrators only.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/agents/{handle}/{slug}/delisting",
+    tag = "admin",
+    operation_id = "delist_agent",
+    summary = "Delist an agent (administrators)",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    request_body = DelistRequest,
+    responses(
+        (status = 200, description = "The agent, delisted", body = AgentView),
+        (status = 404, description = "No agent has this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delist_agent(
+    State(state): State<AppState>,
+    SignedInAdmin(caller): SignedInAdmin,
+    origin: RequestOrigin,
+    Path(path): Path<AgentPath>,
+    StrictJson(request): StrictJson<DelistRequest>,
+) -> Result<axum::Json<AgentView>, Error> {
+    Ok(axum::Json(
+        state
+            .catalog()?
+            .set_delisted(
+                &caller,
+                &path.handle,
+                &path.slug,
+                Some(&request.reason),
+                &origin,
+            )
+            .await?,
+    ))
+}
+
+/// Puts a delisted agent back: administrators only.
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/agents/{handle}/{slug}/delisting",
+    tag = "admin",
+    operation_id = "relist_agent",
+    summary = "Relist an agent (administrators)",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    responses(
+        (status = 200, description = "The agent, back as before", body = AgentView),
+        (status = 404, description = "No agent has this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn relist_agent(
+    State(state): State<AppState>,
+    SignedInAdmin(caller): SignedInAdmin,
+    origin: RequestOrigin,
+    Path(path): Path<AgentPath>,
+) -> Result<axum::Json<AgentView>, Error> {
+    Ok(axum::Json(
+        state
+            .catalog()?
+            .set_delisted(&caller, &path.handle, &path.slug, None, &origin)
+            .await?,
+    ))
+}
+
+/// The caller's agents, drafts included.
+#[utoipa::path(
+    get,
+    path = "/v1/me/agents",
+    tag = "catalog",
+    operation_id = "list_my_agents",
+    summary = "Your agents",
+    responses((status = 200, description = "Most recently changed first", body = AgentList))
+)]
+pub async fn list_my_agents(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<axum::Json<AgentList>, Error> {
+    Ok(axum::Json(AgentList {
+        agents: state.catalog()?.my_agents(&caller).await?,
+    }))
+}
+
+/// The caller's library.
+#[utoipa::path(
+    get,
+    path = "/v1/me/saved-agents",
+    tag = "catalog",
+    operation_id = "list_saved_agents",
+    summary = "Your saved agents",
+    responses((status = 200, description = "Most recently saved first", body = SavedList))
+)]
+pub async fn list_saved_agents(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<axum::Json<SavedList>, Error> {
+    Ok(axum::Json(SavedList {
+        saved: state.catalog()?.saved(&caller).await?,
+    }))
+}
+
+/// Saves an agent to the library, optionally pinned to a version.
+#[utoipa::path(
+    put,
+    path = "/v1/me/saved-agents/{handle}/{slug}",
+    tag = "catalog",
+    operation_id = "save_agent",
+    summary = "Save (or re-pin) an agent",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    request_body = SaveRequest,
+    responses(
+        (status = 200, description = "The saved entry", body = SavedView),
+        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such version to pin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn save_agent(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<AgentPath>,
+    StrictJson(request): StrictJson<SaveRequest>,
+) -> Result<axum::Json<SavedView>, Error> {
+    Ok(axum::Json(
+        state
+            .catalog()?
+            .save(&caller, &path.handle, &path.slug, request.pinned_version)
+            .await?,
+    ))
+}
+
+/// Removes an agent from the library.
+#[utoipa::path(
+    delete,
+    path = "/v1/me/saved-agents/{handle}/{slug}",
+    tag = "catalog",
+    operation_id = "unsave_agent",
+    summary = "Remove a saved agent",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "Not in your library", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn unsave_agent(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<AgentPath>,
+) -> Result<StatusCode, Error> {
+    state
+        .catalog()?
+        .unsave(&caller, &path.handle, &path.slug)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The marketplace's categories.
+#[utoipa::path(
+    get,
+    path = "/v1/categories",
+    tag = "catalog",
+    operation_id = "list_categories",
+    summary = "Categories",
+    responses((status = 200, description = "In display order, with listed-agent counts", body = CategoryList))
+)]
+pub async fn list_categories(State(state): State<AppState>) -> Result<Response, Error> {
+    let categories = state.catalog()?.categories().await?;
+    Ok(cacheable(axum::Json(CategoryList { categories })))
+}
+
+/// Adds or changes a category: administrators only.
+#[utoipa::path(
+    put,
+    path = "/v1/admin/categories/{slug}",
+    tag = "admin",
+    operation_id = "put_category",
+    summary = "Add or change a category (administrators)",
+    params(("slug" = String, Path)),
+    request_body = CategoryRequest,
+    responses(
+        (status = 200, description = "The category", body = Category),
+        (status = 422, description = "A bad slug, name or description", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn put_category(
+    State(state): State<AppState>,
+    SignedInAdmin(caller): SignedInAdmin,
+    Path(slug): Path<String>,
+    StrictJson(request): StrictJson<CategoryRequest>,
+) -> Result<axum::Json<Category>, Error> {
+    Ok(axum::Json(
+        state
+            .catalog()?
+            .upsert_category(
+                &caller,
+                Category {
+                    slug,
+                    name: request.name,
+                    description: request.description,
+                    position: request.position,
+                    agent_count: 0,
+                },
+            )
+            .await?,
+    ))
+}
+
+/// A creator's public page.
+#[utoipa::path(
+    get,
+    path = "/v1/creators/{handle}",
+    tag = "catalog",
+    operation_id = "get_creator",
+    summary = "A creator's profile and agents",
+    params(("handle" = String, Path)),
+    responses(
+        (status = 200, description = "The creator", body = CreatorPage),
+        (status = 404, description = "No creator has this handle", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_creator(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<axum::Json<CreatorPage>, Error> {
+    let view = state.catalog()?.creator(&handle).await?;
+    let creator = view.creator;
+    Ok(axum::Json(CreatorPage {
+        handle: creator.handle,
+        display_name: creator.display_name,
+        bio: creator.bio,
+        avatar: creator.avatar,
+        joined_at: creator.joined_at,
+        public_agents: creator.public_agents,
+        total_saves: creator.total_saves,
+        total_forks: creator.total_forks,
+        total_runs: creator.total_runs,
+        agents: view.agents,
+    }))
+}
+
+/// The models an agent may name.
+#[utoipa::path(
+    get,
+    path = "/v1/llm-models",
+    tag = "catalog",
+    operation_id = "list_llm_models",
+    summary = "Models agents may use",
+    responses((status = 200, description = "Every known model, by provider", body = LlmModelList))
+)]
+pub async fn list_llm_models() -> Response {
+    cacheable(axum::Json(LlmModelList {
+        models: models::MODELS
+            .iter()
+            .map(|model| LlmModel {
+                provider: model.provider,
+                name: model.name.to_owned(),
+                max_output_tokens: model.max_output_tokens,
+            })
+            .collect(),
+    }))
+}
+
+fn created(view: &AgentView) -> Response {
+    let mut response = (StatusCode::CREATED, axum::Json(view)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/agents/{}", view.agent.address)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// Public listings may be cached briefly by browsers and CDNs.
+fn cacheable(body: impl IntoResponse) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=15"),
+    );
+    response
+}
+
+/// Puts the request's field errors under `prefix` (the spec is sent as `definition`),
+/// except the fields that live beside it.
+fn prefix_errors(error: Error, prefix: &str, beside: &[&str]) -> Error {
+    match error {
+        Error::Validation(errors) => Error::Validation(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if !beside.contains(&e.field.as_str()) {
+                        e.field = if e.field.is_empty() {
+                            prefix.to_owned()
+                        } else {
+                            format!("{prefix}.{}", e.field)
+                        };
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
