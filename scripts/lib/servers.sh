@@ -1,4 +1,5 @@
-# Throwaway servers for tests: PostgreSQL (TLS on, pgvector), Redis and moto. Each is
+# Throwaway servers for tests: PostgreSQL (TLS on, pgvector), Redis, moto and osmem-server
+# (OpenSearch API). Each is
 # started only when its variable is not already set, and stopped by stop_servers.
 STARTED_PIDS=()
 PG_STOPS=()
@@ -82,12 +83,26 @@ start_moto() {
   note "moto on 127.0.0.1:$port"
 }
 
+# osmem-server: an in-memory server speaking OpenSearch's REST API (no JVM, no k-NN).
+start_opensearch() {
+  if [ -n "${AGORA_TEST_OPENSEARCH_URL:-}" ]; then note "OpenSearch: using AGORA_TEST_OPENSEARCH_URL"; return; fi
+  local port bin
+  port=$(free_port)
+  bin=$("$VENV/bin/python" -c 'import osmem_server; print(osmem_server.resolve_binary())')
+  "$bin" --addr "127.0.0.1:$port" --no-stdin-watch --no-ja >"$SERVERS_DIR/osmem.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  wait_for_port "$port" osmem-server
+  export AGORA_TEST_OPENSEARCH_URL="http://127.0.0.1:$port"
+  note "osmem-server (OpenSearch API) on 127.0.0.1:$port"
+}
+
 start_servers() {
   SERVERS_DIR=$(mktemp -d /tmp/agora-servers.XXXXXX)
   start_postgres
   start_tls_postgres
   start_redis
   start_moto
+  start_opensearch
 }
 
 stop_servers() {

@@ -17,6 +17,8 @@ pub struct Config {
     pub aws: AwsConfig,
     pub auth: AuthConfig,
     pub embedder: EmbedderConfig,
+    /// The catalog's search index: OpenSearch when set, PostgreSQL otherwise.
+    pub opensearch: Option<OpenSearchConfig>,
     pub log: LogConfig,
     pub local: LocalConfig,
 }
@@ -108,6 +110,15 @@ pub struct AuthConfig {
     pub requests_per_minute: u64,
     /// Live API keys one user may hold.
     pub max_api_keys: usize,
+}
+
+/// Amazon OpenSearch Service (or any OpenSearch) as the catalog's search index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenSearchConfig {
+    pub url: String,
+    pub index: String,
+    /// Sign requests with SigV4 (Amazon OpenSearch Service).
+    pub sigv4: bool,
 }
 
 /// Which model turns agent listings and search queries into vectors.
@@ -330,10 +341,29 @@ impl Config {
                 ));
             }
         };
+        let opensearch = match env.get("OPENSEARCH_URL") {
+            None => None,
+            Some(_) => {
+                let url = check_http_url(&env, "OPENSEARCH_URL")?;
+                let aws_host = url
+                    .parse::<http::Uri>()
+                    .ok()
+                    .and_then(|uri| uri.host().map(|host| host.ends_with(".amazonaws.com")))
+                    .unwrap_or(false);
+                Some(OpenSearchConfig {
+                    index: env
+                        .get("OPENSEARCH_INDEX")
+                        .unwrap_or_else(|| "agora-agents".to_owned()),
+                    sigv4: env.parse_bool("OPENSEARCH_SIGV4", aws_host)?,
+                    url,
+                })
+            }
+        };
         Ok(Self {
             profile,
             auth,
             embedder,
+            opensearch,
             http: HttpConfig {
                 body_limit_bytes: env.parse_range(
                     "AGORA_BODY_LIMIT_BYTES",

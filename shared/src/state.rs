@@ -16,9 +16,13 @@ use crate::{
     adapters::{
         embedders::{bedrock::BedrockEmbedder, openai::OpenAiEmbedder},
         local::embedder::OfflineEmbedder,
+        opensearch::OpenSearchIndex,
     },
     config::{EmbedderConfig, SecretLocation},
-    ports::{Cache, Clock, DependencyProbe, Embedder, PasswordHasher, SecretSource, SystemClock},
+    ports::{
+        Cache, Clock, DependencyProbe, Embedder, PasswordHasher, SearchIndex, SecretSource,
+        SystemClock,
+    },
     services::{
         accounts::{AccountPorts, AccountService},
         catalog::{CatalogPorts, CatalogService},
@@ -61,6 +65,8 @@ pub enum StartupError {
     Hasher(String),
     #[error("AGORA_EMBEDDER: {0}")]
     Embedder(String),
+    #[error("OPENSEARCH_URL: {0}")]
+    SearchIndex(String),
 }
 
 impl AppState {
@@ -133,11 +139,29 @@ impl AppState {
                 Arc::new(BedrockEmbedder::new(&sdk, model_id))
             }
         };
+        let opensearch = match &config.opensearch {
+            Some(search) => {
+                let sdk = match (&sdk, search.sigv4) {
+                    (_, false) => None,
+                    (Some(sdk), true) => Some(sdk.clone()),
+                    (None, true) => Some(aws::load_sdk_config().await),
+                };
+                Some(Arc::new(
+                    OpenSearchIndex::new(&search.url, &search.index, sdk.as_ref())
+                        .map_err(|error| StartupError::SearchIndex(error.to_string()))?,
+                ))
+            }
+            None => None,
+        };
         let catalog = db.as_ref().map(|db| {
             let store = Arc::new(db.clone());
+            let index: Arc<dyn SearchIndex> = match &opensearch {
+                Some(opensearch) => opensearch.clone(),
+                None => store.clone(),
+            };
             CatalogService::new(CatalogPorts {
                 agents: store.clone(),
-                index: store,
+                index,
                 embedder,
                 cache: cache.clone(),
                 clock: clock.clone(),
@@ -165,6 +189,9 @@ impl AppState {
             None => probes.push(Arc::new(NotConfigured("database", "set DATABASE_URL"))),
         }
         probes.push(cache_probe);
+        if let Some(opensearch) = opensearch {
+            probes.push(opensearch);
+        }
         if let Some(sdk) = &sdk {
             probes.extend(aws::probes(&config.aws, sdk));
         }

@@ -36,6 +36,8 @@ use crate::{
 pub struct OpenSearchIndex {
     client: OpenSearch,
     index: String,
+    /// Set once the index is known to exist (created on first use when missing).
+    ensured: tokio::sync::OnceCell<()>,
 }
 
 impl OpenSearchIndex {
@@ -59,6 +61,7 @@ impl OpenSearchIndex {
         Ok(Self {
             client: OpenSearch::new(transport),
             index: index.to_owned(),
+            ensured: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -95,8 +98,15 @@ impl OpenSearchIndex {
         })
     }
 
-    /// Creates the index with [`Self::mapping`] unless it exists.
+    /// Creates the index with [`Self::mapping`] unless it exists; once per process.
     pub async fn ensure_index(&self) -> Result<()> {
+        self.ensured
+            .get_or_try_init(|| self.create_index_if_missing())
+            .await
+            .map(|_| ())
+    }
+
+    async fn create_index_if_missing(&self) -> Result<()> {
         let exists = self
             .client
             .indices()
@@ -334,6 +344,7 @@ impl SearchIndex for OpenSearchIndex {
         if entries.is_empty() {
             return Ok(());
         }
+        self.ensure_index().await?;
         let mut lines: Vec<JsonBody<Value>> = Vec::with_capacity(entries.len() * 2);
         for entry in entries {
             lines.push(json!({ "index": { "_id": entry.agent_id.to_string() } }).into());
@@ -372,6 +383,7 @@ impl SearchIndex for OpenSearchIndex {
     }
 
     async fn search(&self, query: &CatalogQuery) -> Result<CatalogPage> {
+        self.ensure_index().await?;
         let facets = if query.start == PageStart::First {
             self.facets(query).await?
         } else {
@@ -434,5 +446,26 @@ impl SearchIndex for OpenSearchIndex {
             next,
             facets,
         })
+    }
+}
+
+#[async_trait]
+impl crate::ports::DependencyProbe for OpenSearchIndex {
+    fn name(&self) -> &'static str {
+        "search index"
+    }
+
+    async fn probe(&self) -> Result<(), String> {
+        let response = self
+            .client
+            .ping()
+            .send()
+            .await
+            .map_err(|error| describe_chain(&error))?;
+        if response.status_code().is_success() {
+            Ok(())
+        } else {
+            Err(format!("OpenSearch answered {}", response.status_code()))
+        }
     }
 }

@@ -21,4 +21,5 @@ mod catalog;
 mod embedders;
 mod lambda;
 mod postgres;
+mod search_index;
 mod support;
