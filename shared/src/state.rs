@@ -15,18 +15,20 @@ use crate::{
     },
     adapters::{
         embedders::{bedrock::BedrockEmbedder, openai::OpenAiEmbedder},
-        local::embedder::OfflineEmbedder,
+        local::{blobs::FolderBlobStore, embedder::OfflineEmbedder},
         opensearch::OpenSearchIndex,
+        s3::S3BlobStore,
     },
     config::{EmbedderConfig, SecretLocation},
     ports::{
-        Cache, Clock, DependencyProbe, Embedder, PasswordHasher, SearchIndex, SecretSource,
-        SystemClock,
+        BlobStore, Cache, Clock, DependencyProbe, Embedder, PasswordHasher, SearchIndex,
+        SecretSource, SystemClock,
     },
     services::{
         accounts::{AccountPorts, AccountService},
         catalog::{CatalogPorts, CatalogService},
         health::{self, HealthReport},
+        uploads::UploadService,
     },
 };
 
@@ -41,6 +43,9 @@ struct Inner {
     cache: Arc<dyn Cache>,
     accounts: Option<AccountService>,
     catalog: Option<CatalogService>,
+    uploads: Option<Arc<UploadService>>,
+    /// The local blob folder, when files are not in S3 (its upload route needs it).
+    local_blobs: Option<Arc<FolderBlobStore>>,
     probes: Vec<Arc<dyn DependencyProbe>>,
 }
 
@@ -67,6 +72,8 @@ pub enum StartupError {
     Embedder(String),
     #[error("OPENSEARCH_URL: {0}")]
     SearchIndex(String),
+    #[error("blob store: {0}")]
+    Blobs(String),
 }
 
 impl AppState {
@@ -153,7 +160,32 @@ impl AppState {
             }
             None => None,
         };
-        let catalog = db.as_ref().map(|db| {
+        let (blobs, local_blobs): (Arc<dyn BlobStore>, Option<Arc<FolderBlobStore>>) =
+            match (&config.aws.s3_bucket, &sdk) {
+                (Some(bucket), Some(sdk)) => (
+                    Arc::new(S3BlobStore::new(
+                        sdk,
+                        bucket,
+                        config.aws.endpoint_url.as_deref(),
+                    )),
+                    None,
+                ),
+                _ => {
+                    let folder = Arc::new(
+                        FolderBlobStore::new(config.local.home.join("blobs"))
+                            .map_err(|error| StartupError::Blobs(error.to_string()))?,
+                    );
+                    (folder.clone(), Some(folder))
+                }
+            };
+        let uploads = db.as_ref().map(|db| {
+            Arc::new(UploadService::new(
+                blobs.clone(),
+                Arc::new(db.clone()),
+                clock.clone(),
+            ))
+        });
+        let catalog = db.as_ref().zip(uploads.clone()).map(|(db, uploads)| {
             let store = Arc::new(db.clone());
             let index: Arc<dyn SearchIndex> = match &opensearch {
                 Some(opensearch) => opensearch.clone(),
@@ -165,9 +197,10 @@ impl AppState {
                 embedder,
                 cache: cache.clone(),
                 clock: clock.clone(),
+                uploads,
             })
         });
-        let accounts = db.as_ref().map(|db| {
+        let accounts = db.as_ref().zip(uploads.clone()).map(|(db, uploads)| {
             let store = Arc::new(db.clone());
             AccountService::new(
                 AccountPorts {
@@ -177,6 +210,7 @@ impl AppState {
                     audit: store,
                     hasher,
                     secret,
+                    uploads,
                     cache: cache.clone(),
                     clock,
                 },
@@ -202,6 +236,8 @@ impl AppState {
                 cache,
                 accounts,
                 catalog,
+                uploads,
+                local_blobs,
                 probes,
             }),
         })
@@ -242,6 +278,22 @@ impl AppState {
                 dependency: "database",
                 cause: "DATABASE_URL is not set".into(),
             })
+    }
+
+    /// The upload service, or a 503 when no database is configured.
+    pub fn uploads(&self) -> crate::Result<&UploadService> {
+        self.inner
+            .uploads
+            .as_deref()
+            .ok_or_else(|| crate::Error::Unavailable {
+                dependency: "database",
+                cause: "DATABASE_URL is not set".into(),
+            })
+    }
+
+    /// The local blob folder, when files are not kept in S3.
+    pub fn local_blobs(&self) -> Option<&FolderBlobStore> {
+        self.inner.local_blobs.as_deref()
     }
 
     pub fn cache(&self) -> &Arc<dyn Cache> {

@@ -9,4 +9,5 @@ pub mod opensearch;
 pub mod postgres;
 pub mod ranking;
 pub mod redis;
+pub mod s3;
 pub mod secrets;

@@ -61,6 +61,8 @@ pub struct UpdateMeRequest {
     pub handle: Option<String>,
     /// Shown on your creator page; up to 500 characters.
     pub bio: Option<String>,
+    /// The `key` of an avatar uploaded with `POST /v1/uploads` (PNG, JPEG or WebP).
+    pub avatar: Option<String>,
     /// Required with `new_password`.
     pub current_password: Option<String>,
     /// 10 characters to 256 bytes. Changing it signs out every session of the account.
@@ -177,6 +179,7 @@ pub async fn update_me(
         display_name: request.display_name,
         handle: request.handle,
         bio: request.bio,
+        avatar: request.avatar,
         current_password: request.current_password,
         new_password: request.new_password,
     };

@@ -17,6 +17,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod query;
 pub mod request_id;
+pub mod uploads;
 mod web;
 
 use axum::{
@@ -199,6 +200,21 @@ pub fn routes() -> Vec<Route> {
             "llm-models-list",
             Access::Public,
             agents::list_llm_models,
+        ),
+        Route::new::<uploads::__path_create_upload, _, _>(
+            "uploads-create",
+            Access::User,
+            uploads::create_upload,
+        ),
+        Route::new::<uploads::__path_upload_local_file, _, _>(
+            "uploads-local",
+            Access::Public,
+            uploads::upload_local_file,
+        ),
+        Route::new::<uploads::__path_get_blob, _, _>(
+            "blobs-get",
+            Access::Public,
+            uploads::get_blob,
         ),
     ]
 }

@@ -14,7 +14,7 @@ use utoipa::{
     },
 };
 
-use super::{Access, admin, agents, auth, me, routes};
+use super::{Access, admin, agents, auth, me, routes, uploads};
 use crate::{
     domain::Role,
     error::{FieldError, Problem},
@@ -54,12 +54,15 @@ pub const BEARER_SCHEME: &str = "bearer";
         crate::domain::agent::InputKind, crate::domain::agent::ModelChoice,
         crate::domain::agent::ModelRef, crate::domain::agent::ModelParameters,
         crate::domain::models::Provider,
+        uploads::UploadRequest, crate::services::uploads::UploadTicket, crate::ports::UploadForm,
+        crate::ports::FormField, crate::ports::UploadPurpose,
     )),
     tags(
         (name = "system", description = "Health and API description"),
         (name = "auth", description = "Sign-up, sign-in and sessions"),
         (name = "account", description = "Your account and API keys"),
         (name = "catalog", description = "Agents: define, publish, browse, search, save and fork"),
+        (name = "uploads", description = "Icons and avatars"),
         (name = "admin", description = "Administration (administrators only)"),
     ),
 )]

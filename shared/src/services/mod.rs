@@ -4,3 +4,4 @@ pub mod accounts;
 pub mod catalog;
 pub mod health;
 pub mod rate_limit;
+pub mod uploads;

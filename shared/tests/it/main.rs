@@ -23,3 +23,4 @@ mod lambda;
 mod postgres;
 mod search_index;
 mod support;
+mod uploads;

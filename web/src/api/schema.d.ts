@@ -282,6 +282,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/blobs/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An uploaded icon or avatar
+         * @description Served as a download (`Content-Disposition: attachment`) with `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy; images still display in `<img>`.
+         */
+        get: operations["get_blob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/categories": {
         parameters: {
             query?: never;
@@ -469,6 +489,46 @@ export interface paths {
         get: operations["get_openapi"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a form to upload an icon or avatar
+         * @description Post the file as multipart/form-data to `form.url` with `form.fields` first (in order) and the file last as `file`. Then use `key` as an agent's `icon` or your `avatar`; Agora checks the stored file then (size, and that its bytes are the declared image type).
+         */
+        post: operations["create_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/local": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file to the local store (the form's target)
+         * @description The `url` of upload forms when Agora keeps files in its local folder. The form's signed fields authorize the upload; 404 when Agora stores files in S3.
+         */
+        post: operations["upload_local_file"];
         delete?: never;
         options?: never;
         head?: never;
@@ -776,6 +836,10 @@ export interface components {
             /** @description The fork's slug; the original's (or a numbered variant) when absent. */
             slug?: string | null;
         };
+        FormField: {
+            name: string;
+            value: string;
+        };
         /** @description The state of Agora and of each dependency it was configured with. */
         HealthReport: {
             checks: components["schemas"]["DependencyCheck"][];
@@ -977,6 +1041,8 @@ export interface components {
          *     `id`, `email`) are rejected.
          */
         UpdateMeRequest: {
+            /** @description The `key` of an avatar uploaded with `POST /v1/uploads` (PNG, JPEG or WebP). */
+            avatar?: string | null;
             /** @description Shown on your creator page; up to 500 characters. */
             bio?: string | null;
             /** @description Required with `new_password`. */
@@ -995,6 +1061,37 @@ export interface components {
             deprecated?: boolean | null;
             /** @description Shown to users of the deprecated version. */
             deprecation_note?: string | null;
+        };
+        /** @description A form the browser posts the file with: `url`, then `fields` in order, then `file`. */
+        UploadForm: {
+            /** @description Form fields to send before the file, in this order. */
+            fields: components["schemas"]["FormField"][];
+            url: string;
+        };
+        /**
+         * @description What an upload is for; each has its own size limit and types.
+         * @enum {string}
+         */
+        UploadPurpose: "agent_icon" | "avatar";
+        UploadRequest: {
+            /** @description `image/png`, `image/jpeg` or `image/webp`. */
+            content_type: string;
+            purpose: components["schemas"]["UploadPurpose"];
+            /**
+             * Format: int64
+             * @description The file's size in bytes: at most 256 KiB for icons, 512 KiB for avatars.
+             */
+            size: number;
+        };
+        /** @description A form to upload one file, and the key to use it by. */
+        UploadTicket: {
+            /** Format: date-time */
+            expires_at: string;
+            form: components["schemas"]["UploadForm"];
+            /** @description Put this in `icon` (agent definitions) or `avatar` (`PATCH /v1/me`) once uploaded. */
+            key: string;
+            /** Format: int64 */
+            max_bytes: number;
         };
         /** @description An account as its owner sees it. */
         User: {
@@ -2339,6 +2436,55 @@ export interface operations {
             };
         };
     };
+    get_blob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description No verified file has this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_categories: {
         parameters: {
             query?: never;
@@ -3030,6 +3176,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadRequest"];
+            };
+        };
+        responses: {
+            /** @description The form and the key */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadTicket"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A type other than PNG, JPEG or WebP, or a size over the limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_local_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The form's fields, then `file` */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            /** @description Stored */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The form is not genuine or expired */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is over the form's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A missing field, or a file of another type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */

@@ -1,5 +1,6 @@
 //! The embedded defaults Agora uses when no production backend is configured.
 
+pub mod blobs;
 pub mod cache;
 pub mod embedder;
 pub mod postgres_cluster;

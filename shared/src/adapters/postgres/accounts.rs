@@ -147,7 +147,8 @@ impl UserStore for Db {
             .query_opt(
                 &format!(
                     "UPDATE users SET display_name = COALESCE($2, display_name),
-                         handle = COALESCE($3, handle), bio = COALESCE($4, bio), updated_at = now()
+                         handle = COALESCE($3, handle), bio = COALESCE($4, bio),
+                         avatar = COALESCE($5, avatar), updated_at = now()
                      WHERE id = $1
                      RETURNING {USER_COLUMNS}"
                 ),
@@ -156,6 +157,7 @@ impl UserStore for Db {
                     &profile.display_name.as_ref().map(DisplayName::as_str),
                     &profile.handle.as_ref().map(Handle::as_str),
                     &profile.bio,
+                    &profile.avatar,
                 ],
             )
             .await

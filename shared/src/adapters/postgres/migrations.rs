@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "catalog",
         sql: include_str!("../../../migrations/0003_catalog.sql"),
     },
+    Migration {
+        version: 4,
+        name: "uploads",
+        sql: include_str!("../../../migrations/0004_uploads.sql"),
+    },
 ];
 
 /// A migration this run applied.

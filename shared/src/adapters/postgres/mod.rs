@@ -5,6 +5,7 @@ mod accounts;
 mod catalog;
 mod iam;
 pub mod migrations;
+mod uploads;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 

@@ -50,6 +50,8 @@ pub struct AccountPorts {
     pub secret: Arc<dyn SecretSource>,
     pub cache: Arc<dyn Cache>,
     pub clock: Arc<dyn Clock>,
+    /// Checks avatars.
+    pub uploads: Arc<crate::services::uploads::UploadService>,
 }
 
 pub struct AccountService {
@@ -92,6 +94,8 @@ pub struct ProfileUpdate {
     pub display_name: Option<String>,
     pub handle: Option<String>,
     pub bio: Option<String>,
+    /// The key of an uploaded avatar (`POST /v1/uploads`).
+    pub avatar: Option<String>,
     pub current_password: Option<String>,
     pub new_password: Option<String>,
 }
@@ -378,6 +382,23 @@ impl AccountService {
             ),
             (None, None) => None,
         };
+        if let Some(avatar) = &update.avatar
+            && let Err(error) = self
+                .ports
+                .uploads
+                .claim(
+                    caller,
+                    avatar,
+                    crate::ports::UploadPurpose::Avatar,
+                    "avatar",
+                )
+                .await
+        {
+            match error {
+                Error::Validation(mut avatar_errors) => errors.append(&mut avatar_errors),
+                other => return Err(other),
+            }
+        }
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
@@ -419,8 +440,13 @@ impl AccountService {
             display_name,
             handle,
             bio,
+            avatar: update.avatar,
         };
-        if change.display_name.is_some() || change.handle.is_some() || change.bio.is_some() {
+        if change.display_name.is_some()
+            || change.handle.is_some()
+            || change.bio.is_some()
+            || change.avatar.is_some()
+        {
             user = match self
                 .ports
                 .users

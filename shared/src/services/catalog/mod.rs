@@ -44,6 +44,8 @@ pub struct CatalogPorts {
     pub embedder: Arc<dyn Embedder>,
     pub cache: Arc<dyn Cache>,
     pub clock: Arc<dyn Clock>,
+    /// Checks the icons definitions name.
+    pub uploads: Arc<crate::services::uploads::UploadService>,
 }
 
 pub struct CatalogService {
@@ -165,7 +167,7 @@ impl CatalogService {
         spec: AgentSpec,
     ) -> Result<AgentView> {
         let principal = caller.user()?;
-        self.check_spec(&spec, "").await?;
+        self.check_spec(caller, &spec, "").await?;
         let slug = match slug {
             Some(slug) => Slug::parse(slug).map_err(|message| Error::invalid("slug", message))?,
             None => Slug::from_name(&spec.name).ok_or_else(|| {
@@ -279,7 +281,7 @@ impl CatalogService {
     ) -> Result<AgentView> {
         let record = self.owned(caller, handle, slug).await?;
         if let Some(draft) = &draft {
-            self.check_spec(draft, "draft").await?;
+            self.check_spec(caller, draft, "draft").await?;
         }
         let record = self
             .ports
@@ -303,7 +305,7 @@ impl CatalogService {
     ) -> Result<VersionView> {
         let record = self.owned(caller, handle, slug).await?;
         check_note("changelog", changelog)?;
-        self.check_spec(&record.draft, "draft").await?;
+        self.check_spec(caller, &record.draft, "draft").await?;
         let version = self
             .ports
             .agents
@@ -780,8 +782,20 @@ impl CatalogService {
     // ---- rules -----------------------------------------------------------------------
 
     /// Validates a definition and checks its category exists; errors carry `prefix`.
-    async fn check_spec(&self, spec: &AgentSpec, prefix: &str) -> Result<()> {
+    async fn check_spec(&self, caller: &Caller, spec: &AgentSpec, prefix: &str) -> Result<()> {
         let mut errors = spec.validate();
+        if let Some(icon) = &spec.icon
+            && let Err(error) = self
+                .ports
+                .uploads
+                .claim(caller, icon, crate::ports::UploadPurpose::AgentIcon, "icon")
+                .await
+        {
+            match error {
+                Error::Validation(mut icon_errors) => errors.append(&mut icon_errors),
+                other => return Err(other),
+            }
+        }
         if !spec.category.trim().is_empty() {
             let categories = self.ports.agents.list_categories().await?;
             if !categories.iter().any(|c| c.slug == spec.category) {
