@@ -1,5 +1,11 @@
-//! Agora's benchmarks, run on an optimised build: `agora-bench <benchmark> [iterations]`.
+//! Agora's benchmarks, run on an optimised build (`--profile bench-fast`):
+//!
+//! - `agora-bench passwords [iterations]`
+//! - `agora-bench catalog <base url> [concurrency] [seconds]` (see `bench/catalog.sh`)
+//!
 //! Results and the commands that reproduce them are in BENCHMARKS.md.
+
+mod catalog;
 
 use std::{
     io::Write,
@@ -16,11 +22,6 @@ use agora::{
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let benchmark = args.next().unwrap_or_default();
-    let iterations = args
-        .next()
-        .and_then(|n| n.parse::<usize>().ok())
-        .unwrap_or(50)
-        .max(1);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -30,9 +31,25 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match benchmark.as_str() {
-            "passwords" => passwords(iterations).await,
+            "passwords" => {
+                let iterations = args.next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(50);
+                passwords(iterations.max(1)).await
+            }
+            "catalog" => {
+                let base = args.next().unwrap_or_default();
+                let concurrency = args.next().and_then(|n| n.parse().ok()).unwrap_or(16);
+                let seconds = args.next().and_then(|n| n.parse().ok()).unwrap_or(20);
+                let lines = catalog::run(&base, concurrency, Duration::from_secs(seconds)).await?;
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "| scenario | p50 | p99 | throughput | requests | errors |")?;
+                writeln!(out, "|---|---|---|---|---|---|")?;
+                for line in lines {
+                    writeln!(out, "{line}")?;
+                }
+                Ok(())
+            }
             _ => Err(anyhow::anyhow!(
-                "usage: agora-bench passwords [iterations]   (see BENCHMARKS.md)"
+                "usage: agora-bench passwords [iterations] | agora-bench catalog <base url> [concurrency] [seconds]   (see BENCHMARKS.md)"
             )),
         }
     });

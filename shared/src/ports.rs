@@ -740,6 +740,9 @@ pub struct CatalogQuery {
     pub sort: CatalogSort,
     pub start: PageStart,
     pub limit: usize,
+    /// Count facets (first page only): over the matching ranked results when there are
+    /// words, over the filtered listing otherwise.
+    pub facets: bool,
 }
 
 /// One page of agent ids in order, where the next page starts, and facet counts.

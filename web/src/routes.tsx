@@ -3,11 +3,18 @@ import { RequireSession } from './components/account/RequireSession';
 import { Layout } from './components/Layout';
 import { AccountLayout } from './pages/AccountLayout';
 import { AccountPage } from './pages/AccountPage';
+import { EditAgentPage, NewAgentPage } from './pages/AgentEditorPage';
+import { AgentPage } from './pages/AgentPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { ComingSoonPage } from './pages/ComingSoonPage';
+import { CreatorPage } from './pages/CreatorPage';
 import { HomePage } from './pages/HomePage';
+import { MarketplacePage } from './pages/MarketplacePage';
+import { MyAgentsPage } from './pages/MyAgentsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RouteErrorPage } from './pages/RouteErrorPage';
+import { SavedAgentsPage } from './pages/SavedAgentsPage';
+import { SearchPage } from './pages/SearchPage';
 import { SignInPage } from './pages/SignInPage';
 import { SignUpPage } from './pages/SignUpPage';
 import { StatusPage } from './pages/StatusPage';
@@ -26,14 +33,20 @@ export const routes: RouteObject[] = [
         errorElement: <RouteErrorPage />,
         children: [
           { index: true, element: <HomePage /> },
+          { path: 'marketplace', element: <MarketplacePage /> },
+          // The search keeps its state in the query: /marketplace/search?q=...&category=...
+          { path: 'marketplace/search', element: <SearchPage /> },
+          { path: 'agents/:handle/:slug', element: <AgentPage /> },
+          { path: 'creators/:handle', element: <CreatorPage /> },
           {
-            path: 'marketplace',
-            element: (
-              <ComingSoonPage
-                title="Marketplace"
-                description="Browse, compare and install AI agents published by the community."
-              />
-            ),
+            // The caller's agents: list, new, edit (publish, roll back, deprecate).
+            path: 'studio',
+            element: <RequireSession />,
+            children: [
+              { index: true, element: <MyAgentsPage /> },
+              { path: 'new', element: <NewAgentPage /> },
+              { path: 'agents/:handle/:slug', element: <EditAgentPage /> },
+            ],
           },
           {
             path: 'workflows',
@@ -57,6 +70,7 @@ export const routes: RouteObject[] = [
                 children: [
                   { index: true, element: <AccountPage /> },
                   { path: 'api-keys', element: <ApiKeysPage /> },
+                  { path: 'saved', element: <SavedAgentsPage /> },
                 ],
               },
             ],

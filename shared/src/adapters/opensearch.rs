@@ -228,14 +228,14 @@ impl OpenSearchIndex {
         body
     }
 
-    /// The facet aggregations over the filters and the words.
-    pub fn facets_body(query: &CatalogQuery) -> Value {
-        let mut bool = json!({ "filter": Self::filters(query) });
-        if let (Some(text), SearchMode::Keyword | SearchMode::Hybrid) = (&query.text, query.mode) {
-            bool["must"] = json!([{ "multi_match": {
-                "query": text, "fields": ["name^3", "tags.text^3", "summary^2", "description"], "fuzziness": "AUTO"
-            }}]);
+    /// The facet aggregations over the filters, or over the ranked results of a search.
+    pub fn facets_body(query: &CatalogQuery, ranked: Option<&[Uuid]>) -> Value {
+        let mut filters = Self::filters(query);
+        if let Some(ids) = ranked {
+            let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+            filters.push(json!({ "terms": { "agent_id": ids } }));
         }
+        let bool = json!({ "filter": filters });
         let terms = |field: &str| json!({ "terms": { "field": field, "size": 20 } });
         json!({
             "size": 0,
@@ -269,8 +269,21 @@ impl OpenSearchIndex {
             .collect())
     }
 
-    async fn facets(&self, query: &CatalogQuery) -> Result<Facets> {
-        let result = self.search_raw(Self::facets_body(query)).await?;
+    /// `ids` in `sort` order (search results sorted by something other than relevance).
+    async fn order_by(&self, ids: &[Uuid], sort: CatalogSort) -> Result<Vec<Uuid>> {
+        let field = sort_field(sort);
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        self.ranked_ids(json!({
+            "size": ids.len(),
+            "_source": ["agent_id"],
+            "query": { "ids": { "values": ids } },
+            "sort": [{ field: "desc" }, { "agent_id": "desc" }]
+        }))
+        .await
+    }
+
+    async fn facets(&self, query: &CatalogQuery, ranked: Option<&[Uuid]>) -> Result<Facets> {
+        let result = self.search_raw(Self::facets_body(query, ranked)).await?;
         let buckets = |name: &str| -> Vec<FacetCount> {
             result["aggregations"][name]["buckets"]
                 .as_array()
@@ -384,42 +397,37 @@ impl SearchIndex for OpenSearchIndex {
 
     async fn search(&self, query: &CatalogQuery) -> Result<CatalogPage> {
         self.ensure_index().await?;
-        let facets = if query.start == PageStart::First {
-            self.facets(query).await?
-        } else {
-            Facets::default()
-        };
         let text = query.text.as_deref().filter(|text| !text.trim().is_empty());
-        let (agent_ids, next) = match (text, query.sort) {
-            (Some(text), CatalogSort::Relevance) => {
+        let ranked = match text {
+            Some(text) => {
+                let depth = ranking::RANKED_DEPTH;
                 let ranked = match (query.mode, &query.embedding) {
                     (SearchMode::Keyword, _) | (_, None) => {
-                        self.ranked_ids(Self::keyword_body(query, text, ranking::RANKED_DEPTH))
+                        self.ranked_ids(Self::keyword_body(query, text, depth))
                             .await?
                     }
                     (SearchMode::Semantic, Some(embedding)) => {
-                        self.ranked_ids(Self::knn_body(query, embedding, ranking::RANKED_DEPTH))
+                        self.ranked_ids(Self::knn_body(query, embedding, depth))
                             .await?
                     }
                     (SearchMode::Hybrid, Some(embedding)) => {
                         let (keyword, semantic) = tokio::try_join!(
-                            self.ranked_ids(Self::keyword_body(
-                                query,
-                                text,
-                                ranking::RANKED_DEPTH / 2
-                            )),
-                            self.ranked_ids(Self::knn_body(
-                                query,
-                                embedding,
-                                ranking::RANKED_DEPTH / 2
-                            )),
+                            self.ranked_ids(Self::keyword_body(query, text, depth / 2)),
+                            self.ranked_ids(Self::knn_body(query, embedding, depth / 2)),
                         )?;
                         ranking::fuse(&keyword, &semantic)
                     }
                 };
-                ranking::page(&ranked, &query.start, query.limit)
+                Some(match query.sort {
+                    CatalogSort::Relevance => ranked,
+                    sort => self.order_by(&ranked, sort).await?,
+                })
             }
-            _ => {
+            None => None,
+        };
+        let (agent_ids, next) = match &ranked {
+            Some(ranked) => ranking::page(ranked, &query.start, query.limit),
+            None => {
                 let result = self.search_raw(Self::browse_body(query)).await?;
                 let field = sort_field(query.sort);
                 let mut rows: Vec<(Uuid, i64)> = hits(&result)
@@ -440,6 +448,11 @@ impl SearchIndex for OpenSearchIndex {
                 };
                 (rows.into_iter().map(|(id, _)| id).collect(), next)
             }
+        };
+        let facets = if query.facets && query.start == PageStart::First {
+            self.facets(query, ranked.as_deref()).await?
+        } else {
+            Facets::default()
         };
         Ok(CatalogPage {
             agent_ids,

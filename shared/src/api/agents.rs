@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{SignedIn, SignedInAdmin, json::StrictJson, query::StrictQuery};
 use crate::{
     AppState, Error,
-    domain::{AgentSpec, Caller, Credits, RequestOrigin, models},
+    domain::{AgentSpec, Caller, Credits, RequestOrigin, VersionNumber, models},
     error::Problem,
     ports::{AgentCard, CatalogFilters, CatalogSort, Category, SearchMode, Visibility},
     services::catalog::{AgentView, ListingPage, ListingRequest, SavedView, VersionView},
@@ -47,6 +47,9 @@ pub struct ListAgentsQuery {
     pub cursor: Option<String>,
     /// 1 to 100; 20 by default.
     pub limit: Option<usize>,
+    /// `true` adds facet counts to the first page: over the search results when there are
+    /// words, over the filtered listing otherwise.
+    pub facets: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -83,7 +86,7 @@ pub struct UpdateVersionRequest {
     /// Shown to users of the deprecated version.
     pub deprecation_note: Option<String>,
     /// Not allowed: versions are immutable (409).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub definition: Option<serde_json::Value>,
 }
 
@@ -207,12 +210,9 @@ pub struct VersionPath {
 
 impl VersionPath {
     fn number(&self) -> Result<i32, Error> {
-        self.version
-            .trim_start_matches('v')
-            .parse::<i32>()
-            .ok()
-            .filter(|v| *v >= 1)
-            .ok_or_else(|| Error::NotFound(format!("This agent has no version {}.", self.version)))
+        VersionNumber::parse(&self.version)
+            .map(VersionNumber::get)
+            .map_err(|_| Error::NotFound(format!("This agent has no version {}.", self.version)))
     }
 }
 
@@ -225,7 +225,7 @@ impl VersionPath {
     tag = "catalog",
     operation_id = "list_agents",
     summary = "Browse and search the marketplace",
-    description = "Published, public agents. Without `q`: filtered and sorted (trending by default). With `q`: keyword (full text with typo tolerance), semantic (the query's embedding against each agent's) or hybrid (both, ranks fused). Facet counts come with the first page.",
+    description = "Published, public agents. Without `q`: filtered and sorted (trending by default). With `q`: keyword (full text, then near spellings for typos), semantic (the query's embedding against each agent's, closest first, unrelated agents left out) or hybrid (both, ranks fused); at most 100 results. `facets=true` adds facet counts to the first page.",
     params(ListAgentsQuery),
     responses(
         (status = 200, description = "One page", body = ListingPage),
@@ -260,6 +260,7 @@ pub async fn list_agents(
         .unwrap_or_default();
     let request = ListingRequest {
         text: query.q,
+        facets: query.facets.unwrap_or(false),
         mode: query.mode.unwrap_or_default(),
         filters: CatalogFilters {
             owner_id: None,

@@ -11,6 +11,7 @@ pub mod models;
 pub mod money;
 pub mod password;
 pub mod slug;
+pub mod version;
 
 pub use account::{DisplayName, Role};
 pub use agent::{AgentSpec, Licence};
@@ -19,3 +20,4 @@ pub use email::Email;
 pub use money::Credits;
 pub use password::Password;
 pub use slug::{Handle, Slug};
+pub use version::VersionNumber;

@@ -592,7 +592,11 @@ async fn filters_narrow_results_and_facets_count_them() {
         names(&listing(&app, "provider=agora&model=echo").await).len(),
         3
     );
-    let facets = &listing(&app, "").await["facets"];
+    assert!(
+        listing(&app, "").await["facets"].is_null(),
+        "facets only when asked"
+    );
+    let facets = &listing(&app, "facets=true").await["facets"];
     assert_eq!(
         facets["category"],
         json!([{ "value": "writing", "count": 2 }, { "value": "coding", "count": 1 }])
@@ -629,7 +633,7 @@ async fn pages_follow_cursors_without_gaps_and_refuse_tampered_ones() {
         .await;
     }
     let mut seen = Vec::new();
-    let mut query = "sort=newest&limit=10".to_owned();
+    let mut query = "sort=newest&limit=10&facets=true".to_owned();
     let mut pages = 0;
     loop {
         let page = listing(&app, &query).await;
@@ -641,7 +645,7 @@ async fn pages_follow_cursors_without_gaps_and_refuse_tampered_ones() {
         );
         seen.extend(ids_of(&page));
         match page["next_cursor"].as_str() {
-            Some(cursor) => query = format!("sort=newest&limit=10&cursor={cursor}"),
+            Some(cursor) => query = format!("sort=newest&limit=10&facets=true&cursor={cursor}"),
             None => break,
         }
     }

@@ -97,6 +97,7 @@ fn query(
         sort,
         start: PageStart::First,
         limit: 10,
+        facets: true,
     }
 }
 

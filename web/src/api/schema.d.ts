@@ -65,7 +65,7 @@ export interface paths {
         };
         /**
          * Browse and search the marketplace
-         * @description Published, public agents. Without `q`: filtered and sorted (trending by default). With `q`: keyword (full text with typo tolerance), semantic (the query's embedding against each agent's) or hybrid (both, ranks fused). Facet counts come with the first page.
+         * @description Published, public agents. Without `q`: filtered and sorted (trending by default). With `q`: keyword (full text, then near spellings for typos), semantic (the query's embedding against each agent's, closest first, unrelated agents left out) or hybrid (both, ranks fused); at most 100 results. `facets=true` adds facet counts to the first page.
          */
         get: operations["list_agents"];
         put?: never;
@@ -1056,7 +1056,7 @@ export interface components {
         };
         UpdateVersionRequest: {
             /** @description Not allowed: versions are immutable (409). */
-            definition: Record<string, never>;
+            definition?: Record<string, never> | null;
             /** @description `true` marks the version deprecated (it cannot be undone). */
             deprecated?: boolean | null;
             /** @description Shown to users of the deprecated version. */
@@ -1446,6 +1446,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 1 to 100; 20 by default. */
                 limit?: number;
+                /**
+                 * @description `true` adds facet counts to the first page: over the search results when there are
+                 *     words, over the filtered listing otherwise.
+                 */
+                facets?: boolean;
             };
             header?: never;
             path?: never;

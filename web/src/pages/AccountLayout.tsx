@@ -4,6 +4,7 @@ import { useCurrentUser } from '../hooks/useSession';
 const TABS = [
   { to: '/account', label: 'Profile', end: true },
   { to: '/account/api-keys', label: 'API keys', end: false },
+  { to: '/account/saved', label: 'Saved agents', end: false },
 ] as const;
 
 /** The frame of /account pages: heading, who is signed in, and the section tabs. */
@@ -21,7 +22,7 @@ export function AccountLayout() {
                 {user.role === 'admin' && <span className="pill account-role">Administrator</span>}
               </>
             ) : (
-              'Your profile, password and API keys.'
+              'Your profile, password, API keys and saved agents.'
             )}
           </p>
         </div>

@@ -91,4 +91,34 @@ describe('AccountPage', () => {
     expect(getSessionState().status).toBe('signed-out');
     expect(within(screen.getByRole('banner')).getByRole('link', { name: 'Sign in' })).toBeInTheDocument();
   });
+
+  it('changes the handle and bio, and says so next to the field when the handle is taken', async () => {
+    const patches: unknown[] = [];
+    mockRoutes({
+      'POST /v1/auth/refresh': () => jsonResponse(sessionBody()),
+      'GET /v1/me': () => jsonResponse(userBody),
+      'PATCH /v1/me': async (request) => {
+        const body = (await request.json()) as { handle?: string; bio?: string };
+        patches.push(body);
+        if (body.handle === 'taken') {
+          return problemResponse(409, 'conflict', 'Conflict', 'The handle `taken` is taken.');
+        }
+        return jsonResponse({ ...userBody, ...body });
+      },
+    });
+    renderApp('/account');
+    const form = await screen.findByTestId('public-profile-form');
+    expect(within(form).getByLabelText('Handle')).toHaveValue('ada');
+
+    fireEvent.change(within(form).getByLabelText('Handle'), { target: { value: 'taken' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save profile' }));
+    expect(await screen.findByTestId('field-error-handle')).toHaveTextContent('The handle `taken` is taken.');
+    expect(within(form).getByLabelText('Handle')).toHaveAttribute('aria-invalid', 'true');
+
+    fireEvent.change(within(form).getByLabelText('Handle'), { target: { value: 'Countess-Ada' } });
+    fireEvent.change(within(form).getByLabelText(/^Bio/), { target: { value: 'Writes programs for engines.' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save profile' }));
+    expect(await screen.findByTestId('public-profile-saved')).toHaveTextContent('Saved.');
+    expect(patches).toEqual([{ handle: 'taken' }, { handle: 'countess-ada', bio: 'Writes programs for engines.' }]);
+  });
 });

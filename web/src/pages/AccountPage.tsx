@@ -1,9 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import { accountKeys, updateMe } from '../api/account';
 import type { User } from '../api/client';
-import { errorMessage, type FieldErrors } from '../api/problem';
+import { ApiError, errorMessage, type FieldErrors } from '../api/problem';
 import { endSession, PASSWORD_CHANGED_NOTICE } from '../api/session';
+import { TextAreaField } from '../components/forms/Controls';
 import { Field } from '../components/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../components/forms/FormAlert';
 import {
@@ -72,6 +74,101 @@ function DisplayNameForm({ user }: { user: User }) {
           Save name
         </SubmitButton>
         {save.isSuccess && <FormNotice testId="profile-saved">Saved.</FormNotice>}
+      </div>
+    </form>
+  );
+}
+
+const HANDLE_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+const BIO_MAX = 500;
+
+/**
+ * The handle (agents live at `<handle>/<slug>`) and the bio shown on the creator page. A
+ * taken handle (409) is said next to the handle field.
+ */
+function PublicProfileForm({ user }: { user: User }) {
+  const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [handle, setHandle] = useState(user.handle);
+  const [bio, setBio] = useState(user.bio);
+  const [localErrors, setLocalErrors] = useState<FieldErrors>({});
+  const [cooldown, startCooldown] = useCooldown();
+  const save = useMutation({
+    mutationFn: (changes: { handle?: string; bio?: string }) => updateMe(changes),
+    onSuccess: async (updated) => {
+      queryClient.setQueryData(accountKeys.me(updated.id), updated);
+      // Addresses of the user's agents change with the handle.
+      await queryClient.invalidateQueries({ queryKey: ['catalog'] });
+    },
+    onError: (error) => {
+      startCooldown(error);
+      setTimeout(() => focusFirstInvalid(formRef.current));
+    },
+  });
+  const serverErrors =
+    save.error instanceof ApiError && save.error.status === 409
+      ? { fields: { handle: [save.error.problem?.detail ?? save.error.message] }, form: null, requestId: save.error.requestId }
+      : formErrorsFrom(save.error, ['handle', 'bio']);
+  const errors = mergeErrors(localErrors, serverErrors);
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const wanted = handle.trim().toLowerCase();
+    const found: FieldErrors = {};
+    if (!HANDLE_PATTERN.test(wanted)) {
+      found.handle = ['Use 3 to 32 lower-case letters, digits and hyphens, starting with a letter.'];
+    }
+    if ([...bio].length > BIO_MAX) found.bio = [`Use at most ${BIO_MAX} characters.`];
+    setLocalErrors(found);
+    if (Object.keys(found).length > 0) {
+      save.reset();
+      setTimeout(() => focusFirstInvalid(formRef.current));
+      return;
+    }
+    const changes: { handle?: string; bio?: string } = {};
+    if (wanted !== user.handle) changes.handle = wanted;
+    if (bio !== user.bio) changes.bio = bio;
+    save.mutate(changes);
+  };
+
+  return (
+    <form ref={formRef} className="form" onSubmit={onSubmit} noValidate data-testid="public-profile-form">
+      <FormAlert message={errors.form} requestId={errors.requestId} />
+      <Field
+        name="handle"
+        label="Handle"
+        autoComplete="username"
+        maxLength={32}
+        value={handle}
+        onChange={(event) => {
+          setHandle(event.target.value);
+          if (save.isSuccess) save.reset();
+        }}
+        hint={`Your agents live at ${handle.trim() || user.handle}/<agent>; links to them change with it.`}
+        errors={errors.fields.handle}
+      />
+      <TextAreaField
+        name="bio"
+        label="Bio"
+        optional
+        rows={3}
+        maxLength={BIO_MAX}
+        value={bio}
+        onChange={(event) => {
+          setBio(event.target.value);
+          if (save.isSuccess) save.reset();
+        }}
+        hint={`Shown on your creator page, up to ${BIO_MAX} characters.`}
+        errors={errors.fields.bio}
+      />
+      <div className="form-actions">
+        <SubmitButton pending={save.isPending} pendingLabel="Saving…" cooldown={cooldown}>
+          Save profile
+        </SubmitButton>
+        {save.isSuccess && <FormNotice testId="public-profile-saved">Saved.</FormNotice>}
+        <Link to={`/creators/${encodeURIComponent(user.handle)}`} className="text-link">
+          View your creator page →
+        </Link>
       </div>
     </form>
   );
@@ -201,6 +298,17 @@ export function AccountPage() {
             Changing your password signs you out everywhere, here too: you then sign in with the new one.
           </p>
           <PasswordForm />
+        </section>
+        <section className="card settings-section" aria-labelledby="public-profile-title">
+          <h2 id="public-profile-title" className="section-title">
+            Creator profile
+          </h2>
+          <p className="muted section-subtitle">Your handle and bio, as the marketplace shows them.</p>
+          {user ? (
+            <PublicProfileForm user={user} />
+          ) : (
+            <div className="skeleton skeleton-form" role="status" aria-label="Loading your profile" />
+          )}
         </section>
       </div>
     </>

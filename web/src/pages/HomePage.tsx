@@ -1,5 +1,7 @@
 import { Link } from 'react-router';
+import { MarketplaceSearchBox, MarketplaceSections } from '../components/catalog/MarketplaceSections';
 
+/** The landing page: what Agora is, a search box, and the marketplace's front page. */
 export function HomePage() {
   return (
     <>
@@ -10,20 +12,27 @@ export function HomePage() {
         <p className="lead">
           Publish, discover and compose AI agents into workflows, on infrastructure you control.
         </p>
+        <MarketplaceSearchBox />
         <div className="hero-actions">
-          <Link to="/status" className="button button-primary">
-            View system status
-          </Link>
-          <Link to="/marketplace" className="button">
+          <Link to="/marketplace" className="button button-primary">
             Browse the marketplace
+          </Link>
+          <Link to="/studio/new" className="button">
+            Publish an agent
+          </Link>
+          <Link to="/status" className="button">
+            View system status
           </Link>
         </div>
       </section>
-      <section className="feature-grid" aria-label="What Agora offers">
+      <MarketplaceSections compact />
+      <section className="feature-grid home-features" aria-label="What Agora offers">
         <article className="card feature">
           <h2>Marketplace</h2>
-          <p>Find agents by capability, compare them, and install them in one click.</p>
-          <span className="pill">Coming soon</span>
+          <p>Find agents by capability or by describing your task, compare them, save and fork them.</p>
+          <Link to="/marketplace" className="text-link">
+            Open the marketplace →
+          </Link>
         </article>
         <article className="card feature">
           <h2>Workflows</h2>

@@ -86,6 +86,8 @@ export const userBody = {
   id: USER_ID,
   email: 'ada@example.com',
   display_name: 'Ada Lovelace',
+  handle: 'ada',
+  bio: '',
   role: 'user',
   created_at: '2026-03-01T10:00:00Z',
   updated_at: '2026-03-01T10:00:00Z',

@@ -696,7 +696,30 @@ impl Conditions {
     }
 }
 
+/// The largest cosine distance a semantic match may have: beyond it a text shares
+/// nothing with the query and is not a result.
+const MAX_DISTANCE: f64 = 0.9;
+
 impl Db {
+    /// `ids` in `sort` order (search results sorted by something other than relevance).
+    async fn order_by(&self, ids: &[Uuid], sort: CatalogSort) -> Result<Vec<Uuid>> {
+        let order = match sort {
+            CatalogSort::Newest | CatalogSort::Relevance => "published_at DESC, id DESC",
+            CatalogSort::Trending => "trending_score DESC, id DESC",
+            CatalogSort::MostUsed => "run_count DESC, id DESC",
+        };
+        let connection = self.connection().await?;
+        Ok(connection
+            .query(
+                &format!("SELECT id FROM agents WHERE id = ANY($1) ORDER BY {order}"),
+                &[&ids],
+            )
+            .await?
+            .iter()
+            .map(|row| row.get("id"))
+            .collect())
+    }
+
     /// A browse page: listed agents in `sort` order, keyset-paginated.
     async fn browse(&self, query: &CatalogQuery) -> Result<(Vec<Uuid>, Option<PageStart>)> {
         let mut conditions = Conditions::of(query);
@@ -750,30 +773,53 @@ impl Db {
         Ok((ids.into_iter().map(|(id, _)| id).collect(), next))
     }
 
-    /// Ids matching the words of the query, best first, at most `depth`.
+    /// Ids matching the words of the query, best first, at most `depth`: full-text matches
+    /// by weighted rank, then, when those are few, near spellings (trigram word similarity)
+    /// for typo tolerance.
     async fn keyword_ids(
         &self,
         query: &CatalogQuery,
         text: &str,
         depth: usize,
     ) -> Result<Vec<Uuid>> {
+        let connection = self.connection().await?;
         let mut conditions = Conditions::of(query);
         let text_param = conditions.param(text.to_owned());
-        let depth = conditions.param(i64::try_from(depth).unwrap_or(100));
+        let limit = conditions.param(i64::try_from(depth).unwrap_or(100));
         let sql = format!(
             "SELECT a.id FROM agents a, websearch_to_tsquery('english', {text_param}) AS q
-             WHERE {} AND (a.search_vector @@ q OR {text_param} <% a.search_text)
-             ORDER BY ts_rank_cd(a.search_vector, q, 32) + word_similarity({text_param}, a.search_text) DESC, a.id
-             LIMIT {depth}",
+             WHERE {} AND a.search_vector @@ q
+             ORDER BY ts_rank_cd(a.search_vector, q, 32) DESC, a.id
+             LIMIT {limit}",
             conditions.where_sql()
         );
-        let connection = self.connection().await?;
-        Ok(connection
+        let mut ids: Vec<Uuid> = connection
             .query(&sql, &conditions.refs())
             .await?
             .iter()
             .map(|row| row.get("id"))
-            .collect())
+            .collect();
+        if ids.len() * 2 < depth {
+            let mut conditions = Conditions::of(query);
+            let text_param = conditions.param(text.to_owned());
+            let found = conditions.param(ids.clone());
+            let limit = conditions.param(i64::try_from(depth - ids.len()).unwrap_or(50));
+            let sql = format!(
+                "SELECT a.id FROM agents a
+                 WHERE {} AND {text_param} <% a.search_text AND NOT (a.id = ANY({found}))
+                 ORDER BY word_similarity({text_param}, a.search_text) DESC, a.id
+                 LIMIT {limit}",
+                conditions.where_sql()
+            );
+            ids.extend(
+                connection
+                    .query(&sql, &conditions.refs())
+                    .await?
+                    .iter()
+                    .map(|row| row.get::<_, Uuid>("id")),
+            );
+        }
+        Ok(ids)
     }
 
     /// Ids nearest in meaning to the query's embedding, at most `depth`.
@@ -787,7 +833,8 @@ impl Db {
         let vector = conditions.param(vector_literal(embedding));
         let depth = conditions.param(i64::try_from(depth).unwrap_or(100));
         let sql = format!(
-            "SELECT a.id FROM agents a WHERE {} AND a.embedding IS NOT NULL
+            "SELECT a.id FROM agents a
+             WHERE {} AND a.embedding IS NOT NULL AND a.embedding <=> {vector}::text::vector < {MAX_DISTANCE}
              ORDER BY a.embedding <=> {vector}::text::vector, a.id LIMIT {depth}",
             conditions.where_sql()
         );
@@ -801,18 +848,15 @@ impl Db {
     }
 
     /// Counts per facet value over the agents the filters (and the words) match.
-    async fn facets(&self, query: &CatalogQuery) -> Result<Facets> {
+    async fn facets(&self, query: &CatalogQuery, ranked: Option<&[Uuid]>) -> Result<Facets> {
         let mut conditions = Conditions::of(query);
-        let words = match (&query.text, query.mode) {
-            (Some(text), SearchMode::Keyword | SearchMode::Hybrid) => {
-                let text_param = conditions.param(text.clone());
-                format!(
-                    " AND (a.search_vector @@ websearch_to_tsquery('english', {text_param}) OR {text_param} <% a.search_text)"
-                )
+        let scope = match ranked {
+            Some(ids) => {
+                let ids = conditions.param(ids.to_vec());
+                format!("{} AND a.id = ANY({ids})", conditions.where_sql())
             }
-            _ => String::new(),
+            None => conditions.where_sql(),
         };
-        let scope = format!("{}{words}", conditions.where_sql());
         let sql = format!(
             "SELECT facet, value, count FROM (
                  SELECT CASE WHEN GROUPING(a.category) = 0 THEN 'category'
@@ -919,14 +963,9 @@ impl SearchIndex for Db {
     }
 
     async fn search(&self, query: &CatalogQuery) -> Result<CatalogPage> {
-        let facets = if query.start == PageStart::First {
-            self.facets(query).await?
-        } else {
-            Facets::default()
-        };
         let text = query.text.as_deref().filter(|text| !text.trim().is_empty());
-        let (agent_ids, next) = match (text, query.sort) {
-            (Some(text), CatalogSort::Relevance) => {
+        let ranked = match text {
+            Some(text) => {
                 let ranked = match (query.mode, &query.embedding) {
                     (SearchMode::Keyword, _) | (_, None) => {
                         self.keyword_ids(query, text, ranking::RANKED_DEPTH).await?
@@ -943,9 +982,21 @@ impl SearchIndex for Db {
                         ranking::fuse(&keyword, &semantic)
                     }
                 };
-                ranking::page(&ranked, &query.start, query.limit)
+                Some(match query.sort {
+                    CatalogSort::Relevance => ranked,
+                    sort => self.order_by(&ranked, sort).await?,
+                })
             }
-            _ => self.browse(query).await?,
+            None => None,
+        };
+        let (agent_ids, next) = match &ranked {
+            Some(ranked) => ranking::page(ranked, &query.start, query.limit),
+            None => self.browse(query).await?,
+        };
+        let facets = if query.facets && query.start == PageStart::First {
+            self.facets(query, ranked.as_deref()).await?
+        } else {
+            Facets::default()
         };
         Ok(CatalogPage {
             agent_ids,

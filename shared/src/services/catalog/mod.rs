@@ -112,6 +112,8 @@ pub struct VersionView {
 #[derive(Clone, Debug, Default)]
 pub struct ListingRequest {
     pub text: Option<String>,
+    /// Count facets on the first page (over the search results when there are words).
+    pub facets: bool,
     pub mode: SearchMode,
     pub filters: CatalogFilters,
     pub sort: Option<CatalogSort>,
@@ -632,6 +634,7 @@ impl CatalogService {
         });
         let filters = &request.filters;
         let fingerprint = cursor::fingerprint(&[
+            if request.facets { "facets" } else { "" },
             text.as_deref().unwrap_or_default(),
             &format!("{:?}", request.mode),
             &format!("{sort:?}"),
@@ -677,12 +680,13 @@ impl CatalogService {
                 sort,
                 start: start.clone(),
                 limit,
+                facets: request.facets,
             })
             .await?;
         let page = ListingPage {
             agents: self.ports.agents.agent_cards(&agent_ids).await?,
             next_cursor: next.map(|next| cursor::encode(&fingerprint, &next)),
-            facets: (start == PageStart::First).then_some(facets),
+            facets: (request.facets && start == PageStart::First).then_some(facets),
             embedding_model: semantic.then(|| self.ports.embedder.model().to_owned()),
         };
         if let Ok(bytes) = serde_json::to_vec(&page) {
