@@ -90,10 +90,23 @@ fn scenarios() -> Vec<Scenario> {
             ]
         })
         .collect();
+    let faceted = CATEGORIES
+        .iter()
+        .map(|category| format!("/v1/agents?category={category}&facets=true&limit=20"))
+        .chain(
+            WORDS
+                .iter()
+                .map(|word| format!("/v1/agents?q={word}&facets=true&limit=20")),
+        )
+        .collect();
     vec![
         Scenario {
-            name: "browse (filters, sorts, facets)",
+            name: "browse (filters, sorts)",
             paths: browse,
+        },
+        Scenario {
+            name: "first page with facet counts",
+            paths: faceted,
         },
         Scenario {
             name: "keyword search",

@@ -696,6 +696,9 @@ impl Conditions {
     }
 }
 
+/// How many matches one keyword tier ranks at most.
+const CANDIDATES: usize = 1000;
+
 /// The largest cosine distance a semantic match may have: beyond it a text shares
 /// nothing with the query and is not a result.
 const MAX_DISTANCE: f64 = 0.9;
@@ -773,9 +776,10 @@ impl Db {
         Ok((ids.into_iter().map(|(id, _)| id).collect(), next))
     }
 
-    /// Ids matching the words of the query, best first, at most `depth`: full-text matches
-    /// by weighted rank, then, when those are few, near spellings (trigram word similarity)
-    /// for typo tolerance.
+    /// Ids matching the words of the query, best first, at most `depth`: agents with the
+    /// words in their name or tags, then in their summary or description, then, when those
+    /// are few, near spellings (trigram word similarity) for typo tolerance. Each tier
+    /// ranks at most [`CANDIDATES`] matches, so a common word costs no more than a rare one.
     async fn keyword_ids(
         &self,
         query: &CatalogQuery,
@@ -783,22 +787,38 @@ impl Db {
         depth: usize,
     ) -> Result<Vec<Uuid>> {
         let connection = self.connection().await?;
-        let mut conditions = Conditions::of(query);
-        let text_param = conditions.param(text.to_owned());
-        let limit = conditions.param(i64::try_from(depth).unwrap_or(100));
-        let sql = format!(
-            "SELECT a.id FROM agents a, websearch_to_tsquery('english', {text_param}) AS q
-             WHERE {} AND a.search_vector @@ q
-             ORDER BY ts_rank_cd(a.search_vector, q, 32) DESC, a.id
-             LIMIT {limit}",
-            conditions.where_sql()
-        );
-        let mut ids: Vec<Uuid> = connection
-            .query(&sql, &conditions.refs())
-            .await?
-            .iter()
-            .map(|row| row.get("id"))
-            .collect();
+        let mut ids: Vec<Uuid> = Vec::new();
+        let tiers = [
+            "a.title_vector @@ q ORDER BY ts_rank(c.title_vector, q) DESC",
+            "a.search_vector @@ q ORDER BY ts_rank_cd(c.search_vector, q, 32) DESC",
+        ];
+        for tier in tiers {
+            if ids.len() >= depth {
+                break;
+            }
+            let (matches, order) = tier.split_once(" ORDER BY ").unwrap_or((tier, ""));
+            let mut conditions = Conditions::of(query);
+            let text_param = conditions.param(text.to_owned());
+            let found = conditions.param(ids.clone());
+            let limit = conditions.param(i64::try_from(depth - ids.len()).unwrap_or(100));
+            let sql = format!(
+                "WITH q AS (SELECT websearch_to_tsquery('english', {text_param}) AS q),
+                 c AS MATERIALIZED (
+                     SELECT a.id, a.title_vector, a.search_vector FROM agents a, q
+                     WHERE {} AND {matches} AND NOT (a.id = ANY({found}))
+                     LIMIT {CANDIDATES}
+                 )
+                 SELECT c.id FROM c, q ORDER BY {order}, c.id LIMIT {limit}",
+                conditions.where_sql()
+            );
+            ids.extend(
+                connection
+                    .query(&sql, &conditions.refs())
+                    .await?
+                    .iter()
+                    .map(|row| row.get::<_, Uuid>("id")),
+            );
+        }
         if ids.len() * 2 < depth {
             let mut conditions = Conditions::of(query);
             let text_param = conditions.param(text.to_owned());
@@ -833,9 +853,13 @@ impl Db {
         let vector = conditions.param(vector_literal(embedding));
         let depth = conditions.param(i64::try_from(depth).unwrap_or(100));
         let sql = format!(
-            "SELECT a.id FROM agents a
-             WHERE {} AND a.embedding IS NOT NULL AND a.embedding <=> {vector}::text::vector < {MAX_DISTANCE}
-             ORDER BY a.embedding <=> {vector}::text::vector, a.id LIMIT {depth}",
+            "SELECT id FROM (
+                 SELECT a.id, a.embedding <=> {vector}::text::vector AS distance FROM agents a
+                 WHERE {} AND a.embedding IS NOT NULL
+                 ORDER BY a.embedding <=> {vector}::text::vector LIMIT {depth}
+             ) nearest
+             WHERE distance < {MAX_DISTANCE}
+             ORDER BY distance, id",
             conditions.where_sql()
         );
         let connection = self.connection().await?;
@@ -932,6 +956,8 @@ impl SearchIndex for Db {
                      language = v.language, licence = v.licence, provider = v.provider,
                      model = v.model, price_micros = v.price,
                      search_text = v.name || ' ' || v.tags || ' ' || v.summary,
+                     title_vector = setweight(to_tsvector('english', v.name), 'A')
+                                 || setweight(to_tsvector('english', v.tags), 'A'),
                      search_vector = setweight(to_tsvector('english', v.name), 'A')
                                   || setweight(to_tsvector('english', v.tags), 'A')
                                   || setweight(to_tsvector('english', v.summary), 'B')

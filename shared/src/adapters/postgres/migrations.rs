@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "uploads",
         sql: include_str!("../../../migrations/0004_uploads.sql"),
     },
+    Migration {
+        version: 5,
+        name: "title_search",
+        sql: include_str!("../../../migrations/0005_title_search.sql"),
+    },
 ];
 
 /// A migration this run applied.
