@@ -776,10 +776,44 @@ impl Db {
         Ok((ids.into_iter().map(|(id, _)| id).collect(), next))
     }
 
+    /// `text` with each word the listings do not use replaced by the closest word they do
+    /// (trigram similarity against the vocabulary); `None` when nothing changed.
+    async fn corrected(&self, text: &str) -> Result<Option<String>> {
+        let words: Vec<String> = text
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| (3..=40).contains(&word.chars().count()))
+            .map(str::to_owned)
+            .collect();
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let connection = self.connection().await?;
+        let rows = connection
+            .query(
+                "SELECT q.word,
+                        COALESCE((SELECT v.word FROM search_vocabulary v WHERE v.word = q.word),
+                                 (SELECT v.word FROM search_vocabulary v WHERE v.word % q.word
+                                  ORDER BY similarity(v.word, q.word) DESC, v.word LIMIT 1)) AS known
+                 FROM unnest($1::text[]) WITH ORDINALITY AS q(word, position)
+                 ORDER BY q.position",
+                &[&words],
+            )
+            .await?;
+        let corrected: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                row.get::<_, Option<String>>("known")
+                    .unwrap_or_else(|| row.get("word"))
+            })
+            .collect();
+        Ok((corrected != words).then(|| corrected.join(" ")))
+    }
+
     /// Ids matching the words of the query, best first, at most `depth`: agents with the
     /// words in their name or tags, then in their summary or description, then, when those
-    /// are few, near spellings (trigram word similarity) for typo tolerance. Each tier
-    /// ranks at most [`CANDIDATES`] matches, so a common word costs no more than a rare one.
+    /// are few, the same for the query with misspelled words corrected. Each tier ranks at
+    /// most [`CANDIDATES`] matches, so a common word costs no more than a rare one.
     async fn keyword_ids(
         &self,
         query: &CatalogQuery,
@@ -819,25 +853,14 @@ impl Db {
                     .map(|row| row.get::<_, Uuid>("id")),
             );
         }
-        if ids.len() * 2 < depth {
-            let mut conditions = Conditions::of(query);
-            let text_param = conditions.param(text.to_owned());
-            let found = conditions.param(ids.clone());
-            let limit = conditions.param(i64::try_from(depth - ids.len()).unwrap_or(50));
-            let sql = format!(
-                "SELECT a.id FROM agents a
-                 WHERE {} AND {text_param} <% a.search_text AND NOT (a.id = ANY({found}))
-                 ORDER BY word_similarity({text_param}, a.search_text) DESC, a.id
-                 LIMIT {limit}",
-                conditions.where_sql()
-            );
-            ids.extend(
-                connection
-                    .query(&sql, &conditions.refs())
-                    .await?
-                    .iter()
-                    .map(|row| row.get::<_, Uuid>("id")),
-            );
+        if ids.len() * 2 < depth
+            && let Some(corrected) = self.corrected(text).await?
+        {
+            for id in Box::pin(self.keyword_ids(query, &corrected, depth - ids.len())).await? {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
         }
         Ok(ids)
     }
@@ -850,13 +873,22 @@ impl Db {
         depth: usize,
     ) -> Result<Vec<Uuid>> {
         let mut conditions = Conditions::of(query);
+        // Unfiltered, the HNSW index finds the nearest; filtered, an exact ordering of the
+        // (indexed) filtered rows is cheaper than walking the graph past everything the
+        // filters drop. `+ 0` keeps the planner off the index.
+        let filtered = conditions.sql.len() > 1;
         let vector = conditions.param(vector_literal(embedding));
         let depth = conditions.param(i64::try_from(depth).unwrap_or(100));
+        let order = if filtered {
+            format!("(a.embedding <=> {vector}::text::vector) + 0")
+        } else {
+            format!("a.embedding <=> {vector}::text::vector")
+        };
         let sql = format!(
             "SELECT id FROM (
                  SELECT a.id, a.embedding <=> {vector}::text::vector AS distance FROM agents a
                  WHERE {} AND a.embedding IS NOT NULL
-                 ORDER BY a.embedding <=> {vector}::text::vector LIMIT {depth}
+                 ORDER BY {order} LIMIT {depth}
              ) nearest
              WHERE distance < {MAX_DISTANCE}
              ORDER BY distance, id",
@@ -972,6 +1004,24 @@ impl SearchIndex for Db {
                     &ids, &names, &summaries, &categories, &tags, &languages, &licences, &providers,
                     &models, &prices, &descriptions, &embeddings,
                 ],
+            )
+            .await?;
+        connection
+            .execute(
+                "INSERT INTO search_vocabulary (word)
+                 SELECT DISTINCT w
+                 FROM unnest($1::text[]) AS t(text),
+                      regexp_split_to_table(lower(t.text), '[^[:alnum:]]+') AS w
+                 WHERE length(w) BETWEEN 3 AND 40
+                 ON CONFLICT DO NOTHING",
+                &[&column(&|e| {
+                    format!(
+                        "{} {} {}",
+                        e.spec.name,
+                        e.spec.tags.join(" "),
+                        e.spec.summary
+                    )
+                })],
             )
             .await?;
         Ok(())

@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "title_search",
         sql: include_str!("../../../migrations/0005_title_search.sql"),
     },
+    Migration {
+        version: 6,
+        name: "search_vocabulary",
+        sql: include_str!("../../../migrations/0006_search_vocabulary.sql"),
+    },
 ];
 
 /// A migration this run applied.

@@ -51,11 +51,9 @@ impl Db {
             .map_err(|error| DbSetupError::Url(error.to_string()))?;
         pg.connect_timeout(config.connect_timeout);
         pg.application_name("agora");
-        // Search settings for every session: typo tolerance of keyword search (trigram
-        // word similarity), and filtered k-NN that keeps scanning until it has enough rows.
-        pg.options(
-            "-c pg_trgm.word_similarity_threshold=0.35 -c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order",
-        );
+        // Search settings for every session: a wider HNSW search (100 results per query)
+        // that keeps scanning until it has enough rows.
+        pg.options("-c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order");
         let iam = if config.iam_auth {
             let sdk = sdk.ok_or_else(|| {
                 DbSetupError::Iam("needs the AWS SDK configuration (region and credentials)".into())
