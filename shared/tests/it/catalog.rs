@@ -1138,6 +1138,11 @@ async fn a_publish_is_visible_at_once_despite_cached_listings() {
         "first summary",
         "served from the cache"
     );
+    let detail = format!("/v1/agents/{address}");
+    let first = app.call("GET", &detail, None, None).await.json();
+    assert_eq!(first["latest"]["spec"]["summary"], "first summary");
+    let cached = app.call("GET", &detail, None, None).await.json();
+    assert_eq!(cached["latest"]["version"], 1, "the cached view");
     app.call(
         "PATCH",
         &format!("/v1/agents/{address}"),
@@ -1151,6 +1156,12 @@ async fn a_publish_is_visible_at_once_despite_cached_listings() {
         "second summary"
     );
     assert_eq!(listing(&app, "").await["agents"][0]["latest_version"], 2);
+    let fresh = app.call("GET", &detail, None, None).await.json();
+    assert_eq!(
+        fresh["latest"]["version"], 2,
+        "no stale version after a publish"
+    );
+    assert_eq!(fresh["latest"]["spec"]["summary"], "second summary");
 }
 
 /// The published JSON Schema of `agora.agent/v1` matches the code (regenerated on change).

@@ -90,8 +90,14 @@ impl TestApp {
     }
 
     /// The app with some parts replaced (a counting hasher, a movable clock).
-    pub async fn with_overrides(vars: Vec<(String, String)>, overrides: Overrides) -> Self {
+    pub async fn with_overrides(mut vars: Vec<(String, String)>, overrides: Overrides) -> Self {
         testing::capture_logs();
+        // Local state (the blob folder, secrets) goes to a folder of this app's own, never
+        // into the source tree the tests run from.
+        if !vars.iter().any(|(name, _)| name == "AGORA_HOME") {
+            let home = std::env::temp_dir().join(format!("agora-test-{}", uuid::Uuid::new_v4()));
+            vars.push(("AGORA_HOME".into(), home.display().to_string()));
+        }
         let database_url = vars
             .iter()
             .find(|(name, _)| name == "DATABASE_URL")

@@ -248,28 +248,59 @@ impl CatalogService {
         slug: &str,
         origin: &RequestOrigin,
     ) -> Result<AgentView> {
+        // The public view of a published agent is the same for every non-owner, so it is
+        // cached under the catalog generation (every publish, rollback, visibility change
+        // and delisting bumps it: nobody sees a stale version).
+        let cache_key = format!("catalog:agent:{}:{handle}/{slug}", self.generation().await);
+        if let Ok(Some(bytes)) = self.ports.cache.get(&cache_key).await
+            && let Ok(cached) = serde_json::from_slice::<CachedView>(&bytes)
+            && caller.user_id() != Some(cached.owner_id)
+        {
+            self.record_view(caller, cached.view.agent.id, origin).await;
+            return Ok(cached.view);
+        }
         let record = self.visible(caller, handle, slug).await?;
-        if caller.user_id() != Some(record.owner_id) && record.status == AgentStatus::Published {
-            let viewer = match (caller.user_id(), origin.client_addr) {
-                (Some(user), _) => format!("user:{user}"),
-                (None, Some(addr)) => format!("addr:{}", cursor::fingerprint(&[&addr.to_string()])),
-                (None, None) => "anonymous".to_owned(),
-            };
-            let today = self.ports.clock.now().date_naive();
-            if let Err(error) = self
-                .ports
-                .agents
-                .record_view(record.id, &viewer, today)
-                .await
-            {
-                tracing::warn!(%error, "cannot record a view");
-            }
+        let public =
+            record.status == AgentStatus::Published && record.visibility != Visibility::Private;
+        let owner_id = record.owner_id;
+        if caller.user_id() != Some(owner_id) && public {
+            self.record_view(caller, record.id, origin).await;
         }
         let latest = match record.latest_version {
             Some(version) => self.ports.agents.find_version(record.id, version).await?,
             None => None,
         };
-        Ok(self.view(caller, record, latest))
+        let view = self.view(caller, record, latest);
+        if public
+            && caller.user_id() != Some(owner_id)
+            && !view_is_privileged(caller)
+            && let Ok(bytes) = serde_json::to_vec(&CachedView {
+                owner_id,
+                view: view.clone(),
+            })
+        {
+            // A cache that is down only costs the next viewer a database read.
+            let _ = self.ports.cache.set(&cache_key, &bytes, CACHE_TTL).await;
+        }
+        Ok(view)
+    }
+
+    /// Notes a non-owner's view (one per viewer and day) for trending.
+    async fn record_view(&self, caller: &Caller, agent_id: Uuid, origin: &RequestOrigin) {
+        let viewer = match (caller.user_id(), origin.client_addr) {
+            (Some(user), _) => format!("user:{user}"),
+            (None, Some(addr)) => format!("addr:{}", cursor::fingerprint(&[&addr.to_string()])),
+            (None, None) => "anonymous".to_owned(),
+        };
+        let today = self.ports.clock.now().date_naive();
+        if let Err(error) = self
+            .ports
+            .agents
+            .record_view(agent_id, &viewer, today)
+            .await
+        {
+            tracing::warn!(%error, "cannot record a view");
+        }
     }
 
     /// Replaces the draft and/or the visibility: the owner only.
@@ -980,6 +1011,24 @@ impl CatalogService {
             tracing::warn!(%error, "cannot invalidate cached listings");
         }
     }
+}
+
+/// A cached public view and whose agent it is (owners always get a fresh view).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedView {
+    owner_id: Uuid,
+    view: AgentView,
+}
+
+/// Administrators see delisting reasons: their views are never cached for others.
+fn view_is_privileged(caller: &Caller) -> bool {
+    matches!(
+        caller,
+        Caller::User(Principal {
+            role: crate::domain::Role::Admin,
+            ..
+        })
+    )
 }
 
 /// Whether the caller may see the agent at all.
