@@ -62,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Credits: grant them to an account (administrators' tool; no HTTP route grants).
+    Credits {
+        #[command(subcommand)]
+        command: CreditsCommand,
+    },
     /// Load the demo agents (idempotent), or N synthetic agents for benchmarks. Uses
     /// DATABASE_URL, else the local cluster.
     Seed {
@@ -88,6 +93,22 @@ enum AdminCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum CreditsCommand {
+    /// Add credits to an account's balance, with a ledger entry. Uses DATABASE_URL, else
+    /// the local cluster.
+    Grant {
+        #[arg(long)]
+        email: String,
+        /// How many credits, e.g. 10 or 2.5 (at most six decimals).
+        #[arg(long)]
+        credits: String,
+        /// Why, shown in the account's ledger.
+        #[arg(long, default_value = "Granted by an administrator")]
+        note: String,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -109,6 +130,14 @@ fn main() -> ExitCode {
                         password_stdin,
                     },
             } => create_admin(&email, password_stdin).await,
+            Command::Credits {
+                command:
+                    CreditsCommand::Grant {
+                        email,
+                        credits,
+                        note,
+                    },
+            } => grant_credits(&email, &credits, &note).await,
             Command::Seed { synthetic, seed } => seed_content(synthetic, seed).await,
         }
     });
@@ -188,6 +217,19 @@ async fn serve_with_database(
         "Agora is listening on http://{address} ({} migrations applied now). Press Ctrl-C to stop.",
         applied.len()
     ))?;
+    // What the scheduled maintenance function does in AWS, every minute here.
+    let maintenance = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                if let Err(error) = agora::lambda::maintain(&state).await {
+                    tracing::warn!(%error, "maintenance failed; retrying in a minute");
+                }
+            }
+        }
+    });
     // The peer address feeds per-address sign-in limits and the audit log.
     axum::serve(
         listener,
@@ -195,6 +237,7 @@ async fn serve_with_database(
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    maintenance.abort();
     say("Agora stopped.")?;
     Ok(())
 }
@@ -262,6 +305,47 @@ async fn create_admin(email: &str, password_stdin: bool) -> anyhow::Result<()> {
     let spinner = spinner();
     let started = use_local_database(&mut config, &spinner).await?;
     let outcome = grant_admin(config, email, password, &spinner).await;
+    stop_local_database(started, &spinner).await?;
+    outcome
+}
+
+async fn grant_credits(email: &str, credits: &str, note: &str) -> anyhow::Result<()> {
+    let amount = agora::domain::Credits::parse(credits)
+        .map_err(|problem| anyhow!("--credits: {problem}"))?;
+    let email =
+        agora::domain::Email::parse(email).map_err(|problem| anyhow!("--email: {problem}"))?;
+    let mut config = Config::from_env()?;
+    agora::telemetry::init(&config.log);
+    let spinner = spinner();
+    let started = use_local_database(&mut config, &spinner).await?;
+    let outcome = async {
+        let state = AppState::build(config).await?;
+        spinner.set_message("applying migrations");
+        state.db()?.migrate().await.context(
+            "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
+        )?;
+        spinner.set_message("granting credits");
+        let user = state
+            .accounts()?
+            .find_by_email(&email)
+            .await
+            .map_err(|error| anyhow!("{}", describe(&error)))?
+            .ok_or_else(|| {
+                anyhow!("no account has the email {email}; the user must sign up first")
+            })?;
+        let entry = state
+            .billing()?
+            .grant(user.id, amount, note)
+            .await
+            .map_err(|error| anyhow!("{}", describe(&error)))?;
+        spinner.finish_and_clear();
+        let balance = agora::domain::Credits::from_micros(entry.balance_after_micros)
+            .map_err(|problem| anyhow!("{problem}"))?;
+        say(&format!(
+            "Granted {amount} credits to {email}; the balance is now {balance}."
+        ))
+    }
+    .await;
     stop_local_database(started, &spinner).await?;
     outcome
 }

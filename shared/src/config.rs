@@ -19,8 +19,33 @@ pub struct Config {
     pub embedder: EmbedderConfig,
     /// The catalog's search index: OpenSearch when set, PostgreSQL otherwise.
     pub opensearch: Option<OpenSearchConfig>,
+    /// Running agents: limits, budgets, retries, credits.
+    pub runs: crate::services::runs::RunSettings,
+    /// Agora's own provider accounts and the rules for user-supplied endpoints.
+    pub providers: ProvidersConfig,
     pub log: LogConfig,
     pub local: LocalConfig,
+}
+
+/// The language-model providers Agora calls with its own keys, and the guard on URLs that
+/// users supply. Keys given here (the environment, locally) win over those in the secret
+/// (`openai_api_key`, `anthropic_api_key` in `AGORA_SECRET_ID`'s JSON, in AWS).
+#[derive(Clone, Debug)]
+pub struct ProvidersConfig {
+    pub openai_api_key: Option<crate::domain::secret::SecretString>,
+    pub anthropic_api_key: Option<crate::domain::secret::SecretString>,
+    /// Where Agora's (and users' own) OpenAI keys are sent.
+    pub openai_base_url: String,
+    /// Where Agora's (and users' own) Anthropic keys are sent.
+    pub anthropic_base_url: String,
+    /// Amazon Bedrock through the function's IAM role.
+    pub bedrock: bool,
+    /// A Bedrock endpoint other than the region's (a VPC endpoint).
+    pub bedrock_endpoint_url: Option<String>,
+    /// How long `agora/echo` waits between streamed words (so streaming can be seen).
+    pub echo_word_delay: Duration,
+    /// Non-public networks user-supplied URLs may reach (never link-local or metadata).
+    pub egress: crate::adapters::egress::EgressPolicy,
 }
 
 /// `dev` relaxes nothing about security; it only allows the local embedded defaults and,
@@ -359,18 +384,97 @@ impl Config {
                 })
             }
         };
+        let request_timeout = env.parse_millis("AGORA_REQUEST_TIMEOUT_MS", 25_000)?;
+        let provider_timeout = env.parse_millis("AGORA_PROVIDER_TIMEOUT_MS", 60_000)?;
+        let runs = crate::services::runs::RunSettings {
+            max_output_tokens: env.parse_range("AGORA_MAX_OUTPUT_TOKENS", 8_192, 1..=200_000)?,
+            default_max_tokens: env.parse_range("AGORA_DEFAULT_MAX_TOKENS", 1_024, 1..=200_000)?,
+            max_retries: env.parse_range("AGORA_PROVIDER_RETRIES", 2, 0..=5)?,
+            retry_base: env.parse_millis("AGORA_PROVIDER_RETRY_BASE_MS", 250)?,
+            max_retry_wait: env.parse_millis("AGORA_PROVIDER_MAX_RETRY_WAIT_MS", 10_000)?,
+            provider_timeout,
+            // Finding a model that answers must end before the request's own budget.
+            start_budget: request_timeout
+                .saturating_sub(Duration::from_secs(1))
+                .max(Duration::from_millis(500)),
+            max_concurrent_runs: env.parse_range("AGORA_MAX_CONCURRENT_RUNS", 4, 1..=1_000)?,
+            runs_per_minute: env.parse_range("AGORA_RUNS_PER_MINUTE", 60, 1..=1_000_000)?,
+            signup_grant_micros: match env.get("AGORA_SIGNUP_CREDITS") {
+                None => 5 * crate::domain::money::MICROS_PER_CREDIT,
+                Some(raw) => crate::domain::Credits::parse(&raw)
+                    .map_err(|problem| env.invalid("AGORA_SIGNUP_CREDITS", problem))?
+                    .micros(),
+            },
+            hold_ttl: Duration::from_secs(env.parse_range(
+                "AGORA_RUN_HOLD_TTL_SECONDS",
+                900,
+                60..=86_400,
+            )?),
+            response_cache_ttl: Duration::from_secs(env.parse_range(
+                "AGORA_RESPONSE_CACHE_TTL_SECONDS",
+                3_600,
+                0..=604_800,
+            )?),
+        };
+        let egress = {
+            let allowed = match env.get("AGORA_EGRESS_ALLOW") {
+                None => Vec::new(),
+                Some(raw) => raw
+                    .split(',')
+                    .map(|net| {
+                        net.trim().parse::<ipnet::IpNet>().map_err(|_| {
+                            env.invalid(
+                                "AGORA_EGRESS_ALLOW",
+                                format!("`{}` is not a CIDR range like 10.0.0.0/8", net.trim()),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
+            crate::adapters::egress::EgressPolicy::new(allowed)
+                .map_err(|problem| env.invalid("AGORA_EGRESS_ALLOW", problem))?
+        };
+        let providers = ProvidersConfig {
+            openai_api_key: env
+                .get("OPENAI_API_KEY")
+                .map(crate::domain::secret::SecretString::new),
+            anthropic_api_key: env
+                .get("ANTHROPIC_API_KEY")
+                .map(crate::domain::secret::SecretString::new),
+            openai_base_url: match env.get("AGORA_OPENAI_BASE_URL") {
+                Some(_) => check_http_url(&env, "AGORA_OPENAI_BASE_URL")?,
+                None => crate::adapters::llm::openai::OPENAI_BASE_URL.to_owned(),
+            },
+            anthropic_base_url: match env.get("AGORA_ANTHROPIC_BASE_URL") {
+                Some(_) => check_http_url(&env, "AGORA_ANTHROPIC_BASE_URL")?,
+                None => crate::adapters::llm::anthropic::ANTHROPIC_BASE_URL.to_owned(),
+            },
+            bedrock: env.parse_bool("AGORA_BEDROCK", false)?,
+            bedrock_endpoint_url: match env.get("AGORA_BEDROCK_ENDPOINT_URL") {
+                Some(_) => Some(check_http_url(&env, "AGORA_BEDROCK_ENDPOINT_URL")?),
+                None => None,
+            },
+            echo_word_delay: Duration::from_millis(env.parse_range(
+                "AGORA_ECHO_DELAY_MS",
+                30,
+                0..=5_000,
+            )?),
+            egress,
+        };
         Ok(Self {
             profile,
             auth,
             embedder,
             opensearch,
+            runs,
+            providers,
             http: HttpConfig {
                 body_limit_bytes: env.parse_range(
                     "AGORA_BODY_LIMIT_BYTES",
                     1 << 20,
                     1..=(64 << 20),
                 )?,
-                request_timeout: env.parse_millis("AGORA_REQUEST_TIMEOUT_MS", 25_000)?,
+                request_timeout,
                 cors_origins: env.parse_origins("AGORA_CORS_ORIGINS")?,
             },
             database,

@@ -49,6 +49,32 @@ pub enum Error {
     /// A provider (LLM, embeddings) answered with something Agora cannot use.
     #[error("{0}")]
     Upstream(String),
+    /// The caller's balance cannot cover a run's worst-case cost.
+    #[error("the balance cannot cover the run")]
+    InsufficientCredits {
+        available: crate::domain::Credits,
+        needed: crate::domain::Credits,
+    },
+    /// A run would exceed a spending limit the caller set.
+    #[error("the {period} spending limit would be exceeded")]
+    SpendingLimit {
+        period: &'static str,
+        limit: crate::domain::Credits,
+        spent: crate::domain::Credits,
+    },
+    /// A request with the same `Idempotency-Key` is still executing.
+    #[error("a request with this Idempotency-Key is in progress")]
+    InFlight { retry_after: Duration },
+    /// The `Idempotency-Key` was used with another request.
+    #[error("the Idempotency-Key was used with another request")]
+    IdempotencyKeyReused,
+    /// A run failed at its provider: `kind` is the problem type (`upstream-invalid`,
+    /// `upstream-timeout`, `upstream-unavailable`, `upstream-refused`).
+    #[error("{detail}")]
+    RunFailed { kind: String, detail: String },
+    /// No provider this agent names can be called here; the message says what to set up.
+    #[error("{0}")]
+    NoProvider(String),
     /// Too many requests; the client should wait `retry_after`.
     #[error("{detail}")]
     RateLimited {
@@ -71,14 +97,14 @@ pub enum Error {
 }
 
 /// One invalid field: a JSON path (`messages[0].content`) and what to fix.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
 }
 
 /// The RFC 9457 problem document every error response carries.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; its last segment is stable (`not-found`, ...).
     #[serde(rename = "type")]
@@ -90,7 +116,7 @@ pub struct Problem {
     pub detail: String,
     /// The `x-request-id` of the request, to quote when reporting a problem.
     pub request_id: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 
@@ -107,6 +133,17 @@ impl Error {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::InvalidCursor(_) => StatusCode::BAD_REQUEST,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::InsufficientCredits { .. } | Self::SpendingLimit { .. } => {
+                StatusCode::PAYMENT_REQUIRED
+            }
+            Self::InFlight { .. } => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RunFailed { kind, .. } => match kind.as_str() {
+                "upstream-timeout" => StatusCode::GATEWAY_TIMEOUT,
+                "upstream-unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::BAD_GATEWAY,
+            },
+            Self::NoProvider(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -129,6 +166,17 @@ impl Error {
             Self::Conflict(_) => "conflict",
             Self::InvalidCursor(_) => "invalid-cursor",
             Self::Upstream(_) => "upstream-invalid",
+            Self::InsufficientCredits { .. } => "insufficient-credits",
+            Self::SpendingLimit { .. } => "spending-limit",
+            Self::InFlight { .. } => "in-flight",
+            Self::IdempotencyKeyReused => "idempotency-key-reused",
+            Self::RunFailed { kind, .. } => match kind.as_str() {
+                "upstream-timeout" => "upstream-timeout",
+                "upstream-unavailable" => "upstream-unavailable",
+                "upstream-refused" => "upstream-refused",
+                _ => "upstream-invalid",
+            },
+            Self::NoProvider(_) => "provider-not-configured",
             Self::RateLimited { .. } => "rate-limited",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::Timeout(_) => "timeout",
@@ -157,6 +205,34 @@ impl Error {
             Self::Upstream(_) => {
                 "A provider answered with something Agora cannot use; retry in a moment.".into()
             }
+            Self::InsufficientCredits { available, needed } => format!(
+                "This run may cost up to {needed} credits, and you have {available} available. \
+                 Add credits, or lower max_tokens to shrink the worst case."
+            ),
+            Self::SpendingLimit {
+                period,
+                limit,
+                spent,
+            } => format!(
+                "This run could take your {period} spending past your limit of {limit} credits \
+                 ({spent} spent or held). Raise the limit with PUT /v1/me/credits/limits, or wait."
+            ),
+            Self::InFlight { .. } => {
+                "A request with this Idempotency-Key is still running; retry after it finishes.".into()
+            }
+            Self::IdempotencyKeyReused => {
+                "This Idempotency-Key was used with a different request; use a new key for a new request."
+                    .into()
+            }
+            Self::RunFailed { kind, detail } => match kind.as_str() {
+                "upstream-timeout" => format!("The model did not answer in time ({detail}); retry later."),
+                "upstream-unavailable" => format!(
+                    "The model's provider is unavailable or rate limited ({detail}); retry in a moment."
+                ),
+                "upstream-refused" => format!("The model's provider refused the request: {detail}."),
+                _ => format!("The model's answer was unusable ({detail}); nothing unusable was billed as an answer."),
+            },
+            Self::NoProvider(what) => what.clone(),
             Self::InvalidCredentials => {
                 "The email or password is wrong. Check both, or register if you have no account."
                     .into()
@@ -196,8 +272,23 @@ impl Error {
             | Self::NotFound(_)
             | Self::Conflict(_)
             | Self::InvalidCursor(_)
+            | Self::InsufficientCredits { .. }
+            | Self::SpendingLimit { .. }
+            | Self::InFlight { .. }
+            | Self::IdempotencyKeyReused
             | Self::MethodNotAllowed { .. } => {
                 tracing::debug!(problem = self.slug(), "client error")
+            }
+            Self::RunFailed { kind, detail } => {
+                tracing::warn!(
+                    problem = self.slug(),
+                    kind,
+                    detail,
+                    "run failed at its provider"
+                )
+            }
+            Self::NoProvider(what) => {
+                tracing::warn!(problem = self.slug(), what, "no provider configured")
             }
             Self::RateLimited { retry_after, .. } => tracing::info!(
                 problem = self.slug(),
@@ -258,11 +349,14 @@ impl IntoResponse for Error {
             Self::Unavailable { .. } | Self::Timeout(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
-            Self::RateLimited { retry_after, .. } => {
+            Self::RateLimited { retry_after, .. } | Self::InFlight { retry_after } => {
                 headers.insert(
                     header::RETRY_AFTER,
                     HeaderValue::from(retry_after.as_secs().max(1)),
                 );
+            }
+            Self::RunFailed { kind, .. } if kind == "upstream-unavailable" => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             Self::Unauthorized(_) => {
                 headers.insert(

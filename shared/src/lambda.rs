@@ -30,12 +30,37 @@ pub fn main(function: &'static str) -> ExitCode {
     }
 }
 
+/// Functions that serve events rather than a route: their bins call [`main`] too.
+pub const EVENT_FUNCTIONS: [&str; 1] = ["maintenance"];
+
 async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
     let config = Config::from_env().map_err(StartupError::from)?;
     crate::telemetry::init(&config.log);
     let state = AppState::build(config).await?;
+    if function == "maintenance" {
+        return lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
+            move |_: LambdaEvent<serde_json::Value>| {
+                let state = state.clone();
+                async move {
+                    maintain(&state)
+                        .await
+                        .map_err(|error| lambda_http::Error::from(error.to_string()))
+                }
+            },
+        ))
+        .await;
+    }
+    let streams = api::routes()
+        .iter()
+        .any(|route| route.function == function && route.streams);
     let router = api::function_app(state, function)?;
-    lambda_http::run(lambda_service(router)).await
+    if streams {
+        // Event streams reach the client as they are written, through a function URL
+        // with `InvokeMode: RESPONSE_STREAM`; the run settles before its stream ends.
+        lambda_http::run_with_streaming_response(lambda_service(router)).await
+    } else {
+        lambda_http::run(lambda_service(router)).await
+    }
 }
 
 /// The router as a Lambda HTTP service: REST API (v1) and named-stage HTTP API events
@@ -80,6 +105,17 @@ fn strip_stage(mut request: lambda_http::Request) -> lambda_http::Request {
         }
     }
     request
+}
+
+/// The scheduled maintenance job: ends runs whose process died (releasing their holds)
+/// and forgets expired idempotency records. Safe to run at any time, any number of times.
+pub async fn maintain(state: &AppState) -> Result<serde_json::Value, crate::Error> {
+    let released = state.runs()?.release_stale_runs().await?;
+    let forgotten = state.forget_expired_idempotency_records().await?;
+    tracing::info!(released, forgotten, "maintenance done");
+    Ok(
+        serde_json::json!({ "stale_runs_released": released, "idempotency_records_forgotten": forgotten }),
+    )
 }
 
 /// Why an in-process invocation could not produce a Lambda response.

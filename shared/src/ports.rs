@@ -3,6 +3,9 @@
 //! Adapters in [`crate::adapters`] implement them; each port has one contract suite that
 //! every adapter of it passes (see `shared/tests/it/`).
 
+pub mod reviews;
+pub mod runs;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -676,6 +679,8 @@ pub enum CatalogSort {
     Trending,
     Newest,
     MostUsed,
+    /// Highest Bayesian rating first.
+    TopRated,
 }
 
 /// How a text query matches.

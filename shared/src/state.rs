@@ -26,10 +26,28 @@ use crate::{
     },
     services::{
         accounts::{AccountPorts, AccountService},
+        billing::BillingService,
         catalog::{CatalogPorts, CatalogService},
+        conversations::ConversationService,
+        credentials::CredentialService,
         health::{self, HealthReport},
+        reviews::ReviewService,
+        runs::{
+            RunPorts, RunService,
+            providers::{PlatformKeys, ProviderFactory, Providers},
+        },
         uploads::UploadService,
     },
+};
+use crate::{
+    adapters::{
+        dynamodb::DynamoIdempotency,
+        egress,
+        kms::KmsKeyWrapper,
+        llm::bedrock::BedrockConverse,
+        local::{echo::EchoModel, keys::LocalKeyWrapper},
+    },
+    ports::runs::{IdempotencyStore, KeyWrapper, LlmProvider},
 };
 
 #[derive(Clone)]
@@ -41,8 +59,15 @@ struct Inner {
     config: Config,
     db: Option<Db>,
     cache: Arc<dyn Cache>,
+    clock: Arc<dyn Clock>,
     accounts: Option<AccountService>,
     catalog: Option<CatalogService>,
+    runs: Option<Arc<RunService>>,
+    conversations: Option<ConversationService>,
+    credentials: Option<Arc<CredentialService>>,
+    billing: Option<BillingService>,
+    reviews: Option<ReviewService>,
+    idempotency: Option<Arc<dyn IdempotencyStore>>,
     uploads: Option<Arc<UploadService>>,
     /// The local blob folder, when files are not in S3 (its upload route needs it).
     local_blobs: Option<Arc<FolderBlobStore>>,
@@ -74,6 +99,8 @@ pub enum StartupError {
     SearchIndex(String),
     #[error("blob store: {0}")]
     Blobs(String),
+    #[error("model providers: {0}")]
+    Providers(String),
 }
 
 impl AppState {
@@ -86,8 +113,9 @@ impl AppState {
         // One TLS crypto provider for every client that asks rustls for the default
         // (Redis over rediss://); an error only means it is installed already.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let needs_sdk =
-            config.aws.any_configured() || config.database.as_ref().is_some_and(|db| db.iam_auth);
+        let needs_sdk = config.aws.any_configured()
+            || config.providers.bedrock
+            || config.database.as_ref().is_some_and(|db| db.iam_auth);
         let sdk = if needs_sdk {
             Some(aws::load_sdk_config().await)
         } else {
@@ -185,6 +213,55 @@ impl AppState {
                 clock.clone(),
             ))
         });
+        let key_wrapper: Arc<dyn KeyWrapper> = match (&config.aws.kms_key_id, &sdk) {
+            (Some(key_id), Some(sdk)) => Arc::new(KmsKeyWrapper::new(sdk, key_id)),
+            _ => Arc::new(LocalKeyWrapper::new(config.local.home.join("master.key"))),
+        };
+        let credentials = db.as_ref().map(|db| {
+            Arc::new(CredentialService::new(
+                Arc::new(db.clone()),
+                key_wrapper,
+                config.providers.egress.clone(),
+            ))
+        });
+        let providers = build_providers(&config, sdk.as_ref(), &secret, credentials.clone())?;
+        let runs = db.as_ref().map(|db| {
+            let store = Arc::new(db.clone());
+            Arc::new(RunService::new(
+                RunPorts {
+                    agents: store.clone(),
+                    runs: store.clone(),
+                    credits: store,
+                    providers: Arc::new(providers),
+                    cache: cache.clone(),
+                    clock: clock.clone(),
+                },
+                config.runs.clone(),
+            ))
+        });
+        let conversations = db
+            .as_ref()
+            .zip(runs.clone())
+            .map(|(db, runs)| ConversationService::new(Arc::new(db.clone()), runs, clock.clone()));
+        let billing = db.as_ref().map(|db| {
+            let store = Arc::new(db.clone());
+            BillingService::new(
+                store.clone(),
+                store.clone(),
+                store,
+                clock.clone(),
+                config.runs.signup_grant_micros,
+            )
+        });
+        let reviews = db
+            .as_ref()
+            .map(|db| ReviewService::new(Arc::new(db.clone()), Arc::new(db.clone())));
+        let idempotency: Option<Arc<dyn IdempotencyStore>> =
+            match (&config.aws.idempotency_table, &sdk, &db) {
+                (Some(table), Some(sdk), _) => Some(Arc::new(DynamoIdempotency::new(sdk, table))),
+                (_, _, Some(db)) => Some(Arc::new(db.clone())),
+                _ => None,
+            };
         let catalog = db.as_ref().zip(uploads.clone()).map(|(db, uploads)| {
             let store = Arc::new(db.clone());
             let index: Arc<dyn SearchIndex> = match &opensearch {
@@ -198,6 +275,7 @@ impl AppState {
                 cache: cache.clone(),
                 clock: clock.clone(),
                 uploads,
+                credentials: credentials.clone(),
             })
         });
         let accounts = db.as_ref().zip(uploads.clone()).map(|(db, uploads)| {
@@ -212,7 +290,7 @@ impl AppState {
                     secret,
                     uploads,
                     cache: cache.clone(),
-                    clock,
+                    clock: clock.clone(),
                 },
                 config.auth.clone(),
             )
@@ -234,8 +312,15 @@ impl AppState {
                 config,
                 db,
                 cache,
+                clock,
                 accounts,
                 catalog,
+                runs,
+                conversations,
+                credentials,
+                billing,
+                reviews,
+                idempotency,
                 uploads,
                 local_blobs,
                 probes,
@@ -300,10 +385,110 @@ impl AppState {
         &self.inner.cache
     }
 
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// The run path (the metering chokepoint), or a 503 when no database is configured.
+    pub fn runs(&self) -> crate::Result<&RunService> {
+        self.inner.runs.as_deref().ok_or_else(no_database)
+    }
+
+    pub fn conversations(&self) -> crate::Result<&ConversationService> {
+        self.inner.conversations.as_ref().ok_or_else(no_database)
+    }
+
+    pub fn credentials(&self) -> crate::Result<&CredentialService> {
+        self.inner.credentials.as_deref().ok_or_else(no_database)
+    }
+
+    pub fn billing(&self) -> crate::Result<&BillingService> {
+        self.inner.billing.as_ref().ok_or_else(no_database)
+    }
+
+    /// Deletes idempotency records of PostgreSQL that expired (DynamoDB's TTL does its own).
+    pub async fn forget_expired_idempotency_records(&self) -> crate::Result<u64> {
+        match (&self.inner.config.aws.idempotency_table, &self.inner.db) {
+            (None, Some(db)) => {
+                db.forget_expired_idempotency_records(self.inner.clock.now())
+                    .await
+            }
+            _ => Ok(0),
+        }
+    }
+
+    pub fn reviews(&self) -> crate::Result<&ReviewService> {
+        self.inner.reviews.as_ref().ok_or_else(no_database)
+    }
+
+    pub fn idempotency(&self) -> crate::Result<Arc<dyn IdempotencyStore>> {
+        self.inner.idempotency.clone().ok_or_else(no_database)
+    }
+
     /// Probes every configured dependency.
     pub async fn health(&self, budget: Duration) -> HealthReport {
         health::check_dependencies(&self.inner.probes, budget).await
     }
+}
+
+fn no_database() -> crate::Error {
+    crate::Error::Unavailable {
+        dependency: "database",
+        cause: "DATABASE_URL is not set".into(),
+    }
+}
+
+/// The language-model providers: Agora's accounts as configured, Bedrock through the
+/// SDK, the offline model, and the clients for users' keys and endpoints.
+fn build_providers(
+    config: &Config,
+    sdk: Option<&aws_config::SdkConfig>,
+    secret: &Arc<dyn SecretSource>,
+    credentials: Option<Arc<CredentialService>>,
+) -> Result<Providers, StartupError> {
+    let settings = &config.providers;
+    let idle = config.runs.provider_timeout;
+    let client =
+        egress::client(idle).map_err(|error| StartupError::Providers(error.to_string()))?;
+    let guarded = egress::guarded_client(settings.egress.clone(), idle)
+        .map_err(|error| StartupError::Providers(error.to_string()))?;
+    let bedrock: Option<Arc<dyn LlmProvider>> = match (settings.bedrock, sdk) {
+        (true, Some(sdk)) => Some(Arc::new(BedrockConverse::new(
+            sdk,
+            settings.bedrock_endpoint_url.as_deref(),
+            idle,
+        ))),
+        (true, None) => {
+            return Err(StartupError::Providers(
+                "AGORA_BEDROCK=true needs the AWS SDK configuration (region and credentials)"
+                    .into(),
+            ));
+        }
+        (false, _) => None,
+    };
+    let secret = match &config.auth.secret {
+        SecretLocation::SecretsManager(_) | SecretLocation::Inline(_) => Some(secret.clone()),
+        SecretLocation::LocalFile(_) => None,
+    };
+    Ok(Providers::new(
+        PlatformKeys {
+            openai: settings.openai_api_key.clone(),
+            anthropic: settings.anthropic_api_key.clone(),
+            secret,
+        },
+        bedrock,
+        Arc::new(EchoModel {
+            word_delay: settings.echo_word_delay,
+        }),
+        ProviderFactory {
+            client,
+            guarded,
+            openai_base_url: settings.openai_base_url.clone(),
+            anthropic_base_url: settings.anthropic_base_url.clone(),
+            idle,
+        },
+        credentials,
+    ))
 }
 
 /// A required dependency nobody configured: always failed, with the fix.

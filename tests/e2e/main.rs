@@ -12,4 +12,5 @@
 
 mod accounts;
 mod cli;
+mod openai_sdk;
 mod serve;

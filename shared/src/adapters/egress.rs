@@ -53,3 +53,233 @@ pub fn upstream(dependency: &'static str, error: &reqwest::Error) -> Error {
         Error::Upstream(format!("{dependency}: {}", describe_chain(error)))
     }
 }
+
+// ---- user-supplied URLs -----------------------------------------------------------------
+
+/// Which non-public networks an operator lets user-supplied URLs reach (a VPC where the
+/// team's own models run, say). Link-local and cloud metadata addresses can never be
+/// allowed: [`EgressPolicy::new`] refuses them.
+#[derive(Clone, Debug, Default)]
+pub struct EgressPolicy {
+    allowed: Vec<ipnet::IpNet>,
+}
+
+impl EgressPolicy {
+    pub fn new(allowed: Vec<ipnet::IpNet>) -> Result<Self, String> {
+        for net in &allowed {
+            let touches_link_local = match net {
+                ipnet::IpNet::V4(net) => {
+                    let link_local: ipnet::Ipv4Net = "169.254.0.0/16".parse().map_err(|_| "")?;
+                    link_local.contains(&net.network()) || net.contains(&link_local.network())
+                }
+                ipnet::IpNet::V6(net) => {
+                    let link_local: ipnet::Ipv6Net = "fe80::/10".parse().map_err(|_| "")?;
+                    let metadata: std::net::Ipv6Addr = "fd00:ec2::254".parse().map_err(|_| "")?;
+                    link_local.contains(&net.network())
+                        || net.contains(&link_local.network())
+                        || net.contains(&metadata)
+                }
+            };
+            if touches_link_local {
+                return Err(format!(
+                    "{net} overlaps link-local or cloud metadata addresses, which user URLs may never reach"
+                ));
+            }
+        }
+        Ok(Self { allowed })
+    }
+
+    /// Whether a user-supplied URL may connect to `address`.
+    pub fn permits(&self, address: IpAddr) -> bool {
+        is_public(address) || self.allowed.iter().any(|net| net.contains(&address))
+    }
+
+    /// Checks a user-supplied URL before it is saved or called: http(s), a host, a port
+    /// of the web (80, 443) or an unprivileged one, and an IP literal only when permitted.
+    /// Names are checked again at every connection, by the guarded client's resolver.
+    pub fn check_url(&self, raw: &str) -> Result<reqwest::Url, String> {
+        let url = reqwest::Url::parse(raw).map_err(|error| format!("is not a URL: {error}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("must be an http or https URL".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("must not carry credentials; save the key separately".into());
+        }
+        let port = url.port_or_known_default().unwrap_or(0);
+        if !(port == 80 || port == 443 || port >= 1024) {
+            return Err(format!(
+                "port {port} is not allowed; use 80, 443 or 1024 and above"
+            ));
+        }
+        match url.host() {
+            None => Err("must name a host".into()),
+            Some(url::Host::Ipv4(address)) if !self.permits(IpAddr::V4(address)) => {
+                Err(format!("{address} is not a public address"))
+            }
+            Some(url::Host::Ipv6(address)) if !self.permits(IpAddr::V6(address)) => {
+                Err(format!("{address} is not a public address"))
+            }
+            Some(_) => Ok(url),
+        }
+    }
+
+    /// Resolves `host` and checks every address; the connection then uses exactly these.
+    pub async fn resolve(&self, host: &str) -> Result<Vec<std::net::SocketAddr>, String> {
+        let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, 0))
+            .await
+            .map_err(|error| format!("cannot resolve {host}: {error}"))?
+            .collect();
+        if addresses.is_empty() {
+            return Err(format!("{host} has no address"));
+        }
+        if let Some(refused) = addresses.iter().find(|address| !self.permits(address.ip())) {
+            return Err(format!(
+                "{host} resolves to {}, which is not a public address",
+                refused.ip()
+            ));
+        }
+        Ok(addresses)
+    }
+}
+
+use std::net::IpAddr;
+
+/// A client for user-supplied URLs: every name resolved through the [`EgressPolicy`]
+/// (all addresses checked, the connection pinned to them, so a DNS answer that changes
+/// between check and connect cannot slip through), no redirects, bounded time.
+pub fn guarded_client(policy: EgressPolicy, timeout: Duration) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5).min(timeout))
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(std::sync::Arc::new(GuardedResolver(policy)))
+        .user_agent(concat!("agora/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| Error::Internal(format!("cannot build the HTTP client: {error}")))
+}
+
+struct GuardedResolver(EgressPolicy);
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.0.clone();
+        Box::pin(async move {
+            let addresses = policy
+                .resolve(name.as_str())
+                .await
+                .map_err(|reason| -> Box<dyn std::error::Error + Send + Sync> { reason.into() })?;
+            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
+            Ok(addresses)
+        })
+    }
+}
+
+/// Whether an address is on the public internet: not loopback, private, link-local,
+/// shared (CGNAT), documentation, benchmarking, multicast or reserved, in IPv4 or IPv6
+/// (IPv4-mapped and NAT64 addresses are judged by the IPv4 address inside).
+pub fn is_public(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (b == 18 || b == 19))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let segments = v6.segments();
+            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                let [a, b] = segments[6].to_be_bytes();
+                let [c, d] = segments[7].to_be_bytes();
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)));
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (segments[0] & 0xfe00) == 0xfc00
+                || (segments[0] & 0xffc0) == 0xfe80
+                || (segments[0] == 0x2001 && segments[1] == 0x0db8))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "fd00:ec2::254",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2001:db8::1",
+            "198.18.0.1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["1.1.1.1", "93.184.216.34", "2606:4700:4700::1111"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn the_allowlist_never_reaches_metadata_addresses() {
+        for refused in [
+            "169.254.0.0/16",
+            "169.254.169.254/32",
+            "0.0.0.0/0",
+            "fe80::/64",
+            "::/0",
+        ] {
+            assert!(
+                EgressPolicy::new(vec![refused.parse().unwrap()]).is_err(),
+                "{refused}"
+            );
+        }
+        let policy = EgressPolicy::new(vec!["10.0.0.0/8".parse().unwrap()]).unwrap();
+        assert!(policy.permits("10.2.3.4".parse().unwrap()));
+        assert!(!policy.permits("169.254.169.254".parse().unwrap()));
+    }
+
+    #[test]
+    fn urls_are_checked_before_saving() {
+        let policy = EgressPolicy::default();
+        assert!(policy.check_url("https://llm.example.com/v1").is_ok());
+        assert!(policy.check_url("http://llm.example.com:8000/v1").is_ok());
+        for bad in [
+            "ftp://llm.example.com",
+            "http://127.0.0.1:8000/v1",
+            "http://[::1]:8000",
+            "http://169.254.169.254/latest",
+            "http://user:pass@llm.example.com",
+            "http://llm.example.com:22",
+            "not a url",
+        ] {
+            assert!(policy.check_url(bad).is_err(), "{bad}");
+        }
+    }
+}

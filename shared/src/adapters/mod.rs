@@ -2,8 +2,11 @@
 
 pub mod argon2;
 pub mod aws;
+pub mod dynamodb;
 pub mod egress;
 pub mod embedders;
+pub mod kms;
+pub mod llm;
 pub mod local;
 pub mod opensearch;
 pub mod postgres;

@@ -88,6 +88,7 @@ impl OpenSearchIndex {
                     "published_at_us": { "type": "long" },
                     "trending_score": { "type": "long" },
                     "run_count": { "type": "long" },
+                    "rating_score": { "type": "long" },
                     "embedding": {
                         "type": "knn_vector",
                         "dimension": EMBEDDING_DIMENSIONS,
@@ -147,6 +148,7 @@ impl OpenSearchIndex {
             "published_at_us": entry.published_at.timestamp_micros(),
             "trending_score": 0,
             "run_count": 0,
+            "rating_score": 3500,
             "embedding": entry.embedding,
         })
     }
@@ -315,6 +317,7 @@ fn sort_field(sort: CatalogSort) -> &'static str {
         CatalogSort::Newest | CatalogSort::Relevance => "published_at_us",
         CatalogSort::Trending => "trending_score",
         CatalogSort::MostUsed => "run_count",
+        CatalogSort::TopRated => "rating_score",
     }
 }
 

@@ -41,7 +41,8 @@ pub struct ListAgentsQuery {
     pub language: Option<String>,
     /// `open` or `sealed`.
     pub licence: Option<String>,
-    /// `relevance` (default with `q`), `trending` (default without), `newest`, `most_used`.
+    /// `relevance` (default with `q`), `trending` (default without), `newest`, `most_used`,
+    /// `top_rated`.
     pub sort: Option<CatalogSort>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

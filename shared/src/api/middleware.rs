@@ -73,9 +73,19 @@ async fn identify_and_log(request: Request, next: Next) -> Response {
 /// or a tower layer) into one, so every 4xx/5xx has the same shape.
 async fn problem_for_every_error(
     State(body_limit): State<usize>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
+    let openai_surface = super::openai::OPENAI_PATHS.contains(&request.uri().path());
+    let response = shape_errors(body_limit, request, next).await;
+    if openai_surface {
+        super::openai::in_openai_format(response).await
+    } else {
+        response
+    }
+}
+
+async fn shape_errors(body_limit: usize, mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(BodyLimit(body_limit));
     let response = next.run(request).await;
     let status = response.status();

@@ -10,13 +10,18 @@ pub mod admin;
 pub mod agents;
 pub mod auth;
 mod authentication;
+pub mod credits;
 pub mod health;
+pub mod idempotency;
 pub mod json;
 pub mod me;
 pub mod middleware;
+pub mod openai;
 pub mod openapi;
 pub mod query;
 pub mod request_id;
+pub mod reviews;
+pub mod runs;
 pub mod uploads;
 mod web;
 
@@ -53,6 +58,9 @@ pub struct Route {
     pub path: String,
     pub access: Access,
     pub operation: Operation,
+    /// Answers with a stream (Server-Sent Events): its Lambda function uses response
+    /// streaming, behind a function URL (API Gateway HTTP APIs and ALBs buffer).
+    pub streams: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -216,6 +224,109 @@ pub fn routes() -> Vec<Route> {
             Access::Public,
             uploads::get_blob,
         ),
+        Route::new::<runs::__path_create_run, _, _>("runs-create", Access::User, runs::create_run)
+            .streaming(),
+        Route::new::<runs::__path_list_runs, _, _>("runs-list", Access::User, runs::list_runs),
+        Route::new::<runs::__path_get_run, _, _>("runs-get", Access::User, runs::get_run),
+        Route::new::<runs::__path_stop_run, _, _>("runs-stop", Access::User, runs::stop_run),
+        Route::new::<runs::__path_create_conversation, _, _>(
+            "conversations-create",
+            Access::User,
+            runs::create_conversation,
+        ),
+        Route::new::<runs::__path_list_conversations, _, _>(
+            "conversations-list",
+            Access::User,
+            runs::list_conversations,
+        ),
+        Route::new::<runs::__path_get_conversation, _, _>(
+            "conversations-get",
+            Access::User,
+            runs::get_conversation,
+        ),
+        Route::new::<runs::__path_delete_conversation, _, _>(
+            "conversations-delete",
+            Access::User,
+            runs::delete_conversation,
+        ),
+        Route::new::<runs::__path_send_message, _, _>(
+            "conversations-send",
+            Access::User,
+            runs::send_message,
+        )
+        .streaming(),
+        Route::new::<runs::__path_regenerate_answer, _, _>(
+            "conversations-regenerate",
+            Access::User,
+            runs::regenerate_answer,
+        )
+        .streaming(),
+        Route::new::<openai::__path_create_chat_completion, _, _>(
+            "chat-completions",
+            Access::User,
+            openai::create_chat_completion,
+        )
+        .streaming(),
+        Route::new::<openai::__path_list_models, _, _>(
+            "models-list",
+            Access::User,
+            openai::list_models,
+        ),
+        Route::new::<credits::__path_get_credits, _, _>(
+            "credits-get",
+            Access::User,
+            credits::get_credits,
+        ),
+        Route::new::<credits::__path_list_ledger, _, _>(
+            "credits-ledger",
+            Access::User,
+            credits::list_ledger,
+        ),
+        Route::new::<credits::__path_set_spending_limits, _, _>(
+            "credits-limits",
+            Access::User,
+            credits::set_spending_limits,
+        ),
+        Route::new::<credits::__path_list_provider_keys, _, _>(
+            "provider-keys-list",
+            Access::User,
+            credits::list_provider_keys,
+        ),
+        Route::new::<credits::__path_create_provider_key, _, _>(
+            "provider-keys-create",
+            Access::User,
+            credits::create_provider_key,
+        ),
+        Route::new::<credits::__path_delete_provider_key, _, _>(
+            "provider-keys-delete",
+            Access::User,
+            credits::delete_provider_key,
+        ),
+        Route::new::<credits::__path_get_agent_stats, _, _>(
+            "agents-stats",
+            Access::User,
+            credits::get_agent_stats,
+        ),
+        Route::new::<reviews::__path_list_reviews, _, _>(
+            "reviews-list",
+            Access::Public,
+            reviews::list_reviews,
+        ),
+        Route::new::<reviews::__path_put_my_review, _, _>(
+            "reviews-put",
+            Access::User,
+            reviews::put_my_review,
+        ),
+        Route::new::<reviews::__path_reply_to_review, _, _>(
+            "reviews-reply",
+            Access::User,
+            reviews::reply_to_review,
+        ),
+        Route::new::<reviews::__path_report_review, _, _>(
+            "reviews-report",
+            Access::User,
+            reviews::report_review,
+        ),
     ]
 }
 
@@ -238,8 +349,14 @@ impl Route {
             path: P::path(),
             access,
             operation,
+            streams: false,
             handler: on(filter, handler),
         }
+    }
+
+    fn streaming(mut self) -> Self {
+        self.streams = true;
+        self
     }
 }
 

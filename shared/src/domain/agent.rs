@@ -208,8 +208,12 @@ pub enum InputKind {
 #[serde(deny_unknown_fields)]
 pub struct ModelChoice {
     pub provider: models::Provider,
-    /// A model the provider offers (`GET /v1/models/catalog`).
+    /// A model the provider offers (`GET /v1/llm-models`), or any model your endpoint
+    /// serves (`openai_compatible`).
     pub name: String,
+    /// With `openai_compatible`: the name of your endpoint (`POST /v1/me/provider-keys`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
     #[serde(default)]
     pub parameters: ModelParameters,
     /// Up to 3 models tried in order when the first fails.
@@ -224,6 +228,9 @@ pub struct ModelChoice {
 pub struct ModelRef {
     pub provider: models::Provider,
     pub name: String,
+    /// With `openai_compatible`: the name of your endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
 }
 
 #[derive(
@@ -385,8 +392,15 @@ impl AgentSpec {
                 (_, true) => {}
             }
         }
-        check_model(&mut fail, "model", self.model.provider, &self.model.name);
-        if let Some(model) = models::find_model(self.model.provider, &self.model.name) {
+        check_model(
+            &mut fail,
+            "model",
+            self.model.provider,
+            &self.model.name,
+            self.model.endpoint.as_deref(),
+        );
+        if let Some(max_output_tokens) = models::output_limit(self.model.provider, &self.model.name)
+        {
             let parameters = &self.model.parameters;
             if parameters
                 .temperature
@@ -405,14 +419,11 @@ impl AgentSpec {
             }
             if parameters
                 .max_tokens
-                .is_some_and(|m| m == 0 || m > model.max_output_tokens)
+                .is_some_and(|m| m == 0 || m > max_output_tokens)
             {
                 fail(
                     "model.parameters.max_tokens".into(),
-                    format!(
-                        "must be 1 to {} for {}",
-                        model.max_output_tokens, model.name
-                    ),
+                    format!("must be 1 to {max_output_tokens} for {}", self.model.name),
                 );
             }
         }
@@ -428,6 +439,7 @@ impl AgentSpec {
                 &format!("model.fallbacks[{index}]"),
                 fallback.provider,
                 &fallback.name,
+                fallback.endpoint.as_deref(),
             );
         }
         if !self.tools.is_empty() {
@@ -496,7 +508,40 @@ fn check_model(
     field: &str,
     provider: models::Provider,
     name: &str,
+    endpoint: Option<&str>,
 ) {
+    if provider == models::Provider::OpenaiCompatible {
+        let endpoint_ok = endpoint.is_some_and(|endpoint| {
+            (1..=40).contains(&endpoint.len())
+                && endpoint
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+        if !endpoint_ok {
+            fail(
+                format!("{field}.endpoint"),
+                "name one of your OpenAI-compatible endpoints (POST /v1/me/provider-keys)".into(),
+            );
+        }
+        let name_ok = (1..=200).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._:/-".contains(c));
+        if !name_ok {
+            fail(
+                format!("{field}.name"),
+                "must be 1 to 200 letters, digits, dots, colons, slashes, underscores or hyphens"
+                    .into(),
+            );
+        }
+        return;
+    }
+    if endpoint.is_some() {
+        fail(
+            format!("{field}.endpoint"),
+            "only an openai_compatible model names an endpoint".into(),
+        );
+    }
     if models::find_model(provider, name).is_none() {
         let known: Vec<&str> = models::MODELS
             .iter()

@@ -6,10 +6,14 @@
 pub mod account;
 pub mod agent;
 pub mod caller;
+pub mod crypto;
 pub mod email;
+pub mod llm;
 pub mod models;
 pub mod money;
 pub mod password;
+pub mod pricing;
+pub mod secret;
 pub mod slug;
 pub mod version;
 

@@ -23,6 +23,9 @@ pub enum Provider {
     Bedrock,
     /// Agora's offline model (`echo`): answers without any provider, clearly labelled.
     Agora,
+    /// The creator's own OpenAI-compatible server (vLLM, Ollama, a model on EKS/ECS),
+    /// named by `endpoint`: any model name it serves.
+    OpenaiCompatible,
 }
 
 impl Provider {
@@ -32,6 +35,7 @@ impl Provider {
             Self::Anthropic => "anthropic",
             Self::Bedrock => "bedrock",
             Self::Agora => "agora",
+            Self::OpenaiCompatible => "openai_compatible",
         }
     }
 }
@@ -74,6 +78,18 @@ pub const MODELS: &[ModelInfo] = &[
     model(Provider::Bedrock, "meta.llama3-1-70b-instruct-v1:0", 2_048),
     model(Provider::Agora, "echo", 4_096),
 ];
+
+/// The most tokens one answer of a creator's own endpoint may have.
+pub const MAX_COMPATIBLE_OUTPUT_TOKENS: u32 = 32_768;
+
+/// The most tokens one answer of `name` at `provider` may have, if Agora knows the model
+/// (any model of a creator's own endpoint is known).
+pub fn output_limit(provider: Provider, name: &str) -> Option<u32> {
+    match provider {
+        Provider::OpenaiCompatible => Some(MAX_COMPATIBLE_OUTPUT_TOKENS),
+        provider => find_model(provider, name).map(|model| model.max_output_tokens),
+    }
+}
 
 /// The model named `name` at `provider`, if Agora knows it.
 pub fn find_model(provider: Provider, name: &str) -> Option<&'static ModelInfo> {

@@ -16,6 +16,8 @@ impl Credits {
     pub const ZERO: Self = Self(0);
     /// The largest price an agent may ask per run.
     pub const MAX_PRICE: Self = Self(1_000 * MICROS_PER_CREDIT);
+    /// The most credits one grant may add.
+    pub const MAX_GRANT: Self = Self(1_000_000 * MICROS_PER_CREDIT);
 
     pub fn from_micros(micros: i64) -> Result<Self, String> {
         if micros < 0 {

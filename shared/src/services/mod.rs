@@ -1,7 +1,12 @@
 //! Business logic per area. Services take ports and plain values, never axum or Lambda types.
 
 pub mod accounts;
+pub mod billing;
 pub mod catalog;
+pub mod conversations;
+pub mod credentials;
 pub mod health;
 pub mod rate_limit;
+pub mod reviews;
+pub mod runs;
 pub mod uploads;

@@ -8,12 +8,14 @@ use std::{
 
 use serde_yaml_ng::Value;
 
-/// What one source says a function is: its name and the route it serves.
+/// What one source says a function is: its name and the route it serves, and whether it
+/// answers through response streaming (a function URL) rather than the HTTP API.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
     function: String,
     method: String,
     path: String,
+    streams: bool,
 }
 
 /// Everything the check compares, read from the repository.
@@ -24,6 +26,11 @@ struct Sources {
     template: Vec<Entry>,
     /// Event file name -> the method and path inside it.
     events: Vec<(String, String, String)>,
+    /// Functions of the template triggered by a schedule, and the event files of them.
+    scheduled: Vec<String>,
+    schedule_events: Vec<String>,
+    /// CloudFront path patterns sent to each streaming function.
+    stream_behaviours: Vec<(String, String)>,
 }
 
 const EVENT_SOURCES: [&str; 3] = ["apigw-v2", "apigw-v1", "alb"];
@@ -32,7 +39,32 @@ const EVENT_SOURCES: [&str; 3] = ["apigw-v2", "apigw-v1", "alb"];
 fn disagreements(sources: &Sources) -> Vec<String> {
     let mut problems = Vec::new();
     let routes: BTreeSet<&str> = sources.routes.iter().map(|r| r.function.as_str()).collect();
-    let bins: BTreeSet<&str> = sources.bins.iter().map(|(name, _)| name.as_str()).collect();
+    let event_functions: BTreeSet<&str> = agora::lambda::EVENT_FUNCTIONS.into_iter().collect();
+    let bins: BTreeSet<&str> = sources
+        .bins
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| !event_functions.contains(name))
+        .collect();
+    for function in &event_functions {
+        if !sources.bins.iter().any(|(name, _)| name == function) {
+            problems.push(format!(
+                "event function `{function}` has no [[bin]] in functions/Cargo.toml"
+            ));
+        }
+        if !sources.scheduled.iter().any(|name| name == function) {
+            problems.push(format!(
+                "event function `{function}` has no scheduled function in template.yaml"
+            ));
+        }
+        if !sources
+            .schedule_events
+            .iter()
+            .any(|file| *file == format!("{function}.schedule.json"))
+        {
+            problems.push(format!("events/{function}.schedule.json is missing"));
+        }
+    }
     for function in routes.difference(&bins) {
         problems.push(format!(
             "route function `{function}` has no [[bin]] in functions/Cargo.toml"
@@ -58,11 +90,33 @@ fn disagreements(sources: &Sources) -> Vec<String> {
                 "route function `{}` has no AWS::Serverless::Function in template.yaml",
                 route.function
             )),
-            Some(entry) if entry != route => problems.push(format!(
-                "template.yaml serves `{}` as {} {}, the route table as {} {}",
-                route.function, entry.method, entry.path, route.method, route.path
+            Some(entry) if (&entry.method, &entry.path) != (&route.method, &route.path) => {
+                problems.push(format!(
+                    "template.yaml serves `{}` as {} {}, the route table as {} {}",
+                    route.function, entry.method, entry.path, route.method, route.path
+                ))
+            }
+            Some(entry) if entry.streams != route.streams => problems.push(format!(
+                "`{}` {} response streaming in the route table but {} in template.yaml \
+                 (a streaming route has a function URL with InvokeMode RESPONSE_STREAM and no HttpApi event)",
+                route.function,
+                if route.streams { "uses" } else { "does not use" },
+                if entry.streams { "does" } else { "does not" },
             )),
             Some(_) => {}
+        }
+        if route.streams {
+            let pattern = cloudfront_pattern(&route.path);
+            if !sources
+                .stream_behaviours
+                .iter()
+                .any(|(path, function)| *path == pattern && *function == route.function)
+            {
+                problems.push(format!(
+                    "the CloudFront distribution sends no `{pattern}` to `{}`'s function URL",
+                    route.function
+                ));
+            }
         }
         for source in EVENT_SOURCES {
             let file = format!("{}.{source}.json", route.function);
@@ -101,6 +155,20 @@ fn disagreements(sources: &Sources) -> Vec<String> {
     problems
 }
 
+/// The CloudFront path pattern of a route path: each `{parameter}` becomes `*`.
+fn cloudfront_pattern(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "*"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Whether a concrete path (`/v1/me/api-keys/0192...`) is an instance of a route path
 /// (`/v1/me/api-keys/{id}`).
 fn path_matches(route: &str, path: &str) -> bool {
@@ -125,6 +193,7 @@ fn read_sources() -> Sources {
             function: r.function.to_owned(),
             method: r.method.to_string(),
             path: r.path,
+            streams: r.streams,
         })
         .collect();
 
@@ -151,7 +220,10 @@ fn read_sources() -> Sources {
         serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("template.yaml")).unwrap())
             .unwrap();
     let mut functions = Vec::new();
-    for (_, resource) in template["Resources"].as_mapping().unwrap() {
+    let mut scheduled = Vec::new();
+    // Logical id of each streaming function's URL resource (`<Function>Url`) -> binary.
+    let mut url_resources = Vec::new();
+    for (id, resource) in template["Resources"].as_mapping().unwrap() {
         if resource["Type"] != "AWS::Serverless::Function" {
             continue;
         }
@@ -163,27 +235,64 @@ fn read_sources() -> Sources {
             .as_str()
             .unwrap()
             .to_owned();
-        let events: Vec<&Value> = resource["Properties"]["Events"]
-            .as_mapping()
-            .map(|m| m.values().filter(|e| e["Type"] == "HttpApi").collect())
-            .unwrap_or_default();
+        let events_of = |kind: &str| -> Vec<&Value> {
+            resource["Properties"]["Events"]
+                .as_mapping()
+                .map(|m| m.values().filter(|e| e["Type"] == kind).collect())
+                .unwrap_or_default()
+        };
+        if !events_of("Schedule").is_empty() || !events_of("ScheduleV2").is_empty() {
+            scheduled.push(binary);
+            continue;
+        }
+        let http = events_of("HttpApi");
+        if resource["Properties"]["FunctionUrlConfig"]["InvokeMode"] == "RESPONSE_STREAM" {
+            assert!(
+                http.is_empty(),
+                "streaming function `{binary}` has no HttpApi event"
+            );
+            let route = resource["Metadata"]["Route"].as_str().unwrap_or_else(|| {
+                panic!("streaming function `{binary}` names its route in Metadata.Route")
+            });
+            let (method, path) = route.split_once(' ').unwrap();
+            url_resources.push((format!("{}Url", id.as_str().unwrap()), binary.clone()));
+            functions.push(Entry {
+                function: binary,
+                method: method.to_owned(),
+                path: path.to_owned(),
+                streams: true,
+            });
+            continue;
+        }
         assert_eq!(
-            events.len(),
+            http.len(),
             1,
             "function `{binary}` has exactly one HttpApi event"
         );
-        let properties = &events[0]["Properties"];
+        let properties = &http[0]["Properties"];
         functions.push(Entry {
             function: binary,
             method: properties["Method"].as_str().unwrap().to_ascii_uppercase(),
             path: properties["Path"].as_str().unwrap().to_owned(),
+            streams: false,
         });
     }
+    let stream_behaviours = stream_behaviours(&template, &url_resources);
 
-    let events = std::fs::read_dir(root.join("events"))
+    let files: Vec<PathBuf> = std::fs::read_dir(root.join("events"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    let is_schedule = |path: &PathBuf| path.to_string_lossy().ends_with(".schedule.json");
+    let schedule_events = files
+        .iter()
+        .filter(|path| is_schedule(path))
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let events = files
+        .into_iter()
+        .filter(|path| !is_schedule(path))
         .map(|path| {
             let event: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -208,7 +317,49 @@ fn read_sources() -> Sources {
         bins,
         template: functions,
         events,
+        scheduled,
+        schedule_events,
+        stream_behaviours,
     }
+}
+
+/// `(path pattern, binary)` for each CloudFront cache behaviour whose origin is a
+/// streaming function's URL.
+fn stream_behaviours(
+    template: &Value,
+    url_resources: &[(String, String)],
+) -> Vec<(String, String)> {
+    let resources = template["Resources"].as_mapping().unwrap();
+    let Some((_, distribution)) = resources
+        .iter()
+        .find(|(_, resource)| resource["Type"] == "AWS::CloudFront::Distribution")
+    else {
+        return Vec::new();
+    };
+    let config = &distribution["Properties"]["DistributionConfig"];
+    // Origin id -> the URL resource its domain comes from.
+    let origin_urls: Vec<(String, String)> = config["Origins"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|origin| {
+            let domain = serde_yaml_ng::to_string(&origin["DomainName"]).unwrap();
+            let url = url_resources
+                .iter()
+                .find(|(resource, _)| domain.contains(&format!("{resource}.FunctionUrl")))?;
+            Some((origin["Id"].as_str()?.to_owned(), url.1.clone()))
+        })
+        .collect();
+    config["CacheBehaviors"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|behaviour| {
+            let origin = behaviour["TargetOriginId"].as_str()?;
+            let binary = origin_urls.iter().find(|(id, _)| id == origin)?.1.clone();
+            Some((behaviour["PathPattern"].as_str()?.to_owned(), binary))
+        })
+        .collect()
 }
 
 #[test]
@@ -228,6 +379,7 @@ fn a_route_missing_its_bin_template_entry_or_events_is_reported() {
         function: "list_agents".into(),
         method: "GET".into(),
         path: "/v1/agents".into(),
+        streams: false,
     });
     let problems = disagreements(&sources).join("\n");
     assert!(

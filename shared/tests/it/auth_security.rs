@@ -389,7 +389,13 @@ async fn the_authorization_matrix_of_every_route() {
                     minimal_body(&route.method),
                 )
                 .await;
+            let openai_surface = agora::api::openai::OPENAI_PATHS.contains(&route.path.as_str());
             match (route.access, who) {
+                // The OpenAI-compatible paths answer in OpenAI's error format.
+                (Access::User, "anonymous") if openai_surface => {
+                    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+                    assert_eq!(response.json()["error"]["type"], "authentication_error");
+                }
                 (Access::User | Access::Admin, "anonymous") => {
                     response.problem(StatusCode::UNAUTHORIZED, "unauthorized");
                 }

@@ -166,6 +166,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{handle}/{slug}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agent's reviews */
+        get: operations["list_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/reviews/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Review an agent */
+        put: operations["put_my_review"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/reviews/{id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Reply to a review */
+        put: operations["reply_to_review"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/reviews/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a review */
+        post: operations["report_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{handle}/{slug}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your agent's figures */
+        get: operations["get_agent_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/agents/{handle}/{slug}/versions": {
         parameters: {
             query?: never;
@@ -319,6 +404,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat completion (OpenAI-compatible)
+         * @description Any OpenAI client works: set the base URL to Agora's `/v1`, the API key to an Agora key, and `model` to `agent:<handle>/<slug>` (optionally `@<version>`). Streaming follows OpenAI's chunk format, `stream_options.include_usage` included. Errors are `{"error": {"message", "type", "code"}}`.
+         */
+        post: operations["create_chat_completion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your conversations */
+        get: operations["list_conversations"];
+        put?: never;
+        /** Start a conversation */
+        post: operations["create_conversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation */
+        get: operations["get_conversation"];
+        put?: never;
+        post?: never;
+        /** Delete a conversation */
+        delete: operations["delete_conversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a message
+         * @description The answer streams as Server-Sent Events: `run`, `delta`s, then `done`. Send `Idempotency-Key` to make retries safe.
+         */
+        post: operations["send_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Regenerate the last answer */
+        post: operations["regenerate_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/creators/{handle}": {
         parameters: {
             query?: never;
@@ -443,6 +621,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your credits */
+        get: operations["get_credits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/credits/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your credit ledger */
+        get: operations["list_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/credits/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set your spending limits */
+        put: operations["set_spending_limits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/provider-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your provider keys */
+        get: operations["list_provider_keys"];
+        put?: never;
+        /**
+         * Add a provider key or endpoint
+         * @description An `openai` or `anthropic` key is used instead of Agora's when you run agents on that provider (you then pay the provider, and Agora charges no tokens). An `openai_compatible` endpoint (vLLM, Ollama, your model on EKS/ECS) can be named by your agents: `model: {provider: openai_compatible, endpoint: <name>, name: <model>}`. Its URL must be public (or on the operator's allowlist).
+         */
+        post: operations["create_provider_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/provider-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a provider key */
+        delete: operations["delete_provider_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your runs */
+        get: operations["list_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/saved-agents": {
         parameters: {
             query?: never;
@@ -478,6 +762,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agents as models (OpenAI-compatible) */
+        get: operations["list_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -489,6 +790,60 @@ export interface paths {
         get: operations["get_openapi"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run an agent
+         * @description Holds the worst-case cost, calls the agent's model (falling back along its list), and charges the actual cost. With `stream: true` the answer comes as Server-Sent Events: `run` (who answers), `delta` (`{"text"}`), and `done` (the outcome). Send `Idempotency-Key` to make retries safe.
+         */
+        post: operations["create_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run */
+        get: operations["get_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a running answer */
+        post: operations["stop_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -612,6 +967,13 @@ export interface components {
             /** @description Reserved for tools; must be empty in this version. */
             tools?: Record<string, never>[];
         };
+        /** @description An agent's figures, for its owner. */
+        AgentStats: {
+            /** @description The last 30 days, oldest first. */
+            daily: components["schemas"]["DailyRuns"][];
+            /** @description Per version, newest first (`null`: runs of the draft). */
+            versions: components["schemas"]["VersionStats"][];
+        };
         /**
          * @description Where an agent is in its life.
          * @enum {string}
@@ -656,6 +1018,14 @@ export interface components {
             is_owner: boolean;
             latest?: null | components["schemas"]["VersionView"];
         };
+        AgoraRun: {
+            /** @description Credits charged (`"0.000123"`). */
+            charged: string;
+            provider: string;
+            provider_model: string;
+            /** Format: uuid */
+            run_id: string;
+        };
         /** @description An API key as listed: never the key itself, only its first characters. */
         ApiKey: {
             /** Format: date-time */
@@ -685,6 +1055,27 @@ export interface components {
          * @enum {string}
          */
         ApiKeyStatus: "active" | "expired" | "revoked";
+        AssistantMessage: {
+            content: string;
+            role: string;
+        };
+        /** @description One provider call of a run. */
+        Attempt: {
+            /** Format: int64 */
+            cost_micros: number;
+            detail?: string | null;
+            /** Format: int64 */
+            input_tokens: number;
+            /** Format: int64 */
+            latency_ms: number;
+            model: string;
+            /** @description `ok`, or the failure: `rate_limited`, `unavailable`, `timeout`, `invalid`, `refused`. */
+            outcome: string;
+            /** Format: int64 */
+            output_tokens: number;
+            provider: string;
+            usage_estimated: boolean;
+        };
         /** @description One audit row as read back. */
         AuditEntry: {
             action: string;
@@ -709,7 +1100,7 @@ export interface components {
          * @description How results are ordered.
          * @enum {string}
          */
-        CatalogSort: "relevance" | "trending" | "newest" | "most_used";
+        CatalogSort: "relevance" | "trending" | "newest" | "most_used" | "top_rated";
         /** @description A category of the marketplace. */
         Category: {
             /**
@@ -732,6 +1123,100 @@ export interface components {
             /** Format: int32 */
             position?: number;
         };
+        ChatChoice: {
+            finish_reason: string;
+            /** Format: int32 */
+            index: number;
+            logprobs?: Record<string, never> | null;
+            message: components["schemas"]["AssistantMessage"];
+        };
+        ChatCompletion: {
+            /** @description Agora's run record of this completion. */
+            agora: components["schemas"]["AgoraRun"];
+            choices: components["schemas"]["ChatChoice"][];
+            /** Format: int64 */
+            created: number;
+            /** @description `chatcmpl-<run id>`. */
+            id: string;
+            model: string;
+            object: string;
+            usage: components["schemas"]["ChatUsage"];
+        };
+        ChatCompletionRequest: {
+            /** Format: int32 */
+            max_completion_tokens?: number | null;
+            /**
+             * Format: int32
+             * @description Deprecated by OpenAI, still accepted.
+             */
+            max_tokens?: number | null;
+            messages: components["schemas"]["ChatMessage"][];
+            /**
+             * @description `agent:<handle>/<slug>`, or `agent:<handle>/<slug>@<version>` to pin a version.
+             * @example agent:agora/summarizer
+             */
+            model: string;
+            /**
+             * Format: int32
+             * @description Only 1.
+             */
+            n?: number | null;
+            stream?: boolean;
+            stream_options?: null | components["schemas"]["StreamOptions"];
+            /** Format: double */
+            temperature?: number | null;
+            /** Format: double */
+            top_p?: number | null;
+            /** @description Accepted and ignored (OpenAI's end-user id). */
+            user?: string | null;
+        };
+        ChatMessage: {
+            /** @description Text, or a list of `{"type": "text", "text": ...}` parts. */
+            content: Record<string, never>;
+            /** @description Accepted and ignored. */
+            name?: string | null;
+            /** @description `system`, `developer`, `user` or `assistant`. */
+            role: string;
+        };
+        ChatUsage: {
+            /** Format: int64 */
+            completion_tokens: number;
+            /** Format: int64 */
+            prompt_tokens: number;
+            /** Format: int64 */
+            total_tokens: number;
+        };
+        ConversationList: {
+            /** @description Most recently active first. */
+            conversations: components["schemas"]["ConversationRecord"][];
+        };
+        /** @description A conversation as listed. */
+        ConversationRecord: {
+            /** @description `handle/slug`. */
+            agent: string;
+            /** Format: uuid */
+            agent_id: string;
+            agent_name: string;
+            /** Format: int32 */
+            agent_version?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @description The agent's input fields, as given when the conversation started. */
+            inputs: Record<string, never>;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            user_id: string;
+        };
+        /** @description A conversation with its messages. */
+        ConversationView: {
+            conversation: components["schemas"]["ConversationRecord"];
+            /** @description Oldest first; regenerated answers are left out. */
+            messages: components["schemas"]["MessageRecord"][];
+        };
         CreateAgentRequest: {
             definition: components["schemas"]["AgentSpec"];
             /** @description 3 to 48 lower-case letters, digits and hyphens; made from the name when absent. */
@@ -749,6 +1234,56 @@ export interface components {
              * @example CI pipeline
              */
             name: string;
+        };
+        CreateConversationRequest: {
+            /** @description The agent's address, `handle/slug`. */
+            agent: string;
+            /** @description Values of the agent's input fields, used for every reply. */
+            inputs?: Record<string, never>;
+            version?: null | components["schemas"]["VersionParam"];
+        };
+        CreateProviderKeyRequest: {
+            /** @description The key; never shown again. Optional for an openai_compatible endpoint. */
+            api_key?: string | null;
+            /** @description The endpoint's base URL, e.g. `https://llm.example.com/v1` (openai_compatible only). */
+            base_url?: string | null;
+            /**
+             * @description 1 to 40 lower-case letters, digits and hyphens; agents name endpoints by it.
+             * @example my-vllm
+             */
+            name: string;
+            provider: components["schemas"]["CredentialProvider"];
+        };
+        CreateRunRequest: {
+            /**
+             * @description The agent's address, `handle/slug`.
+             * @example agora/summarizer
+             */
+            agent: string;
+            /** @description The user's message: shorthand for `messages: [{role: user, content: input}]`. */
+            input?: string | null;
+            /** @description Values of the agent's input fields. */
+            inputs?: Record<string, never>;
+            /**
+             * Format: int32
+             * @description The most tokens of the answer; the agent's setting or 1,024 by default.
+             */
+            max_tokens?: number | null;
+            /** @description The conversation so far, ending with the user's message (instead of `input`). */
+            messages?: components["schemas"]["RunMessage"][] | null;
+            /** @description Stream the answer as Server-Sent Events. */
+            stream?: boolean;
+            /**
+             * Format: double
+             * @description 0 to 2; 0 makes the answer cacheable.
+             */
+            temperature?: number | null;
+            /**
+             * Format: double
+             * @description Above 0, at most 1.
+             */
+            top_p?: number | null;
+            version?: null | components["schemas"]["VersionParam"];
         };
         /** @description A new key: the only response that ever contains it. */
         CreatedApiKey: {
@@ -774,6 +1309,64 @@ export interface components {
             total_runs: number;
             /** Format: int64 */
             total_saves: number;
+        };
+        /**
+         * @description Whose credential paid the provider.
+         * @enum {string}
+         */
+        CredentialKind: "platform" | "own_key" | "creator_endpoint" | "offline";
+        /**
+         * @description Whose API a credential is for.
+         * @enum {string}
+         */
+        CredentialProvider: "openai" | "anthropic" | "openai_compatible";
+        /** @description A saved credential as its owner sees it: never the key. */
+        CredentialView: {
+            base_url?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @description The key's last four characters, to tell keys apart (empty when there is no key). */
+            key_last_four: string;
+            name: string;
+            provider: components["schemas"]["CredentialProvider"];
+        };
+        /** @description The caller's credits, in credits (`"4.75"`). */
+        CreditsView: {
+            /** @description What a new run may hold: balance less held. */
+            available: string;
+            balance: string;
+            /** @description The last 30 days, oldest first (days without activity left out). */
+            daily: components["schemas"]["DailyCredits"][];
+            daily_limit?: string | null;
+            /** @description Held for runs in progress. */
+            held: string;
+            monthly_limit?: string | null;
+            spent_this_month: string;
+            spent_today: string;
+        };
+        /** @description One day of a user's spending and earning, for charts. */
+        DailyCredits: {
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            earned_micros: number;
+            /** Format: int64 */
+            runs: number;
+            /** Format: int64 */
+            spent_micros: number;
+        };
+        /** @description One day of an agent's runs. */
+        DailyRuns: {
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            distinct_users: number;
+            /** Format: int64 */
+            revenue_micros: number;
+            /** Format: int64 */
+            runs: number;
         };
         DelistRequest: {
             /** @description Why; the owner sees it. */
@@ -825,6 +1418,11 @@ export interface components {
             field: string;
             message: string;
         };
+        /**
+         * @description Why the model stopped.
+         * @enum {string}
+         */
+        FinishReason: "stop" | "length" | "tool_calls" | "content_filter";
         /** @description Where a fork came from. */
         ForkOrigin: {
             /** @description `handle/slug` of the original. */
@@ -859,6 +1457,32 @@ export interface components {
         };
         /** @enum {string} */
         InputKind: "text" | "long_text" | "number" | "boolean" | "select";
+        /** @description One ledger row. */
+        LedgerEntry: {
+            /**
+             * Format: int64
+             * @description Positive: credits in; negative: credits out.
+             */
+            amount_micros: number;
+            /** Format: int64 */
+            balance_after_micros: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["LedgerKind"];
+            note: string;
+            /** Format: uuid */
+            run_id?: string | null;
+        };
+        /** @enum {string} */
+        LedgerKind: "signup_grant" | "admin_grant" | "run_charge" | "creator_earning";
+        LedgerPage: {
+            /** @description Newest first. */
+            entries: components["schemas"]["LedgerEntry"][];
+            /** Format: int64 */
+            next_before?: number | null;
+        };
         /**
          * @description Who may see the prompt and fork the agent.
          * @enum {string}
@@ -890,14 +1514,50 @@ export interface components {
             password: string;
             refresh_token_delivery?: components["schemas"]["RefreshTokenDelivery"];
         };
+        /** @description One message of a conversation. */
+        MessageRecord: {
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            role: components["schemas"]["MessageRole"];
+            /** Format: uuid */
+            run_id?: string | null;
+            /** @description `complete`, `stopped`, `failed` or `superseded` (regenerated). */
+            status: string;
+        };
+        /**
+         * @description Who wrote a message.
+         * @enum {string}
+         */
+        MessageRole: "system" | "user" | "assistant";
         /** @description The model and, in order, the models to fall back to. */
         ModelChoice: {
+            /** @description With `openai_compatible`: the name of your endpoint (`POST /v1/me/provider-keys`). */
+            endpoint?: string | null;
             /** @description Up to 3 models tried in order when the first fails. */
             fallbacks?: components["schemas"]["ModelRef"][];
-            /** @description A model the provider offers (`GET /v1/models/catalog`). */
+            /**
+             * @description A model the provider offers (`GET /v1/llm-models`), or any model your endpoint
+             *     serves (`openai_compatible`).
+             */
             name: string;
             parameters?: components["schemas"]["ModelParameters"];
             provider: components["schemas"]["Provider"];
+        };
+        ModelEntry: {
+            /** Format: int64 */
+            created: number;
+            /** @description `agent:<handle>/<slug>`. */
+            id: string;
+            object: string;
+            /** @description The creator's handle. */
+            owned_by: string;
+        };
+        ModelList: {
+            data: components["schemas"]["ModelEntry"][];
+            object: string;
         };
         ModelParameters: {
             /**
@@ -917,6 +1577,8 @@ export interface components {
             top_p?: number | null;
         };
         ModelRef: {
+            /** @description With `openai_compatible`: the name of your endpoint. */
+            endpoint?: string | null;
             name: string;
             provider: components["schemas"]["Provider"];
         };
@@ -942,10 +1604,28 @@ export interface components {
          * @description Who serves a model.
          * @enum {string}
          */
-        Provider: "openai" | "anthropic" | "bedrock" | "agora";
+        Provider: "openai" | "anthropic" | "bedrock" | "agora" | "openai_compatible";
+        ProviderKeyList: {
+            provider_keys: components["schemas"]["CredentialView"][];
+        };
         PublishRequest: {
             /** @description What changed, shown with the version (up to 5,000 characters). */
             changelog?: string;
+        };
+        /** @description An agent's rating. */
+        RatingSummary: {
+            /**
+             * Format: double
+             * @description The plain mean of the stars, when there are reviews.
+             */
+            average?: number | null;
+            /** Format: int32 */
+            count: number;
+            /**
+             * Format: double
+             * @description The Bayesian score "top rated" sorts by: (5 x 3.5 + sum) / (5 + count).
+             */
+            score: number;
         };
         RefreshRequest: {
             /** @description The refresh token, when it is not in the cookie. The new one comes back the same way. */
@@ -956,6 +1636,14 @@ export interface components {
          * @enum {string}
          */
         RefreshTokenDelivery: "cookie" | "body";
+        RegenerateRequest: {
+            /** Format: int32 */
+            max_tokens?: number | null;
+            /** @description Stream the answer as Server-Sent Events (the default). */
+            stream?: boolean | null;
+            /** Format: double */
+            temperature?: number | null;
+        };
         RegisterRequest: {
             /** @description 1 to 80 characters; defaults to the part of the email before the @. */
             display_name?: string | null;
@@ -973,12 +1661,196 @@ export interface components {
             password: string;
             refresh_token_delivery?: components["schemas"]["RefreshTokenDelivery"];
         };
+        ReplyRequest: {
+            /** @description Your message. */
+            content: string;
+            /** Format: int32 */
+            max_tokens?: number | null;
+            /** @description Stream the answer as Server-Sent Events (the default). */
+            stream?: boolean;
+            /** Format: double */
+            temperature?: number | null;
+        };
+        ReplyToReviewRequest: {
+            /** @description 1 to 5,000 characters. */
+            reply: string;
+        };
+        ReportReviewRequest: {
+            /** @description Why the review breaks the rules; 1 to 1,000 characters. */
+            reason: string;
+        };
+        ReviewList: {
+            rating: components["schemas"]["RatingSummary"];
+            /** @description Newest first (at most 100). */
+            reviews: components["schemas"]["ReviewRecord"][];
+        };
+        /** @description A review as shown on the agent's page. */
+        ReviewRecord: {
+            /** Format: uuid */
+            agent_id: string;
+            /** @description The reviewer's handle and name. */
+            author_handle: string;
+            author_name: string;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description 1 to 5 stars.
+             */
+            rating: number;
+            /** Format: date-time */
+            replied_at?: string | null;
+            /** @description The creator's answer. */
+            reply?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            user_id: string;
+        };
+        ReviewRequest: {
+            /** @description Up to 5,000 characters; optional. */
+            body?: string;
+            /**
+             * Format: int32
+             * @description 1 to 5 stars.
+             */
+            rating: number;
+        };
         /**
          * @description What a user may do beyond their own data. `admin` is granted only by the
          *     `agora admin create` command, never by an HTTP route.
          * @enum {string}
          */
         Role: "user" | "admin";
+        /** @description Why a run failed, as its record and its problem say. */
+        RunError: {
+            detail: string;
+            /** @description The problem type's last segment (`upstream-invalid`, `timeout`, ...). */
+            kind: string;
+        };
+        /** @description What is known when a run's answer starts. */
+        RunInfo: {
+            /** @description `handle/slug`. */
+            agent: string;
+            /**
+             * Format: int32
+             * @description `None`: the owner's draft.
+             */
+            agent_version?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            model: string;
+            provider: string;
+            /** Format: uuid */
+            run_id: string;
+        };
+        RunList: {
+            /**
+             * Format: uuid
+             * @description Pass as `before` for the next page.
+             */
+            next_before?: string | null;
+            runs: components["schemas"]["RunRecord"][];
+        };
+        /** @description One message of a run's conversation. */
+        RunMessage: {
+            content: string;
+            /** @description `user` or `assistant`. */
+            role: components["schemas"]["MessageRole"];
+        };
+        /** @description How a run ended, after its record and charge were written. */
+        RunOutcome: {
+            cached: boolean;
+            /** @description What the caller was charged, in credits (`"0.000123"`). */
+            charged: string;
+            error?: null | components["schemas"]["RunError"];
+            finish_reason?: null | components["schemas"]["FinishReason"];
+            /** Format: int64 */
+            input_tokens: number;
+            /** Format: int64 */
+            latency_ms: number;
+            model: string;
+            /** @description The whole answer as the caller received it. */
+            output: string;
+            /** Format: int64 */
+            output_tokens: number;
+            provider: string;
+            /** Format: uuid */
+            run_id: string;
+            status: components["schemas"]["RunStatus"];
+            /** Format: int64 */
+            ttft_ms?: number | null;
+            /** @description True when the provider's count was missing or untrustworthy and Agora estimated it. */
+            usage_estimated: boolean;
+        };
+        /** @description A run as stored. */
+        RunRecord: {
+            /** @description `handle/slug` of the agent. */
+            agent: string;
+            /** Format: uuid */
+            agent_id: string;
+            /** Format: int64 */
+            agent_price_micros: number;
+            /**
+             * Format: int32
+             * @description `None`: the owner's draft.
+             */
+            agent_version?: number | null;
+            attempts: components["schemas"]["Attempt"][];
+            cached: boolean;
+            /** Format: int64 */
+            charged_micros: number;
+            /** Format: uuid */
+            conversation_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            credential: components["schemas"]["CredentialKind"];
+            error?: null | components["schemas"]["RunError"];
+            finish_reason?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            hold_micros: number;
+            /** Format: uuid */
+            id: string;
+            /** Format: int64 */
+            input_tokens: number;
+            /** Format: int32 */
+            latency_ms?: number | null;
+            model?: string | null;
+            /** Format: int64 */
+            model_cost_micros: number;
+            output: string;
+            /** Format: int64 */
+            output_tokens: number;
+            price_table: string;
+            provider?: string | null;
+            source: components["schemas"]["RunSource"];
+            status: components["schemas"]["RunStatus"];
+            /** Format: int32 */
+            ttft_ms?: number | null;
+            usage_estimated: boolean;
+            /** Format: uuid */
+            user_id: string;
+        };
+        /** @description A run's whole answer. */
+        RunResponse: {
+            outcome: components["schemas"]["RunOutcome"];
+            run: components["schemas"]["RunInfo"];
+        };
+        /**
+         * @description Where a run was asked for.
+         * @enum {string}
+         */
+        RunSource: "chat" | "api" | "openai" | "workflow";
+        /**
+         * @description How a run ended.
+         * @enum {string}
+         */
+        RunStatus: "running" | "succeeded" | "failed" | "stopped" | "disconnected";
         SaveRequest: {
             /**
              * Format: int32
@@ -1032,6 +1904,17 @@ export interface components {
          * @enum {string}
          */
         SpecFormat: "agora.agent/v1";
+        /** @description Your own spending caps; `null` removes one. */
+        SpendingLimitsRequest: {
+            /** @example 2.50 */
+            daily?: string | null;
+            /** @example 20 */
+            monthly?: string | null;
+        };
+        StreamOptions: {
+            /** @description Send a last chunk with the usage. */
+            include_usage?: boolean;
+        };
         UpdateAgentRequest: {
             definition?: null | components["schemas"]["AgentSpec"];
             visibility?: null | components["schemas"]["Visibility"];
@@ -1111,6 +1994,33 @@ export interface components {
         };
         VersionList: {
             versions: components["schemas"]["VersionView"][];
+        };
+        /** @description A version number, or `"draft"` (the owner's unpublished draft). */
+        VersionParam: number | string;
+        /** @description Per-version figures of an agent, for its creator. */
+        VersionStats: {
+            /** Format: int64 */
+            distinct_users: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            input_tokens: number;
+            /** Format: int64 */
+            output_tokens: number;
+            /**
+             * Format: int64
+             * @description Credits earned from the agent's price, in micro-credits.
+             */
+            revenue_micros: number;
+            /** Format: int64 */
+            runs: number;
+            /** Format: int64 */
+            succeeded: number;
+            /**
+             * Format: int32
+             * @description `None`: runs of the draft.
+             */
+            version?: number | null;
         };
         VersionView: {
             changelog: string;
@@ -1440,7 +2350,10 @@ export interface operations {
                 language?: string;
                 /** @description `open` or `sealed`. */
                 licence?: string;
-                /** @description `relevance` (default with `q`), `trending` (default without), `newest`, `most_used`. */
+                /**
+                 * @description `relevance` (default with `q`), `trending` (default without), `newest`, `most_used`,
+                 *     `top_rated`.
+                 */
                 sort?: components["schemas"]["CatalogSort"];
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
@@ -1948,6 +2861,343 @@ export interface operations {
             };
             /** @description No such version */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_reviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The creator's handle */
+                handle: string;
+                /** @description The agent's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reviews and the rating */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewList"];
+                };
+            };
+            /** @description No agent you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_my_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The creator's handle */
+                handle: string;
+                /** @description The agent's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Your review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no completed run of this agent, or it is yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rating outside 1 to 5, or too long a text */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reply_to_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The creator's handle */
+                handle: string;
+                /** @description The agent's slug */
+                slug: string;
+                /** @description The review's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyToReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The review with its reply */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the agent's creator replies */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such agent or review */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The creator's handle */
+                handle: string;
+                /** @description The agent's slug */
+                slug: string;
+                /** @description The review's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Reported (once per person) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such agent or review */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_agent_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The creator's handle */
+                handle: string;
+                /** @description The agent's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per version and per day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentStats"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no agent at this address */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2528,6 +3778,482 @@ export interface operations {
             };
         };
     };
+    create_chat_completion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion (or, with `stream`, chunks as Server-Sent Events) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                };
+            };
+            /** @description An invalid request (OpenAI error format) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or a refused API key (OpenAI error format) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Your balance cannot cover the run (OpenAI error format) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No agent you may run is named by `model` (OpenAI error format) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many runs (OpenAI error format) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every model failed (OpenAI error format) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_conversations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Most recent first (at most 100) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationList"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConversationRequest"];
+            };
+        };
+        responses: {
+            /** @description The conversation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent or version you may run has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid inputs or version */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation with its messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no conversation with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no conversation with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_message: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The conversation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer: an event stream, or with `stream: false` JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunResponse"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your balance or spending limit cannot cover the run's worst case */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no conversation with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An empty or oversized message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many runs; wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every model failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regenerate_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional; `{}` or no body */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description The new answer as an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunResponse"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no conversation with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing to answer again */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_creator: {
         parameters: {
             query?: never;
@@ -2989,6 +4715,392 @@ export interface operations {
             };
         };
     };
+    get_credits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Balance, limits and the last 30 days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_ledger: {
+        parameters: {
+            query?: {
+                /** @description `next_before` of the previous page. */
+                before?: number;
+                /** @description 1 to 100; 50 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPage"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_spending_limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpendingLimitsRequest"];
+            };
+        };
+        responses: {
+            /** @description The credits with the new limits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an amount of credits */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_provider_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Names, providers and last four characters */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyList"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_provider_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProviderKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A key of this name exists, or the cap is reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An invalid name, key or URL (a private or metadata address, say) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_provider_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no provider key with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_runs: {
+        parameters: {
+            query?: {
+                /** @description Only runs of this agent (`handle/slug`). */
+                agent?: string;
+                /** @description `next_before` of the previous page. */
+                before?: string;
+                /** @description 1 to 100; 20 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunList"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_saved_agents: {
         parameters: {
             query?: never;
@@ -3165,6 +5277,53 @@ export interface operations {
             };
         };
     };
+    list_models: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Models named `agent:<handle>/<slug>` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_openapi: {
         parameters: {
             query?: never;
@@ -3181,6 +5340,223 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_run: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the same key and body replay the first response */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The answer (or, with `stream`, an event stream) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunResponse"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your balance or spending limit cannot cover the run's worst case */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No agent or version you may run has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid messages, inputs or parameters, or an Idempotency-Key reused with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many runs; wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Every model failed or answered something unusable */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No provider is configured for this agent's models */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no run with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stop_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Asked to stop (a finished run stays as it was) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no run with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */

@@ -31,6 +31,7 @@ const SORT_LABELS: Record<CatalogSort, string> = {
   trending: 'Trending',
   newest: 'Newest',
   most_used: 'Most used',
+  top_rated: 'Top rated',
 };
 
 /** Min and max price, applied together when both read as credits and min ≤ max. */

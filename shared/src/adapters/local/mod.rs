@@ -2,5 +2,7 @@
 
 pub mod blobs;
 pub mod cache;
+pub mod echo;
 pub mod embedder;
+pub mod keys;
 pub mod postgres_cluster;

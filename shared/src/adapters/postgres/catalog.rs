@@ -710,6 +710,7 @@ impl Db {
             CatalogSort::Newest | CatalogSort::Relevance => "published_at DESC, id DESC",
             CatalogSort::Trending => "trending_score DESC, id DESC",
             CatalogSort::MostUsed => "run_count DESC, id DESC",
+            CatalogSort::TopRated => "rating_score DESC, id DESC",
         };
         let connection = self.connection().await?;
         Ok(connection
@@ -736,6 +737,7 @@ impl Db {
                 "a.trending_score DESC, a.id DESC",
             ),
             CatalogSort::MostUsed => ("a.run_count", "a.run_count DESC, a.id DESC"),
+            CatalogSort::TopRated => ("a.rating_score", "a.rating_score DESC, a.id DESC"),
         };
         if let PageStart::After { key, id } = &query.start {
             let key_param = conditions.param(*key);
@@ -744,12 +746,15 @@ impl Db {
                 CatalogSort::Newest | CatalogSort::Relevance => "a.published_at".to_owned(),
                 CatalogSort::Trending => "a.trending_score".to_owned(),
                 CatalogSort::MostUsed => "a.run_count".to_owned(),
+                CatalogSort::TopRated => "a.rating_score".to_owned(),
             };
             let bound = match query.sort {
                 CatalogSort::Newest | CatalogSort::Relevance => {
                     format!("'epoch'::timestamptz + {key_param}::bigint * interval '1 microsecond'")
                 }
-                CatalogSort::Trending | CatalogSort::MostUsed => key_param.clone(),
+                CatalogSort::Trending | CatalogSort::MostUsed | CatalogSort::TopRated => {
+                    key_param.clone()
+                }
             };
             conditions
                 .sql

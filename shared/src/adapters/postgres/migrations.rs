@@ -44,6 +44,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search_vocabulary",
         sql: include_str!("../../../migrations/0006_search_vocabulary.sql"),
     },
+    Migration {
+        version: 7,
+        name: "runs",
+        sql: include_str!("../../../migrations/0007_runs.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "reviews",
+        sql: include_str!("../../../migrations/0008_reviews.sql"),
+    },
 ];
 
 /// A migration this run applied.

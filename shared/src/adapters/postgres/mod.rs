@@ -3,8 +3,13 @@
 
 mod accounts;
 mod catalog;
+mod conversations;
+mod credentials;
 mod iam;
+mod idempotency;
 pub mod migrations;
+mod reviews;
+mod runs;
 mod uploads;
 
 use std::{str::FromStr, sync::Arc, time::Duration};

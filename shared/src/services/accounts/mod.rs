@@ -649,6 +649,11 @@ impl AccountService {
         self.ports.audit.list_audit(actor_id, before, limit).await
     }
 
+    /// The account with this email, for operators' tools (`agora credits grant`).
+    pub async fn find_by_email(&self, email: &Email) -> Result<Option<UserRecord>> {
+        self.ports.users.find_user_by_email(email).await
+    }
+
     /// Makes `email` an administrator, creating the account with `password` when it does
     /// not exist. Only the `agora admin create` command calls this; no HTTP route does.
     pub async fn create_admin(

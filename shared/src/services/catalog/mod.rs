@@ -46,6 +46,8 @@ pub struct CatalogPorts {
     pub clock: Arc<dyn Clock>,
     /// Checks the icons definitions name.
     pub uploads: Arc<crate::services::uploads::UploadService>,
+    /// Checks the OpenAI-compatible endpoints definitions name (their owner's).
+    pub credentials: Option<Arc<crate::services::credentials::CredentialService>>,
 }
 
 pub struct CatalogService {
@@ -551,6 +553,65 @@ impl CatalogService {
             .collect())
     }
 
+    /// The agents the caller may run, as `(address, creator handle, published or created
+    /// at)`: their own, their saved ones still visible, then the most used listed ones, at
+    /// most `limit` in all.
+    pub async fn runnable_agents(
+        &self,
+        caller: &Caller,
+        limit: usize,
+    ) -> Result<Vec<(String, String, chrono::DateTime<chrono::Utc>)>> {
+        let principal = caller.user()?;
+        let mut agents = Runnable {
+            seen: std::collections::HashSet::new(),
+            agents: Vec::new(),
+            limit,
+        };
+        for record in self
+            .ports
+            .agents
+            .list_owned_agents(principal.user_id)
+            .await?
+        {
+            agents.add(&record);
+        }
+        for saved in self
+            .ports
+            .agents
+            .list_saved_agents(principal.user_id)
+            .await?
+        {
+            if may_see(caller, &saved.agent) {
+                agents.add(&saved.agent);
+            }
+        }
+        let mut start = PageStart::First;
+        while agents.agents.len() < limit {
+            let page = self
+                .ports
+                .index
+                .search(&CatalogQuery {
+                    text: None,
+                    mode: SearchMode::Keyword,
+                    embedding: None,
+                    filters: CatalogFilters::default(),
+                    sort: CatalogSort::MostUsed,
+                    start,
+                    limit: MAX_PAGE_SIZE,
+                    facets: false,
+                })
+                .await?;
+            for card in self.ports.agents.agent_cards(&page.agent_ids).await? {
+                agents.push(card.address, card.handle, card.published_at);
+            }
+            match page.next {
+                Some(next) => start = next,
+                None => break,
+            }
+        }
+        Ok(agents.agents)
+    }
+
     /// Adds an agent to the caller's library, optionally pinned to a version.
     pub async fn save(
         &self,
@@ -831,6 +892,35 @@ impl CatalogService {
                 other => return Err(other),
             }
         }
+        if let (Some(credentials), Some(user_id)) = (&self.ports.credentials, caller.user_id()) {
+            let models = std::iter::once((
+                "model".to_owned(),
+                spec.model.provider,
+                &spec.model.endpoint,
+            ))
+            .chain(spec.model.fallbacks.iter().enumerate().map(
+                |(index, fallback)| {
+                    (
+                        format!("model.fallbacks[{index}]"),
+                        fallback.provider,
+                        &fallback.endpoint,
+                    )
+                },
+            ));
+            for (field, provider, endpoint) in models {
+                if let (crate::domain::models::Provider::OpenaiCompatible, Some(endpoint)) =
+                    (provider, endpoint)
+                    && !credentials.has_endpoint(user_id, endpoint).await?
+                {
+                    errors.push(FieldError {
+                        field: format!("{field}.endpoint"),
+                        message: format!(
+                            "you have no endpoint named `{endpoint}`; add it with POST /v1/me/provider-keys"
+                        ),
+                    });
+                }
+            }
+        }
         if !spec.category.trim().is_empty() {
             let categories = self.ports.agents.list_categories().await?;
             if !categories.iter().any(|c| c.slug == spec.category) {
@@ -1009,6 +1099,29 @@ impl CatalogService {
             .await
         {
             tracing::warn!(%error, "cannot invalidate cached listings");
+        }
+    }
+}
+
+/// The runnable agents collected so far, each once, up to a limit.
+struct Runnable {
+    seen: std::collections::HashSet<String>,
+    agents: Vec<(String, String, chrono::DateTime<chrono::Utc>)>,
+    limit: usize,
+}
+
+impl Runnable {
+    fn add(&mut self, record: &AgentRecord) {
+        self.push(
+            format!("{}/{}", record.owner_handle, record.slug),
+            record.owner_handle.clone(),
+            record.published_at.unwrap_or(record.created_at),
+        );
+    }
+
+    fn push(&mut self, address: String, handle: String, at: chrono::DateTime<chrono::Utc>) {
+        if self.agents.len() < self.limit && self.seen.insert(address.clone()) {
+            self.agents.push((address, handle, at));
         }
     }
 }

@@ -6,6 +6,7 @@ const PROVIDER_LABELS: Record<Provider, string> = {
   anthropic: 'Anthropic',
   bedrock: 'Amazon Bedrock',
   agora: 'Agora (offline)',
+  openai_compatible: 'Creator endpoint',
 };
 
 export function providerLabel(provider: string): string {

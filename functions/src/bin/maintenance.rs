@@ -1,0 +1,5 @@
+//! Lambda function `maintenance`: serves its scheduled event (EventBridge).
+
+fn main() -> std::process::ExitCode {
+    agora::lambda::main("maintenance")
+}

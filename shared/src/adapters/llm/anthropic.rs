@@ -1,0 +1,357 @@
+//! Anthropic Messages (`POST {base}/v1/messages`, API version `2023-06-01`), whole and
+//! streamed.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use serde::Deserialize;
+
+use super::{SseEvent, parse, send, sse_events};
+use crate::{
+    domain::{
+        llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Role, Usage},
+        secret::SecretString,
+    },
+    ports::runs::{LlmProvider, LlmStream},
+};
+
+pub const ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com";
+const API_VERSION: &str = "2023-06-01";
+
+pub struct AnthropicMessages {
+    client: reqwest::Client,
+    base_url: String,
+    api_key: SecretString,
+    idle: Duration,
+}
+
+impl AnthropicMessages {
+    /// `base_url` without `/v1/messages` (`https://api.anthropic.com`).
+    pub fn new(
+        client: reqwest::Client,
+        base_url: &str,
+        api_key: SecretString,
+        idle: Duration,
+    ) -> Self {
+        Self {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key,
+            idle,
+        }
+    }
+
+    fn body(request: &LlmRequest) -> serde_json::Value {
+        // Anthropic has no system role in `messages`: the system prompt goes apart.
+        let messages: Vec<serde_json::Value> = request
+            .messages
+            .iter()
+            .filter(|message| message.role != Role::System)
+            .map(|message| {
+                serde_json::json!({ "role": message.role.as_str(), "content": message.content })
+            })
+            .collect();
+        let mut body = serde_json::json!({
+            "model": request.model,
+            "max_tokens": request.sampling.max_tokens,
+            "messages": messages,
+            "stream": request.stream,
+        });
+        let system: Vec<&str> = request
+            .system
+            .iter()
+            .map(String::as_str)
+            .chain(
+                request
+                    .messages
+                    .iter()
+                    .filter(|message| message.role == Role::System)
+                    .map(|message| message.content.as_str()),
+            )
+            .collect();
+        if !system.is_empty() {
+            body["system"] = system.join("\n\n").into();
+        }
+        if let Some(temperature) = request.sampling.temperature {
+            // Anthropic's range is 0 to 1; Agora's (OpenAI's) is 0 to 2.
+            body["temperature"] = (temperature / 2.0).into();
+        }
+        if let Some(top_p) = request.sampling.top_p {
+            body["top_p"] = top_p.into();
+        }
+        if !request.tools.is_empty() {
+            body["tools"] = request
+                .tools
+                .iter()
+                .map(|tool| {
+                    serde_json::json!({
+                        "name": tool.name,
+                        "description": tool.description,
+                        "input_schema": tool.parameters,
+                    })
+                })
+                .collect();
+        }
+        body
+    }
+}
+
+#[async_trait]
+impl LlmProvider for AnthropicMessages {
+    async fn call(&self, request: &LlmRequest) -> Result<LlmStream, ProviderError> {
+        let http = self
+            .client
+            .post(format!("{}/v1/messages", self.base_url))
+            .header("x-api-key", self.api_key.expose())
+            .header("anthropic-version", API_VERSION)
+            .json(&Self::body(request));
+        if !request.stream {
+            let response = send(http.timeout(self.idle), error_message).await?;
+            let body = super::read_whole(response).await?;
+            let message: WireMessage = parse("message", &body)?;
+            return Ok(Box::pin(futures::stream::iter(
+                message.into_events()?.into_iter().map(Ok),
+            )));
+        }
+        let response = tokio::time::timeout(
+            self.idle,
+            send(http.timeout(Duration::from_secs(3600)), error_message),
+        )
+        .await
+        .map_err(|_| ProviderError::Timeout)??;
+        let mut state = StreamState::default();
+        let events = sse_events(response, self.idle)
+            .map(move |event| event.and_then(|event| state.read(event)))
+            .flat_map(|events| {
+                futures::stream::iter(match events {
+                    Ok(events) => events.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(error) => vec![Err(error)],
+                })
+            });
+        Ok(Box::pin(super::ended_properly(events)))
+    }
+}
+
+fn error_message(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<ErrorEnvelope>(body)
+        .ok()
+        .map(|envelope| envelope.error.message)
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    #[serde(rename = "type")]
+    kind: String,
+    message: String,
+}
+
+/// Usage as Anthropic counts it; negative counts fail to parse.
+#[derive(Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    output_tokens: u64,
+}
+
+// ---- whole answers ----------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct WireMessage {
+    content: Vec<ContentBlock>,
+    stop_reason: Option<String>,
+    usage: WireUsage,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ContentBlock {
+    Text {
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: serde_json::Value,
+    },
+    #[serde(other)]
+    Other,
+}
+
+impl WireMessage {
+    fn into_events(self) -> Result<Vec<LlmEvent>, ProviderError> {
+        let mut events = Vec::new();
+        for block in self.content {
+            match block {
+                ContentBlock::Text { text } if !text.is_empty() => {
+                    events.push(LlmEvent::TextDelta(text));
+                }
+                ContentBlock::ToolUse { id, name, input } => events.push(LlmEvent::ToolCall {
+                    id,
+                    name,
+                    arguments: input.to_string(),
+                }),
+                ContentBlock::Text { .. } | ContentBlock::Other => {}
+            }
+        }
+        let input_tokens = self.usage.input_tokens.ok_or_else(|| {
+            ProviderError::Invalid("the message's usage has no input_tokens".into())
+        })?;
+        events.push(LlmEvent::Usage(Usage {
+            input_tokens,
+            output_tokens: self.usage.output_tokens,
+        }));
+        events.push(LlmEvent::Finish(stop_reason(self.stop_reason.as_deref())?));
+        Ok(events)
+    }
+}
+
+fn stop_reason(reason: Option<&str>) -> Result<FinishReason, ProviderError> {
+    match reason {
+        Some("end_turn" | "stop_sequence" | "pause_turn") => Ok(FinishReason::Stop),
+        Some("max_tokens") => Ok(FinishReason::Length),
+        Some("tool_use") => Ok(FinishReason::ToolCalls),
+        Some("refusal") => Ok(FinishReason::ContentFilter),
+        other => Err(ProviderError::Invalid(format!(
+            "unknown stop_reason {other:?}"
+        ))),
+    }
+}
+
+// ---- streamed answers -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum StreamEvent {
+    MessageStart {
+        message: StartedMessage,
+    },
+    ContentBlockStart {
+        index: usize,
+        content_block: ContentBlock,
+    },
+    ContentBlockDelta {
+        index: usize,
+        delta: BlockDelta,
+    },
+    ContentBlockStop {
+        index: usize,
+    },
+    MessageDelta {
+        delta: MessageDelta,
+        usage: WireUsage,
+    },
+    MessageStop,
+    Ping,
+    Error {
+        error: ErrorDetail,
+    },
+}
+
+#[derive(Deserialize)]
+struct StartedMessage {
+    usage: WireUsage,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum BlockDelta {
+    TextDelta {
+        text: String,
+    },
+    InputJsonDelta {
+        partial_json: String,
+    },
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct MessageDelta {
+    stop_reason: Option<String>,
+}
+
+/// What the stream has said: input tokens come first (`message_start`), output tokens and
+/// the stop reason last (`message_delta`), `message_stop` ends it.
+#[derive(Default)]
+struct StreamState {
+    input_tokens: Option<u64>,
+    tool_calls: BTreeMap<usize, (String, String, String)>,
+    finish: Option<FinishReason>,
+}
+
+impl StreamState {
+    fn read(&mut self, event: SseEvent) -> Result<Vec<LlmEvent>, ProviderError> {
+        let parsed: StreamEvent = parse("stream event", event.data.as_bytes())?;
+        Ok(match parsed {
+            StreamEvent::MessageStart { message } => {
+                self.input_tokens = message.usage.input_tokens;
+                Vec::new()
+            }
+            StreamEvent::ContentBlockStart {
+                index,
+                content_block: ContentBlock::ToolUse { id, name, .. },
+            } => {
+                self.tool_calls.insert(index, (id, name, String::new()));
+                Vec::new()
+            }
+            StreamEvent::ContentBlockStart { .. } | StreamEvent::Ping => Vec::new(),
+            StreamEvent::ContentBlockDelta {
+                delta: BlockDelta::TextDelta { text },
+                ..
+            } => vec![LlmEvent::TextDelta(text)],
+            StreamEvent::ContentBlockDelta {
+                index,
+                delta: BlockDelta::InputJsonDelta { partial_json },
+            } => {
+                if let Some(call) = self.tool_calls.get_mut(&index) {
+                    call.2.push_str(&partial_json);
+                }
+                Vec::new()
+            }
+            StreamEvent::ContentBlockDelta { .. } => Vec::new(),
+            StreamEvent::ContentBlockStop { index } => self
+                .tool_calls
+                .remove(&index)
+                .map(|(id, name, arguments)| LlmEvent::ToolCall {
+                    id,
+                    name,
+                    arguments: if arguments.is_empty() {
+                        "{}".into()
+                    } else {
+                        arguments
+                    },
+                })
+                .into_iter()
+                .collect(),
+            StreamEvent::MessageDelta { delta, usage } => {
+                self.finish = Some(stop_reason(delta.stop_reason.as_deref())?);
+                let input_tokens = usage.input_tokens.or(self.input_tokens).ok_or_else(|| {
+                    ProviderError::Invalid("the stream reported no input_tokens".into())
+                })?;
+                vec![LlmEvent::Usage(Usage {
+                    input_tokens,
+                    output_tokens: usage.output_tokens,
+                })]
+            }
+            StreamEvent::MessageStop => {
+                let finish = self.finish.take().ok_or_else(|| {
+                    ProviderError::Invalid("the stream stopped without a message_delta".into())
+                })?;
+                vec![LlmEvent::Finish(finish)]
+            }
+            StreamEvent::Error { error } => {
+                return Err(match error.kind.as_str() {
+                    "rate_limit_error" => ProviderError::RateLimited { retry_after: None },
+                    "overloaded_error" | "api_error" => ProviderError::Unavailable(error.message),
+                    _ => ProviderError::Invalid(format!("{}: {}", error.kind, error.message)),
+                });
+            }
+        })
+    }
+}

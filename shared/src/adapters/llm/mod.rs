@@ -1,0 +1,200 @@
+//! Language-model providers behind [`LlmProvider`](crate::ports::LlmProvider): OpenAI Chat
+//! Completions (and any OpenAI-compatible server), Anthropic Messages and Amazon Bedrock
+//! Converse. Each adapter turns its wire format into the normalised
+//! [`LlmEvent`](crate::domain::llm::LlmEvent) stream and its failures into
+//! [`ProviderError`]s; nothing else knows a wire format.
+
+pub mod anthropic;
+pub mod bedrock;
+pub mod openai;
+
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+
+use crate::{
+    adapters::egress,
+    domain::llm::{LlmEvent, ProviderError},
+};
+
+/// The most bytes one streamed event may hold; a longer line is a broken stream.
+const MAX_EVENT_BYTES: usize = 1 << 20;
+
+/// One Server-Sent Event as a provider sent it (its data; providers repeat the event name
+/// in it).
+#[derive(Debug)]
+pub(crate) struct SseEvent {
+    pub data: String,
+}
+
+/// The response body as Server-Sent Events, each within `idle` of the previous one, at most
+/// [`egress::MAX_RESPONSE_BYTES`] in all. A silent provider ends the stream with
+/// [`ProviderError::Timeout`], a broken one with [`ProviderError::Invalid`].
+pub(crate) fn sse_events(
+    response: reqwest::Response,
+    idle: Duration,
+) -> impl Stream<Item = Result<SseEvent, ProviderError>> + Send {
+    use eventsource_stream::Eventsource;
+    let mut total = 0usize;
+    let bytes = response.bytes_stream().map(move |chunk| {
+        let chunk = chunk.map_err(|error| transport(&error))?;
+        total += chunk.len();
+        if total > egress::MAX_RESPONSE_BYTES {
+            return Err(ProviderError::Invalid(format!(
+                "the stream is longer than {} bytes",
+                egress::MAX_RESPONSE_BYTES
+            )));
+        }
+        Ok(chunk)
+    });
+    let events = bytes.eventsource().map(|event| match event {
+        Ok(event) if event.data.len() > MAX_EVENT_BYTES => Err(ProviderError::Invalid(
+            "a streamed event is larger than 1 MiB".into(),
+        )),
+        Ok(event) => Ok(SseEvent { data: event.data }),
+        Err(eventsource_stream::EventStreamError::Transport(error)) => Err(error),
+        Err(error) => Err(ProviderError::Invalid(format!(
+            "malformed event stream: {error}"
+        ))),
+    });
+    with_idle_timeout(events, idle)
+}
+
+/// Ends `stream` with [`ProviderError::Timeout`] when no item arrives within `idle`.
+pub(crate) fn with_idle_timeout<T: Send + 'static>(
+    stream: impl Stream<Item = Result<T, ProviderError>> + Send,
+    idle: Duration,
+) -> impl Stream<Item = Result<T, ProviderError>> + Send {
+    let stream = Box::pin(stream);
+    futures::stream::unfold((stream, false), move |(mut stream, done)| async move {
+        if done {
+            return None;
+        }
+        match tokio::time::timeout(idle, stream.next()).await {
+            Ok(Some(item)) => {
+                let failed = item.is_err();
+                Some((item, (stream, failed)))
+            }
+            Ok(None) => None,
+            Err(_) => Some((Err(ProviderError::Timeout), (stream, true))),
+        }
+    })
+}
+
+/// A transport failure: timeouts and refused connections are worth a retry, anything
+/// else (a reset mid-body, a redirect) is an answer Agora cannot use.
+pub(crate) fn transport(error: &reqwest::Error) -> ProviderError {
+    if error.is_timeout() {
+        ProviderError::Timeout
+    } else if error.is_connect() {
+        ProviderError::Unavailable(crate::error::describe_chain(error))
+    } else {
+        ProviderError::Invalid(crate::error::describe_chain(error))
+    }
+}
+
+/// Sends `request`, mapping an HTTP failure status to its [`ProviderError`] with the
+/// provider's own message (at most 300 characters of it).
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    message_of: fn(&[u8]) -> Option<String>,
+) -> Result<reqwest::Response, ProviderError> {
+    let response = request.send().await.map_err(|error| transport(&error))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let retry_after = retry_after(response.headers());
+    let body = egress::read_body(response, "provider")
+        .await
+        .unwrap_or_default();
+    let message = message_of(&body)
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned())
+        .chars()
+        .take(300)
+        .collect::<String>();
+    Err(match status.as_u16() {
+        429 => ProviderError::RateLimited { retry_after },
+        // 529: Anthropic's "overloaded".
+        500..=599 => ProviderError::Unavailable(format!("{status}: {message}")),
+        300..=399 => ProviderError::Invalid(format!(
+            "the provider redirected ({status}); redirects are never followed"
+        )),
+        code => ProviderError::Refused {
+            status: code,
+            message,
+        },
+    })
+}
+
+/// `retry-after-ms` (OpenAI) or `retry-after` in seconds; an HTTP date is ignored.
+fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    if let Some(ms) = header("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
+        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_millis(ms as u64));
+    }
+    header("retry-after")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|secs| secs.is_finite() && *secs >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// A whole (non-streamed) answer, at most [`egress::MAX_RESPONSE_BYTES`].
+pub(crate) async fn read_whole(response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
+    egress::read_body(response, "provider")
+        .await
+        .map_err(|error| ProviderError::Invalid(error.to_string()))
+}
+
+/// Passes `events` through until its first error or its finish; a stream that stops
+/// before a [`LlmEvent::Finish`] was truncated, and ends with [`ProviderError::Invalid`].
+pub(crate) fn ended_properly(
+    events: impl Stream<Item = Result<LlmEvent, ProviderError>> + Send + 'static,
+) -> impl Stream<Item = Result<LlmEvent, ProviderError>> + Send {
+    let events = Box::pin(events);
+    futures::stream::unfold(Some(events), |events| async move {
+        let mut events = events?;
+        match events.next().await {
+            Some(Ok(LlmEvent::Finish(reason))) => Some((Ok(LlmEvent::Finish(reason)), None)),
+            Some(Ok(event)) => Some((Ok(event), Some(events))),
+            Some(Err(error)) => Some((Err(error), None)),
+            None => Some((
+                Err(ProviderError::Invalid(
+                    "the stream ended before the answer was complete".into(),
+                )),
+                None,
+            )),
+        }
+    })
+}
+
+/// Parses one JSON payload of a provider's answer.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    what: &str,
+    data: &[u8],
+) -> Result<T, ProviderError> {
+    serde_json::from_slice(data)
+        .map_err(|error| ProviderError::Invalid(format!("malformed {what}: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_milliseconds_before_seconds() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("retry-after", http::HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert("retry-after-ms", http::HeaderValue::from_static("150"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(150)));
+        headers.insert("retry-after-ms", http::HeaderValue::from_static("-5"));
+        assert_eq!(retry_after(&headers), None);
+        let mut dated = http::HeaderMap::new();
+        dated.insert(
+            "retry-after",
+            http::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&dated), None);
+    }
+}

@@ -1,0 +1,84 @@
+//! Users' provider credentials on PostgreSQL: only ciphertext and wrapped data keys.
+
+use async_trait::async_trait;
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use super::Db;
+use crate::{
+    Error, Result,
+    ports::runs::{CredentialStore, ProviderCredentialRecord},
+};
+
+#[async_trait]
+impl CredentialStore for Db {
+    async fn insert_credential(&self, credential: &ProviderCredentialRecord) -> Result<()> {
+        let connection = self.connection().await?;
+        connection
+            .execute(
+                "INSERT INTO provider_credentials
+                     (id, user_id, name, provider, base_url, key_last_four, wrapped_data_key,
+                      ciphertext, key_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &credential.id,
+                    &credential.user_id,
+                    &credential.name,
+                    &credential.provider,
+                    &credential.base_url,
+                    &credential.key_last_four,
+                    &credential.wrapped_data_key,
+                    &credential.ciphertext,
+                    &credential.key_id,
+                ],
+            )
+            .await
+            .map_err(|error| match error.as_db_error().and_then(|e| e.constraint()) {
+                Some("provider_credentials_name_key") => Error::Conflict(format!(
+                    "You already have a provider key named `{}`; delete it first or pick another name.",
+                    credential.name
+                )),
+                _ => Error::from(error),
+            })?;
+        Ok(())
+    }
+
+    async fn list_credentials(&self, user_id: Uuid) -> Result<Vec<ProviderCredentialRecord>> {
+        let connection = self.connection().await?;
+        let rows = connection
+            .query(
+                "SELECT id, user_id, name, provider, base_url, key_last_four, wrapped_data_key,
+                        ciphertext, key_id, created_at
+                 FROM provider_credentials WHERE user_id = $1 ORDER BY created_at, id",
+                &[&user_id],
+            )
+            .await?;
+        Ok(rows.iter().map(credential_from).collect())
+    }
+
+    async fn delete_credential(&self, user_id: Uuid, id: Uuid) -> Result<bool> {
+        let connection = self.connection().await?;
+        Ok(connection
+            .execute(
+                "DELETE FROM provider_credentials WHERE id = $1 AND user_id = $2",
+                &[&id, &user_id],
+            )
+            .await?
+            > 0)
+    }
+}
+
+fn credential_from(row: &Row) -> ProviderCredentialRecord {
+    ProviderCredentialRecord {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        name: row.get("name"),
+        provider: row.get("provider"),
+        base_url: row.get("base_url"),
+        key_last_four: row.get("key_last_four"),
+        wrapped_data_key: row.get("wrapped_data_key"),
+        ciphertext: row.get("ciphertext"),
+        key_id: row.get("key_id"),
+        created_at: row.get("created_at"),
+    }
+}

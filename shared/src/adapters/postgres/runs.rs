@@ -1,0 +1,691 @@
+//! Runs and credits on PostgreSQL: a run's hold, its record and its charge move together in
+//! one transaction under the user's account row lock, so concurrent runs can never
+//! overdraw (READ COMMITTED suffices: the lock serialises them) and a run is charged once.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use super::Db;
+use crate::{
+    Error, Result,
+    ports::runs::{
+        Attempt, CredentialKind, CreditAccount, CreditStore, DailyCredits, DailyRuns, FinishedRun,
+        LedgerEntry, LedgerKind, NewRun, RunError, RunRecord, RunSource, RunStatus, RunStore,
+        StartRules, StartRunError, VersionStats,
+    },
+};
+
+const RUN_COLUMNS: &str = "r.id, r.user_id, r.agent_id, u.handle || '/' || a.slug AS agent,
+    r.agent_version, r.conversation_id, r.source, r.status, r.credential, r.provider, r.model,
+    r.attempts, r.input_tokens, r.output_tokens, r.usage_estimated, r.model_cost_micros,
+    r.agent_price_micros, r.charged_micros, r.hold_micros, r.price_table, r.cached, r.output,
+    r.finish_reason, r.error_kind, r.error_detail, r.ttft_ms, r.latency_ms, r.created_at,
+    r.finished_at";
+const RUN_FROM: &str =
+    "runs r JOIN agents a ON a.id = r.agent_id JOIN users u ON u.id = a.owner_id";
+
+#[async_trait]
+impl RunStore for Db {
+    async fn start_run(&self, run: &NewRun, rules: &StartRules) -> Result<(), StartRunError> {
+        let mut connection = self.connection().await?;
+        let transaction = connection.transaction().await.map_err(Error::from)?;
+        if let Some(existing) = find_run_by_id(&transaction, run.id).await? {
+            return Err(StartRunError::Exists(Box::new(existing)));
+        }
+        ensure_account(&transaction, run.user_id, rules.signup_grant_micros).await?;
+        let account = transaction
+            .query_one(
+                "SELECT balance_micros, held_micros, daily_limit_micros, monthly_limit_micros
+                 FROM credit_accounts WHERE user_id = $1 FOR UPDATE",
+                &[&run.user_id],
+            )
+            .await
+            .map_err(Error::from)?;
+        let balance: i64 = account.get(0);
+        let held: i64 = account.get(1);
+        let running: i64 = transaction
+            .query_one(
+                "SELECT count(*) FROM runs WHERE user_id = $1 AND status = 'running'",
+                &[&run.user_id],
+            )
+            .await
+            .map_err(Error::from)?
+            .get(0);
+        if running >= i64::from(rules.max_concurrent_runs) {
+            return Err(StartRunError::TooManyRuns {
+                max: rules.max_concurrent_runs,
+            });
+        }
+        // Live holds count as spent: a cap is never exceeded by runs racing each other.
+        for (period, limit, since) in [
+            (
+                "daily",
+                account.get::<_, Option<i64>>(2),
+                day_start(rules.now),
+            ),
+            (
+                "monthly",
+                account.get::<_, Option<i64>>(3),
+                month_start(rules.now),
+            ),
+        ] {
+            let Some(limit) = limit else { continue };
+            let spent = spent_since(&transaction, run.user_id, since).await? + held;
+            if spent + run.hold_micros > limit {
+                return Err(StartRunError::SpendingLimit {
+                    period,
+                    limit,
+                    spent,
+                });
+            }
+        }
+        if balance - held < run.hold_micros {
+            return Err(StartRunError::InsufficientCredits {
+                available: balance - held,
+                needed: run.hold_micros,
+            });
+        }
+        transaction
+            .execute(
+                "UPDATE credit_accounts SET held_micros = held_micros + $2, updated_at = now()
+                 WHERE user_id = $1",
+                &[&run.user_id, &run.hold_micros],
+            )
+            .await
+            .map_err(Error::from)?;
+        transaction
+            .execute(
+                "INSERT INTO runs (id, user_id, agent_id, agent_version, creator_id, conversation_id,
+                     source, credential, provider, model, hold_micros, hold_expires_at, price_table)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &[
+                    &run.id,
+                    &run.user_id,
+                    &run.agent_id,
+                    &run.agent_version,
+                    &run.creator_id,
+                    &run.conversation_id,
+                    &run.source.as_str(),
+                    &run.credential.as_str(),
+                    &run.provider,
+                    &run.model,
+                    &run.hold_micros,
+                    &run.hold_expires_at,
+                    &run.price_table,
+                ],
+            )
+            .await
+            .map_err(Error::from)?;
+        if let Some(message) = &run.user_message {
+            transaction
+                .execute(
+                    "INSERT INTO messages (id, conversation_id, role, content) VALUES ($1, $2, 'user', $3)",
+                    &[&message.id, &message.conversation_id, &message.content],
+                )
+                .await
+                .map_err(Error::from)?;
+            transaction
+                .execute(
+                    "UPDATE conversations SET updated_at = now(),
+                         title = CASE WHEN title = '' THEN left($2, 80) ELSE title END
+                     WHERE id = $1",
+                    &[&message.conversation_id, &message.content],
+                )
+                .await
+                .map_err(Error::from)?;
+        }
+        transaction.commit().await.map_err(Error::from)?;
+        Ok(())
+    }
+
+    async fn finish_run(&self, run: &FinishedRun) -> Result<bool> {
+        let mut connection = self.connection().await?;
+        let transaction = connection.transaction().await?;
+        let attempts = serde_json::to_value(&run.attempts)
+            .map_err(|error| Error::Internal(format!("attempts do not serialise: {error}")))?;
+        let input_tokens = i64::try_from(run.usage.input_tokens).unwrap_or(i64::MAX);
+        let output_tokens = i64::try_from(run.usage.output_tokens).unwrap_or(i64::MAX);
+        let agent_price = if run.status == RunStatus::Succeeded {
+            run.agent_price_micros
+        } else {
+            0
+        };
+        // Settle first, so a run already finished (by the sweeper, or a duplicate) changes
+        // nothing. The charge never exceeds the hold (the table checks it too).
+        let Some(row) = transaction
+            .query_opt(
+                "UPDATE runs SET status = $2, provider = $3, model = $4, attempts = $5,
+                     input_tokens = $6, output_tokens = $7, usage_estimated = $8,
+                     model_cost_micros = $9, agent_price_micros = $10,
+                     charged_micros = LEAST($9::bigint + $10::bigint, hold_micros),
+                     cached = $11, output = $12, finish_reason = $13, error_kind = $14,
+                     error_detail = $15, ttft_ms = $16, latency_ms = $17, finished_at = $18
+                 WHERE id = $1 AND status = 'running'
+                 RETURNING user_id, creator_id, hold_micros, charged_micros, agent_id, conversation_id",
+                &[
+                    &run.id,
+                    &run.status.as_str(),
+                    &run.provider,
+                    &run.model,
+                    &attempts,
+                    &input_tokens,
+                    &output_tokens,
+                    &run.usage_estimated,
+                    &run.model_cost_micros,
+                    &agent_price,
+                    &run.cached,
+                    &run.output,
+                    &run.finish_reason.map(|reason| reason.as_str()),
+                    &run.error.as_ref().map(|error| error.kind.as_str()),
+                    &run.error.as_ref().map(|error| error.detail.as_str()),
+                    &run.ttft_ms.map(clamp_i32),
+                    &clamp_i32(run.latency_ms),
+                    &run.finished_at,
+                ],
+            )
+            .await?
+        else {
+            return Ok(false);
+        };
+        let user_id: Uuid = row.get("user_id");
+        let creator_id: Uuid = row.get("creator_id");
+        let hold: i64 = row.get("hold_micros");
+        let charged: i64 = row.get("charged_micros");
+        let agent_id: Uuid = row.get("agent_id");
+        let conversation_id: Option<Uuid> = row.get("conversation_id");
+        // Whatever the model cost beyond the price, the creator earns the price only from
+        // what was actually charged.
+        let earning = agent_price.min(charged);
+        let pays_creator = earning > 0 && creator_id != user_id;
+        if pays_creator {
+            ensure_account(&transaction, creator_id, 0).await?;
+        }
+        // Both accounts locked in one order: runs between two creators never deadlock.
+        let mut accounts = vec![user_id];
+        if pays_creator {
+            accounts.push(creator_id);
+        }
+        transaction
+            .execute(
+                "SELECT 1 FROM credit_accounts WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE",
+                &[&accounts],
+            )
+            .await?;
+        let balance: i64 = transaction
+            .query_one(
+                "UPDATE credit_accounts SET held_micros = held_micros - $2,
+                     balance_micros = balance_micros - $3, updated_at = now()
+                 WHERE user_id = $1 RETURNING balance_micros",
+                &[&user_id, &hold, &charged],
+            )
+            .await?
+            .get(0);
+        if charged > 0 {
+            insert_ledger(
+                &transaction,
+                user_id,
+                LedgerKind::RunCharge,
+                -charged,
+                balance,
+                Some(run.id),
+                "",
+            )
+            .await?;
+        }
+        if pays_creator {
+            let balance: i64 = transaction
+                .query_one(
+                    "UPDATE credit_accounts SET balance_micros = balance_micros + $2, updated_at = now()
+                     WHERE user_id = $1 RETURNING balance_micros",
+                    &[&creator_id, &earning],
+                )
+                .await?
+                .get(0);
+            insert_ledger(
+                &transaction,
+                creator_id,
+                LedgerKind::CreatorEarning,
+                earning,
+                balance,
+                Some(run.id),
+                "",
+            )
+            .await?;
+        }
+        if let (Some(conversation_id), Some(answer_id)) = (conversation_id, run.answer_id) {
+            let status = match run.status {
+                RunStatus::Succeeded => "complete",
+                RunStatus::Stopped | RunStatus::Disconnected => "stopped",
+                RunStatus::Failed | RunStatus::Running => "failed",
+            };
+            transaction
+                .execute(
+                    "INSERT INTO messages (id, conversation_id, role, content, run_id, status)
+                     VALUES ($1, $2, 'assistant', $3, $4, $5)",
+                    &[&answer_id, &conversation_id, &run.output, &run.id, &status],
+                )
+                .await?;
+            transaction
+                .execute(
+                    "UPDATE conversations SET updated_at = now() WHERE id = $1",
+                    &[&conversation_id],
+                )
+                .await?;
+        }
+        if run.status == RunStatus::Succeeded {
+            let day = run.finished_at.date_naive();
+            let first_today = transaction
+                .execute(
+                    "INSERT INTO agent_run_users (agent_id, user_id, day) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                    &[&agent_id, &user_id, &day],
+                )
+                .await?
+                > 0;
+            // Trending counts distinct users who ran the agent over the last 7 days.
+            transaction
+                .execute(
+                    "UPDATE agents SET run_count = run_count + 1,
+                         trending_score = CASE WHEN $2 THEN
+                             (SELECT count(DISTINCT user_id) FROM agent_run_users
+                              WHERE agent_id = $1 AND day > $3::date - 7)
+                             ELSE trending_score END
+                     WHERE id = $1",
+                    &[&agent_id, &first_today, &day],
+                )
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    async fn find_run(&self, user_id: Uuid, id: Uuid) -> Result<Option<RunRecord>> {
+        let connection = self.connection().await?;
+        Ok(find_run_by_id(&connection, id)
+            .await?
+            .filter(|run| run.user_id == user_id))
+    }
+
+    async fn list_runs(
+        &self,
+        user_id: Uuid,
+        agent_id: Option<Uuid>,
+        before: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>> {
+        let connection = self.connection().await?;
+        let limit = i64::try_from(limit).unwrap_or(100);
+        let rows = connection
+            .query(
+                &format!(
+                    "SELECT {RUN_COLUMNS} FROM {RUN_FROM}
+                     WHERE r.user_id = $1 AND ($2::uuid IS NULL OR r.agent_id = $2)
+                       AND ($3::uuid IS NULL OR (r.created_at, r.id) <
+                            (SELECT created_at, id FROM runs WHERE id = $3 AND user_id = $1))
+                     ORDER BY r.created_at DESC, r.id DESC LIMIT $4"
+                ),
+                &[&user_id, &agent_id, &before, &limit],
+            )
+            .await?;
+        rows.iter().map(run_from).collect()
+    }
+
+    async fn release_stale_runs(&self, now: DateTime<Utc>) -> Result<u64> {
+        let mut connection = self.connection().await?;
+        let transaction = connection.transaction().await?;
+        let released = transaction
+            .query(
+                "UPDATE runs SET status = 'failed', error_kind = 'abandoned',
+                     error_detail = 'The run stopped answering before it finished; nothing was charged.',
+                     finished_at = $1
+                 WHERE id IN (SELECT id FROM runs WHERE status = 'running' AND hold_expires_at < $1
+                              ORDER BY user_id FOR UPDATE SKIP LOCKED)
+                 RETURNING user_id, hold_micros",
+                &[&now],
+            )
+            .await?;
+        let mut per_user: std::collections::BTreeMap<Uuid, i64> = Default::default();
+        for row in &released {
+            *per_user.entry(row.get(0)).or_default() += row.get::<_, i64>(1);
+        }
+        for (user_id, hold) in per_user {
+            transaction
+                .execute(
+                    "UPDATE credit_accounts SET held_micros = held_micros - $2, updated_at = now()
+                     WHERE user_id = $1",
+                    &[&user_id, &hold],
+                )
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(released.len() as u64)
+    }
+
+    async fn version_stats(&self, agent_id: Uuid) -> Result<Vec<VersionStats>> {
+        let connection = self.connection().await?;
+        let rows = connection
+            .query(
+                "SELECT agent_version, count(*), count(*) FILTER (WHERE status = 'succeeded'),
+                        count(*) FILTER (WHERE status = 'failed'), count(DISTINCT user_id),
+                        COALESCE(sum(input_tokens), 0)::bigint, COALESCE(sum(output_tokens), 0)::bigint,
+                        COALESCE(sum(LEAST(agent_price_micros, charged_micros))
+                                 FILTER (WHERE user_id <> creator_id), 0)::bigint
+                 FROM runs WHERE agent_id = $1 AND status <> 'running'
+                 GROUP BY agent_version ORDER BY agent_version DESC NULLS FIRST",
+                &[&agent_id],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| VersionStats {
+                version: row.get(0),
+                runs: row.get(1),
+                succeeded: row.get(2),
+                failed: row.get(3),
+                distinct_users: row.get(4),
+                input_tokens: row.get(5),
+                output_tokens: row.get(6),
+                revenue_micros: row.get(7),
+            })
+            .collect())
+    }
+
+    async fn daily_runs(&self, agent_id: Uuid, since: NaiveDate) -> Result<Vec<DailyRuns>> {
+        let connection = self.connection().await?;
+        let rows = connection
+            .query(
+                "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*), count(DISTINCT user_id),
+                        COALESCE(sum(LEAST(agent_price_micros, charged_micros))
+                                 FILTER (WHERE user_id <> creator_id), 0)::bigint
+                 FROM runs WHERE agent_id = $1 AND status <> 'running'
+                   AND created_at >= $2::date
+                 GROUP BY day ORDER BY day",
+                &[&agent_id, &since],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| DailyRuns {
+                day: row.get(0),
+                runs: row.get(1),
+                distinct_users: row.get(2),
+                revenue_micros: row.get(3),
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl CreditStore for Db {
+    async fn account(
+        &self,
+        user_id: Uuid,
+        signup_grant_micros: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CreditAccount> {
+        let mut connection = self.connection().await?;
+        let transaction = connection.transaction().await?;
+        ensure_account(&transaction, user_id, signup_grant_micros).await?;
+        let row = transaction
+            .query_one(
+                "SELECT balance_micros, held_micros, daily_limit_micros, monthly_limit_micros
+                 FROM credit_accounts WHERE user_id = $1",
+                &[&user_id],
+            )
+            .await?;
+        let spent_today = spent_since(&transaction, user_id, day_start(now)).await?;
+        let spent_this_month = spent_since(&transaction, user_id, month_start(now)).await?;
+        transaction.commit().await?;
+        Ok(CreditAccount {
+            balance_micros: row.get(0),
+            held_micros: row.get(1),
+            daily_limit_micros: row.get(2),
+            monthly_limit_micros: row.get(3),
+            spent_today_micros: spent_today,
+            spent_this_month_micros: spent_this_month,
+        })
+    }
+
+    async fn grant(
+        &self,
+        user_id: Uuid,
+        amount_micros: i64,
+        note: &str,
+        signup_grant_micros: i64,
+    ) -> Result<LedgerEntry> {
+        let mut connection = self.connection().await?;
+        let transaction = connection.transaction().await?;
+        ensure_account(&transaction, user_id, signup_grant_micros).await?;
+        let balance: i64 = transaction
+            .query_one(
+                "UPDATE credit_accounts SET balance_micros = balance_micros + $2, updated_at = now()
+                 WHERE user_id = $1 RETURNING balance_micros",
+                &[&user_id, &amount_micros],
+            )
+            .await?
+            .get(0);
+        let entry = insert_ledger(
+            &transaction,
+            user_id,
+            LedgerKind::AdminGrant,
+            amount_micros,
+            balance,
+            None,
+            note,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(entry)
+    }
+
+    async fn ledger(
+        &self,
+        user_id: Uuid,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<LedgerEntry>> {
+        let connection = self.connection().await?;
+        let limit = i64::try_from(limit).unwrap_or(100);
+        let rows = connection
+            .query(
+                "SELECT id, kind, amount_micros, balance_after_micros, run_id, note, created_at
+                 FROM credit_ledger WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2)
+                 ORDER BY id DESC LIMIT $3",
+                &[&user_id, &before, &limit],
+            )
+            .await?;
+        Ok(rows.iter().map(ledger_from).collect())
+    }
+
+    async fn set_limits(
+        &self,
+        user_id: Uuid,
+        daily_micros: Option<i64>,
+        monthly_micros: Option<i64>,
+    ) -> Result<()> {
+        let connection = self.connection().await?;
+        connection
+            .execute(
+                "UPDATE credit_accounts SET daily_limit_micros = $2, monthly_limit_micros = $3,
+                     updated_at = now()
+                 WHERE user_id = $1",
+                &[&user_id, &daily_micros, &monthly_micros],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn daily_credits(&self, user_id: Uuid, since: NaiveDate) -> Result<Vec<DailyCredits>> {
+        let connection = self.connection().await?;
+        let rows = connection
+            .query(
+                "SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
+                        COALESCE(-sum(amount_micros) FILTER (WHERE kind = 'run_charge'), 0)::bigint,
+                        COALESCE(sum(amount_micros) FILTER (WHERE kind = 'creator_earning'), 0)::bigint,
+                        count(*) FILTER (WHERE kind = 'run_charge')
+                 FROM credit_ledger WHERE user_id = $1 AND created_at >= $2::date
+                 GROUP BY day ORDER BY day",
+                &[&user_id, &since],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| DailyCredits {
+                day: row.get(0),
+                spent_micros: row.get(1),
+                earned_micros: row.get(2),
+                runs: row.get(3),
+            })
+            .collect())
+    }
+}
+
+/// Opens the user's account with the sign-up grant, once.
+async fn ensure_account(
+    client: &impl GenericClient,
+    user_id: Uuid,
+    signup_grant_micros: i64,
+) -> Result<()> {
+    let opened = client
+        .execute(
+            "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, $2)
+             ON CONFLICT (user_id) DO NOTHING",
+            &[&user_id, &signup_grant_micros.max(0)],
+        )
+        .await?
+        > 0;
+    if opened && signup_grant_micros > 0 {
+        insert_ledger(
+            client,
+            user_id,
+            LedgerKind::SignupGrant,
+            signup_grant_micros,
+            signup_grant_micros,
+            None,
+            "Welcome credits",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_ledger(
+    client: &impl GenericClient,
+    user_id: Uuid,
+    kind: LedgerKind,
+    amount_micros: i64,
+    balance_after: i64,
+    run_id: Option<Uuid>,
+    note: &str,
+) -> Result<LedgerEntry> {
+    let row = client
+        .query_one(
+            "INSERT INTO credit_ledger (user_id, kind, amount_micros, balance_after_micros, run_id, note)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING id, kind, amount_micros, balance_after_micros, run_id, note, created_at",
+            &[&user_id, &kind.as_str(), &amount_micros, &balance_after, &run_id, &note],
+        )
+        .await?;
+    Ok(ledger_from(&row))
+}
+
+/// Run charges since `since`, in micro-credits.
+async fn spent_since(
+    client: &impl GenericClient,
+    user_id: Uuid,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(client
+        .query_one(
+            "SELECT COALESCE(-sum(amount_micros), 0)::bigint FROM credit_ledger
+             WHERE user_id = $1 AND kind = 'run_charge' AND created_at >= $2",
+            &[&user_id, &since],
+        )
+        .await?
+        .get(0))
+}
+
+async fn find_run_by_id(client: &impl GenericClient, id: Uuid) -> Result<Option<RunRecord>> {
+    client
+        .query_opt(
+            &format!("SELECT {RUN_COLUMNS} FROM {RUN_FROM} WHERE r.id = $1"),
+            &[&id],
+        )
+        .await?
+        .as_ref()
+        .map(run_from)
+        .transpose()
+}
+
+fn run_from(row: &Row) -> Result<RunRecord> {
+    let attempts: serde_json::Value = row.get("attempts");
+    let attempts: Vec<Attempt> = serde_json::from_value(attempts)
+        .map_err(|error| Error::Internal(format!("stored attempts are malformed: {error}")))?;
+    let error_kind: Option<String> = row.get("error_kind");
+    let error_detail: Option<String> = row.get("error_detail");
+    Ok(RunRecord {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        agent_id: row.get("agent_id"),
+        agent: row.get("agent"),
+        agent_version: row.get("agent_version"),
+        conversation_id: row.get("conversation_id"),
+        source: RunSource::from_stored(row.get("source")),
+        status: RunStatus::from_stored(row.get("status")),
+        credential: CredentialKind::from_stored(row.get("credential")),
+        provider: row.get("provider"),
+        model: row.get("model"),
+        attempts,
+        input_tokens: row.get("input_tokens"),
+        output_tokens: row.get("output_tokens"),
+        usage_estimated: row.get("usage_estimated"),
+        model_cost_micros: row.get("model_cost_micros"),
+        agent_price_micros: row.get("agent_price_micros"),
+        charged_micros: row.get("charged_micros"),
+        hold_micros: row.get("hold_micros"),
+        price_table: row.get("price_table"),
+        cached: row.get("cached"),
+        output: row.get("output"),
+        finish_reason: row.get("finish_reason"),
+        error: error_kind.map(|kind| RunError {
+            kind,
+            detail: error_detail.unwrap_or_default(),
+        }),
+        ttft_ms: row.get("ttft_ms"),
+        latency_ms: row.get("latency_ms"),
+        created_at: row.get("created_at"),
+        finished_at: row.get("finished_at"),
+    })
+}
+
+fn ledger_from(row: &Row) -> LedgerEntry {
+    LedgerEntry {
+        id: row.get("id"),
+        kind: LedgerKind::from_stored(row.get("kind")),
+        amount_micros: row.get("amount_micros"),
+        balance_after_micros: row.get("balance_after_micros"),
+        run_id: row.get("run_id"),
+        note: row.get("note"),
+        created_at: row.get("created_at"),
+    }
+}
+
+fn clamp_i32(value: u64) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+fn day_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(now, |start| Utc.from_utc_datetime(&start))
+}
+
+fn month_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive()
+        .with_day(1)
+        .and_then(|first| first.and_hms_opt(0, 0, 0))
+        .map_or(now, |start| Utc.from_utc_datetime(&start))
+}

@@ -1,0 +1,533 @@
+//! The OpenAI-compatible surface: `POST /v1/chat/completions` with
+//! `model: "agent:<handle>/<slug>"` (or `...@<version>`), and `GET /v1/models`, so every
+//! OpenAI client library runs Agora's agents unchanged. Runs are billed like any other
+//! (the same chokepoint), and errors on these paths use OpenAI's error format.
+
+use std::convert::Infallible;
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use futures::StreamExt;
+use http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    SignedIn, idempotency, json,
+    runs::{check_sampling, no_buffering, tokio_stream_of},
+};
+use crate::{
+    AppState, Error,
+    domain::{
+        Caller,
+        llm::{FinishReason, Message, Role},
+    },
+    ports::runs::{RunSource, RunStatus},
+    services::runs::{ActiveRun, RunEvent, RunInfo, RunOutcome, RunRequest, VersionChoice},
+};
+
+/// The paths whose errors are in OpenAI's format.
+pub const OPENAI_PATHS: [&str; 2] = ["/v1/chat/completions", "/v1/models"];
+
+/// The model prefix that names an agent.
+const AGENT_PREFIX: &str = "agent:";
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatCompletionRequest {
+    /// `agent:<handle>/<slug>`, or `agent:<handle>/<slug>@<version>` to pin a version.
+    #[schema(example = "agent:agora/summarizer")]
+    pub model: String,
+    pub messages: Vec<ChatMessage>,
+    #[serde(default)]
+    pub stream: bool,
+    pub stream_options: Option<StreamOptions>,
+    /// Deprecated by OpenAI, still accepted.
+    pub max_tokens: Option<u32>,
+    pub max_completion_tokens: Option<u32>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    /// Only 1.
+    pub n: Option<u32>,
+    /// Accepted and ignored (OpenAI's end-user id).
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StreamOptions {
+    /// Send a last chunk with the usage.
+    #[serde(default)]
+    pub include_usage: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChatMessage {
+    /// `system`, `developer`, `user` or `assistant`.
+    pub role: String,
+    /// Text, or a list of `{"type": "text", "text": ...}` parts.
+    #[schema(value_type = Object)]
+    pub content: serde_json::Value,
+    /// Accepted and ignored.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatCompletion {
+    /// `chatcmpl-<run id>`.
+    pub id: String,
+    pub object: &'static str,
+    pub created: i64,
+    pub model: String,
+    pub choices: Vec<ChatChoice>,
+    pub usage: ChatUsage,
+    /// Agora's run record of this completion.
+    pub agora: AgoraRun,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatChoice {
+    pub index: u32,
+    pub message: AssistantMessage,
+    pub finish_reason: &'static str,
+    #[schema(value_type = Option<Object>)]
+    pub logprobs: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistantMessage {
+    pub role: &'static str,
+    pub content: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatUsage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgoraRun {
+    pub run_id: uuid::Uuid,
+    /// Credits charged (`"0.000123"`).
+    #[schema(value_type = String)]
+    pub charged: crate::domain::Credits,
+    pub provider: String,
+    pub provider_model: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelList {
+    pub object: &'static str,
+    pub data: Vec<ModelEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelEntry {
+    /// `agent:<handle>/<slug>`.
+    pub id: String,
+    pub object: &'static str,
+    pub created: i64,
+    /// The creator's handle.
+    pub owned_by: String,
+}
+
+/// Runs an agent with OpenAI's Chat Completions API.
+#[utoipa::path(
+    post,
+    path = "/v1/chat/completions",
+    tag = "openai",
+    operation_id = "create_chat_completion",
+    summary = "Chat completion (OpenAI-compatible)",
+    description = "Any OpenAI client works: set the base URL to Agora's `/v1`, the API key to an Agora key, and `model` to `agent:<handle>/<slug>` (optionally `@<version>`). Streaming follows OpenAI's chunk format, `stream_options.include_usage` included. Errors are `{\"error\": {\"message\", \"type\", \"code\"}}`.",
+    request_body = ChatCompletionRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses(
+        (status = 200, description = "The completion (or, with `stream`, chunks as Server-Sent Events)", body = ChatCompletion),
+        (status = 400, description = "An invalid request (OpenAI error format)"),
+        (status = 401, description = "No or a refused API key (OpenAI error format)"),
+        (status = 402, description = "Your balance cannot cover the run (OpenAI error format)"),
+        (status = 404, description = "No agent you may run is named by `model` (OpenAI error format)"),
+        (status = 429, description = "Too many runs (OpenAI error format)"),
+        (status = 502, description = "Every model failed (OpenAI error format)"),
+    )
+)]
+pub async fn create_chat_completion(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = (state.clone(), caller.clone(), headers.clone(), body.clone());
+    idempotency::once(
+        &state,
+        &caller,
+        &headers,
+        "POST /v1/chat/completions",
+        &body,
+        |run_id| async move {
+            let (state, caller, headers, body) = request;
+            complete(&state, &caller, &headers, &body, run_id)
+                .await
+                .unwrap_or_else(IntoResponse::into_response)
+        },
+    )
+    .await
+}
+
+async fn complete(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &[u8],
+    run_id: uuid::Uuid,
+) -> Result<Response, Error> {
+    json::require_json(headers)?;
+    let request: ChatCompletionRequest = json::parse(body)?;
+    let (handle, slug, version) = parse_model(&request.model)?;
+    if request.n.is_some_and(|n| n != 1) {
+        return Err(Error::invalid("n", "only n = 1 is supported"));
+    }
+    check_sampling(request.temperature, request.top_p)?;
+    let mut system = Vec::new();
+    let mut messages = Vec::new();
+    for (index, message) in request.messages.iter().enumerate() {
+        let content = text_of(&message.content, index)?;
+        match message.role.as_str() {
+            "system" | "developer" => system.push(content),
+            "user" => messages.push(Message::new(Role::User, content)),
+            "assistant" => messages.push(Message::new(Role::Assistant, content)),
+            other => {
+                return Err(Error::invalid(
+                    format!("messages[{index}].role"),
+                    format!("`{other}` is not supported; use system, developer, user or assistant"),
+                ));
+            }
+        }
+    }
+    // The caller's system messages come after the agent's own prompt, as the first message.
+    if !system.is_empty() {
+        messages.insert(0, Message::new(Role::System, system.join("\n\n")));
+    }
+    let include_usage = request
+        .stream_options
+        .as_ref()
+        .is_some_and(|options| options.include_usage);
+    let model = request.model.clone();
+    let run = state
+        .runs()?
+        .start(
+            caller,
+            RunRequest {
+                id: run_id,
+                handle: handle.to_owned(),
+                slug: slug.to_owned(),
+                version,
+                messages,
+                inputs: Default::default(),
+                max_tokens: request.max_completion_tokens.or(request.max_tokens),
+                temperature: request.temperature,
+                top_p: request.top_p,
+                stream: request.stream,
+                source: RunSource::Openai,
+                conversation: None,
+            },
+        )
+        .await?;
+    if request.stream {
+        let mut response = chunks(run, model, include_usage).into_response();
+        no_buffering(&mut response);
+        return Ok(response);
+    }
+    let ActiveRun { info, mut events } = run;
+    while let Some(event) = events.recv().await {
+        if let RunEvent::Done(outcome) = event {
+            if outcome.status == RunStatus::Failed
+                && let Some(problem) = outcome.problem()
+            {
+                return Err(problem);
+            }
+            return Ok(axum::Json(completion(&info, &outcome, model)).into_response());
+        }
+    }
+    Err(Error::Internal("a run ended without an outcome".into()))
+}
+
+/// The agents the caller may run: their own, their saved ones, and the most used public
+/// ones (at most 500 in all), as OpenAI models.
+#[utoipa::path(
+    get,
+    path = "/v1/models",
+    tag = "openai",
+    operation_id = "list_models",
+    summary = "Agents as models (OpenAI-compatible)",
+    responses((status = 200, description = "Models named `agent:<handle>/<slug>`", body = ModelList))
+)]
+pub async fn list_models(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<axum::Json<ModelList>, Error> {
+    let agents = state.catalog()?.runnable_agents(&caller, 500).await?;
+    Ok(axum::Json(ModelList {
+        object: "list",
+        data: agents
+            .into_iter()
+            .map(|(address, handle, created)| ModelEntry {
+                id: format!("{AGENT_PREFIX}{address}"),
+                object: "model",
+                created: created.timestamp(),
+                owned_by: handle,
+            })
+            .collect(),
+    }))
+}
+
+/// `agent:<handle>/<slug>[@<version>]`.
+fn parse_model(model: &str) -> Result<(&str, &str, VersionChoice), Error> {
+    let invalid = || {
+        Error::invalid(
+            "model",
+            format!(
+                "`{model}` is not an agent; use `agent:<handle>/<slug>` or `agent:<handle>/<slug>@<version>` (GET /v1/models lists them)"
+            ),
+        )
+    };
+    let address = model.strip_prefix(AGENT_PREFIX).ok_or_else(invalid)?;
+    let (address, version) = match address.split_once('@') {
+        Some((address, version)) => {
+            let number: i32 = version.parse().map_err(|_| invalid())?;
+            if number < 1 {
+                return Err(invalid());
+            }
+            (address, VersionChoice::Number(number))
+        }
+        None => (address, VersionChoice::Latest),
+    };
+    let (handle, slug) = address
+        .split_once('/')
+        .filter(|(handle, slug)| !handle.is_empty() && !slug.is_empty())
+        .ok_or_else(invalid)?;
+    Ok((handle, slug, version))
+}
+
+/// A message's text: a string, or the text parts of a list.
+fn text_of(content: &serde_json::Value, index: usize) -> Result<String, Error> {
+    match content {
+        serde_json::Value::String(text) => Ok(text.clone()),
+        serde_json::Value::Array(parts) => parts
+            .iter()
+            .map(
+                |part| match (part.get("type").and_then(|t| t.as_str()), part.get("text")) {
+                    (Some("text"), Some(serde_json::Value::String(text))) => Ok(text.as_str()),
+                    _ => Err(Error::invalid(
+                        format!("messages[{index}].content"),
+                        "only text parts are supported",
+                    )),
+                },
+            )
+            .collect::<Result<Vec<_>, _>>()
+            .map(|texts| texts.concat()),
+        _ => Err(Error::invalid(
+            format!("messages[{index}].content"),
+            "must be text or a list of text parts",
+        )),
+    }
+}
+
+fn completion(info: &RunInfo, outcome: &RunOutcome, model: String) -> ChatCompletion {
+    ChatCompletion {
+        id: format!("chatcmpl-{}", info.run_id.simple()),
+        object: "chat.completion",
+        created: info.created_at.timestamp(),
+        model,
+        choices: vec![ChatChoice {
+            index: 0,
+            message: AssistantMessage {
+                role: "assistant",
+                content: outcome.output.clone(),
+            },
+            finish_reason: finish_reason(outcome),
+            logprobs: None,
+        }],
+        usage: usage(outcome),
+        agora: AgoraRun {
+            run_id: info.run_id,
+            charged: outcome.charged,
+            provider: outcome.provider.clone(),
+            provider_model: outcome.model.clone(),
+        },
+    }
+}
+
+fn usage(outcome: &RunOutcome) -> ChatUsage {
+    ChatUsage {
+        prompt_tokens: outcome.input_tokens,
+        completion_tokens: outcome.output_tokens,
+        total_tokens: outcome.input_tokens + outcome.output_tokens,
+    }
+}
+
+fn finish_reason(outcome: &RunOutcome) -> &'static str {
+    match outcome.finish_reason {
+        Some(FinishReason::Length) => "length",
+        Some(FinishReason::ContentFilter) => "content_filter",
+        Some(FinishReason::ToolCalls) => "tool_calls",
+        Some(FinishReason::Stop) | None => "stop",
+    }
+}
+
+/// OpenAI's streaming format: a role chunk, content chunks, a finish chunk, the usage
+/// chunk when asked for, then `[DONE]`. A failure mid-answer is an `error` chunk.
+fn chunks(
+    run: ActiveRun,
+    model: String,
+    include_usage: bool,
+) -> Sse<impl futures::Stream<Item = Result<Event, Infallible>>> {
+    let ActiveRun { info, events } = run;
+    let id = format!("chatcmpl-{}", info.run_id.simple());
+    let created = info.created_at.timestamp();
+    let chunk = move |delta: serde_json::Value, finish: Option<&str>| {
+        serde_json::json!({
+            "id": id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{ "index": 0, "delta": delta, "finish_reason": finish, "logprobs": null }],
+        })
+    };
+    let first = chunk(
+        serde_json::json!({ "role": "assistant", "content": "" }),
+        None,
+    );
+    let opening = futures::stream::once(async move { first });
+    let body = tokio_stream_of(events).flat_map(move |event| {
+        let chunks: Vec<serde_json::Value> = match event {
+            RunEvent::Delta(text) => vec![chunk(serde_json::json!({ "content": text }), None)],
+            RunEvent::Done(outcome) => {
+                let mut last = Vec::new();
+                if outcome.status == RunStatus::Failed {
+                    let error = outcome.problem().map_or_else(
+                        || serde_json::json!({ "message": "the run failed", "type": "api_error" }),
+                        |problem| openai_error(&problem.to_problem()),
+                    );
+                    last.push(serde_json::json!({ "error": error }));
+                } else {
+                    let mut done = chunk(serde_json::json!({}), Some(finish_reason(&outcome)));
+                    done["agora"] =
+                        serde_json::json!({ "run_id": outcome.run_id, "charged": outcome.charged });
+                    last.push(done);
+                    if include_usage {
+                        let mut tail = chunk(serde_json::json!({}), None);
+                        tail["choices"] = serde_json::json!([]);
+                        tail["usage"] = serde_json::to_value(usage(&outcome)).unwrap_or_default();
+                        last.push(tail);
+                    }
+                }
+                last
+            }
+        };
+        futures::stream::iter(chunks)
+    });
+    let events = opening
+        .chain(body)
+        .map(|chunk| Ok(Event::default().data(chunk.to_string())))
+        .chain(futures::stream::once(async {
+            Ok(Event::default().data("[DONE]"))
+        }));
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// Rewrites a problem+json error response as OpenAI's `{"error": {...}}`, keeping the
+/// status and headers (`Retry-After`, `WWW-Authenticate`).
+pub async fn in_openai_format(response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == crate::error::PROBLEM_JSON.as_bytes());
+    if !is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return Error::Internal("an error body could not be read".into()).into_response();
+    };
+    let Ok(problem) = serde_json::from_slice::<crate::error::Problem>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    let body = serde_json::json!({ "error": openai_error(&problem) }).to_string();
+    parts.headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// A problem as OpenAI's error object: `message`, `type`, `param`, `code`.
+pub fn openai_error(problem: &crate::error::Problem) -> serde_json::Value {
+    let slug = problem.kind.rsplit('/').next().unwrap_or_default();
+    let (kind, code) = match problem.status {
+        401 => ("authentication_error", "invalid_api_key"),
+        402 => ("insufficient_quota", "insufficient_quota"),
+        403 => ("permission_error", "permission_denied"),
+        404 => ("invalid_request_error", "model_not_found"),
+        409 | 422 | 400 | 413 | 415 => ("invalid_request_error", slug),
+        429 => ("rate_limit_exceeded", "rate_limit_exceeded"),
+        _ => ("api_error", slug),
+    };
+    let mut message = problem.detail.clone();
+    for error in &problem.errors {
+        message.push_str(&format!(" {}: {}.", error.field, error.message));
+    }
+    serde_json::json!({
+        "message": message,
+        "type": kind,
+        "param": problem.errors.first().map(|error| error.field.clone()),
+        "code": code,
+        "request_id": problem.request_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn models_name_agents_and_versions() {
+        assert_eq!(
+            parse_model("agent:ada/summarizer").unwrap(),
+            ("ada", "summarizer", VersionChoice::Latest)
+        );
+        assert_eq!(
+            parse_model("agent:ada/summarizer@3").unwrap(),
+            ("ada", "summarizer", VersionChoice::Number(3))
+        );
+        for bad in [
+            "gpt-4o",
+            "agent:",
+            "agent:ada",
+            "agent:ada/",
+            "agent:/x",
+            "agent:a/b@0",
+            "agent:a/b@x",
+        ] {
+            assert!(parse_model(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn content_parts_are_joined() {
+        let parts =
+            serde_json::json!([{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]);
+        assert_eq!(text_of(&parts, 0).unwrap(), "ab");
+        assert!(text_of(&serde_json::json!([{"type": "image_url"}]), 0).is_err());
+        assert!(text_of(&serde_json::json!(5), 0).is_err());
+    }
+}

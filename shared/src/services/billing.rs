@@ -1,0 +1,134 @@
+//! Credits as users and creators see them: balances, the ledger, spending limits, grants
+//! (administrators, through the CLI only) and what agents earn. Charges themselves happen
+//! in the run path's chokepoint, never here.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    domain::{Caller, Credits},
+    ports::{
+        AgentStore, Clock,
+        runs::{
+            CreditAccount, CreditStore, DailyCredits, DailyRuns, LedgerEntry, RunStore,
+            VersionStats,
+        },
+    },
+};
+
+pub struct BillingService {
+    credits: Arc<dyn CreditStore>,
+    runs: Arc<dyn RunStore>,
+    agents: Arc<dyn AgentStore>,
+    clock: Arc<dyn Clock>,
+    signup_grant_micros: i64,
+}
+
+impl BillingService {
+    pub fn new(
+        credits: Arc<dyn CreditStore>,
+        runs: Arc<dyn RunStore>,
+        agents: Arc<dyn AgentStore>,
+        clock: Arc<dyn Clock>,
+        signup_grant_micros: i64,
+    ) -> Self {
+        Self {
+            credits,
+            runs,
+            agents,
+            clock,
+            signup_grant_micros,
+        }
+    }
+
+    /// The caller's account (opened with the sign-up grant on first use) and its last 30
+    /// days.
+    pub async fn summary(&self, caller: &Caller) -> Result<(CreditAccount, Vec<DailyCredits>)> {
+        let user_id = caller.user()?.user_id;
+        let now = self.clock.now();
+        let account = self
+            .credits
+            .account(user_id, self.signup_grant_micros, now)
+            .await?;
+        let since = now.date_naive() - chrono::Duration::days(29);
+        let daily = self.credits.daily_credits(user_id, since).await?;
+        Ok((account, daily))
+    }
+
+    pub async fn ledger(
+        &self,
+        caller: &Caller,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<LedgerEntry>> {
+        let user_id = caller.user()?.user_id;
+        self.credits.ledger(user_id, before, limit).await
+    }
+
+    pub async fn set_limits(
+        &self,
+        caller: &Caller,
+        daily: Option<Credits>,
+        monthly: Option<Credits>,
+    ) -> Result<()> {
+        let user_id = caller.user()?.user_id;
+        if let (Some(daily), Some(monthly)) = (daily, monthly)
+            && daily > monthly
+        {
+            return Err(Error::invalid(
+                "daily",
+                "must not be above the monthly limit",
+            ));
+        }
+        // Opens the account first, so limits can be set before the first run.
+        self.credits
+            .account(user_id, self.signup_grant_micros, self.clock.now())
+            .await?;
+        self.credits
+            .set_limits(
+                user_id,
+                daily.map(Credits::micros),
+                monthly.map(Credits::micros),
+            )
+            .await
+    }
+
+    /// Adds credits to a user's balance: for operators (`agora credits grant`), never an
+    /// HTTP route.
+    pub async fn grant(&self, user_id: Uuid, amount: Credits, note: &str) -> Result<LedgerEntry> {
+        if amount == Credits::ZERO || amount > Credits::MAX_GRANT {
+            return Err(Error::invalid(
+                "credits",
+                format!("must be more than 0 and at most {}", Credits::MAX_GRANT),
+            ));
+        }
+        if note.chars().count() > 500 {
+            return Err(Error::invalid("note", "must be at most 500 characters"));
+        }
+        self.credits
+            .grant(user_id, amount.micros(), note, self.signup_grant_micros)
+            .await
+    }
+
+    /// An agent's figures, for its owner only (404 for anyone else, like a missing agent).
+    pub async fn agent_stats(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        slug: &str,
+    ) -> Result<(Vec<VersionStats>, Vec<DailyRuns>)> {
+        let user_id = caller.user()?.user_id;
+        let agent = self
+            .agents
+            .find_agent(handle, slug)
+            .await?
+            .filter(|agent| agent.owner_id == user_id)
+            .ok_or_else(|| Error::NotFound("You have no agent at this address.".into()))?;
+        let since = self.clock.now().date_naive() - chrono::Duration::days(29);
+        let versions = self.runs.version_stats(agent.id).await?;
+        let daily = self.runs.daily_runs(agent.id, since).await?;
+        Ok((versions, daily))
+    }
+}

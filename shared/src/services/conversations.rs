@@ -1,0 +1,231 @@
+//! Conversations with an agent: the version is pinned when the conversation starts, each
+//! reply is a run through the metering chokepoint with the history so far, and a reply can
+//! be regenerated (the last answer is superseded, not deleted: its run stays on record).
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    domain::{
+        Caller,
+        llm::{Message, Role},
+    },
+    ports::{
+        Clock,
+        runs::{ConversationRecord, ConversationStore, MessageRecord, NewMessage, RunSource},
+    },
+    services::runs::{ActiveRun, ConversationTurn, RunRequest, RunService, VersionChoice, prompt},
+};
+
+/// The most conversations one listing returns.
+pub const MAX_LISTED: usize = 100;
+
+pub struct ConversationService {
+    store: Arc<dyn ConversationStore>,
+    runs: Arc<RunService>,
+    clock: Arc<dyn Clock>,
+}
+
+/// A conversation with its messages.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ConversationView {
+    pub conversation: ConversationRecord,
+    /// Oldest first; regenerated answers are left out.
+    pub messages: Vec<MessageRecord>,
+}
+
+/// Options of one reply.
+#[derive(Clone, Debug, Default)]
+pub struct ReplyOptions {
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f64>,
+    pub stream: bool,
+}
+
+impl ConversationService {
+    pub fn new(
+        store: Arc<dyn ConversationStore>,
+        runs: Arc<RunService>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { store, runs, clock }
+    }
+
+    /// Starts a conversation with the agent at `handle/slug`, pinned to `version` (the
+    /// latest published one by default), with its input fields filled in.
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        slug: &str,
+        version: VersionChoice,
+        inputs: BTreeMap<String, serde_json::Value>,
+    ) -> Result<ConversationRecord> {
+        let user_id = caller.user()?.user_id;
+        let target = self.runs.resolve(caller, handle, slug, version).await?;
+        prompt::system_prompt(&target.spec, &inputs)?;
+        let now = self.clock.now();
+        let record = ConversationRecord {
+            id: Uuid::now_v7(),
+            user_id,
+            agent_id: target.record.id,
+            agent: target.address,
+            agent_name: target.spec.name.clone(),
+            agent_version: target.version,
+            title: String::new(),
+            inputs,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.create_conversation(&record).await?;
+        Ok(record)
+    }
+
+    pub async fn list(&self, caller: &Caller) -> Result<Vec<ConversationRecord>> {
+        let user_id = caller.user()?.user_id;
+        self.store.list_conversations(user_id, MAX_LISTED).await
+    }
+
+    pub async fn get(&self, caller: &Caller, id: Uuid) -> Result<ConversationView> {
+        let conversation = self.find(caller, id).await?;
+        let messages = self.store.messages(id).await?;
+        Ok(ConversationView {
+            conversation,
+            messages,
+        })
+    }
+
+    pub async fn delete(&self, caller: &Caller, id: Uuid) -> Result<()> {
+        let user_id = caller.user()?.user_id;
+        if self.store.delete_conversation(user_id, id).await? {
+            Ok(())
+        } else {
+            Err(not_found())
+        }
+    }
+
+    /// Sends the user's message and starts the agent's answer.
+    pub async fn reply(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        run_id: Uuid,
+        content: String,
+        options: ReplyOptions,
+    ) -> Result<ActiveRun> {
+        let conversation = self.find(caller, id).await?;
+        let mut messages = self.history(id, false).await?;
+        messages.push(Message::new(Role::User, content.clone()));
+        let question = NewMessage {
+            id: Uuid::now_v7(),
+            conversation_id: id,
+            content,
+        };
+        self.run(
+            caller,
+            &conversation,
+            run_id,
+            messages,
+            Some(question),
+            options,
+        )
+        .await
+    }
+
+    /// Answers the last question again; the previous answer is superseded.
+    pub async fn regenerate(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        run_id: Uuid,
+        options: ReplyOptions,
+    ) -> Result<ActiveRun> {
+        let conversation = self.find(caller, id).await?;
+        let Some(question) = self.store.supersede_last_answer(id).await? else {
+            return Err(Error::Conflict(
+                "This conversation has no question to answer again; send a message first.".into(),
+            ));
+        };
+        let messages = self.history(id, true).await?;
+        if messages.last().map(|message| &message.content) != Some(&question.content) {
+            return Err(Error::Conflict(
+                "The conversation changed while regenerating; reload it and try again.".into(),
+            ));
+        }
+        self.run(caller, &conversation, run_id, messages, None, options)
+            .await
+    }
+
+    async fn run(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationRecord,
+        run_id: Uuid,
+        messages: Vec<Message>,
+        question: Option<NewMessage>,
+        options: ReplyOptions,
+    ) -> Result<ActiveRun> {
+        let (handle, slug) = conversation
+            .agent
+            .split_once('/')
+            .ok_or_else(|| Error::Internal("a conversation's agent has no handle".into()))?;
+        let request = RunRequest {
+            id: run_id,
+            handle: handle.to_owned(),
+            slug: slug.to_owned(),
+            version: conversation
+                .agent_version
+                .map_or(VersionChoice::Draft, VersionChoice::Number),
+            messages,
+            inputs: conversation.inputs.clone(),
+            max_tokens: options.max_tokens,
+            temperature: options.temperature,
+            top_p: None,
+            stream: options.stream,
+            source: RunSource::Chat,
+            conversation: Some(ConversationTurn {
+                id: conversation.id,
+                question,
+                answer_id: Uuid::now_v7(),
+            }),
+        };
+        self.runs.start(caller, request).await
+    }
+
+    /// The messages so far, as the model sees them: answers that failed before saying
+    /// anything are left out, and so is the question they answered. A trailing question
+    /// is kept only when it is the one to answer again.
+    async fn history(&self, id: Uuid, keep_last_question: bool) -> Result<Vec<Message>> {
+        let mut messages: Vec<Message> = Vec::new();
+        for message in self.store.messages(id).await? {
+            match message.role {
+                Role::Assistant if message.content.is_empty() => {
+                    if messages.last().is_some_and(|last| last.role == Role::User) {
+                        messages.pop();
+                    }
+                }
+                role => messages.push(Message::new(role, message.content)),
+            }
+        }
+        // A question left unanswered (its run never finished) is dropped, so roles keep
+        // alternating.
+        if !keep_last_question && messages.last().is_some_and(|last| last.role == Role::User) {
+            messages.pop();
+        }
+        Ok(messages)
+    }
+
+    async fn find(&self, caller: &Caller, id: Uuid) -> Result<ConversationRecord> {
+        let user_id = caller.user()?.user_id;
+        self.store
+            .find_conversation(user_id, id)
+            .await?
+            .ok_or_else(not_found)
+    }
+}
+
+fn not_found() -> Error {
+    Error::NotFound("You have no conversation with this id.".into())
+}

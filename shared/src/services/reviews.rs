@@ -1,0 +1,165 @@
+//! Reviews: 1 to 5 stars and text, one per user per agent, only from users who ran the
+//! agent to completion; editable; the creator may reply; anyone signed in may report one.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    domain::Caller,
+    ports::{
+        AgentRecord, AgentStatus, AgentStore, Visibility,
+        reviews::{RatingSummary, ReviewError, ReviewRecord, ReviewStore},
+    },
+};
+
+pub const MAX_REVIEW_CHARS: usize = 5_000;
+pub const MAX_LISTED: usize = 100;
+
+pub struct ReviewService {
+    reviews: Arc<dyn ReviewStore>,
+    agents: Arc<dyn AgentStore>,
+}
+
+impl ReviewService {
+    pub fn new(reviews: Arc<dyn ReviewStore>, agents: Arc<dyn AgentStore>) -> Self {
+        Self { reviews, agents }
+    }
+
+    /// The agent's reviews, newest first, and its rating.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        slug: &str,
+    ) -> Result<(Vec<ReviewRecord>, RatingSummary)> {
+        let agent = self.visible(caller, handle, slug).await?;
+        let reviews = self.reviews.list_reviews(agent.id, MAX_LISTED).await?;
+        let rating = self.reviews.rating(agent.id).await?;
+        Ok((reviews, rating))
+    }
+
+    /// Writes (or rewrites) the caller's review.
+    pub async fn review(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        slug: &str,
+        rating: i16,
+        body: &str,
+    ) -> Result<ReviewRecord> {
+        let user_id = caller.user()?.user_id;
+        let agent = self.visible(caller, handle, slug).await?;
+        if agent.owner_id == user_id {
+            return Err(Error::Forbidden(
+                "Creators cannot review their own agents.".into(),
+            ));
+        }
+        let mut errors = Vec::new();
+        if !(1..=5).contains(&rating) {
+            errors.push(crate::error::FieldError {
+                field: "rating".into(),
+                message: "must be 1 to 5".into(),
+            });
+        }
+        if body.chars().count() > MAX_REVIEW_CHARS {
+            errors.push(crate::error::FieldError {
+                field: "body".into(),
+                message: format!("must be at most {MAX_REVIEW_CHARS} characters"),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        self.reviews
+            .upsert_review(Uuid::now_v7(), agent.id, user_id, rating, body.trim())
+            .await
+            .map_err(|error| match error {
+                ReviewError::NoCompletedRun => Error::Forbidden(
+                    "Only people who ran this agent can review it; run it first.".into(),
+                ),
+                ReviewError::Other(error) => error,
+            })
+    }
+
+    /// The creator answers a review of their agent.
+    pub async fn reply(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        slug: &str,
+        review_id: Uuid,
+        reply: &str,
+    ) -> Result<ReviewRecord> {
+        let user_id = caller.user()?.user_id;
+        let agent = self.visible(caller, handle, slug).await?;
+        if agent.owner_id != user_id {
+            return Err(Error::Forbidden(
+                "Only the agent's creator can reply to its reviews.".into(),
+            ));
+        }
+        let reply = reply.trim();
+        if reply.is_empty() || reply.chars().count() > MAX_REVIEW_CHARS {
+            return Err(Error::invalid(
+                "reply",
+                format!("must be 1 to {MAX_REVIEW_CHARS} characters"),
+            ));
+        }
+        self.reviews
+            .reply(agent.id, review_id, reply)
+            .await?
+            .ok_or_else(review_not_found)
+    }
+
+    /// Reports a review to the operators (once per user).
+    pub async fn report(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        slug: &str,
+        review_id: Uuid,
+        reason: &str,
+    ) -> Result<()> {
+        let user_id = caller.user()?.user_id;
+        let agent = self.visible(caller, handle, slug).await?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 1_000 {
+            return Err(Error::invalid("reason", "must be 1 to 1000 characters"));
+        }
+        if self
+            .reviews
+            .report(agent.id, review_id, user_id, reason)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(review_not_found())
+        }
+    }
+
+    /// A published agent the caller may see (or their own), else 404 like a missing one.
+    async fn visible(&self, caller: &Caller, handle: &str, slug: &str) -> Result<AgentRecord> {
+        let agent = self
+            .agents
+            .find_agent(handle, slug)
+            .await?
+            .ok_or_else(agent_not_found)?;
+        let owner = caller.user_id() == Some(agent.owner_id);
+        let listed =
+            agent.status == AgentStatus::Published && agent.visibility != Visibility::Private;
+        if owner || listed {
+            Ok(agent)
+        } else {
+            Err(agent_not_found())
+        }
+    }
+}
+
+fn agent_not_found() -> Error {
+    Error::NotFound("No agent has this address.".into())
+}
+
+fn review_not_found() -> Error {
+    Error::NotFound("This agent has no review with this id.".into())
+}

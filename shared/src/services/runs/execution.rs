@@ -1,0 +1,556 @@
+//! One run from its hold to its charge. [`Execution::start`] tries the agent's models in
+//! order, retrying each after retryable failures with jittered backoff (honouring the
+//! provider's `retry-after`), until one begins to answer; the answer then streams from a
+//! task that ends the run exactly once, whatever happens: the answer finishes, the
+//! provider fails mid-answer, the user stops it, or the client goes away.
+//!
+//! The task is the one piece of a request that outlives its handler: it settles the run
+//! before it sends the last event, so a response never ends before the run's record and
+//! charge are written.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio::{sync::mpsc, time::Instant};
+use uuid::Uuid;
+
+use super::{
+    ActiveRun, RunEvent, RunInfo, RunOutcome, Shared, guard::PromptGuard, providers::PlannedModel,
+    stop_key,
+};
+use crate::{
+    Error, Result,
+    domain::{
+        Credits,
+        llm::{self, FinishReason, LlmEvent, LlmRequest, ProviderError, Usage},
+    },
+    ports::runs::{Attempt, FinishedRun, LlmStream, RunError, RunStatus},
+};
+
+/// Bytes per token when a count must be estimated (a provider that failed mid-answer, or
+/// a client that left before the usage arrived).
+const BYTES_PER_TOKEN: u64 = 4;
+/// How often a streaming run looks for a stop request.
+const STOP_POLL: Duration = Duration::from_millis(250);
+
+pub(super) struct Execution {
+    pub shared: Arc<Shared>,
+    pub run_id: Uuid,
+    pub agent: String,
+    pub agent_version: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub plan: Vec<PlannedModel>,
+    pub request: LlmRequest,
+    pub input_bound: u64,
+    pub agent_price: i64,
+    pub hold: i64,
+    pub guard: Option<PromptGuard>,
+    pub answer_id: Option<Uuid>,
+}
+
+/// A model that began to answer.
+struct Committed {
+    model: PlannedModel,
+    stream: LlmStream,
+    /// The first event, already read.
+    first: LlmEvent,
+    attempt_started: Instant,
+}
+
+/// What the answer so far amounts to.
+struct Progress {
+    output: String,
+    /// Raw model text before the prompt guard, for estimates.
+    produced_bytes: u64,
+    usage: Option<Usage>,
+    finish: Option<FinishReason>,
+    ttft: Option<Duration>,
+}
+
+impl Execution {
+    pub async fn start(self) -> Result<ActiveRun> {
+        let started = Instant::now();
+        if let Some(cached) = self.cached_answer().await {
+            return Ok(self.serve_cached(cached, started).await);
+        }
+        let mut attempts = Vec::new();
+        let committed = match self.commit(&mut attempts, started).await {
+            Ok(committed) => committed,
+            Err(error) => {
+                let finished = self.finished(
+                    RunStatus::Failed,
+                    self.plan.last().cloned(),
+                    attempts,
+                    &Progress::empty(),
+                    Some(error.clone()),
+                    started,
+                );
+                self.settle(&finished).await?;
+                return Err(run_failed(&error));
+            }
+        };
+        let info = RunInfo {
+            run_id: self.run_id,
+            agent: self.agent.clone(),
+            agent_version: self.agent_version,
+            provider: committed.model.provider_name.clone(),
+            model: committed.model.model.clone(),
+            created_at: self.created_at,
+        };
+        let (sender, events) = mpsc::channel(64);
+        tokio::spawn(self.answer(committed, attempts, started, sender));
+        Ok(ActiveRun { info, events })
+    }
+
+    /// Tries each model in order, retrying retryable failures, until one yields an event.
+    async fn commit(
+        &self,
+        attempts: &mut Vec<Attempt>,
+        started: Instant,
+    ) -> Result<Committed, ProviderError> {
+        let settings = &self.shared.settings;
+        let deadline = started + settings.start_budget;
+        let mut last_error = ProviderError::Unavailable("no model was tried".into());
+        for model in &self.plan {
+            let request = LlmRequest {
+                model: model.model.clone(),
+                sampling: llm::Sampling {
+                    max_tokens: model.max_tokens,
+                    ..self.request.sampling
+                },
+                ..self.request.clone()
+            };
+            let mut retry = 0;
+            loop {
+                let attempt_started = Instant::now();
+                let remaining = deadline.saturating_duration_since(attempt_started);
+                if remaining.is_zero() {
+                    return Err(ProviderError::Timeout);
+                }
+                let outcome = tokio::time::timeout(remaining, async {
+                    let mut stream = model.adapter.call(&request).await?;
+                    match stream.next().await {
+                        Some(Ok(first)) => Ok((stream, first)),
+                        Some(Err(error)) => Err(error),
+                        None => Err(ProviderError::Invalid("the answer was empty".into())),
+                    }
+                })
+                .await
+                .unwrap_or(Err(ProviderError::Timeout));
+                match outcome {
+                    Ok((stream, first)) => {
+                        return Ok(Committed {
+                            model: model.clone(),
+                            stream,
+                            first,
+                            attempt_started,
+                        });
+                    }
+                    Err(error) => {
+                        tracing::warn!(
+                            run_id = %self.run_id,
+                            provider = model.provider_name,
+                            model = model.model,
+                            failure = error.kind(),
+                            retry,
+                            "model call failed"
+                        );
+                        attempts.push(failed_attempt(model, &error, attempt_started));
+                        let wait = backoff(settings.retry_base, retry, &error);
+                        let retryable = error.is_retryable()
+                            && retry < settings.max_retries
+                            && wait <= settings.max_retry_wait
+                            && Instant::now() + wait < deadline;
+                        last_error = error;
+                        if !retryable {
+                            break;
+                        }
+                        tokio::time::sleep(wait).await;
+                        retry += 1;
+                    }
+                }
+            }
+        }
+        Err(last_error)
+    }
+
+    /// Streams the committed answer to `sender`, then settles the run and sends `Done`.
+    async fn answer(
+        mut self,
+        committed: Committed,
+        mut attempts: Vec<Attempt>,
+        started: Instant,
+        sender: mpsc::Sender<RunEvent>,
+    ) {
+        let Committed {
+            model,
+            mut stream,
+            first,
+            attempt_started,
+        } = committed;
+        let mut progress = Progress::empty();
+        let mut pending = Some(Ok(first));
+        let mut stop_check = tokio::time::interval(STOP_POLL);
+        stop_check.tick().await;
+        let (status, error) = loop {
+            let next = match pending.take() {
+                Some(event) => Some(event),
+                None => tokio::select! {
+                    biased;
+                    () = sender.closed() => break (RunStatus::Disconnected, None),
+                    _ = stop_check.tick() => {
+                        if self.stop_requested().await {
+                            break (RunStatus::Stopped, None);
+                        }
+                        continue;
+                    }
+                    event = stream.next() => event,
+                },
+            };
+            match next {
+                Some(Ok(LlmEvent::TextDelta(text))) => {
+                    progress.ttft.get_or_insert_with(|| started.elapsed());
+                    progress.produced_bytes += text.len() as u64;
+                    let safe = match &mut self.guard {
+                        Some(guard) => guard.push(&text),
+                        None => text,
+                    };
+                    if !safe.is_empty() {
+                        progress.output.push_str(&safe);
+                        if sender.send(RunEvent::Delta(safe)).await.is_err() {
+                            break (RunStatus::Disconnected, None);
+                        }
+                    }
+                }
+                // Tools are not offered yet: a tool call is noted, not executed.
+                Some(Ok(LlmEvent::ToolCall { name, .. })) => {
+                    tracing::info!(run_id = %self.run_id, tool = name, "model asked for a tool");
+                }
+                Some(Ok(LlmEvent::Usage(usage))) => {
+                    if !llm::plausible_usage(&usage, self.input_bound, model.max_tokens) {
+                        break (
+                            RunStatus::Failed,
+                            Some(ProviderError::Invalid(format!(
+                                "the provider reported impossible usage ({} input, {} output tokens)",
+                                usage.input_tokens, usage.output_tokens
+                            ))),
+                        );
+                    }
+                    progress.usage = Some(usage);
+                }
+                Some(Ok(LlmEvent::Finish(reason))) => {
+                    progress.finish = Some(reason);
+                    break (RunStatus::Succeeded, None);
+                }
+                Some(Err(error)) => break (RunStatus::Failed, Some(error)),
+                None => {
+                    break (
+                        RunStatus::Failed,
+                        Some(ProviderError::Invalid("the answer ended early".into())),
+                    );
+                }
+            }
+        };
+        drop(stream);
+        if let Some(guard) = &mut self.guard {
+            let rest = guard.finish();
+            if !rest.is_empty() {
+                progress.output.push_str(&rest);
+                if status != RunStatus::Disconnected {
+                    let _ = sender.send(RunEvent::Delta(rest)).await;
+                }
+            }
+        }
+        // A finished answer without usage from a provider that must report it.
+        let (status, error) = if status == RunStatus::Succeeded
+            && progress.usage.is_none()
+            && model.credential.requires_usage()
+        {
+            (
+                RunStatus::Failed,
+                Some(ProviderError::Invalid(
+                    "the answer reported no usage".into(),
+                )),
+            )
+        } else {
+            (status, error)
+        };
+        let usage = self.usage(&progress, &model);
+        attempts.push(Attempt {
+            provider: model.provider_name.clone(),
+            model: model.model.clone(),
+            outcome: error.as_ref().map_or("ok", ProviderError::kind).to_owned(),
+            detail: error.as_ref().map(ToString::to_string),
+            input_tokens: usage.0.input_tokens,
+            output_tokens: usage.0.output_tokens,
+            usage_estimated: usage.1,
+            cost_micros: model.cost(&usage.0),
+            latency_ms: millis(attempt_started.elapsed()),
+        });
+        let finished = self.finished(status, Some(model), attempts, &progress, error, started);
+        if let Err(error) = self.settle(&finished).await {
+            tracing::error!(run_id = %self.run_id, error = ?error, "cannot record the run's end; the maintenance job releases its hold");
+        }
+        if finished.status == RunStatus::Succeeded {
+            self.remember_answer(&finished).await;
+        }
+        let mut outcome = RunOutcome::from(&finished);
+        outcome.charged = self.charged(&finished);
+        let _ = sender.send(RunEvent::Done(outcome)).await;
+    }
+
+    /// The usage to bill: the provider's when it reported a plausible one, else an
+    /// estimate from the bytes sent and produced.
+    fn usage(&self, progress: &Progress, model: &PlannedModel) -> (Usage, bool) {
+        match progress.usage {
+            Some(usage) => (usage, false),
+            None => {
+                let estimated = Usage {
+                    input_tokens: (self.input_bound).div_ceil(BYTES_PER_TOKEN).max(1),
+                    output_tokens: progress
+                        .produced_bytes
+                        .div_ceil(BYTES_PER_TOKEN)
+                        .min(u64::from(model.max_tokens)),
+                };
+                (estimated, true)
+            }
+        }
+    }
+
+    fn finished(
+        &self,
+        status: RunStatus,
+        model: Option<PlannedModel>,
+        attempts: Vec<Attempt>,
+        progress: &Progress,
+        error: Option<ProviderError>,
+        started: Instant,
+    ) -> FinishedRun {
+        let usage = attempts
+            .iter()
+            .fold(Usage::default(), |sum, attempt| Usage {
+                input_tokens: sum.input_tokens + attempt.input_tokens,
+                output_tokens: sum.output_tokens + attempt.output_tokens,
+            });
+        let model_cost = attempts.iter().map(|attempt| attempt.cost_micros).sum();
+        FinishedRun {
+            id: self.run_id,
+            status,
+            provider: model
+                .as_ref()
+                .map_or_else(String::new, |model| model.provider_name.clone()),
+            model: model.map_or_else(String::new, |model| model.model),
+            usage_estimated: attempts.iter().any(|attempt| attempt.usage_estimated),
+            attempts,
+            usage,
+            model_cost_micros: model_cost,
+            agent_price_micros: self.agent_price,
+            cached: false,
+            output: progress.output.clone(),
+            finish_reason: progress.finish,
+            error: error.as_ref().map(run_error),
+            ttft_ms: progress.ttft.map(millis),
+            latency_ms: millis(started.elapsed()),
+            finished_at: self.shared.ports.clock.now(),
+            answer_id: self.answer_id,
+        }
+    }
+
+    async fn settle(&self, finished: &FinishedRun) -> Result<()> {
+        self.shared.ports.runs.finish_run(finished).await?;
+        Ok(())
+    }
+
+    /// What the caller was charged: the cost and price, never more than the hold.
+    fn charged(&self, finished: &FinishedRun) -> Credits {
+        let price = if finished.status == RunStatus::Succeeded {
+            finished.agent_price_micros
+        } else {
+            0
+        };
+        Credits::from_micros((finished.model_cost_micros + price).min(self.hold).max(0))
+            .unwrap_or_default()
+    }
+
+    async fn stop_requested(&self) -> bool {
+        matches!(
+            self.shared.ports.cache.get(&stop_key(self.run_id)).await,
+            Ok(Some(_))
+        )
+    }
+
+    // ---- the response cache for deterministic requests ----------------------------------
+
+    /// The cache key of a request whose answer is the same every time (temperature 0, one
+    /// model, Agora's own credential), if this one is.
+    fn cache_key(&self) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let model = self.plan.first()?;
+        let deterministic = self.request.sampling.temperature == Some(0.0)
+            && self.guard.is_none()
+            && matches!(
+                model.credential,
+                crate::ports::runs::CredentialKind::Platform
+                    | crate::ports::runs::CredentialKind::Offline
+            );
+        if !deterministic {
+            return None;
+        }
+        let identity = serde_json::json!({
+            "provider": model.provider_name,
+            "model": model.model,
+            "system": self.request.system,
+            "messages": self.request.messages,
+            "sampling": self.request.sampling,
+        });
+        let digest = Sha256::digest(identity.to_string().as_bytes());
+        Some(format!("answers:{}", hex(&digest)))
+    }
+
+    async fn cached_answer(&self) -> Option<String> {
+        let key = self.cache_key()?;
+        let bytes = self.shared.ports.cache.get(&key).await.ok()??;
+        String::from_utf8(bytes).ok()
+    }
+
+    async fn remember_answer(&self, finished: &FinishedRun) {
+        if finished.finish_reason != Some(FinishReason::Stop) {
+            return;
+        }
+        if let Some(key) = self.cache_key() {
+            let ttl = self.shared.settings.response_cache_ttl;
+            let _ = self
+                .shared
+                .ports
+                .cache
+                .set(&key, finished.output.as_bytes(), ttl)
+                .await;
+        }
+    }
+
+    /// A cached answer: recorded and charged the agent's price, no tokens.
+    async fn serve_cached(self, output: String, started: Instant) -> ActiveRun {
+        let model = self.plan.first().cloned();
+        let progress = Progress {
+            output,
+            produced_bytes: 0,
+            usage: None,
+            finish: Some(FinishReason::Stop),
+            ttft: Some(started.elapsed()),
+        };
+        let mut finished = self.finished(
+            RunStatus::Succeeded,
+            model,
+            Vec::new(),
+            &progress,
+            None,
+            started,
+        );
+        finished.cached = true;
+        let (sender, events) = mpsc::channel(2);
+        let info = RunInfo {
+            run_id: self.run_id,
+            agent: self.agent.clone(),
+            agent_version: self.agent_version,
+            provider: finished.provider.clone(),
+            model: finished.model.clone(),
+            created_at: self.created_at,
+        };
+        if let Err(error) = self.settle(&finished).await {
+            tracing::error!(run_id = %self.run_id, %error, "cannot record a cached run");
+        }
+        let mut outcome = RunOutcome::from(&finished);
+        outcome.charged = self.charged(&finished);
+        let _ = sender.try_send(RunEvent::Delta(finished.output.clone()));
+        let _ = sender.try_send(RunEvent::Done(outcome));
+        ActiveRun { info, events }
+    }
+}
+
+impl Progress {
+    fn empty() -> Self {
+        Self {
+            output: String::new(),
+            produced_bytes: 0,
+            usage: None,
+            finish: None,
+            ttft: None,
+        }
+    }
+}
+
+impl crate::ports::runs::CredentialKind {
+    /// Agora's own accounts must report usage (it is what the caller pays for).
+    fn requires_usage(self) -> bool {
+        matches!(self, Self::Platform | Self::Offline)
+    }
+}
+
+/// Full-jitter exponential backoff, or what the provider asked for when it said.
+fn backoff(base: Duration, retry: u32, error: &ProviderError) -> Duration {
+    if let ProviderError::RateLimited {
+        retry_after: Some(wait),
+    } = error
+    {
+        return *wait;
+    }
+    let ceiling = base.saturating_mul(2u32.saturating_pow(retry));
+    let jitter = rand_fraction();
+    ceiling.mul_f64(jitter)
+}
+
+/// A uniformly random fraction in [0, 1) from the system's random source.
+fn rand_fraction() -> f64 {
+    let mut bytes = [0u8; 8];
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn failed_attempt(model: &PlannedModel, error: &ProviderError, started: Instant) -> Attempt {
+    Attempt {
+        provider: model.provider_name.clone(),
+        model: model.model.clone(),
+        outcome: error.kind().to_owned(),
+        detail: Some(error.to_string()),
+        input_tokens: 0,
+        output_tokens: 0,
+        usage_estimated: false,
+        cost_micros: 0,
+        latency_ms: millis(started.elapsed()),
+    }
+}
+
+fn run_error(error: &ProviderError) -> RunError {
+    RunError {
+        kind: problem_kind(error).to_owned(),
+        detail: error.to_string(),
+    }
+}
+
+/// The problem type a provider failure becomes.
+fn problem_kind(error: &ProviderError) -> &'static str {
+    match error {
+        ProviderError::Invalid(_) => "upstream-invalid",
+        ProviderError::Timeout => "upstream-timeout",
+        ProviderError::RateLimited { .. } | ProviderError::Unavailable(_) => "upstream-unavailable",
+        ProviderError::Refused { .. } => "upstream-refused",
+    }
+}
+
+fn run_failed(error: &ProviderError) -> Error {
+    Error::RunFailed {
+        kind: problem_kind(error).to_owned(),
+        detail: error.to_string(),
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}

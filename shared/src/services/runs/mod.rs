@@ -1,0 +1,581 @@
+//! The Agent Service's run half, and Agora's one metering chokepoint: every call to a
+//! language model, from a conversation, `POST /v1/runs`, `/v1/chat/completions` or a
+//! workflow step, goes through [`RunService::start`]. It resolves the agent version,
+//! holds the worst-case cost, calls the provider with retries and fallback, and writes the
+//! run record and its charge exactly once, on every path: success, provider error,
+//! timeout, fallback, stop and client disconnect.
+
+mod execution;
+pub mod guard;
+pub mod prompt;
+pub mod providers;
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use self::providers::Providers;
+use crate::{
+    Error, Result,
+    domain::{
+        AgentSpec, Caller, Licence,
+        llm::{self, FinishReason, LlmRequest, Message, Sampling, Usage},
+        models, pricing,
+    },
+    ports::{
+        AgentRecord, AgentStatus, AgentStore, Cache, Clock, Visibility,
+        runs::{
+            CreditStore, FinishedRun, NewMessage, NewRun, RunError, RunRecord, RunSource,
+            RunStatus, RunStore, StartRules, StartRunError,
+        },
+    },
+    services::rate_limit::{Limit, RateLimiter},
+};
+
+/// The ports the run path works through.
+pub struct RunPorts {
+    pub agents: Arc<dyn AgentStore>,
+    pub runs: Arc<dyn RunStore>,
+    pub credits: Arc<dyn CreditStore>,
+    pub providers: Arc<Providers>,
+    pub cache: Arc<dyn Cache>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The run path's limits and budgets (README, "Configuration").
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    /// The largest `max_tokens` any run may ask for, whatever the model allows.
+    pub max_output_tokens: u32,
+    /// `max_tokens` when neither the request nor the agent sets it.
+    pub default_max_tokens: u32,
+    /// Retries of one model after a retryable failure, before falling back.
+    pub max_retries: u32,
+    /// The first backoff; each retry doubles it, with full jitter.
+    pub retry_base: Duration,
+    /// A provider asking to wait longer than this is skipped for the next model.
+    pub max_retry_wait: Duration,
+    /// How long a provider may stay silent: before its answer starts, and between events.
+    pub provider_timeout: Duration,
+    /// The whole budget for finding a model that answers (below the request timeout).
+    pub start_budget: Duration,
+    pub max_concurrent_runs: u32,
+    pub runs_per_minute: u32,
+    /// Credits (micro) a new account receives.
+    pub signup_grant_micros: i64,
+    /// How long a hold lives; a run still going after it is ended by the maintenance job.
+    pub hold_ttl: Duration,
+    /// How long an identical deterministic answer is served from the cache.
+    pub response_cache_ttl: Duration,
+}
+
+pub struct RunService {
+    shared: Arc<Shared>,
+}
+
+/// What the service and its running tasks share.
+pub(crate) struct Shared {
+    ports: RunPorts,
+    settings: RunSettings,
+    limiter: RateLimiter,
+}
+
+/// Which version of an agent to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionChoice {
+    Latest,
+    Number(i32),
+    /// The owner's unpublished draft.
+    Draft,
+}
+
+/// A run to start.
+#[derive(Clone, Debug)]
+pub struct RunRequest {
+    /// Chosen by the caller of the service: derived from an `Idempotency-Key` when there is
+    /// one, so a retry of a run that finished finds it instead of running it again.
+    pub id: Uuid,
+    pub handle: String,
+    pub slug: String,
+    pub version: VersionChoice,
+    /// The conversation so far, ending with the user's new message.
+    pub messages: Vec<Message>,
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub stream: bool,
+    pub source: RunSource,
+    pub conversation: Option<ConversationTurn>,
+}
+
+/// The conversation a run answers in.
+#[derive(Clone, Debug)]
+pub struct ConversationTurn {
+    pub id: Uuid,
+    /// The user's message, stored with the run (absent when regenerating).
+    pub question: Option<NewMessage>,
+    pub answer_id: Uuid,
+}
+
+/// A started run: who answers, and its events.
+pub struct ActiveRun {
+    pub info: RunInfo,
+    pub events: mpsc::Receiver<RunEvent>,
+}
+
+/// What is known when a run's answer starts.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RunInfo {
+    pub run_id: Uuid,
+    /// `handle/slug`.
+    pub agent: String,
+    /// `None`: the owner's draft.
+    pub agent_version: Option<i32>,
+    pub provider: String,
+    pub model: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One event of a running answer; `Done` is always last.
+#[derive(Debug)]
+pub enum RunEvent {
+    Delta(String),
+    Done(RunOutcome),
+}
+
+/// How a run ended, after its record and charge were written.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RunOutcome {
+    pub run_id: Uuid,
+    pub status: RunStatus,
+    /// The whole answer as the caller received it.
+    pub output: String,
+    pub finish_reason: Option<FinishReason>,
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// True when the provider's count was missing or untrustworthy and Agora estimated it.
+    pub usage_estimated: bool,
+    /// What the caller was charged, in credits (`"0.000123"`).
+    #[schema(value_type = String)]
+    pub charged: crate::domain::Credits,
+    pub cached: bool,
+    pub error: Option<RunError>,
+    pub ttft_ms: Option<u64>,
+    pub latency_ms: u64,
+}
+
+impl RunService {
+    pub fn new(ports: RunPorts, settings: RunSettings) -> Self {
+        let limiter = RateLimiter::new(ports.cache.clone(), ports.clock.clone());
+        Self {
+            shared: Arc::new(Shared {
+                ports,
+                settings,
+                limiter,
+            }),
+        }
+    }
+
+    pub fn settings(&self) -> &RunSettings {
+        &self.shared.settings
+    }
+
+    /// Starts a run: checks it, holds its worst-case cost, and returns once a model has
+    /// begun to answer. Errors before that (validation, 402, 429, every model failing)
+    /// come back here, with the run recorded and its hold released.
+    pub async fn start(&self, caller: &Caller, request: RunRequest) -> Result<ActiveRun> {
+        let principal = caller.user()?;
+        let user_id = principal.user_id;
+        prompt::check_messages(&request.messages, "messages")?;
+        let target = self
+            .resolve(caller, &request.handle, &request.slug, request.version)
+            .await?;
+        let system = prompt::system_prompt(&target.spec, &request.inputs)?;
+        let max_tokens = self.max_tokens(&request, &target.spec)?;
+        let plan = self
+            .shared
+            .ports
+            .providers
+            .plan(
+                &target.spec.model,
+                user_id,
+                target.record.owner_id,
+                max_tokens,
+            )
+            .await?;
+        let parameters = &target.spec.model.parameters;
+        let sampling = Sampling {
+            temperature: request.temperature.or(parameters.temperature),
+            top_p: request.top_p.or(parameters.top_p),
+            max_tokens,
+        };
+        let llm_request = LlmRequest {
+            model: String::new(),
+            system,
+            messages: request.messages.clone(),
+            tools: Vec::new(),
+            sampling,
+            stream: request.stream,
+        };
+        let input_bound = llm::input_token_bound(&llm_request);
+        let is_owner = user_id == target.record.owner_id;
+        let agent_price = if is_owner {
+            0
+        } else {
+            target.spec.price_per_run.micros()
+        };
+        let worst_model_cost = plan
+            .iter()
+            .map(|model| {
+                model.cost(&Usage {
+                    input_tokens: input_bound,
+                    output_tokens: u64::from(model.max_tokens),
+                })
+            })
+            .max()
+            .unwrap_or(0);
+        let hold = worst_model_cost.saturating_add(agent_price);
+        self.shared
+            .limiter
+            .hit(
+                &format!("runs:user:{user_id}"),
+                Limit {
+                    max: u64::from(self.shared.settings.runs_per_minute),
+                    window: Duration::from_secs(60),
+                },
+            )
+            .await
+            .map_err(|limited| Error::RateLimited {
+                retry_after: limited.retry_after,
+                detail: format!(
+                    "More than {} runs in a minute.",
+                    self.shared.settings.runs_per_minute
+                ),
+            })?;
+        let now = self.shared.ports.clock.now();
+        let first = plan
+            .first()
+            .ok_or_else(|| Error::Internal("a run plan without a model".into()))?;
+        let new_run = NewRun {
+            id: request.id,
+            user_id,
+            agent_id: target.record.id,
+            agent_version: target.version,
+            creator_id: target.record.owner_id,
+            source: request.source,
+            credential: first.credential,
+            provider: first.provider_name.clone(),
+            model: first.model.clone(),
+            hold_micros: hold,
+            hold_expires_at: now
+                + chrono::Duration::from_std(self.shared.settings.hold_ttl)
+                    .unwrap_or(chrono::Duration::MAX),
+            price_table: pricing::CURRENT.version,
+            conversation_id: request.conversation.as_ref().map(|turn| turn.id),
+            user_message: request
+                .conversation
+                .as_ref()
+                .and_then(|turn| turn.question.clone()),
+        };
+        let rules = StartRules {
+            now,
+            signup_grant_micros: self.shared.settings.signup_grant_micros,
+            max_concurrent_runs: self.shared.settings.max_concurrent_runs,
+        };
+        match self.shared.ports.runs.start_run(&new_run, &rules).await {
+            Ok(()) => {}
+            Err(StartRunError::Exists(existing)) => return replay(*existing),
+            Err(error) => return Err(start_error(error)),
+        }
+        let guard = (target.spec.licence == Licence::Sealed && !is_owner)
+            .then(|| guard::PromptGuard::new(&target.spec.system_prompt))
+            .flatten();
+        let execution = execution::Execution {
+            shared: self.shared.clone(),
+            run_id: request.id,
+            agent: target.address.clone(),
+            agent_version: target.version,
+            created_at: now,
+            plan,
+            request: llm_request,
+            input_bound,
+            agent_price,
+            hold,
+            guard,
+            answer_id: request.conversation.as_ref().map(|turn| turn.answer_id),
+        };
+        execution.start().await
+    }
+
+    /// Asks a running run of the caller's to stop; its answer ends with what it has.
+    pub async fn stop(&self, caller: &Caller, run_id: Uuid) -> Result<RunRecord> {
+        let user_id = caller.user()?.user_id;
+        let run = self
+            .shared
+            .ports
+            .runs
+            .find_run(user_id, run_id)
+            .await?
+            .ok_or_else(|| Error::NotFound("You have no run with this id.".into()))?;
+        if run.status == RunStatus::Running {
+            self.shared
+                .ports
+                .cache
+                .set(&stop_key(run_id), b"1", self.shared.settings.hold_ttl)
+                .await?;
+        }
+        Ok(run)
+    }
+
+    pub async fn find_run(&self, caller: &Caller, run_id: Uuid) -> Result<RunRecord> {
+        let user_id = caller.user()?.user_id;
+        self.shared
+            .ports
+            .runs
+            .find_run(user_id, run_id)
+            .await?
+            .ok_or_else(|| Error::NotFound("You have no run with this id.".into()))
+    }
+
+    /// The caller's runs, newest first.
+    pub async fn list_runs(
+        &self,
+        caller: &Caller,
+        agent: Option<(&str, &str)>,
+        before: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>> {
+        let user_id = caller.user()?.user_id;
+        let agent_id = match agent {
+            Some((handle, slug)) => Some(
+                self.shared
+                    .ports
+                    .agents
+                    .find_agent(handle, slug)
+                    .await?
+                    .map(|record| record.id)
+                    .ok_or_else(not_found)?,
+            ),
+            None => None,
+        };
+        self.shared
+            .ports
+            .runs
+            .list_runs(user_id, agent_id, before, limit)
+            .await
+    }
+
+    /// Ends runs whose process died (their hold expired), releasing their holds.
+    pub async fn release_stale_runs(&self) -> Result<u64> {
+        let now = self.shared.ports.clock.now();
+        self.shared.ports.runs.release_stale_runs(now).await
+    }
+
+    /// The agent the caller may run, at the version asked for.
+    pub async fn resolve(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        slug: &str,
+        version: VersionChoice,
+    ) -> Result<RunTarget> {
+        let record = self
+            .shared
+            .ports
+            .agents
+            .find_agent(handle, slug)
+            .await?
+            .ok_or_else(not_found)?;
+        let owner = caller.user_id() == Some(record.owner_id);
+        let listed = record.status == AgentStatus::Published
+            && record.visibility != Visibility::Private
+            && record.latest_version.is_some();
+        if !owner && !listed {
+            return Err(not_found());
+        }
+        let address = format!("{}/{}", record.owner_handle, record.slug);
+        let (version, spec) = match (version, record.latest_version) {
+            (VersionChoice::Draft, _) if owner => (None, record.draft.clone()),
+            (VersionChoice::Draft, _) => return Err(not_found()),
+            (VersionChoice::Latest, None) if owner => (None, record.draft.clone()),
+            (VersionChoice::Latest, None) => return Err(not_found()),
+            (VersionChoice::Latest, Some(number)) | (VersionChoice::Number(number), _) => {
+                let found = self
+                    .shared
+                    .ports
+                    .agents
+                    .find_version(record.id, number)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::NotFound(format!(
+                            "{address} has no version {number}; see GET /v1/agents/{address}/versions."
+                        ))
+                    })?;
+                (Some(number), found.spec)
+            }
+        };
+        Ok(RunTarget {
+            record,
+            address,
+            version,
+            spec,
+        })
+    }
+
+    fn max_tokens(&self, request: &RunRequest, spec: &AgentSpec) -> Result<u32> {
+        let settings = &self.shared.settings;
+        let asked = request
+            .max_tokens
+            .or(spec.model.parameters.max_tokens)
+            .unwrap_or(settings.default_max_tokens);
+        let model_limit = models::output_limit(spec.model.provider, &spec.model.name)
+            .unwrap_or(settings.max_output_tokens);
+        let limit = model_limit.min(settings.max_output_tokens);
+        if asked == 0 || asked > limit {
+            return Err(Error::invalid(
+                "max_tokens",
+                format!(
+                    "must be 1 to {limit} for {} ({} allows {model_limit}, Agora {})",
+                    spec.model.name, spec.model.name, settings.max_output_tokens
+                ),
+            ));
+        }
+        Ok(asked.min(limit))
+    }
+}
+
+/// An agent version a caller may run.
+pub struct RunTarget {
+    pub record: AgentRecord,
+    pub address: String,
+    pub version: Option<i32>,
+    pub spec: AgentSpec,
+}
+
+/// An idempotent retry of a run that exists: its result again, or 409 while it runs.
+fn replay(existing: RunRecord) -> Result<ActiveRun> {
+    if existing.status == RunStatus::Running {
+        return Err(Error::InFlight {
+            retry_after: Duration::from_secs(1),
+        });
+    }
+    let (sender, events) = mpsc::channel(2);
+    let info = RunInfo {
+        run_id: existing.id,
+        agent: existing.agent.clone(),
+        agent_version: existing.agent_version,
+        provider: existing.provider.clone().unwrap_or_default(),
+        model: existing.model.clone().unwrap_or_default(),
+        created_at: existing.created_at,
+    };
+    let outcome = RunOutcome::from_record(&existing);
+    if !existing.output.is_empty() {
+        let _ = sender.try_send(RunEvent::Delta(existing.output));
+    }
+    let _ = sender.try_send(RunEvent::Done(outcome));
+    Ok(ActiveRun { info, events })
+}
+
+impl RunOutcome {
+    fn from_record(run: &RunRecord) -> Self {
+        Self {
+            run_id: run.id,
+            status: run.status,
+            output: run.output.clone(),
+            finish_reason: run.finish_reason.as_deref().and_then(finish_reason_from),
+            provider: run.provider.clone().unwrap_or_default(),
+            model: run.model.clone().unwrap_or_default(),
+            input_tokens: u64::try_from(run.input_tokens).unwrap_or(0),
+            output_tokens: u64::try_from(run.output_tokens).unwrap_or(0),
+            usage_estimated: run.usage_estimated,
+            charged: crate::domain::Credits::from_micros(run.charged_micros).unwrap_or_default(),
+            cached: run.cached,
+            error: run.error.clone(),
+            ttft_ms: run.ttft_ms.and_then(|ms| u64::try_from(ms).ok()),
+            latency_ms: run
+                .latency_ms
+                .and_then(|ms| u64::try_from(ms).ok())
+                .unwrap_or(0),
+        }
+    }
+
+    /// The error the caller gets for a run that did not succeed.
+    pub fn problem(&self) -> Option<Error> {
+        let error = self.error.as_ref()?;
+        Some(Error::RunFailed {
+            kind: error.kind.clone(),
+            detail: error.detail.clone(),
+        })
+    }
+}
+
+fn finish_reason_from(stored: &str) -> Option<FinishReason> {
+    match stored {
+        "stop" => Some(FinishReason::Stop),
+        "length" => Some(FinishReason::Length),
+        "tool_calls" => Some(FinishReason::ToolCalls),
+        "content_filter" => Some(FinishReason::ContentFilter),
+        _ => None,
+    }
+}
+
+fn start_error(error: StartRunError) -> Error {
+    match error {
+        StartRunError::InsufficientCredits { available, needed } => Error::InsufficientCredits {
+            available: crate::domain::Credits::from_micros(available.max(0)).unwrap_or_default(),
+            needed: crate::domain::Credits::from_micros(needed).unwrap_or_default(),
+        },
+        StartRunError::SpendingLimit {
+            period,
+            limit,
+            spent,
+        } => Error::SpendingLimit {
+            period,
+            limit: crate::domain::Credits::from_micros(limit).unwrap_or_default(),
+            spent: crate::domain::Credits::from_micros(spent.max(0)).unwrap_or_default(),
+        },
+        StartRunError::TooManyRuns { max } => Error::RateLimited {
+            retry_after: Duration::from_secs(1),
+            detail: format!("You have {max} runs going already; wait for one to finish."),
+        },
+        StartRunError::Exists(_) => Error::InFlight {
+            retry_after: Duration::from_secs(1),
+        },
+        StartRunError::Other(error) => error,
+    }
+}
+
+pub(crate) fn stop_key(run_id: Uuid) -> String {
+    format!("run:stop:{run_id}")
+}
+
+fn not_found() -> Error {
+    Error::NotFound("No agent has this address.".into())
+}
+
+impl From<&FinishedRun> for RunOutcome {
+    /// The outcome of a run just settled; `charged` is filled in by who knows the hold.
+    fn from(run: &FinishedRun) -> Self {
+        Self {
+            run_id: run.id,
+            status: run.status,
+            output: run.output.clone(),
+            finish_reason: run.finish_reason,
+            provider: run.provider.clone(),
+            model: run.model.clone(),
+            input_tokens: run.usage.input_tokens,
+            output_tokens: run.usage.output_tokens,
+            usage_estimated: run.usage_estimated,
+            charged: crate::domain::Credits::ZERO,
+            cached: run.cached,
+            error: run.error.clone(),
+            ttft_ms: run.ttft_ms,
+            latency_ms: run.latency_ms,
+        }
+    }
+}

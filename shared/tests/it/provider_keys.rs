@@ -1,0 +1,286 @@
+//! Users' own provider keys and creators' endpoints: encrypted at rest (KMS or the local
+//! key), never returned, sent only where they belong, and user URLs pass the SSRF guard
+//! (RELIABILITY 17 and 18).
+
+use std::sync::{Arc, Mutex};
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::{
+    llm_stub::{LlmStub, Scenario},
+    runs::{PLATFORM_KEY, app_with_stub, ledger_of_run, published_on},
+    support::agent_spec,
+};
+
+const OWN_KEY: &str = "sk-own-user-key-4Tz9";
+
+#[tokio::test]
+async fn a_saved_key_is_encrypted_never_returned_and_used_for_the_users_runs() {
+    agora::testing::remember_secret(OWN_KEY);
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::answer("With your key", 10, 5));
+    let app = app_with_stub(&stub, &[]).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.25").await;
+    let user = app.with_user().await;
+    let saved = app
+        .call(
+            "POST",
+            "/v1/me/provider-keys",
+            Some(&user.access_token),
+            Some(json!({ "name": "my-openai", "provider": "openai", "api_key": OWN_KEY })),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
+    assert!(!String::from_utf8_lossy(&saved.body).contains(OWN_KEY));
+    assert_eq!(saved.json()["key_last_four"], "4Tz9");
+    let listed = app
+        .call(
+            "GET",
+            "/v1/me/provider-keys",
+            Some(&user.access_token),
+            None,
+        )
+        .await;
+    assert!(!String::from_utf8_lossy(&listed.body).contains(OWN_KEY));
+    // At rest: ciphertext only.
+    let db = app.db().await;
+    let row = db
+        .query_one(
+            "SELECT ciphertext, wrapped_data_key FROM provider_credentials",
+            &[],
+        )
+        .await
+        .unwrap();
+    let ciphertext: Vec<u8> = row.get(0);
+    assert!(
+        !ciphertext
+            .windows(OWN_KEY.len())
+            .any(|w| w == OWN_KEY.as_bytes())
+    );
+
+    let response = app
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(json!({ "agent": address, "input": "hi" })),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
+    let last = stub.received().pop().unwrap();
+    assert_eq!(last.headers["authorization"], format!("Bearer {OWN_KEY}"));
+    // The user pays the provider: Agora charges the agent's price only.
+    let run_id = response.json()["outcome"]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ledger_of_run(&app, &run_id).await.0, vec![-250_000]);
+    // Another user runs on the platform key.
+    let other = app.with_user().await;
+    app.call(
+        "POST",
+        "/v1/runs",
+        Some(&other.access_token),
+        Some(json!({ "agent": address, "input": "hi" })),
+    )
+    .await;
+    assert_eq!(
+        stub.received().pop().unwrap().headers["authorization"],
+        format!("Bearer {PLATFORM_KEY}")
+    );
+    // Deleted keys stop being used.
+    let id = saved.json()["id"].as_str().unwrap().to_owned();
+    let deleted = app
+        .call(
+            "DELETE",
+            &format!("/v1/me/provider-keys/{id}"),
+            Some(&user.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    app.call(
+        "DELETE",
+        &format!("/v1/me/provider-keys/{id}"),
+        Some(&other.access_token),
+        None,
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "not-found");
+}
+
+#[tokio::test]
+async fn keys_are_wrapped_by_kms_when_a_key_is_configured() {
+    agora::testing::remember_secret(OWN_KEY);
+    let sdk = agora::adapters::aws::load_sdk_config().await;
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let key_id = kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::answer("Via KMS", 10, 5));
+    let app = app_with_stub(&stub, &[("KMS_KEY_ID", &key_id)]).await;
+    let (_, address) = published_on(&app, "anthropic", "claude-3-5-haiku-latest", "0").await;
+    let user = app.with_user().await;
+    let saved = app
+        .call(
+            "POST",
+            "/v1/me/provider-keys",
+            Some(&user.access_token),
+            Some(json!({ "name": "mine", "provider": "anthropic", "api_key": OWN_KEY })),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
+    let stored_key_id: String = app
+        .db()
+        .await
+        .query_one("SELECT key_id FROM provider_credentials", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored_key_id, key_id);
+    let response = app
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(json!({ "agent": address, "input": "hi" })),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(stub.received().pop().unwrap().headers["x-api-key"], OWN_KEY);
+}
+
+#[tokio::test]
+async fn user_urls_to_private_loopback_or_metadata_addresses_are_refused_at_save() {
+    let app = crate::support::TestApp::spawn().await;
+    let user = app.with_user().await;
+    for url in [
+        "http://127.0.0.1:8000/v1",
+        "http://localhost:11434/v1",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:8000/v1",
+        "http://10.0.0.5:8000/v1",
+        "http://[fd00:ec2::254]/v1",
+        "ftp://llm.example.com/v1",
+        "http://llm.example.com:22/v1",
+    ] {
+        let response = app
+            .call(
+                "POST",
+                "/v1/me/provider-keys",
+                Some(&user.access_token),
+                Some(json!({ "name": "mine", "provider": "openai_compatible", "base_url": url })),
+            )
+            .await;
+        let problem = response.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(problem["errors"][0]["field"], "base_url", "{url}");
+    }
+    assert_eq!(app.count("provider_credentials", "true").await, 0);
+}
+
+/// A listener that records every request it gets and answers as an OpenAI-compatible server.
+async fn canary_listener() -> (String, Arc<Mutex<Vec<http::HeaderMap>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |headers: http::HeaderMap| {
+            let recorded = recorded.clone();
+            async move {
+                recorded.lock().unwrap().push(headers);
+                axum::Json(json!({
+                    "id": "x", "object": "chat.completion", "created": 1, "model": "llama",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "from your server"}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6}
+                }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/v1"), seen)
+}
+
+#[tokio::test]
+async fn a_creators_endpoint_gets_only_its_owners_key_never_the_platforms() {
+    let stub = LlmStub::start().await;
+    let (url, seen) = canary_listener().await;
+    // The operator allows loopback for this test's listener (a VPC range in production).
+    let app = app_with_stub(&stub, &[("AGORA_EGRESS_ALLOW", "127.0.0.1/32")]).await;
+    let creator = app.with_user().await;
+    let creator_key = "sk-creator-endpoint-key-Qw8";
+    agora::testing::remember_secret(creator_key);
+    let saved = app
+        .call(
+            "POST",
+            "/v1/me/provider-keys",
+            Some(&creator.access_token),
+            Some(json!({ "name": "my-vllm", "provider": "openai_compatible", "base_url": url, "api_key": creator_key })),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
+    let mut spec = agent_spec("Self hosted", "Runs on my own server");
+    spec["model"] =
+        json!({ "provider": "openai_compatible", "endpoint": "my-vllm", "name": "llama3.1:8b" });
+    spec["price_per_run"] = json!("0.02");
+    let address = app.published_agent(&creator, spec).await;
+    let user = app.with_user().await;
+    let response = app
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(json!({ "agent": address, "input": "hi" })),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
+    assert_eq!(response.json()["outcome"]["output"], "from your server");
+    assert_eq!(
+        response.json()["run"]["provider"],
+        "openai_compatible:my-vllm"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["authorization"], format!("Bearer {creator_key}"));
+    for headers in &seen {
+        for value in headers.values() {
+            assert!(!value.to_str().unwrap_or_default().contains(PLATFORM_KEY));
+        }
+    }
+    // The user pays the price only: the creator's server costs Agora nothing.
+    let run_id = response.json()["outcome"]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ledger_of_run(&app, &run_id).await.0, vec![-20_000]);
+    // Without the allowlist the same saved endpoint is refused at call time.
+    assert_eq!(stub.request_count(), 0);
+}
+
+#[tokio::test]
+async fn an_agent_may_only_name_its_owners_endpoints() {
+    let app = crate::support::TestApp::spawn().await;
+    let creator = app.with_user().await;
+    let mut spec = agent_spec("Borrowed", "Names an endpoint it does not own");
+    spec["model"] =
+        json!({ "provider": "openai_compatible", "endpoint": "not-mine", "name": "llama" });
+    let response = app
+        .call(
+            "POST",
+            "/v1/agents",
+            Some(&creator.access_token),
+            Some(json!({ "definition": spec })),
+        )
+        .await;
+    let problem = response.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(problem["errors"][0]["field"], "definition.model.endpoint");
+    assert_eq!(app.count("agents", "true").await, 0);
+}

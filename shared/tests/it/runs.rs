@@ -1,0 +1,654 @@
+//! Running agents: every provider call is held for, recorded and billed exactly once, on
+//! every path, and the balance never goes below zero (RELIABILITY 8 to 11).
+
+use std::time::Duration;
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{
+    llm_stub::{LlmStub, Scenario},
+    support::{TestApp, TestUser, agent_spec, backed_vars},
+};
+
+/// Agora's own provider key in these tests: it must only ever reach the providers' hosts.
+pub const PLATFORM_KEY: &str = "sk-platform-canary-7Hq2";
+
+/// An app whose providers all point at `stub`, with fast retries and timeouts.
+pub async fn app_with_stub(stub: &LlmStub, extra: &[(&str, &str)]) -> TestApp {
+    TestApp::with_vars(stub_vars(stub, extra).await).await
+}
+
+/// [`app_with_stub`] with a clock the test moves.
+pub async fn app_with_clock(
+    stub: &LlmStub,
+    extra: &[(&str, &str)],
+    clock: crate::accounts::TestClock,
+) -> TestApp {
+    TestApp::with_overrides(
+        stub_vars(stub, extra).await,
+        agora::state::Overrides {
+            clock: Some(std::sync::Arc::new(clock)),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn stub_vars(stub: &LlmStub, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut vars = backed_vars().await;
+    for (name, value) in [
+        ("OPENAI_API_KEY", PLATFORM_KEY.to_owned()),
+        ("AGORA_OPENAI_BASE_URL", format!("{}/v1", stub.url())),
+        ("ANTHROPIC_API_KEY", PLATFORM_KEY.to_owned()),
+        ("AGORA_ANTHROPIC_BASE_URL", stub.url()),
+        ("AGORA_BEDROCK", "true".to_owned()),
+        ("AGORA_BEDROCK_ENDPOINT_URL", stub.url()),
+        ("AGORA_ECHO_DELAY_MS", "0".to_owned()),
+        ("AGORA_PROVIDER_TIMEOUT_MS", "600".to_owned()),
+        ("AGORA_PROVIDER_RETRY_BASE_MS", "5".to_owned()),
+        ("AGORA_REQUEST_TIMEOUT_MS", "8000".to_owned()),
+    ] {
+        vars.push((name.into(), value));
+    }
+    for (name, value) in extra {
+        vars.retain(|(existing, _)| existing != name);
+        vars.push(((*name).into(), (*value).into()));
+    }
+    agora::testing::remember_secret(PLATFORM_KEY);
+    vars
+}
+
+/// An agent on `provider`/`model` by a new creator, published; returns (creator, address).
+pub async fn published_on(
+    app: &TestApp,
+    provider: &str,
+    model: &str,
+    price: &str,
+) -> (TestUser, String) {
+    let creator = app.with_user().await;
+    let mut spec = agent_spec("Greeter", "Says hello back");
+    spec["model"] = json!({ "provider": provider, "name": model });
+    spec["price_per_run"] = json!(price);
+    let address = app.published_agent(&creator, spec).await;
+    (creator, address)
+}
+
+/// Micro-credits of the user's balance, and of the sum of their ledger.
+pub async fn balance_and_ledger(app: &TestApp, user_id: &str) -> (i64, i64) {
+    let db = app.db().await;
+    let id = uuid::Uuid::parse_str(user_id).unwrap();
+    let balance: i64 = db
+        .query_opt(
+            "SELECT balance_micros FROM credit_accounts WHERE user_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .map_or(0, |row| row.get(0));
+    let ledger: i64 = db
+        .query_one(
+            "SELECT COALESCE(sum(amount_micros), 0)::bigint FROM credit_ledger WHERE user_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    (balance, ledger)
+}
+
+/// The micro-credits charged for a run and earned from it, from the ledger.
+pub async fn ledger_of_run(app: &TestApp, run_id: &str) -> (Vec<i64>, Vec<i64>) {
+    let db = app.db().await;
+    let id = uuid::Uuid::parse_str(run_id).unwrap();
+    let rows = db
+        .query(
+            "SELECT kind, amount_micros FROM credit_ledger WHERE run_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    let of = |kind: &str| {
+        rows.iter()
+            .filter(|row| row.get::<_, &str>(0) == kind)
+            .map(|row| row.get::<_, i64>(1))
+            .collect()
+    };
+    (of("run_charge"), of("creator_earning"))
+}
+
+async fn run(app: &TestApp, user: &TestUser, body: Value) -> crate::support::TestResponse {
+    app.call("POST", "/v1/runs", Some(&user.access_token), Some(body))
+        .await
+}
+
+#[tokio::test]
+async fn a_run_of_the_offline_model_is_recorded_billed_and_earns_its_creator_the_price() {
+    let stub = LlmStub::start().await;
+    let app = app_with_stub(&stub, &[]).await;
+    let (creator, address) = published_on(&app, "agora", "echo", "0.01").await;
+    let user = app.with_user().await;
+    let response = run(
+        &app,
+        &user,
+        json!({ "agent": address, "input": "hello there" }),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
+    let body = response.json();
+    let outcome = &body["outcome"];
+    assert!(
+        outcome["output"]
+            .as_str()
+            .unwrap()
+            .contains("offline model")
+    );
+    assert!(outcome["output"].as_str().unwrap().ends_with("hello there"));
+    assert_eq!(outcome["status"], "succeeded");
+    assert_eq!(body["run"]["provider"], "agora");
+    let run_id = outcome["run_id"].as_str().unwrap();
+    // echo: 0.1 per million input, 0.2 per million output tokens, rounded up, plus the price.
+    let input = outcome["input_tokens"].as_i64().unwrap();
+    let output = outcome["output_tokens"].as_i64().unwrap();
+    let model_cost = (input * 100_000 + output * 200_000 + 999_999) / 1_000_000;
+    let (charges, earnings) = ledger_of_run(&app, run_id).await;
+    assert_eq!(charges, vec![-(model_cost + 10_000)]);
+    assert_eq!(earnings, vec![10_000]);
+    assert_eq!(
+        outcome["charged"].as_str().unwrap(),
+        agora::domain::Credits::from_micros(model_cost + 10_000)
+            .unwrap()
+            .to_string()
+    );
+    for account in [&user.id, &creator.id] {
+        let (balance, ledger) = balance_and_ledger(&app, account).await;
+        assert_eq!(balance, ledger, "balance = SUM(ledger)");
+    }
+    let record = app
+        .call(
+            "GET",
+            &format!("/v1/runs/{run_id}"),
+            Some(&user.access_token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(record["status"], "succeeded");
+    assert_eq!(
+        record["price_table"],
+        agora::domain::pricing::CURRENT.version
+    );
+    assert_eq!(record["attempts"].as_array().unwrap().len(), 1);
+    assert!(record["latency_ms"].as_i64().is_some());
+    let listed = app
+        .call("GET", "/v1/me/runs", Some(&user.access_token), None)
+        .await
+        .json();
+    assert_eq!(listed["runs"][0]["id"], run_id);
+    // Nobody else sees the run.
+    let other = app.with_user().await;
+    app.call(
+        "GET",
+        &format!("/v1/runs/{run_id}"),
+        Some(&other.access_token),
+        None,
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "not-found");
+}
+
+#[tokio::test]
+async fn every_token_is_billed_once_at_the_stubs_usage_times_the_versioned_price() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::answer("Hello from the stub", 31, 12));
+    let app = app_with_stub(&stub, &[]).await;
+    for (provider, model) in [
+        ("openai", "gpt-4o-mini"),
+        ("anthropic", "claude-3-5-haiku-latest"),
+        ("bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+    ] {
+        let (_, address) = published_on(&app, provider, model, "0").await;
+        let user = app.with_user().await;
+        let price = agora::domain::pricing::CURRENT
+            .find(serde_json::from_value(json!(provider)).unwrap(), model)
+            .unwrap();
+        let expected = price.cost(&agora::domain::llm::Usage {
+            input_tokens: 31,
+            output_tokens: 12,
+        });
+        for stream in [false, true] {
+            let response = run(
+                &app,
+                &user,
+                json!({ "agent": address, "input": "hi", "stream": stream }),
+            )
+            .await;
+            assert_eq!(
+                response.status,
+                StatusCode::OK,
+                "{provider} {:?}",
+                response.body
+            );
+            let run_id = if stream {
+                let done = sse_events(&response.body)
+                    .into_iter()
+                    .find(|(name, _)| name == "done")
+                    .unwrap()
+                    .1;
+                assert_eq!(done["output"], "Hello from the stub");
+                done["run_id"].as_str().unwrap().to_owned()
+            } else {
+                response.json()["outcome"]["run_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            };
+            let (charges, _) = ledger_of_run(&app, &run_id).await;
+            assert_eq!(charges, vec![-expected], "{provider} stream={stream}");
+        }
+        let (balance, ledger) = balance_and_ledger(&app, &user.id).await;
+        assert_eq!(balance, ledger);
+    }
+    // The platform key went to the stub as each provider's own header, and nowhere else.
+    for received in stub.received() {
+        let auth = received
+            .headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let api_key = received
+            .headers
+            .get("x-api-key")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert!(
+            auth == Some(format!("Bearer {PLATFORM_KEY}"))
+                || api_key.as_deref() == Some(PLATFORM_KEY)
+                || auth.is_some_and(|auth| auth.starts_with("AWS4-HMAC-SHA256")),
+            "{received:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_model_falls_back_to_the_next_and_only_the_answer_is_billed() {
+    let stub = LlmStub::start().await;
+    let app = app_with_stub(&stub, &[("AGORA_PROVIDER_RETRIES", "1")]).await;
+    let creator = app.with_user().await;
+    let mut spec = agent_spec("Fallback", "Falls back");
+    spec["model"] = json!({
+        "provider": "openai", "name": "gpt-4o-mini",
+        "fallbacks": [{ "provider": "anthropic", "name": "claude-3-5-haiku-latest" }]
+    });
+    let address = app.published_agent(&creator, spec).await;
+    let user = app.with_user().await;
+    stub.then(Scenario::Status {
+        status: 503,
+        retry_after: None,
+    })
+    .then(Scenario::Status {
+        status: 500,
+        retry_after: None,
+    })
+    .then(Scenario::answer("From the fallback", 50, 10));
+    let response = run(&app, &user, json!({ "agent": address, "input": "hi" })).await;
+    assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
+    let outcome = response.json()["outcome"].clone();
+    assert_eq!(outcome["provider"], "anthropic");
+    assert_eq!(outcome["output"], "From the fallback");
+    let record = app
+        .call(
+            "GET",
+            &format!("/v1/runs/{}", outcome["run_id"].as_str().unwrap()),
+            Some(&user.access_token),
+            None,
+        )
+        .await
+        .json();
+    let outcomes: Vec<&str> = record["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["unavailable", "unavailable", "ok"],
+        "one retry, then the fallback"
+    );
+    let price = agora::domain::pricing::CURRENT
+        .find(
+            agora::domain::models::Provider::Anthropic,
+            "claude-3-5-haiku-latest",
+        )
+        .unwrap()
+        .cost(&agora::domain::llm::Usage {
+            input_tokens: 50,
+            output_tokens: 10,
+        });
+    let (charges, _) = ledger_of_run(&app, outcome["run_id"].as_str().unwrap()).await;
+    assert_eq!(charges, vec![-price]);
+}
+
+#[tokio::test]
+async fn when_every_model_fails_the_run_is_recorded_failed_unbilled_with_a_problem() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::Status {
+        status: 429,
+        retry_after: Some(30),
+    });
+    let app = app_with_stub(&stub, &[]).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.5").await;
+    let user = app.with_user().await;
+    let response = run(&app, &user, json!({ "agent": address, "input": "hi" })).await;
+    response.problem(StatusCode::SERVICE_UNAVAILABLE, "upstream-unavailable");
+    assert_eq!(
+        stub.request_count(),
+        1,
+        "a retry-after beyond the budget is not waited for"
+    );
+    assert_eq!(
+        app.count("runs", "status = 'failed' AND charged_micros = 0")
+            .await,
+        1
+    );
+    assert_eq!(app.count("credit_ledger", "kind = 'run_charge'").await, 0);
+    assert_eq!(
+        app.count("credit_accounts", "held_micros <> 0").await,
+        0,
+        "the hold is released"
+    );
+}
+
+#[tokio::test]
+async fn untrustworthy_provider_answers_end_in_upstream_invalid_and_a_failed_record() {
+    for scenario in [
+        Scenario::answer("Hello", -1_000_000, 5),
+        Scenario::answer("Hello", 5, 1_000_000_000),
+        Scenario::Garbage,
+        Scenario::Truncated { pieces: vec![] },
+    ] {
+        for stream in [false, true] {
+            let stub = LlmStub::start().await;
+            stub.always(scenario.clone());
+            let app = app_with_stub(&stub, &[]).await;
+            let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
+            let user = app.with_user().await;
+            // Opens the account (with its sign-up credits) before the run.
+            app.call("GET", "/v1/me/credits", Some(&user.access_token), None)
+                .await;
+            let before = balance_and_ledger(&app, &user.id).await.0;
+            let response = run(
+                &app,
+                &user,
+                json!({ "agent": address, "input": "hi", "stream": stream }),
+            )
+            .await;
+            if response.status == StatusCode::OK {
+                // The answer had begun streaming: it ends with a failed outcome instead.
+                assert!(stream, "{scenario:?}");
+                let done = sse_events(&response.body)
+                    .into_iter()
+                    .find(|(name, _)| name == "done")
+                    .unwrap()
+                    .1;
+                assert_eq!(done["status"], "failed", "{scenario:?}");
+                assert_eq!(done["error"]["kind"], "upstream-invalid");
+            } else {
+                response.problem(StatusCode::BAD_GATEWAY, "upstream-invalid");
+            }
+            assert_eq!(
+                app.count(
+                    "runs",
+                    "status = 'failed' AND error_kind = 'upstream-invalid'"
+                )
+                .await,
+                1,
+                "{scenario:?} stream={stream}"
+            );
+            let (after, ledger) = balance_and_ledger(&app, &user.id).await;
+            assert!(after <= before, "never credited ({scenario:?})");
+            assert_eq!(after, ledger);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_error_after_partial_output_bills_what_was_produced_once() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::Truncated {
+        pieces: vec!["Partial ".into(), "answer".into()],
+    });
+    let app = app_with_stub(&stub, &[]).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.2").await;
+    let user = app.with_user().await;
+    let response = run(
+        &app,
+        &user,
+        json!({ "agent": address, "input": "hi", "stream": true }),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK);
+    let events = sse_events(&response.body);
+    let done = events
+        .iter()
+        .find(|(name, _)| name == "done")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(done["status"], "failed");
+    assert_eq!(done["output"], "Partial answer");
+    assert_eq!(done["usage_estimated"], true);
+    assert_eq!(done["error"]["kind"], "upstream-invalid");
+    let (charges, earnings) = ledger_of_run(&app, done["run_id"].as_str().unwrap()).await;
+    assert_eq!(charges.len(), 1, "tokens produced are billed once");
+    assert!(
+        earnings.is_empty(),
+        "a failed run earns its creator nothing"
+    );
+    let record = app
+        .count(
+            "runs",
+            "status = 'failed' AND usage_estimated AND output_tokens = 4",
+        )
+        .await;
+    assert_eq!(
+        record, 1,
+        "\"Partial answer\" is 14 bytes: 4 tokens at 4 bytes per token"
+    );
+}
+
+#[tokio::test]
+async fn a_balance_one_micro_credit_short_of_the_worst_case_gets_402_and_no_provider_call() {
+    let stub = LlmStub::start().await;
+    let app = app_with_stub(&stub, &[("AGORA_SIGNUP_CREDITS", "0")]).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o", "0.05").await;
+    let user = app.with_user().await;
+    // The worst case: the price, plus gpt-4o's price of the input bound and max_tokens.
+    let request = agora::domain::llm::LlmRequest {
+        model: "gpt-4o".into(),
+        system: Some("You are Greeter.".into()),
+        messages: vec![agora::domain::llm::Message::new(
+            agora::domain::llm::Role::User,
+            "hi",
+        )],
+        tools: Vec::new(),
+        sampling: agora::domain::llm::Sampling {
+            max_tokens: 100,
+            ..Default::default()
+        },
+        stream: false,
+    };
+    let worst = 50_000
+        + agora::domain::pricing::CURRENT
+            .find(agora::domain::models::Provider::Openai, "gpt-4o")
+            .unwrap()
+            .cost(&agora::domain::llm::Usage {
+                input_tokens: agora::domain::llm::input_token_bound(&request),
+                output_tokens: 100,
+            });
+    let user_id = uuid::Uuid::parse_str(&user.id).unwrap();
+    let billing = app.state.billing().unwrap();
+    billing
+        .grant(
+            user_id,
+            agora::domain::Credits::from_micros(worst - 1).unwrap(),
+            "test",
+        )
+        .await
+        .unwrap();
+    let body = json!({ "agent": address, "input": "hi", "max_tokens": 100 });
+    let problem = run(&app, &user, body.clone())
+        .await
+        .problem(StatusCode::PAYMENT_REQUIRED, "insufficient-credits");
+    assert!(problem["detail"].as_str().unwrap().contains("max_tokens"));
+    assert_eq!(stub.request_count(), 0, "the provider never heard of it");
+    assert_eq!(app.count("runs", "true").await, 0);
+    billing
+        .grant(
+            user_id,
+            agora::domain::Credits::from_micros(1).unwrap(),
+            "test",
+        )
+        .await
+        .unwrap();
+    assert_eq!(run(&app, &user, body).await.status, StatusCode::OK);
+    assert_eq!(stub.request_count(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_runs_never_overdraw_the_balance() {
+    let stub = LlmStub::start().await;
+    // Each answer takes a while, so every run holds at once.
+    stub.always(Scenario::Delayed(
+        Duration::from_millis(700),
+        Box::new(Scenario::answer("ok", 10, 10)),
+    ));
+    let app = app_with_stub(
+        &stub,
+        &[
+            ("AGORA_SIGNUP_CREDITS", "0"),
+            ("AGORA_MAX_CONCURRENT_RUNS", "100"),
+            ("AGORA_PROVIDER_TIMEOUT_MS", "3000"),
+        ],
+    )
+    .await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "1").await;
+    let user = app.with_user().await;
+    // Enough for exactly 3 worst cases (price 1 + a small model cost each).
+    let user_id = uuid::Uuid::parse_str(&user.id).unwrap();
+    app.state
+        .billing()
+        .unwrap()
+        .grant(
+            user_id,
+            agora::domain::Credits::parse("3.5").unwrap(),
+            "test",
+        )
+        .await
+        .unwrap();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let router = app.router.clone();
+        let token = user.access_token.clone();
+        let address = address.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let request = http::Request::post("/v1/runs")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    json!({ "agent": address, "input": "go", "max_tokens": 50 }).to_string(),
+                ))
+                .unwrap();
+            crate::support::send(&router, request).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::PAYMENT_REQUIRED)
+        .count();
+    assert_eq!((ok, refused), (3, 5), "{statuses:?}");
+    let (balance, ledger) = balance_and_ledger(&app, &user.id).await;
+    assert!(balance >= 0);
+    assert_eq!(balance, ledger, "balance = SUM(ledger)");
+    assert_eq!(app.count("credit_accounts", "held_micros <> 0").await, 0);
+}
+
+#[tokio::test]
+async fn a_run_whose_process_died_has_its_hold_released_by_maintenance() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::Silent);
+    let clock = crate::accounts::TestClock::new();
+    let app = app_with_clock(
+        &stub,
+        &[
+            ("AGORA_PROVIDER_TIMEOUT_MS", "60000"),
+            ("AGORA_REQUEST_TIMEOUT_MS", "60000"),
+        ],
+        clock.clone(),
+    )
+    .await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
+    let user = app.with_user().await;
+    // The request is abandoned while the provider is silent: as if the function died.
+    let abandoned = tokio::time::timeout(
+        Duration::from_millis(500),
+        run(&app, &user, json!({ "agent": address, "input": "hi" })),
+    )
+    .await;
+    assert!(abandoned.is_err());
+    assert_eq!(
+        app.count("credit_accounts", "held_micros > 0").await,
+        1,
+        "the hold is still taken"
+    );
+    let runs = app.state.runs().unwrap();
+    assert_eq!(
+        runs.release_stale_runs().await.unwrap(),
+        0,
+        "not before the hold expires"
+    );
+    clock.advance(16 * 60);
+    assert_eq!(runs.release_stale_runs().await.unwrap(), 1);
+    assert_eq!(app.count("credit_accounts", "held_micros <> 0").await, 0);
+    assert_eq!(
+        app.count(
+            "runs",
+            "status = 'failed' AND error_kind = 'abandoned' AND charged_micros = 0"
+        )
+        .await,
+        1
+    );
+    assert_eq!(runs.release_stale_runs().await.unwrap(), 0, "released once");
+}
+
+/// `(event name, JSON data)` of each Server-Sent Event in `body`.
+pub fn sse_events(body: &[u8]) -> Vec<(String, Value)> {
+    let text = String::from_utf8_lossy(body);
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut name = String::from("message");
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(value) = line.strip_prefix("event:") {
+                    name = value.trim().to_owned();
+                } else if let Some(value) = line.strip_prefix("data:") {
+                    data.push_str(value.trim_start());
+                }
+            }
+            if data.is_empty() {
+                return None;
+            }
+            Some((
+                name,
+                serde_json::from_str(&data).unwrap_or(Value::String(data)),
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,159 @@
+//! The official `openai` Python SDK against a real `agora serve`: an agent is a model named
+//! `agent:<handle>/<slug>`, whole and streamed, billed like any run.
+
+use std::process::Command;
+
+use reqwest::Client;
+use serde_json::{Value, json};
+
+use crate::serve::Server;
+
+/// The Python with the `openai` package: `AGORA_TEST_PYTHON` (scripts/test sets it), else
+/// the tools venv of this checkout.
+fn python() -> String {
+    std::env::var("AGORA_TEST_PYTHON").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../.agora/tools/venv/bin/python"
+        )
+        .to_owned()
+    })
+}
+
+#[tokio::test]
+async fn the_openai_sdk_runs_a_demo_agent_whole_and_streamed() {
+    let url = agora::testing::fresh_database().await;
+    let home = tempfile::tempdir().unwrap();
+    let agora_home = home.path().display().to_string();
+    let server = Server::start(&[
+        ("DATABASE_URL", url.as_str()),
+        ("AGORA_HOME", agora_home.as_str()),
+        ("AGORA_WEB_DIR", "/nonexistent"),
+        ("AGORA_ECHO_DELAY_MS", "1"),
+    ]);
+    let client = Client::new();
+    let base = &server.base_url;
+    let email = format!("sdk-{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = "an sdk test passphrase";
+    agora::testing::remember_secret(password);
+    let session: Value = client
+        .post(format!("{base}/v1/auth/register"))
+        .json(&json!({ "email": email, "password": password, "refresh_token_delivery": "body" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["access_token"].as_str().unwrap();
+    agora::testing::remember_secret(token);
+    let key: Value = client
+        .post(format!("{base}/v1/me/api-keys"))
+        .bearer_auth(token)
+        .json(&json!({ "name": "sdk" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = key["key"].as_str().unwrap().to_owned();
+    agora::testing::remember_secret(&key);
+    // A demo agent (the offline model) from the marketplace agora serve filled.
+    let listing: Value = client
+        .get(format!("{base}/v1/agents?sort=newest&limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let address = listing["agents"][0]["address"].as_str().unwrap().to_owned();
+    let model = format!("agent:{address}");
+
+    let output = Command::new(python())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/e2e/openai_sdk.py"
+        ))
+        .args([format!("{base}/v1"), key.clone(), model.clone()])
+        .output()
+        .expect("python with the openai package (scripts/setup installs it)");
+    assert!(
+        output.status.success(),
+        "the SDK script failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let whole = &result["whole"];
+    assert!(
+        whole["content"]
+            .as_str()
+            .unwrap()
+            .contains("the meeting moved to Friday."),
+        "{result}"
+    );
+    assert_eq!(whole["finish_reason"], "stop");
+    assert!(whole["usage"]["completion_tokens"].as_i64().unwrap() > 0);
+    assert!(whole["id"].as_str().unwrap().starts_with("chatcmpl-"));
+    let stream = &result["stream"];
+    assert!(
+        stream["content"]
+            .as_str()
+            .unwrap()
+            .ends_with("Stream this sentence back to me."),
+        "{result}"
+    );
+    assert!(
+        stream["pieces"].as_i64().unwrap() > 3,
+        "the answer arrived in pieces"
+    );
+    assert_eq!(stream["finish_reason"], "stop");
+    assert!(stream["usage"]["total_tokens"].as_i64().unwrap() > 0);
+    assert!(
+        result["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == &json!(model))
+    );
+    assert_eq!(
+        result["missing"],
+        json!({ "status": 404, "code": "model_not_found" })
+    );
+
+    // Both completions are runs on the user's record, billed from the sign-up credits.
+    let runs: Value = client
+        .get(format!("{base}/v1/me/runs"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let runs = runs["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(
+        runs.iter()
+            .all(|run| run["source"] == "openai" && run["status"] == "succeeded")
+    );
+    let credits: Value = client
+        .get(format!("{base}/v1/me/credits"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let spent: i64 = runs
+        .iter()
+        .map(|run| run["charged_micros"].as_i64().unwrap())
+        .sum();
+    assert!(spent > 0);
+    let balance = agora::domain::Credits::parse(credits["balance"].as_str().unwrap())
+        .unwrap()
+        .micros();
+    assert_eq!(balance, 5_000_000 - spent, "{credits}");
+}
