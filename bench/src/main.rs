@@ -2,10 +2,13 @@
 //!
 //! - `agora-bench passwords [iterations]`
 //! - `agora-bench catalog <base url> [concurrency] [seconds]` (see `bench/catalog.sh`)
+//! - `agora-bench stub <port>` and `agora-bench gateway <stub> <agora> <litellm> <agora pid>
+//!   <litellm pid> [seconds]` (see `bench/gateway.sh`)
 //!
 //! Results and the commands that reproduce them are in BENCHMARKS.md.
 
 mod catalog;
+mod gateway;
 
 use std::{
     io::Write,
@@ -48,8 +51,24 @@ fn main() -> ExitCode {
                 }
                 Ok(())
             }
+            "stub" => {
+                let port = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                gateway::stub(port).await
+            }
+            "gateway" => {
+                let urls: Vec<String> = args.by_ref().take(3).collect();
+                let pids: Vec<u32> = args.by_ref().take(2).filter_map(|n| n.parse().ok()).collect();
+                let seconds = args.next().and_then(|n| n.parse().ok()).unwrap_or(10);
+                anyhow::ensure!(urls.len() == 3 && pids.len() == 2, "usage: agora-bench gateway <stub> <agora> <litellm> <agora pid> <litellm pid> [seconds]");
+                let lines = gateway::run(&urls[0], &urls[1], &urls[2], pids[0], pids[1], seconds).await?;
+                let mut out = std::io::stdout().lock();
+                for line in lines {
+                    writeln!(out, "{line}")?;
+                }
+                Ok(())
+            }
             _ => Err(anyhow::anyhow!(
-                "usage: agora-bench passwords [iterations] | agora-bench catalog <base url> [concurrency] [seconds]   (see BENCHMARKS.md)"
+                "usage: agora-bench passwords [iterations] | catalog <base url> [concurrency] [seconds] | stub <port> | gateway <stub> <agora> <litellm> <agora pid> <litellm pid> [seconds]   (see BENCHMARKS.md)"
             )),
         }
     });

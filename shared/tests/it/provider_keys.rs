@@ -284,3 +284,118 @@ async fn an_agent_may_only_name_its_owners_endpoints() {
     assert_eq!(problem["errors"][0]["field"], "definition.model.endpoint");
     assert_eq!(app.count("agents", "true").await, 0);
 }
+
+/// A listener that counts connections and answers every request with a redirect to `to`.
+async fn redirecting_listener(to: String) -> (String, Arc<Mutex<usize>>) {
+    let hits = Arc::new(Mutex::new(0));
+    let counted = hits.clone();
+    let app = axum::Router::new().fallback(move || {
+        let counted = counted.clone();
+        let to = to.clone();
+        async move {
+            *counted.lock().unwrap() += 1;
+            (StatusCode::FOUND, [(http::header::LOCATION, to)], "")
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/v1"), hits)
+}
+
+#[tokio::test]
+async fn an_endpoint_that_redirects_is_never_followed() {
+    let stub = LlmStub::start().await;
+    let (canary_url, canary) = canary_listener().await;
+    let (url, hits) = redirecting_listener(format!("{canary_url}/chat/completions")).await;
+    let app = app_with_stub(&stub, &[("AGORA_EGRESS_ALLOW", "127.0.0.1/32")]).await;
+    let creator = app.with_user().await;
+    app.call(
+        "POST",
+        "/v1/me/provider-keys",
+        Some(&creator.access_token),
+        Some(json!({ "name": "moved", "provider": "openai_compatible", "base_url": url })),
+    )
+    .await;
+    let mut spec = agent_spec("Redirected", "Its server redirects");
+    spec["model"] =
+        json!({ "provider": "openai_compatible", "endpoint": "moved", "name": "llama" });
+    let address = app.published_agent(&creator, spec).await;
+    let user = app.with_user().await;
+    app.call(
+        "POST",
+        "/v1/runs",
+        Some(&user.access_token),
+        Some(json!({ "agent": address, "input": "hi" })),
+    )
+    .await
+    .problem(StatusCode::BAD_GATEWAY, "upstream-invalid");
+    assert!(*hits.lock().unwrap() >= 1);
+    assert_eq!(
+        canary.lock().unwrap().len(),
+        0,
+        "the redirect target saw no connection"
+    );
+}
+
+#[tokio::test]
+async fn a_name_that_resolves_to_a_private_address_at_call_time_is_refused() {
+    let stub = LlmStub::start().await;
+    let (url, seen) = canary_listener().await;
+    // Saved while the operator allowed loopback, by a name, as a rebinding attacker would.
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let allowed = app_with_stub(&stub, &[("AGORA_EGRESS_ALLOW", "127.0.0.1/32,::1/128")]).await;
+    let creator = allowed.with_user().await;
+    let saved = allowed
+        .call(
+            "POST",
+            "/v1/me/provider-keys",
+            Some(&creator.access_token),
+            Some(json!({ "name": "rebinding", "provider": "openai_compatible", "base_url": by_name })),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
+    let mut spec = agent_spec("Rebinding", "Resolves elsewhere later");
+    spec["model"] =
+        json!({ "provider": "openai_compatible", "endpoint": "rebinding", "name": "llama" });
+    let address = allowed.published_agent(&creator, spec).await;
+    // The same database, served without the allowlist: the name now resolves to an address
+    // the guard refuses, at connection time.
+    let mut vars = allowed.vars.clone();
+    vars.retain(|(name, _)| name != "AGORA_EGRESS_ALLOW");
+    let guarded = crate::support::TestApp::with_vars(vars).await;
+    let user = guarded.with_user().await;
+    let response = guarded
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(json!({ "agent": address, "input": "hi" })),
+        )
+        .await;
+    assert!(response.status.is_server_error(), "{:?}", response.body);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        0,
+        "the listener saw no connection"
+    );
+}
+
+#[test]
+fn no_http_client_is_built_outside_the_egress_adapter() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for file in crate::runs::walk(&src) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for builder in [
+            "reqwest::Client::builder",
+            "reqwest::Client::new",
+            "ClientBuilder::new",
+        ] {
+            assert!(
+                !text.contains(builder) || file.ends_with("adapters/egress.rs"),
+                "{} builds an HTTP client ({builder}); use adapters::egress",
+                file.display()
+            );
+        }
+    }
+}

@@ -35,7 +35,7 @@ pub async fn app_with_clock(
     .await
 }
 
-async fn stub_vars(stub: &LlmStub, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+pub async fn stub_vars(stub: &LlmStub, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut vars = backed_vars().await;
     for (name, value) in [
         ("OPENAI_API_KEY", PLATFORM_KEY.to_owned()),
@@ -651,4 +651,243 @@ pub fn sse_events(body: &[u8]) -> Vec<(String, Value)> {
             ))
         })
         .collect()
+}
+
+#[tokio::test]
+async fn a_user_over_the_concurrency_cap_waits_with_retry_after() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::Delayed(
+        Duration::from_millis(600),
+        Box::new(Scenario::answer("ok", 5, 2)),
+    ));
+    let app = app_with_stub(
+        &stub,
+        &[
+            ("AGORA_MAX_CONCURRENT_RUNS", "1"),
+            ("AGORA_PROVIDER_TIMEOUT_MS", "3000"),
+        ],
+    )
+    .await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
+    let user = app.with_user().await;
+    let body = json!({ "agent": address, "input": "hi" });
+    let first = run(&app, &user, body.clone());
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        run(&app, &user, body.clone()).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!(first.status, StatusCode::OK);
+    second.problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    assert_eq!(second.header("retry-after"), "1");
+    assert_eq!(stub.request_count(), 1);
+}
+
+#[tokio::test]
+async fn a_spending_limit_refuses_runs_that_could_exceed_it() {
+    let stub = LlmStub::start().await;
+    let app = app_with_stub(&stub, &[]).await;
+    let (_, address) = published_on(&app, "agora", "echo", "0.5").await;
+    let user = app.with_user().await;
+    let limits = app
+        .call(
+            "PUT",
+            "/v1/me/credits/limits",
+            Some(&user.access_token),
+            Some(json!({ "daily": "0.4" })),
+        )
+        .await;
+    assert_eq!(limits.status, StatusCode::OK, "{:?}", limits.body);
+    assert_eq!(limits.json()["daily_limit"], "0.4");
+    let problem = run(&app, &user, json!({ "agent": address, "input": "hi" }))
+        .await
+        .problem(StatusCode::PAYMENT_REQUIRED, "spending-limit");
+    assert!(problem["detail"].as_str().unwrap().contains("daily"));
+    app.call(
+        "PUT",
+        "/v1/me/credits/limits",
+        Some(&user.access_token),
+        Some(json!({ "daily": "2", "monthly": "1" })),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    app.call(
+        "PUT",
+        "/v1/me/credits/limits",
+        Some(&user.access_token),
+        Some(json!({ "daily": null })),
+    )
+    .await;
+    assert_eq!(
+        run(&app, &user, json!({ "agent": address, "input": "hi" }))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn identical_deterministic_requests_are_answered_from_the_cache() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::answer("Deterministic answer", 10, 3));
+    let app = app_with_stub(&stub, &[]).await;
+    let (creator, address) = published_on(&app, "openai", "gpt-4o-mini", "0.2").await;
+    let user = app.with_user().await;
+    let body = json!({ "agent": address, "input": "same question", "temperature": 0 });
+    let first = run(&app, &user, body.clone()).await.json();
+    let second = run(&app, &user, body).await.json();
+    assert_eq!(
+        stub.request_count(),
+        1,
+        "the second answer came from the cache"
+    );
+    assert_eq!(second["outcome"]["output"], "Deterministic answer");
+    assert_eq!(second["outcome"]["cached"], true);
+    assert_eq!(first["outcome"]["cached"], false);
+    // A cached answer costs no tokens; the creator still earns the price.
+    let (charges, earnings) =
+        ledger_of_run(&app, second["outcome"]["run_id"].as_str().unwrap()).await;
+    assert_eq!((charges, earnings), (vec![-200_000], vec![200_000]));
+    let (balance, ledger) = balance_and_ledger(&app, &creator.id).await;
+    assert_eq!(balance, ledger);
+    // Sampled requests are never cached.
+    run(
+        &app,
+        &user,
+        json!({ "agent": address, "input": "same question", "temperature": 0.7 }),
+    )
+    .await;
+    assert_eq!(stub.request_count(), 2);
+}
+
+#[tokio::test]
+async fn agoras_provider_keys_come_from_secrets_manager_in_aws() {
+    let sdk = agora::adapters::aws::load_sdk_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let key = "sk-from-secrets-manager-Zq1";
+    agora::testing::remember_secret(key);
+    let mut secret: serde_json::Value =
+        serde_json::from_str(agora::testing::test_signing_keys()).unwrap();
+    secret["openai_api_key"] = json!(key);
+    let name = format!("agora-test-{}", uuid::Uuid::new_v4().simple());
+    secrets
+        .create_secret()
+        .name(&name)
+        .secret_string(secret.to_string())
+        .send()
+        .await
+        .unwrap();
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::answer("From the secret's key", 5, 2));
+    let mut vars = stub_vars(&stub, &[("AGORA_SECRET_ID", &name)]).await;
+    vars.retain(|(name, _)| name != "OPENAI_API_KEY" && name != "AGORA_SECRETS");
+    let app = TestApp::with_vars(vars).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
+    let user = app.with_user().await;
+    assert_eq!(
+        run(&app, &user, json!({ "agent": address, "input": "hi" }))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        stub.received()[0].headers["authorization"],
+        format!("Bearer {key}")
+    );
+}
+
+#[tokio::test]
+async fn every_route_that_reaches_a_provider_passes_the_metering_chokepoint() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::answer("Metered", 7, 3));
+    let app = app_with_stub(&stub, &[]).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
+    let user = app.with_user().await;
+    let conversation = app
+        .call(
+            "POST",
+            "/v1/conversations",
+            Some(&user.access_token),
+            Some(json!({ "agent": address })),
+        )
+        .await
+        .json();
+    let id = conversation["id"].as_str().unwrap();
+    // The streaming routes are the ones that call providers (and the only ones).
+    let provider_routes: Vec<_> = agora::api::routes()
+        .into_iter()
+        .filter(|route| route.streams)
+        .collect();
+    assert_eq!(provider_routes.len(), 4);
+    for route in provider_routes {
+        let before = stub.request_count();
+        let runs_before = app.count("runs", "status = 'succeeded'").await;
+        let (path, body) = match route.function {
+            "runs-create" => (
+                "/v1/runs".to_owned(),
+                json!({ "agent": address, "input": "hi" }),
+            ),
+            "chat-completions" => (
+                "/v1/chat/completions".to_owned(),
+                json!({ "model": format!("agent:{address}"), "messages": [{"role": "user", "content": "hi"}] }),
+            ),
+            "conversations-send" => (
+                format!("/v1/conversations/{id}/messages"),
+                json!({ "content": "hi", "stream": false }),
+            ),
+            "conversations-regenerate" => (
+                format!("/v1/conversations/{id}/regenerate"),
+                json!({ "stream": false }),
+            ),
+            other => panic!("a provider-reaching route without a metering check: {other}"),
+        };
+        let response = app
+            .call("POST", &path, Some(&user.access_token), Some(body))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{}: {:?}",
+            route.function,
+            response.body
+        );
+        assert_eq!(stub.request_count(), before + 1, "{}", route.function);
+        assert_eq!(
+            app.count("runs", "status = 'succeeded'").await,
+            runs_before + 1,
+            "{} is recorded",
+            route.function
+        );
+    }
+    assert_eq!(
+        app.count("credit_ledger", "kind = 'run_charge'").await,
+        4,
+        "each charged once"
+    );
+    // In the source, only the run path's execution calls a provider.
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for entry in walk(&src) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        if text.contains(".adapter.call(") {
+            assert!(
+                entry.ends_with("services/runs/execution.rs"),
+                "{} calls a provider outside the metering chokepoint",
+                entry.display()
+            );
+        }
+    }
+}
+
+/// Every `.rs` file under `dir`.
+pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -9,6 +9,8 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The environment the app was built from (to build another over the same database).
+    pub vars: Vec<(String, String)>,
     /// The database of this app, when it has one.
     pub database_url: Option<String>,
 }
@@ -102,13 +104,14 @@ impl TestApp {
             .iter()
             .find(|(name, _)| name == "DATABASE_URL")
             .map(|(_, url)| url.clone());
-        let config = Config::from_vars(vars).expect("test config");
+        let config = Config::from_vars(vars.clone()).expect("test config");
         let state = AppState::build_with(config, overrides)
             .await
             .expect("state");
         Self {
             router: agora::api::app(state.clone()),
             state,
+            vars,
             database_url,
         }
     }
