@@ -41,8 +41,8 @@ stub="http://127.0.0.1:$stub_port"
 log="$SERVERS_DIR/serve.log"
 # Limits high enough that the benchmark measures the path, not the rate limiter.
 AGORA_LOG=warn AGORA_HOME="$SERVERS_DIR/home" OPENAI_API_KEY=sk-bench-upstream \
-  AGORA_OPENAI_BASE_URL="$stub/v1" AGORA_RATE_LIMIT_PER_MINUTE=10000000 \
-  AGORA_RUNS_PER_MINUTE=10000000 AGORA_MAX_CONCURRENT_RUNS=1000 AGORA_SIGNUP_CREDITS=1000000 \
+  AGORA_OPENAI_BASE_URL="$stub/v1" AGORA_RATE_LIMIT_PER_MINUTE=1000000 \
+  AGORA_RUNS_PER_MINUTE=1000000 AGORA_MAX_CONCURRENT_RUNS=1000 AGORA_SIGNUP_CREDITS=1000000 \
   "$bin/agora" serve --port 0 --no-demo >"$log" 2>&1 &
 agora_pid=$!
 pids+=($agora_pid)
@@ -66,7 +66,8 @@ general_settings:
 litellm_settings:
   drop_params: true
 YAML
-LITELLM_LOCAL_MODEL_COST_MAP=True LITELLM_LOG=ERROR "$LITELLM/bin/litellm" \
+# LiteLLM would take DATABASE_URL (Agora's) for its own Prisma database: it runs without one.
+env -u DATABASE_URL -u REDIS_URL LITELLM_LOCAL_MODEL_COST_MAP=True LITELLM_LOG=ERROR "$LITELLM/bin/litellm" \
   --config "$SERVERS_DIR/litellm.yaml" --host 127.0.0.1 --port "$litellm_port" --num_workers 1 \
   >"$SERVERS_DIR/litellm.log" 2>&1 &
 litellm_pid=$!

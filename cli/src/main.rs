@@ -230,6 +230,11 @@ async fn serve_with_database(
             }
         }
     });
+    // Streamed answers are many small writes: without TCP_NODELAY, Nagle's algorithm holds
+    // each one back until the client acknowledges the previous (tens of milliseconds).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     // The peer address feeds per-address sign-in limits and the audit log.
     axum::serve(
         listener,

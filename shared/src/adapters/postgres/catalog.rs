@@ -138,11 +138,14 @@ impl AgentStore for Db {
 
     async fn find_agent(&self, handle: &str, slug: &str) -> Result<Option<AgentRecord>> {
         let connection = self.connection().await?;
+        // Every run resolves its agent: the statement is prepared once per connection.
+        let statement = connection
+            .prepare_cached(&format!(
+                "{AGENT_SELECT} WHERE u.handle = $1 AND a.slug = $2"
+            ))
+            .await?;
         connection
-            .query_opt(
-                &format!("{AGENT_SELECT} WHERE u.handle = $1 AND a.slug = $2"),
-                &[&handle, &slug],
-            )
+            .query_opt(&statement, &[&handle, &slug])
             .await?
             .as_ref()
             .map(agent_from)
@@ -225,12 +228,14 @@ impl AgentStore for Db {
 
     async fn find_version(&self, id: Uuid, version: i32) -> Result<Option<VersionRecord>> {
         let connection = self.connection().await?;
-        connection
-            .query_opt(
+        let statement = connection
+            .prepare_cached(
                 "SELECT version, spec, changelog, created_at, deprecated_at, deprecation_note
                  FROM agent_versions WHERE agent_id = $1 AND version = $2",
-                &[&id, &version],
             )
+            .await?;
+        connection
+            .query_opt(&statement, &[&id, &version])
             .await?
             .as_ref()
             .map(version_from)

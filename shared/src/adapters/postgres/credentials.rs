@@ -45,14 +45,15 @@ impl CredentialStore for Db {
 
     async fn list_credentials(&self, user_id: Uuid) -> Result<Vec<ProviderCredentialRecord>> {
         let connection = self.connection().await?;
-        let rows = connection
-            .query(
+        // Asked on every run of an OpenAI or Anthropic agent: prepared once per connection.
+        let statement = connection
+            .prepare_cached(
                 "SELECT id, user_id, name, provider, base_url, key_last_four, wrapped_data_key,
                         ciphertext, key_id, created_at
                  FROM provider_credentials WHERE user_id = $1 ORDER BY created_at, id",
-                &[&user_id],
             )
             .await?;
+        let rows = connection.query(&statement, &[&user_id]).await?;
         Ok(rows.iter().map(credential_from).collect())
     }
 

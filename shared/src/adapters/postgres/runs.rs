@@ -32,29 +32,24 @@ impl RunStore for Db {
     async fn start_run(&self, run: &NewRun, rules: &StartRules) -> Result<(), StartRunError> {
         let mut connection = self.connection().await?;
         let transaction = connection.transaction().await.map_err(Error::from)?;
-        if let Some(existing) = find_run_by_id(&transaction, run.id).await? {
-            return Err(StartRunError::Exists(Box::new(existing)));
+        // One statement opens the account (first use), locks its row for the rest of the
+        // transaction and reads it, with the number of live runs.
+        let account = query_one(
+            &transaction,
+            "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, $2)
+             ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
+             RETURNING balance_micros, held_micros, daily_limit_micros, monthly_limit_micros,
+                       xmax = 0 AS opened,
+                       (SELECT count(*) FROM runs WHERE user_id = $1 AND status = 'running') AS running",
+            &[&run.user_id, &rules.signup_grant_micros.max(0)],
+        )
+        .await?;
+        if account.get::<_, bool>("opened") && rules.signup_grant_micros > 0 {
+            signup_grant(&transaction, run.user_id, rules.signup_grant_micros).await?;
         }
-        ensure_account(&transaction, run.user_id, rules.signup_grant_micros).await?;
-        let account = transaction
-            .query_one(
-                "SELECT balance_micros, held_micros, daily_limit_micros, monthly_limit_micros
-                 FROM credit_accounts WHERE user_id = $1 FOR UPDATE",
-                &[&run.user_id],
-            )
-            .await
-            .map_err(Error::from)?;
-        let balance: i64 = account.get(0);
-        let held: i64 = account.get(1);
-        let running: i64 = transaction
-            .query_one(
-                "SELECT count(*) FROM runs WHERE user_id = $1 AND status = 'running'",
-                &[&run.user_id],
-            )
-            .await
-            .map_err(Error::from)?
-            .get(0);
-        if running >= i64::from(rules.max_concurrent_runs) {
+        let balance: i64 = account.get("balance_micros");
+        let held: i64 = account.get("held_micros");
+        if account.get::<_, i64>("running") >= i64::from(rules.max_concurrent_runs) {
             return Err(StartRunError::TooManyRuns {
                 max: rules.max_concurrent_runs,
             });
@@ -63,12 +58,12 @@ impl RunStore for Db {
         for (period, limit, since) in [
             (
                 "daily",
-                account.get::<_, Option<i64>>(2),
+                account.get::<_, Option<i64>>("daily_limit_micros"),
                 day_start(rules.now),
             ),
             (
                 "monthly",
-                account.get::<_, Option<i64>>(3),
+                account.get::<_, Option<i64>>("monthly_limit_micros"),
                 month_start(rules.now),
             ),
         ] {
@@ -88,54 +83,58 @@ impl RunStore for Db {
                 needed: run.hold_micros,
             });
         }
-        transaction
-            .execute(
-                "UPDATE credit_accounts SET held_micros = held_micros + $2, updated_at = now()
-                 WHERE user_id = $1",
-                &[&run.user_id, &run.hold_micros],
-            )
-            .await
-            .map_err(Error::from)?;
-        transaction
-            .execute(
-                "INSERT INTO runs (id, user_id, agent_id, agent_version, creator_id, conversation_id,
-                     source, credential, provider, model, hold_micros, hold_expires_at, price_table)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                &[
-                    &run.id,
-                    &run.user_id,
-                    &run.agent_id,
-                    &run.agent_version,
-                    &run.creator_id,
-                    &run.conversation_id,
-                    &run.source.as_str(),
-                    &run.credential.as_str(),
-                    &run.provider,
-                    &run.model,
-                    &run.hold_micros,
-                    &run.hold_expires_at,
-                    &run.price_table,
-                ],
-            )
-            .await
-            .map_err(Error::from)?;
+        // The hold and the run record together; a run id that exists already is an
+        // idempotent retry, answered from its record (and this transaction rolled back).
+        let inserted = query_opt(
+            &transaction,
+            "WITH hold AS (
+                 UPDATE credit_accounts SET held_micros = held_micros + $11, updated_at = now()
+                 WHERE user_id = $2
+             )
+             INSERT INTO runs (id, user_id, agent_id, agent_version, creator_id, conversation_id,
+                 source, credential, provider, model, hold_micros, hold_expires_at, price_table)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (id) DO NOTHING
+             RETURNING id",
+            &[
+                &run.id,
+                &run.user_id,
+                &run.agent_id,
+                &run.agent_version,
+                &run.creator_id,
+                &run.conversation_id,
+                &run.source.as_str(),
+                &run.credential.as_str(),
+                &run.provider,
+                &run.model,
+                &run.hold_micros,
+                &run.hold_expires_at,
+                &run.price_table,
+            ],
+        )
+        .await?;
+        if inserted.is_none() {
+            drop(transaction);
+            let connection = self.connection().await?;
+            return match find_run_by_id(&connection, run.id).await? {
+                Some(existing) => Err(StartRunError::Exists(Box::new(existing))),
+                None => Err(StartRunError::Other(Error::Conflict(
+                    "This run id is taken; retry with another Idempotency-Key.".into(),
+                ))),
+            };
+        }
         if let Some(message) = &run.user_message {
-            transaction
-                .execute(
-                    "INSERT INTO messages (id, conversation_id, role, content) VALUES ($1, $2, 'user', $3)",
-                    &[&message.id, &message.conversation_id, &message.content],
-                )
-                .await
-                .map_err(Error::from)?;
-            transaction
-                .execute(
-                    "UPDATE conversations SET updated_at = now(),
-                         title = CASE WHEN title = '' THEN left($2, 80) ELSE title END
-                     WHERE id = $1",
-                    &[&message.conversation_id, &message.content],
-                )
-                .await
-                .map_err(Error::from)?;
+            execute(
+                &transaction,
+                "WITH conversation AS (
+                     UPDATE conversations SET updated_at = now(),
+                         title = CASE WHEN title = '' THEN left($4, 80) ELSE title END
+                     WHERE id = $2
+                 )
+                 INSERT INTO messages (id, conversation_id, role, content) VALUES ($1, $2, 'user', $3)",
+                &[&message.id, &message.conversation_id, &message.content, &message.content],
+            )
+            .await?;
         }
         transaction.commit().await.map_err(Error::from)?;
         Ok(())
@@ -155,38 +154,38 @@ impl RunStore for Db {
         };
         // Settle first, so a run already finished (by the sweeper, or a duplicate) changes
         // nothing. The charge never exceeds the hold (the table checks it too).
-        let Some(row) = transaction
-            .query_opt(
-                "UPDATE runs SET status = $2, provider = $3, model = $4, attempts = $5,
-                     input_tokens = $6, output_tokens = $7, usage_estimated = $8,
-                     model_cost_micros = $9, agent_price_micros = $10,
-                     charged_micros = LEAST($9::bigint + $10::bigint, hold_micros),
-                     cached = $11, output = $12, finish_reason = $13, error_kind = $14,
-                     error_detail = $15, ttft_ms = $16, latency_ms = $17, finished_at = $18
-                 WHERE id = $1 AND status = 'running'
-                 RETURNING user_id, creator_id, hold_micros, charged_micros, agent_id, conversation_id",
-                &[
-                    &run.id,
-                    &run.status.as_str(),
-                    &run.provider,
-                    &run.model,
-                    &attempts,
-                    &input_tokens,
-                    &output_tokens,
-                    &run.usage_estimated,
-                    &run.model_cost_micros,
-                    &agent_price,
-                    &run.cached,
-                    &run.output,
-                    &run.finish_reason.map(|reason| reason.as_str()),
-                    &run.error.as_ref().map(|error| error.kind.as_str()),
-                    &run.error.as_ref().map(|error| error.detail.as_str()),
-                    &run.ttft_ms.map(clamp_i32),
-                    &clamp_i32(run.latency_ms),
-                    &run.finished_at,
-                ],
-            )
-            .await?
+        let Some(row) = query_opt(
+            &transaction,
+            "UPDATE runs SET status = $2, provider = $3, model = $4, attempts = $5,
+                 input_tokens = $6, output_tokens = $7, usage_estimated = $8,
+                 model_cost_micros = $9, agent_price_micros = $10,
+                 charged_micros = LEAST($9::bigint + $10::bigint, hold_micros),
+                 cached = $11, output = $12, finish_reason = $13, error_kind = $14,
+                 error_detail = $15, ttft_ms = $16, latency_ms = $17, finished_at = $18
+             WHERE id = $1 AND status = 'running'
+             RETURNING user_id, creator_id, hold_micros, charged_micros, agent_id, conversation_id",
+            &[
+                &run.id,
+                &run.status.as_str(),
+                &run.provider,
+                &run.model,
+                &attempts,
+                &input_tokens,
+                &output_tokens,
+                &run.usage_estimated,
+                &run.model_cost_micros,
+                &agent_price,
+                &run.cached,
+                &run.output,
+                &run.finish_reason.map(|reason| reason.as_str()),
+                &run.error.as_ref().map(|error| error.kind.as_str()),
+                &run.error.as_ref().map(|error| error.detail.as_str()),
+                &run.ttft_ms.map(clamp_i32),
+                &clamp_i32(run.latency_ms),
+                &run.finished_at,
+            ],
+        )
+        .await?
         else {
             return Ok(false);
         };
@@ -198,105 +197,77 @@ impl RunStore for Db {
         let conversation_id: Option<Uuid> = row.get("conversation_id");
         // Whatever the model cost beyond the price, the creator earns the price only from
         // what was actually charged.
-        let earning = agent_price.min(charged);
-        let pays_creator = earning > 0 && creator_id != user_id;
-        if pays_creator {
-            ensure_account(&transaction, creator_id, 0).await?;
-        }
-        // Both accounts locked in one order: runs between two creators never deadlock.
-        let mut accounts = vec![user_id];
-        if pays_creator {
-            accounts.push(creator_id);
-        }
-        transaction
-            .execute(
-                "SELECT 1 FROM credit_accounts WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE",
-                &[&accounts],
-            )
-            .await?;
-        let balance: i64 = transaction
-            .query_one(
-                "UPDATE credit_accounts SET held_micros = held_micros - $2,
-                     balance_micros = balance_micros - $3, updated_at = now()
-                 WHERE user_id = $1 RETURNING balance_micros",
-                &[&user_id, &hold, &charged],
-            )
-            .await?
-            .get(0);
-        if charged > 0 {
-            insert_ledger(
+        let earning = if creator_id == user_id {
+            0
+        } else {
+            agent_price.min(charged)
+        };
+        if earning > 0 {
+            execute(
                 &transaction,
-                user_id,
-                LedgerKind::RunCharge,
-                -charged,
-                balance,
-                Some(run.id),
-                "",
+                "INSERT INTO credit_accounts (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING",
+                &[&creator_id],
             )
             .await?;
         }
-        if pays_creator {
-            let balance: i64 = transaction
-                .query_one(
-                    "UPDATE credit_accounts SET balance_micros = balance_micros + $2, updated_at = now()
-                     WHERE user_id = $1 RETURNING balance_micros",
-                    &[&creator_id, &earning],
-                )
-                .await?
-                .get(0);
-            insert_ledger(
-                &transaction,
-                creator_id,
-                LedgerKind::CreatorEarning,
-                earning,
-                balance,
-                Some(run.id),
-                "",
-            )
-            .await?;
-        }
+        // Both balances in one statement: the primary-key scan locks the rows in id order,
+        // so settlements between two creators never deadlock; the ledger rows come from
+        // the balances it returns.
+        execute(
+            &transaction,
+            "WITH moved AS (
+                 UPDATE credit_accounts SET
+                     held_micros = held_micros - CASE WHEN user_id = $1::uuid THEN $3::bigint ELSE 0 END,
+                     balance_micros = balance_micros
+                         - CASE WHEN user_id = $1::uuid THEN $4::bigint ELSE 0 END
+                         + CASE WHEN user_id = $2::uuid THEN $5::bigint ELSE 0 END,
+                     updated_at = now()
+                 WHERE user_id = ANY(ARRAY[$1::uuid, $2::uuid])
+                   AND (user_id = $1 OR $5::bigint > 0)
+                 RETURNING user_id, balance_micros
+             )
+             INSERT INTO credit_ledger (user_id, kind, amount_micros, balance_after_micros, run_id)
+             SELECT user_id, 'run_charge', -$4::bigint, balance_micros, $6::uuid FROM moved
+                 WHERE user_id = $1 AND $4::bigint > 0
+             UNION ALL
+             SELECT user_id, 'creator_earning', $5::bigint, balance_micros, $6::uuid FROM moved
+                 WHERE user_id = $2 AND $5::bigint > 0",
+            &[&user_id, &creator_id, &hold, &charged, &earning, &run.id],
+        )
+        .await?;
         if let (Some(conversation_id), Some(answer_id)) = (conversation_id, run.answer_id) {
             let status = match run.status {
                 RunStatus::Succeeded => "complete",
                 RunStatus::Stopped | RunStatus::Disconnected => "stopped",
                 RunStatus::Failed | RunStatus::Running => "failed",
             };
-            transaction
-                .execute(
-                    "INSERT INTO messages (id, conversation_id, role, content, run_id, status)
-                     VALUES ($1, $2, 'assistant', $3, $4, $5)",
-                    &[&answer_id, &conversation_id, &run.output, &run.id, &status],
-                )
-                .await?;
-            transaction
-                .execute(
-                    "UPDATE conversations SET updated_at = now() WHERE id = $1",
-                    &[&conversation_id],
-                )
-                .await?;
+            execute(
+                &transaction,
+                "WITH conversation AS (UPDATE conversations SET updated_at = now() WHERE id = $2)
+                 INSERT INTO messages (id, conversation_id, role, content, run_id, status)
+                 VALUES ($1, $2, 'assistant', $3, $4, $5)",
+                &[&answer_id, &conversation_id, &run.output, &run.id, &status],
+            )
+            .await?;
         }
         if run.status == RunStatus::Succeeded {
-            let day = run.finished_at.date_naive();
-            let first_today = transaction
-                .execute(
-                    "INSERT INTO agent_run_users (agent_id, user_id, day) VALUES ($1, $2, $3)
-                     ON CONFLICT DO NOTHING",
-                    &[&agent_id, &user_id, &day],
-                )
-                .await?
-                > 0;
-            // Trending counts distinct users who ran the agent over the last 7 days.
-            transaction
-                .execute(
-                    "UPDATE agents SET run_count = run_count + 1,
-                         trending_score = CASE WHEN $2 THEN
-                             (SELECT count(DISTINCT user_id) FROM agent_run_users
-                              WHERE agent_id = $1 AND day > $3::date - 7)
-                             ELSE trending_score END
-                     WHERE id = $1",
-                    &[&agent_id, &first_today, &day],
-                )
-                .await?;
+            // Trending counts distinct users who ran the agent over the last 7 days (the
+            // statement's snapshot does not see its own new row: hence the + 1).
+            execute(
+                &transaction,
+                "WITH first AS (
+                     INSERT INTO agent_run_users (agent_id, user_id, day) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING RETURNING 1
+                 )
+                 UPDATE agents SET run_count = run_count + 1,
+                     trending_score = CASE WHEN EXISTS (SELECT 1 FROM first) THEN
+                         (SELECT count(DISTINCT user_id) FROM agent_run_users
+                          WHERE agent_id = $1 AND day > $3::date - 7 AND user_id <> $2) + 1
+                         ELSE trending_score END
+                 WHERE id = $1",
+                &[&agent_id, &user_id, &run.finished_at.date_naive()],
+            )
+            .await?;
         }
         transaction.commit().await?;
         Ok(true)
@@ -541,6 +512,49 @@ impl CreditStore for Db {
             })
             .collect())
     }
+}
+
+/// Runs `sql` as a statement prepared once per connection (a round trip saved per call).
+async fn query_one(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Row> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.query_one(&statement, params).await?)
+}
+
+async fn query_opt(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Option<Row>> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.query_opt(&statement, params).await?)
+}
+
+async fn execute(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<u64> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.execute(&statement, params).await?)
+}
+
+/// The sign-up grant's ledger row, for an account just opened with it.
+async fn signup_grant(client: &impl GenericClient, user_id: Uuid, amount: i64) -> Result<()> {
+    insert_ledger(
+        client,
+        user_id,
+        LedgerKind::SignupGrant,
+        amount,
+        amount,
+        None,
+        "Welcome credits",
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Opens the user's account with the sign-up grant, once.
