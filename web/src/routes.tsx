@@ -9,6 +9,7 @@ import { ApiKeysPage } from './pages/ApiKeysPage';
 import { ComingSoonPage } from './pages/ComingSoonPage';
 import { CreatorPage } from './pages/CreatorPage';
 import { HomePage } from './pages/HomePage';
+import { AgentStatsPage, BillingPage, ChatPage, ProviderKeysPage } from './pages/LazyPages';
 import { MarketplacePage } from './pages/MarketplacePage';
 import { MyAgentsPage } from './pages/MyAgentsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -46,6 +47,17 @@ export const routes: RouteObject[] = [
               { index: true, element: <MyAgentsPage /> },
               { path: 'new', element: <NewAgentPage /> },
               { path: 'agents/:handle/:slug', element: <EditAgentPage /> },
+              // The creator's dashboard of one agent: runs, users and revenue per version and per day.
+              { path: 'agents/:handle/:slug/stats', element: <AgentStatsPage /> },
+            ],
+          },
+          {
+            // The caller's conversations: /chat, and one of them at /chat/<id>.
+            path: 'chat',
+            element: <RequireSession />,
+            children: [
+              { index: true, element: <ChatPage /> },
+              { path: ':id', element: <ChatPage /> },
             ],
           },
           {
@@ -71,6 +83,8 @@ export const routes: RouteObject[] = [
                   { index: true, element: <AccountPage /> },
                   { path: 'api-keys', element: <ApiKeysPage /> },
                   { path: 'saved', element: <SavedAgentsPage /> },
+                  { path: 'billing', element: <BillingPage /> },
+                  { path: 'provider-keys', element: <ProviderKeysPage /> },
                 ],
               },
             ],

@@ -75,7 +75,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         crate::ports::runs::DailyCredits, crate::ports::runs::DailyRuns,
         crate::ports::runs::VersionStats, crate::services::credentials::CredentialView,
         crate::services::credentials::CredentialProvider,
-        super::reviews::ReviewList, super::reviews::ReviewRequest,
+        crate::services::reviews::ReviewsView, super::reviews::ReviewRequest,
         super::reviews::ReplyToReviewRequest, super::reviews::ReportReviewRequest,
         crate::ports::reviews::ReviewRecord, crate::ports::reviews::RatingSummary,
     )),

@@ -2,24 +2,15 @@
 
 use axum::extract::{Path, State};
 use http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{SignedIn, json::StrictJson};
 use crate::{
-    AppState, Error,
-    domain::Caller,
-    error::Problem,
-    ports::reviews::{RatingSummary, ReviewRecord},
+    AppState, Error, domain::Caller, error::Problem, ports::reviews::ReviewRecord,
+    services::reviews::ReviewsView,
 };
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewList {
-    pub rating: RatingSummary,
-    /// Newest first (at most 100).
-    pub reviews: Vec<ReviewRecord>,
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +48,7 @@ pub struct ReportReviewRequest {
         ("slug" = String, Path, description = "The agent's slug"),
     ),
     responses(
-        (status = 200, description = "Reviews and the rating", body = ReviewList),
+        (status = 200, description = "Reviews, the rating, and the caller's own", body = ReviewsView),
         (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -65,9 +56,10 @@ pub async fn list_reviews(
     State(state): State<AppState>,
     caller: Caller,
     Path((handle, slug)): Path<(String, String)>,
-) -> Result<axum::Json<ReviewList>, Error> {
-    let (reviews, rating) = state.reviews()?.list(&caller, &handle, &slug).await?;
-    Ok(axum::Json(ReviewList { rating, reviews }))
+) -> Result<axum::Json<ReviewsView>, Error> {
+    Ok(axum::Json(
+        state.reviews()?.list(&caller, &handle, &slug).await?,
+    ))
 }
 
 /// Writes or rewrites the caller's review (after a completed run of the agent).

@@ -81,7 +81,7 @@ pub struct CreateRunRequest {
     pub messages: Option<Vec<RunMessage>>,
     /// Values of the agent's input fields.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, serde_json::Value>)]
     pub inputs: BTreeMap<String, serde_json::Value>,
     /// The most tokens of the answer; the agent's setting or 1,024 by default.
     pub max_tokens: Option<u32>,
@@ -129,7 +129,7 @@ pub struct CreateConversationRequest {
     pub version: Option<VersionParam>,
     /// Values of the agent's input fields, used for every reply.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, serde_json::Value>)]
     pub inputs: BTreeMap<String, serde_json::Value>,
 }
 

@@ -55,6 +55,12 @@ pub trait ReviewStore: Send + Sync {
     ) -> Result<ReviewRecord, ReviewError>;
     async fn list_reviews(&self, agent_id: Uuid, limit: usize) -> crate::Result<Vec<ReviewRecord>>;
     async fn rating(&self, agent_id: Uuid) -> crate::Result<RatingSummary>;
+    /// The user's review of the agent, if any, and whether they ran it to completion.
+    async fn reviewer(
+        &self,
+        agent_id: Uuid,
+        user_id: Uuid,
+    ) -> crate::Result<(Option<ReviewRecord>, bool)>;
     /// Sets the reply of a review of `agent_id`; `None` when there is no such review.
     async fn reply(
         &self,

@@ -433,7 +433,7 @@ pub struct ConversationRecord {
     pub agent_version: Option<i32>,
     pub title: String,
     /// The agent's input fields, as given when the conversation started.
-    #[schema(value_type = Object)]
+    #[schema(value_type = HashMap<String, serde_json::Value>)]
     pub inputs: std::collections::BTreeMap<String, serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -448,6 +448,9 @@ pub struct MessageRecord {
     pub run_id: Option<Uuid>,
     /// `complete`, `stopped`, `failed` or `superseded` (regenerated).
     pub status: String,
+    /// Of an answer: the model that wrote it and what it cost, in micro-credits.
+    pub model: Option<String>,
+    pub charged_micros: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 

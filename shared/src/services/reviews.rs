@@ -17,6 +17,19 @@ use crate::{
 pub const MAX_REVIEW_CHARS: usize = 5_000;
 pub const MAX_LISTED: usize = 100;
 
+/// An agent's reviews as the caller sees them.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReviewsView {
+    pub rating: RatingSummary,
+    /// Newest first (at most 100).
+    pub reviews: Vec<ReviewRecord>,
+    /// The caller's own review, if they wrote one.
+    pub mine: Option<ReviewRecord>,
+    /// Whether the caller may write (or rewrite) a review: they ran the agent to completion
+    /// and it is not theirs.
+    pub can_review: bool,
+}
+
 pub struct ReviewService {
     reviews: Arc<dyn ReviewStore>,
     agents: Arc<dyn AgentStore>,
@@ -27,17 +40,23 @@ impl ReviewService {
         Self { reviews, agents }
     }
 
-    /// The agent's reviews, newest first, and its rating.
-    pub async fn list(
-        &self,
-        caller: &Caller,
-        handle: &str,
-        slug: &str,
-    ) -> Result<(Vec<ReviewRecord>, RatingSummary)> {
+    /// The agent's reviews, newest first, its rating, and what the caller may do.
+    pub async fn list(&self, caller: &Caller, handle: &str, slug: &str) -> Result<ReviewsView> {
         let agent = self.visible(caller, handle, slug).await?;
         let reviews = self.reviews.list_reviews(agent.id, MAX_LISTED).await?;
         let rating = self.reviews.rating(agent.id).await?;
-        Ok((reviews, rating))
+        let (mine, can_review) = match caller.user_id() {
+            Some(user_id) if user_id != agent.owner_id => {
+                self.reviews.reviewer(agent.id, user_id).await?
+            }
+            _ => (None, false),
+        };
+        Ok(ReviewsView {
+            rating,
+            reviews,
+            mine,
+            can_review,
+        })
     }
 
     /// Writes (or rewrites) the caller's review.

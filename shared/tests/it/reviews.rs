@@ -26,6 +26,12 @@ async fn only_users_who_ran_an_agent_review_it_once_and_the_creator_replies() {
     .problem(StatusCode::FORBIDDEN, "forbidden");
     assert_eq!(app.count("reviews", "true").await, 0);
 
+    let reviews_path = format!("/v1/agents/{address}/reviews");
+    let before = app
+        .call("GET", &reviews_path, Some(&user.access_token), None)
+        .await
+        .json();
+    assert_eq!(before["can_review"], false, "not before a completed run");
     let ran = app
         .call(
             "POST",
@@ -35,6 +41,12 @@ async fn only_users_who_ran_an_agent_review_it_once_and_the_creator_replies() {
         )
         .await;
     assert_eq!(ran.status, StatusCode::OK);
+    let after = app
+        .call("GET", &reviews_path, Some(&user.access_token), None)
+        .await
+        .json();
+    assert_eq!(after["can_review"], true);
+    assert_eq!(after["mine"], serde_json::Value::Null);
     for bad in [
         json!({ "rating": 0 }),
         json!({ "rating": 6 }),
@@ -127,10 +139,20 @@ async fn only_users_who_ran_an_agent_review_it_once_and_the_creator_replies() {
     .await
     .problem(StatusCode::NOT_FOUND, "not-found");
 
-    let listed = app
-        .get(&format!("/v1/agents/{address}/reviews"))
+    let own = app
+        .call("GET", &reviews_path, Some(&user.access_token), None)
         .await
         .json();
+    assert_eq!(own["mine"]["body"], "Very useful");
+    let creators = app
+        .call("GET", &reviews_path, Some(&creator.access_token), None)
+        .await
+        .json();
+    assert_eq!(
+        creators["can_review"], false,
+        "creators never review their own agents"
+    );
+    let listed = app.get(&reviews_path).await.json();
     assert_eq!(listed["rating"]["count"], 1);
     assert_eq!(listed["rating"]["average"], 5.0);
     assert_eq!(listed["reviews"][0]["body"], "Very useful");

@@ -1204,7 +1204,9 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @description The agent's input fields, as given when the conversation started. */
-            inputs: Record<string, never>;
+            inputs: {
+                [key: string]: unknown;
+            };
             title: string;
             /** Format: date-time */
             updated_at: string;
@@ -1239,7 +1241,9 @@ export interface components {
             /** @description The agent's address, `handle/slug`. */
             agent: string;
             /** @description Values of the agent's input fields, used for every reply. */
-            inputs?: Record<string, never>;
+            inputs?: {
+                [key: string]: unknown;
+            };
             version?: null | components["schemas"]["VersionParam"];
         };
         CreateProviderKeyRequest: {
@@ -1263,7 +1267,9 @@ export interface components {
             /** @description The user's message: shorthand for `messages: [{role: user, content: input}]`. */
             input?: string | null;
             /** @description Values of the agent's input fields. */
-            inputs?: Record<string, never>;
+            inputs?: {
+                [key: string]: unknown;
+            };
             /**
              * Format: int32
              * @description The most tokens of the answer; the agent's setting or 1,024 by default.
@@ -1516,11 +1522,15 @@ export interface components {
         };
         /** @description One message of a conversation. */
         MessageRecord: {
+            /** Format: int64 */
+            charged_micros?: number | null;
             content: string;
             /** Format: date-time */
             created_at: string;
             /** Format: uuid */
             id: string;
+            /** @description Of an answer: the model that wrote it and what it cost, in micro-credits. */
+            model?: string | null;
             role: components["schemas"]["MessageRole"];
             /** Format: uuid */
             run_id?: string | null;
@@ -1679,11 +1689,6 @@ export interface components {
             /** @description Why the review breaks the rules; 1 to 1,000 characters. */
             reason: string;
         };
-        ReviewList: {
-            rating: components["schemas"]["RatingSummary"];
-            /** @description Newest first (at most 100). */
-            reviews: components["schemas"]["ReviewRecord"][];
-        };
         /** @description A review as shown on the agent's page. */
         ReviewRecord: {
             /** Format: uuid */
@@ -1718,6 +1723,18 @@ export interface components {
              * @description 1 to 5 stars.
              */
             rating: number;
+        };
+        /** @description An agent's reviews as the caller sees them. */
+        ReviewsView: {
+            /**
+             * @description Whether the caller may write (or rewrite) a review: they ran the agent to completion
+             *     and it is not theirs.
+             */
+            can_review: boolean;
+            mine?: null | components["schemas"]["ReviewRecord"];
+            rating: components["schemas"]["RatingSummary"];
+            /** @description Newest first (at most 100). */
+            reviews: components["schemas"]["ReviewRecord"][];
         };
         /**
          * @description What a user may do beyond their own data. `admin` is granted only by the
@@ -2902,13 +2919,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Reviews and the rating */
+            /** @description Reviews, the rating, and the caller's own */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReviewList"];
+                    "application/json": components["schemas"]["ReviewsView"];
                 };
             };
             /** @description No agent you may see has this address */

@@ -286,6 +286,26 @@ export const authMiddleware: Middleware = {
   },
 };
 
+/**
+ * Sends a request the `api` client cannot make (a streamed answer, read from the body as it
+ * arrives) with the same session handling as {@link authMiddleware}: the bearer token while
+ * signed in, and on a 401 one shared refresh and one retry. `build` makes a fresh Request
+ * each time (a body can be sent once). The token itself never leaves this module.
+ */
+export async function fetchWithSession(build: () => Request): Promise<Response> {
+  const token = active?.accessToken ?? null;
+  const request = build();
+  if (token && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${token}`);
+  const response = await globalThis.fetch(request);
+  if (!token || response.status !== 401) return response;
+  const replacement = await tokenReplacing(token);
+  if (!replacement) return response;
+  await response.body?.cancel().catch(() => undefined);
+  const retry = build();
+  retry.headers.set('Authorization', `Bearer ${replacement}`);
+  return globalThis.fetch(retry);
+}
+
 /** Forgets everything, as on a fresh page load (for tests). */
 export function resetSession() {
   active = null;

@@ -5,6 +5,7 @@ import { UserMenu } from './UserMenu';
 
 const NAV_ITEMS = [
   { to: '/marketplace', label: 'Marketplace' },
+  { to: '/chat', label: 'Chat' },
   { to: '/studio', label: 'My agents' },
   { to: '/workflows', label: 'Workflows' },
   { to: '/status', label: 'Status' },

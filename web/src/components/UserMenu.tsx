@@ -1,19 +1,22 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, useLocation } from 'react-router';
 import { accountKeys } from '../api/account';
+import { creditsQuery } from '../api/billing';
 import { errorMessage } from '../api/problem';
 import { signOut } from '../api/session';
 import { nextQuery } from './account/nextPath';
 import { useCurrentUser, useSession } from '../hooks/useSession';
 
 /**
- * The header's account corner: Sign in / Sign up when signed out; the user's name (a link
- * to their account) and Sign out when signed in; nothing while the session is restored.
+ * The header's account corner: Sign in / Sign up when signed out; the credits available (a
+ * link to usage and billing), the user's name (a link to their account) and Sign out when
+ * signed in; nothing while the session is restored.
  */
 export function UserMenu() {
-  const { status } = useSession();
+  const { status, userId } = useSession();
   const { data: user } = useCurrentUser();
+  const credits = useQuery({ ...creditsQuery(userId ?? ''), enabled: userId !== null });
   const queryClient = useQueryClient();
   const location = useLocation();
   const logout = useMutation({ mutationFn: signOut });
@@ -41,6 +44,16 @@ export function UserMenu() {
 
   return (
     <div className="user-menu" data-testid="user-menu">
+      {credits.data && (
+        <Link
+          to="/account/billing"
+          className="credits-chip"
+          title="Credits available: usage and billing"
+          data-testid="credits-chip"
+        >
+          {credits.data.available} <span className="credits-chip-unit">credits</span>
+        </Link>
+      )}
       <Link to="/account" className="user-chip" title="Your account">
         <span className="avatar" aria-hidden="true">
           {user ? [...user.display_name][0]?.toUpperCase() : ''}

@@ -3,7 +3,9 @@ import { useCurrentUser } from '../hooks/useSession';
 
 const TABS = [
   { to: '/account', label: 'Profile', end: true },
+  { to: '/account/billing', label: 'Usage & billing', end: false },
   { to: '/account/api-keys', label: 'API keys', end: false },
+  { to: '/account/provider-keys', label: 'Provider keys', end: false },
   { to: '/account/saved', label: 'Saved agents', end: false },
 ] as const;
 
@@ -22,7 +24,7 @@ export function AccountLayout() {
                 {user.role === 'admin' && <span className="pill account-role">Administrator</span>}
               </>
             ) : (
-              'Your profile, password, API keys and saved agents.'
+              'Your profile, password, credits, keys and saved agents.'
             )}
           </p>
         </div>

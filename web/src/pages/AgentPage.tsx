@@ -8,6 +8,8 @@ import { formatCount, formatDate, formatPrice, languageLabel, STATUS_LABELS, VIS
 import { Markdown } from '../components/catalog/Markdown';
 import { ExamplesSection, InputsSection, ModelSection, PromptSection, VersionHistory } from '../components/catalog/SpecDetails';
 import { BarChart } from '../components/charts/BarChart';
+import { ReviewsSection } from '../components/reviews/ReviewsSection';
+import { TryItPanel } from '../components/run/TryItPanel';
 import { useCategoryNames } from '../hooks/useCatalog';
 import { useSession } from '../hooks/useSession';
 
@@ -121,6 +123,7 @@ function AgentDetails({ view }: { view: AgentView }) {
         <div className="agent-layout">
           <div className="agent-main">
             <p className="lead agent-summary">{spec.summary}</p>
+            <TryItPanel view={view} spec={spec} />
             <section className="card detail-section" aria-labelledby="description-title">
               <h2 id="description-title" className="section-title">
                 About
@@ -145,6 +148,7 @@ function AgentDetails({ view }: { view: AgentView }) {
             <ExamplesSection spec={spec} />
             <InputsSection spec={spec} />
             <PromptSection spec={spec} sealed={sealed} />
+            {view.latest && <ReviewsSection view={view} />}
           </div>
           <aside className="agent-side" aria-label="About this agent">
             <section className="card detail-section" aria-labelledby="price-title">

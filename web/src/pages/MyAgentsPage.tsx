@@ -18,7 +18,7 @@ export function MyAgentsPage() {
       <div className="page-header">
         <div>
           <h1>My agents</h1>
-          <p className="lead">Create agents, publish new versions, and see how they do.</p>
+          <p className="lead">Create agents, publish new versions, and see how they do: each agent’s Stats show runs, users and revenue.</p>
         </div>
         <div className="page-header-actions">
           <ImportButton />
@@ -104,7 +104,15 @@ export function MyAgentsPage() {
                           <Link to={agentPath(agent.address)} className="button button-small">
                             View
                           </Link>
-                        )}
+                        )}{' '}
+                        <Link
+                          to={`${editorPath(agent.handle, agent.slug)}/stats`}
+                          className="button button-small"
+                          aria-label={`Stats of ${name}`}
+                          data-testid="agent-stats"
+                        >
+                          Stats
+                        </Link>
                       </td>
                     </tr>
                   );

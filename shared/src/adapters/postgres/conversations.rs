@@ -82,9 +82,11 @@ impl ConversationStore for Db {
         let connection = self.connection().await?;
         let rows = connection
             .query(
-                "SELECT id, role, content, run_id, status, created_at FROM messages
-                 WHERE conversation_id = $1 AND status <> 'superseded'
-                 ORDER BY created_at, id",
+                "SELECT m.id, m.role, m.content, m.run_id, m.status, m.created_at, r.model,
+                        r.charged_micros
+                 FROM messages m LEFT JOIN runs r ON r.id = m.run_id
+                 WHERE m.conversation_id = $1 AND m.status <> 'superseded'
+                 ORDER BY m.created_at, m.id",
                 &[&conversation_id],
             )
             .await?;
@@ -102,9 +104,11 @@ impl ConversationStore for Db {
             .await?;
         let rows = transaction
             .query(
-                "SELECT id, role, content, run_id, status, created_at FROM messages
-                 WHERE conversation_id = $1 AND status <> 'superseded'
-                 ORDER BY created_at DESC, id DESC LIMIT 2",
+                "SELECT m.id, m.role, m.content, m.run_id, m.status, m.created_at, r.model,
+                        r.charged_micros
+                 FROM messages m LEFT JOIN runs r ON r.id = m.run_id
+                 WHERE m.conversation_id = $1 AND m.status <> 'superseded'
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT 2",
                 &[&conversation_id],
             )
             .await?;
@@ -166,6 +170,8 @@ fn message_from(row: &Row) -> MessageRecord {
         content: row.get("content"),
         run_id: row.get("run_id"),
         status: row.get("status"),
+        model: row.get("model"),
+        charged_micros: row.get("charged_micros"),
         created_at: row.get("created_at"),
     }
 }

@@ -107,6 +107,33 @@ impl ReviewStore for Db {
         })
     }
 
+    async fn reviewer(
+        &self,
+        agent_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<(Option<ReviewRecord>, bool)> {
+        let connection = self.connection().await?;
+        let review = connection
+            .query_opt(
+                &format!(
+                    "SELECT {COLUMNS} FROM reviews r JOIN users u ON u.id = r.user_id
+                     WHERE r.agent_id = $1 AND r.user_id = $2"
+                ),
+                &[&agent_id, &user_id],
+            )
+            .await?
+            .as_ref()
+            .map(review_from);
+        let ran = connection
+            .query_opt(
+                "SELECT 1 FROM runs WHERE agent_id = $1 AND user_id = $2 AND status = 'succeeded' LIMIT 1",
+                &[&agent_id, &user_id],
+            )
+            .await?
+            .is_some();
+        Ok((review, ran))
+    }
+
     async fn reply(
         &self,
         agent_id: Uuid,

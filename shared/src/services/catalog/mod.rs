@@ -35,6 +35,9 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const MAX_NOTE_CHARS: usize = 5_000;
 /// How long a cached listing page or agent view lives (publishes invalidate sooner).
 const CACHE_TTL: Duration = Duration::from_secs(300);
+/// How long a cached agent view lives: its counters (runs, saves, views) may lag this much
+/// (publishes, edits and delistings invalidate it at once).
+const DETAIL_CACHE_TTL: Duration = Duration::from_secs(30);
 const GENERATION_KEY: &str = "catalog:generation";
 
 /// The ports the catalog works through.
@@ -282,7 +285,11 @@ impl CatalogService {
             })
         {
             // A cache that is down only costs the next viewer a database read.
-            let _ = self.ports.cache.set(&cache_key, &bytes, CACHE_TTL).await;
+            let _ = self
+                .ports
+                .cache
+                .set(&cache_key, &bytes, DETAIL_CACHE_TTL)
+                .await;
         }
         Ok(view)
     }

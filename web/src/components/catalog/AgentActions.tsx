@@ -11,10 +11,12 @@ import {
   type SavedView,
 } from '../../api/catalog';
 import { errorMessage } from '../../api/problem';
+import { chatPath, createConversation, runKeys } from '../../api/runs';
 import { useSavedMutations } from '../../hooks/useSaved';
 import { useSession } from '../../hooks/useSession';
 import { nextQuery } from '../account/nextPath';
 import { Icon } from '../Icon';
+import { runVersion } from '../run/runOptions';
 
 /** Hands a file to the browser as a download. */
 function download(blob: Blob, filename: string) {
@@ -183,15 +185,74 @@ function ExportButton({ view }: { view: AgentView }) {
   );
 }
 
-/** Save (and pin), Fork, Export and, for the owner, Edit. Signed out, Save and Fork lead to sign-in. */
+/**
+ * Chat: starts a conversation with the agent and opens it. An agent with required inputs
+ * is better started from the try-it panel ("Continue in a chat"), which has its fields.
+ */
+function ChatButton({ view, userId }: { view: AgentView; userId: string }) {
+  const spec = view.latest?.spec ?? view.draft;
+  const needsInputs = (spec?.inputs ?? []).some((field) => field.required);
+  if (needsInputs) {
+    // Its inputs are filled in once, when the conversation starts: the try-it panel has the fields.
+    return (
+      <a href="#try-it" className="button button-primary" data-testid="start-chat" title="Fill in the agent’s inputs, run it, then continue in a chat">
+        <Icon name="chat" /> Chat
+      </a>
+    );
+  }
+  return <StartChatButton view={view} userId={userId} />;
+}
+
+function StartChatButton({ view, userId }: { view: AgentView; userId: string }) {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const version = runVersion(view);
+  const start = useMutation({
+    mutationFn: () => createConversation({ agent: view.agent.address, ...(version !== undefined ? { version } : {}) }),
+    onSuccess: async (conversation) => {
+      await queryClient.invalidateQueries({ queryKey: runKeys.conversations(userId) });
+      void navigate(chatPath(conversation.id));
+    },
+  });
+  return (
+    <>
+      <button
+        type="button"
+        className="button button-primary"
+        onClick={() => start.mutate()}
+        disabled={start.isPending}
+        data-testid="start-chat"
+        title="Start a conversation with this agent"
+      >
+        <Icon name="chat" /> {start.isPending ? 'Starting…' : 'Chat'}
+      </button>
+      {start.error && (
+        <p className="field-error" role="alert">
+          Could not start a chat: {errorMessage(start.error)}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** Chat, Save (and pin), Fork, Export and, for the owner, Edit and Stats. Signed out, Chat, Save and Fork lead to sign-in. */
 export function AgentActions({ view, versions }: { view: AgentView; versions: number[] }) {
   const { status, userId } = useSession();
   const location = useLocation();
   const sealed = view.latest?.spec.licence === 'sealed';
   const published = view.latest != null;
   const signIn = `/signin${nextQuery(location.pathname)}`;
+  const runnable = view.agent.status !== 'delisted' && (published || (view.is_owner && view.draft != null));
   return (
     <div className="agent-actions" data-testid="agent-actions">
+      {runnable &&
+        (status === 'signed-in' && userId ? (
+          <ChatButton view={view} userId={userId} />
+        ) : (
+          <Link to={signIn} className="button button-primary">
+            <Icon name="chat" /> Sign in to chat
+          </Link>
+        ))}
       {published &&
         (status === 'signed-in' && userId ? (
           <SaveControl view={view} versions={versions} userId={userId} />
@@ -216,6 +277,11 @@ export function AgentActions({ view, versions }: { view: AgentView; versions: nu
       {view.is_owner && (
         <Link to={editorPath(view.agent.handle, view.agent.slug)} className="button" data-testid="edit-agent">
           <Icon name="edit" /> Edit
+        </Link>
+      )}
+      {view.is_owner && (
+        <Link to={`${editorPath(view.agent.handle, view.agent.slug)}/stats`} className="button" data-testid="agent-stats-link">
+          <Icon name="chart" /> Stats
         </Link>
       )}
     </div>

