@@ -876,31 +876,54 @@ impl Db {
     }
 
     /// Ids nearest in meaning to the query's embedding, at most `depth`.
+    ///
+    /// The HNSW index answers first, filters applied as its iterative scan goes (pgvector's
+    /// `hnsw.iterative_scan`, set on every connection), which is fast however many rows the
+    /// filters keep. When filters are so selective that the scan's budget ends before
+    /// `depth` matches, the few rows they keep are ordered exactly instead.
     async fn semantic_ids(
         &self,
         query: &CatalogQuery,
         embedding: &[f32],
         depth: usize,
     ) -> Result<Vec<Uuid>> {
+        let filtered = Conditions::of(query).sql.len() > 1;
+        let mut nearest = self.nearest(query, embedding, depth, false).await?;
+        // Fewer rows than asked: the filters keep fewer than `depth` agents, or the index
+        // scan's budget ran out among rows they drop. Either way the rows they keep are few.
+        if filtered && nearest.len() < depth {
+            nearest = self.nearest(query, embedding, depth, true).await?;
+        }
+        Ok(nearest
+            .into_iter()
+            .filter(|(_, distance)| *distance < MAX_DISTANCE)
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// `(id, distance)` of the nearest listed agents the filters keep, nearest first.
+    async fn nearest(
+        &self,
+        query: &CatalogQuery,
+        embedding: &[f32],
+        depth: usize,
+        exact: bool,
+    ) -> Result<Vec<(Uuid, f64)>> {
         let mut conditions = Conditions::of(query);
-        // Unfiltered, the HNSW index finds the nearest; filtered, an exact ordering of the
-        // (indexed) filtered rows is cheaper than walking the graph past everything the
-        // filters drop. `+ 0` keeps the planner off the index.
-        let filtered = conditions.sql.len() > 1;
         let vector = conditions.param(vector_literal(embedding));
         let depth = conditions.param(i64::try_from(depth).unwrap_or(100));
-        let order = if filtered {
+        // `+ 0` keeps the planner off the index: an exact ordering of the filtered rows.
+        let order = if exact {
             format!("(a.embedding <=> {vector}::text::vector) + 0")
         } else {
             format!("a.embedding <=> {vector}::text::vector")
         };
         let sql = format!(
-            "SELECT id FROM (
+            "SELECT id, distance FROM (
                  SELECT a.id, a.embedding <=> {vector}::text::vector AS distance FROM agents a
                  WHERE {} AND a.embedding IS NOT NULL
                  ORDER BY {order} LIMIT {depth}
              ) nearest
-             WHERE distance < {MAX_DISTANCE}
              ORDER BY distance, id",
             conditions.where_sql()
         );
@@ -909,7 +932,7 @@ impl Db {
             .query(&sql, &conditions.refs())
             .await?
             .iter()
-            .map(|row| row.get("id"))
+            .map(|row| (row.get("id"), row.get("distance")))
             .collect())
     }
 
