@@ -21,6 +21,7 @@ pub struct Config {
     pub opensearch: Option<OpenSearchConfig>,
     /// Running agents: limits, budgets, retries, credits.
     pub runs: crate::services::runs::RunSettings,
+    pub workflows: crate::services::workflows::WorkflowSettings,
     /// Agora's own provider accounts and the rules for user-supplied endpoints.
     pub providers: ProvidersConfig,
     pub log: LogConfig,
@@ -416,6 +417,14 @@ impl Config {
                 0..=604_800,
             )?),
         };
+        let workflows = crate::services::workflows::WorkflowSettings {
+            max_step_attempts: env.parse_range("AGORA_WORKFLOW_STEP_ATTEMPTS", 3, 1..=10)?,
+            retry_base: env.parse_millis("AGORA_WORKFLOW_RETRY_BASE_MS", 2_000)?,
+            // The template's maxReceiveCount: the worker fails a run when its message
+            // is about to be dead-lettered.
+            max_receive_count: env.parse_range("AGORA_WORKFLOW_MAX_RECEIVE_COUNT", 5, 1..=1_000)?,
+            signup_grant_micros: runs.signup_grant_micros,
+        };
         let egress = {
             let allowed = match env.get("AGORA_EGRESS_ALLOW") {
                 None => Vec::new(),
@@ -467,6 +476,7 @@ impl Config {
             embedder,
             opensearch,
             runs,
+            workflows,
             providers,
             http: HttpConfig {
                 body_limit_bytes: env.parse_range(

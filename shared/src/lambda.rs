@@ -30,8 +30,9 @@ pub fn main(function: &'static str) -> ExitCode {
     }
 }
 
-/// Functions that serve events rather than a route: their bins call [`main`] too.
-pub const EVENT_FUNCTIONS: [&str; 1] = ["maintenance"];
+/// Functions that serve events rather than a route (a schedule, a queue): their bins
+/// call [`main`] too.
+pub const EVENT_FUNCTIONS: [&str; 2] = ["maintenance", "workflow-worker"];
 
 async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
     let config = Config::from_env().map_err(StartupError::from)?;
@@ -43,6 +44,19 @@ async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
                 let state = state.clone();
                 async move {
                     maintain(&state)
+                        .await
+                        .map_err(|error| lambda_http::Error::from(error.to_string()))
+                }
+            },
+        ))
+        .await;
+    }
+    if function == "workflow-worker" {
+        return lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
+            move |event: LambdaEvent<serde_json::Value>| {
+                let state = state.clone();
+                async move {
+                    work(&state, &event.payload)
                         .await
                         .map_err(|error| lambda_http::Error::from(error.to_string()))
                 }
@@ -116,6 +130,56 @@ pub async fn maintain(state: &AppState) -> Result<serde_json::Value, crate::Erro
     Ok(
         serde_json::json!({ "stale_runs_released": released, "idempotency_records_forgotten": forgotten }),
     )
+}
+
+/// The workflow worker: runs the steps of one SQS batch and answers with the messages
+/// that failed (`batchItemFailures`, for `ReportBatchItemFailures`), each made visible
+/// again after its backoff. Exactly the failed ids: never one that was not in the batch.
+pub async fn work(
+    state: &AppState,
+    event: &serde_json::Value,
+) -> Result<serde_json::Value, crate::Error> {
+    let deliveries = sqs_deliveries(event);
+    let failed = state.workflows()?.process_batch(&deliveries).await;
+    if let Some(queue) = state.workflow_sqs() {
+        for (message_id, delay) in &failed {
+            let receipt = deliveries
+                .iter()
+                .find(|delivery| &delivery.message_id == message_id)
+                .and_then(|delivery| delivery.receipt.as_deref());
+            if let Some(receipt) = receipt {
+                // Best effort: without it, the message returns after the visibility timeout.
+                if let Err(error) = queue.delay(receipt, *delay).await {
+                    tracing::warn!(%message_id, error = %error, "could not delay a failed step message");
+                }
+            }
+        }
+    }
+    let failures: Vec<serde_json::Value> = failed
+        .iter()
+        .map(|(message_id, _)| serde_json::json!({ "itemIdentifier": message_id }))
+        .collect();
+    Ok(serde_json::json!({ "batchItemFailures": failures }))
+}
+
+/// The records of an SQS event (records without a message id cannot be reported, and are
+/// left out).
+fn sqs_deliveries(event: &serde_json::Value) -> Vec<crate::ports::workflows::Delivery> {
+    let records = event["Records"].as_array().cloned().unwrap_or_default();
+    records
+        .iter()
+        .filter_map(|record| {
+            Some(crate::ports::workflows::Delivery {
+                message_id: record["messageId"].as_str()?.to_owned(),
+                body: record["body"].as_str().unwrap_or_default().to_owned(),
+                receive_count: record["attributes"]["ApproximateReceiveCount"]
+                    .as_str()
+                    .and_then(|count| count.parse().ok())
+                    .unwrap_or(1),
+                receipt: record["receiptHandle"].as_str().map(str::to_owned),
+            })
+        })
+        .collect()
 }
 
 /// Why an in-process invocation could not produce a Lambda response.

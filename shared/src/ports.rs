@@ -5,6 +5,7 @@
 
 pub mod reviews;
 pub mod runs;
+pub mod workflows;
 
 use std::time::Duration;
 

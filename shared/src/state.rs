@@ -49,6 +49,11 @@ use crate::{
     },
     ports::runs::{IdempotencyStore, KeyWrapper, LlmProvider},
 };
+use crate::{
+    adapters::{local::queue::InProcessQueue, sqs::SqsQueue},
+    ports::workflows::Queue,
+    services::workflows::{WorkflowPorts, WorkflowService},
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -63,6 +68,11 @@ struct Inner {
     accounts: Option<AccountService>,
     catalog: Option<CatalogService>,
     runs: Option<Arc<RunService>>,
+    workflows: Option<Arc<WorkflowService>>,
+    /// The in-process queue, when steps are not sent to SQS.
+    local_queue: Option<InProcessQueue>,
+    /// The SQS workflow queue, when configured.
+    workflow_sqs: Option<SqsQueue>,
     conversations: Option<ConversationService>,
     credentials: Option<Arc<CredentialService>>,
     billing: Option<BillingService>,
@@ -239,6 +249,38 @@ impl AppState {
                 config.runs.clone(),
             ))
         });
+        let workflow_sqs = match (&config.aws.queue_url, &sdk) {
+            (Some(url), Some(sdk)) => Some(SqsQueue::new(sdk, url)),
+            _ => None,
+        };
+        let (workflows, local_queue) = match (&db, &runs) {
+            (Some(db), Some(runs)) => {
+                let (queue, local_queue, receiver): (Arc<dyn Queue>, _, _) = match &workflow_sqs {
+                    Some(sqs) => (Arc::new(sqs.clone()), None, None),
+                    _ => {
+                        let (queue, receiver) = InProcessQueue::new();
+                        (Arc::new(queue.clone()), Some(queue), Some(receiver))
+                    }
+                };
+                let store = Arc::new(db.clone());
+                let service = Arc::new(WorkflowService::new(
+                    WorkflowPorts {
+                        store: store.clone(),
+                        queue,
+                        runs: runs.clone(),
+                        run_store: store,
+                        clock: clock.clone(),
+                    },
+                    config.workflows.clone(),
+                ));
+                if let (Some(local), Some(receiver)) = (&local_queue, receiver) {
+                    // Steps run in this process, as messages arrive.
+                    tokio::spawn(local.clone().consume(receiver, service.clone()));
+                }
+                (Some(service), local_queue)
+            }
+            _ => (None, None),
+        };
         let conversations = db
             .as_ref()
             .zip(runs.clone())
@@ -316,6 +358,9 @@ impl AppState {
                 accounts,
                 catalog,
                 runs,
+                workflows,
+                local_queue,
+                workflow_sqs,
                 conversations,
                 credentials,
                 billing,
@@ -392,6 +437,20 @@ impl AppState {
     /// The run path (the metering chokepoint), or a 503 when no database is configured.
     pub fn runs(&self) -> crate::Result<&RunService> {
         self.inner.runs.as_deref().ok_or_else(no_database)
+    }
+
+    pub fn workflows(&self) -> crate::Result<&WorkflowService> {
+        self.inner.workflows.as_deref().ok_or_else(no_database)
+    }
+
+    /// The SQS workflow queue, when steps go to SQS.
+    pub fn workflow_sqs(&self) -> Option<&SqsQueue> {
+        self.inner.workflow_sqs.as_ref()
+    }
+
+    /// The in-process workflow queue (absent when steps go to SQS).
+    pub fn local_queue(&self) -> Option<&InProcessQueue> {
+        self.inner.local_queue.as_ref()
     }
 
     pub fn conversations(&self) -> crate::Result<&ConversationService> {

@@ -14,3 +14,4 @@ pub mod ranking;
 pub mod redis;
 pub mod s3;
 pub mod secrets;
+pub mod sqs;

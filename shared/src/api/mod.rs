@@ -24,6 +24,7 @@ pub mod reviews;
 pub mod runs;
 pub mod uploads;
 mod web;
+pub mod workflows;
 
 use axum::{
     Router,
@@ -327,6 +328,72 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             reviews::report_review,
         ),
+        Route::new::<workflows::__path_create_workflow, _, _>(
+            "workflows-create",
+            Access::User,
+            workflows::create_workflow,
+        ),
+        Route::new::<workflows::__path_list_workflows, _, _>(
+            "workflows-list",
+            Access::Public,
+            workflows::list_workflows,
+        ),
+        Route::new::<workflows::__path_validate_workflow, _, _>(
+            "workflows-validate",
+            Access::User,
+            workflows::validate_workflow,
+        ),
+        Route::new::<workflows::__path_get_workflow, _, _>(
+            "workflows-get",
+            Access::Public,
+            workflows::get_workflow,
+        ),
+        Route::new::<workflows::__path_update_workflow, _, _>(
+            "workflows-update",
+            Access::User,
+            workflows::update_workflow,
+        ),
+        Route::new::<workflows::__path_publish_workflow, _, _>(
+            "workflows-publish",
+            Access::User,
+            workflows::publish_workflow,
+        ),
+        Route::new::<workflows::__path_list_workflow_versions, _, _>(
+            "workflows-versions",
+            Access::Public,
+            workflows::list_workflow_versions,
+        ),
+        Route::new::<workflows::__path_fork_workflow, _, _>(
+            "workflows-fork",
+            Access::User,
+            workflows::fork_workflow,
+        ),
+        Route::new::<workflows::__path_start_workflow_run, _, _>(
+            "workflow-runs-create",
+            Access::User,
+            workflows::start_workflow_run,
+        ),
+        Route::new::<workflows::__path_list_workflow_runs, _, _>(
+            "workflow-runs-list",
+            Access::User,
+            workflows::list_workflow_runs,
+        ),
+        Route::new::<workflows::__path_get_workflow_run, _, _>(
+            "workflow-runs-get",
+            Access::User,
+            workflows::get_workflow_run,
+        ),
+        Route::new::<workflows::__path_cancel_workflow_run, _, _>(
+            "workflow-runs-cancel",
+            Access::User,
+            workflows::cancel_workflow_run,
+        ),
+        Route::new::<workflows::__path_follow_workflow_run, _, _>(
+            "workflow-runs-events",
+            Access::User,
+            workflows::follow_workflow_run,
+        )
+        .streaming(),
     ]
 }
 

@@ -29,6 +29,8 @@ pub enum Credential {
     Session { session_id: Uuid },
     /// An API key.
     ApiKey { key_id: Uuid },
+    /// A workflow run's steps, on behalf of the user who started it.
+    WorkflowRun { run_id: Uuid },
 }
 
 impl Caller {

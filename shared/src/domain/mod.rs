@@ -16,6 +16,7 @@ pub mod pricing;
 pub mod secret;
 pub mod slug;
 pub mod version;
+pub mod workflow;
 
 pub use account::{DisplayName, Role};
 pub use agent::{AgentSpec, Licence};

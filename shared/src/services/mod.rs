@@ -10,3 +10,4 @@ pub mod rate_limit;
 pub mod reviews;
 pub mod runs;
 pub mod uploads;
+pub mod workflows;

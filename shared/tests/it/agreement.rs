@@ -54,15 +54,17 @@ fn disagreements(sources: &Sources) -> Vec<String> {
         }
         if !sources.scheduled.iter().any(|name| name == function) {
             problems.push(format!(
-                "event function `{function}` has no scheduled function in template.yaml"
+                "event function `{function}` has no scheduled or queue-triggered function in template.yaml"
             ));
         }
         if !sources
             .schedule_events
             .iter()
-            .any(|file| *file == format!("{function}.schedule.json"))
+            .any(|file| file.starts_with(&format!("{function}.")))
         {
-            problems.push(format!("events/{function}.schedule.json is missing"));
+            problems.push(format!(
+                "events/{function}.schedule.json (or .sqs.json) is missing"
+            ));
         }
     }
     for function in routes.difference(&bins) {
@@ -241,7 +243,10 @@ fn read_sources() -> Sources {
                 .map(|m| m.values().filter(|e| e["Type"] == kind).collect())
                 .unwrap_or_default()
         };
-        if !events_of("Schedule").is_empty() || !events_of("ScheduleV2").is_empty() {
+        if !events_of("Schedule").is_empty()
+            || !events_of("ScheduleV2").is_empty()
+            || !events_of("SQS").is_empty()
+        {
             scheduled.push(binary);
             continue;
         }
@@ -284,7 +289,11 @@ fn read_sources() -> Sources {
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|e| e == "json"))
         .collect();
-    let is_schedule = |path: &PathBuf| path.to_string_lossy().ends_with(".schedule.json");
+    // Events of functions triggered by a schedule or a queue, not an HTTP request.
+    let is_schedule = |path: &PathBuf| {
+        let name = path.to_string_lossy();
+        name.ends_with(".schedule.json") || name.contains(".sqs")
+    };
     let schedule_events = files
         .iter()
         .filter(|path| is_schedule(path))

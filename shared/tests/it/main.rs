@@ -31,3 +31,4 @@ mod runs;
 mod search_index;
 mod support;
 mod uploads;
+mod workflows;

@@ -890,10 +890,217 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflow-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your workflow runs */
+        get: operations["list_workflow_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflow-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A workflow run */
+        get: operations["get_workflow_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflow-runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a workflow run
+         * @description No step starts after this; an agent run in flight is asked to stop and is charged for what it used; what is still held is released. Cancelling a finished run changes nothing.
+         */
+        post: operations["cancel_workflow_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflow-runs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a workflow run
+         * @description Server-Sent Events: `run` with the whole run (as `GET /v1/workflow-runs/{id}`) at once and whenever a step changes, then `end` when the run has finished. Streams close after about 5 minutes; reconnect to go on.
+         */
+        get: operations["follow_workflow_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Workflows */
+        get: operations["list_workflows"];
+        put?: never;
+        /**
+         * Create a workflow
+         * @description The definition is checked without the catalog (shapes, references, cycles, types, limits); `POST /v1/workflows/validate` and publishing also check its agents.
+         */
+        post: operations["create_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate a workflow
+         * @description Everything that is checked before a run: shapes, references, cycles, types, limits, the agents and versions (and whether you may run them) and their input fields. Every failure at once, each at its JSON path (`steps[2].agent.prompt`).
+         */
+        post: operations["validate_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{handle}/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A workflow
+         * @description The owner sees the draft; everyone else the latest published version. Private and unpublished workflows are 404 for everyone but their owner.
+         */
+        get: operations["get_workflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a workflow */
+        patch: operations["update_workflow"];
+        trace?: never;
+    };
+    "/v1/workflows/{handle}/{slug}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fork a workflow */
+        post: operations["fork_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{handle}/{slug}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a workflow
+         * @description Checks the inputs and the definition, holds the worst-case cost (402 before anything runs when the balance cannot cover it), records the run and queues its first steps. Follow it with `GET /v1/workflow-runs/{id}` or its event stream. Send `Idempotency-Key` to make retries safe.
+         */
+        post: operations["start_workflow_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{handle}/{slug}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Workflow versions */
+        get: operations["list_workflow_versions"];
+        put?: never;
+        /** Publish a workflow version */
+        post: operations["publish_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Runs a marketplace agent, pinned to a published version. Its output is the answer text. */
+        AgentCall: {
+            /** @description The agent's input fields: name → template. */
+            inputs?: {
+                [key: string]: string;
+            };
+            /** @description The user message, a template. */
+            prompt: string;
+            /** @description `handle/slug`. */
+            ref: string;
+            /**
+             * Format: int32
+             * @description A published version of that agent.
+             */
+            version: number;
+        };
         /** @description What a listing shows of an agent: its latest version's listing fields and counters. */
         AgentCard: {
             /** @description `handle/slug`, the agent's address. */
@@ -1010,6 +1217,17 @@ export interface components {
             /** Format: int64 */
             view_count: number;
             visibility: components["schemas"]["Visibility"];
+        };
+        /** @description An agent a workflow uses. */
+        AgentUse: {
+            /** @description `handle/slug`. */
+            agent: string;
+            /** @description The agent's name, when the caller may see it. */
+            name?: string | null;
+            /** @description What its creator earns per run (credits), when known. */
+            price_per_run?: string | null;
+            /** Format: int32 */
+            version: number;
         };
         /** @description An agent as the caller may see it. */
         AgentView: {
@@ -1186,6 +1404,13 @@ export interface components {
             /** Format: int64 */
             total_tokens: number;
         };
+        /** @description Compares two rendered templates; its output is a boolean for `when`. */
+        ConditionStep: {
+            /** @description What `value` is compared with (not used by `is_empty` and `not_empty`). */
+            compare?: string;
+            operator: components["schemas"]["Operator"];
+            value: string;
+        };
         ConversationList: {
             /** @description Most recently active first. */
             conversations: components["schemas"]["ConversationRecord"][];
@@ -1290,6 +1515,12 @@ export interface components {
              */
             top_p?: number | null;
             version?: null | components["schemas"]["VersionParam"];
+        };
+        CreateWorkflowRequest: {
+            /** @description The workflow's part of its address, `handle/slug`. */
+            slug: string;
+            spec: components["schemas"]["WorkflowSpec"];
+            visibility?: null | components["schemas"]["Visibility"];
         };
         /** @description A new key: the only response that ever contains it. */
         CreatedApiKey: {
@@ -1406,6 +1637,14 @@ export interface components {
             /** @description Up to 10 prompts to start with. */
             prompts?: string[];
         };
+        /**
+         * @description Reads a value out of JSON: `from` is a reference (text is parsed as JSON), `path` a
+         *     JSON Pointer (RFC 6901) such as `/items/0/title`. Its output is that value.
+         */
+        ExtractStep: {
+            from: string;
+            path: string;
+        };
         FacetCount: {
             /** Format: int64 */
             count: number;
@@ -1440,6 +1679,10 @@ export interface components {
             /** @description The fork's slug; the original's (or a numbered variant) when absent. */
             slug?: string | null;
         };
+        ForkWorkflowRequest: {
+            /** @description The fork's slug; the original's by default. */
+            slug?: string | null;
+        };
         FormField: {
             name: string;
             value: string;
@@ -1463,6 +1706,11 @@ export interface components {
         };
         /** @enum {string} */
         InputKind: "text" | "long_text" | "number" | "boolean" | "select";
+        /**
+         * @description The type of a workflow input.
+         * @enum {string}
+         */
+        InputType: "text" | "number" | "boolean" | "list" | "object";
         /** @description One ledger row. */
         LedgerEntry: {
             /**
@@ -1519,6 +1767,26 @@ export interface components {
             email: string;
             password: string;
             refresh_token_delivery?: components["schemas"]["RefreshTokenDelivery"];
+        };
+        /**
+         * @description Runs an agent once per item of a list, at most `concurrency` at a time; `item` names
+         *     the current item in its templates. Its output is the list of answers, in order.
+         */
+        MapStep: {
+            agent: components["schemas"]["AgentCall"];
+            /**
+             * Format: int32
+             * @description 1 to 10; 4 by default.
+             */
+            concurrency?: number;
+            /**
+             * Format: int32
+             * @description 1 to 1,000; 100 by default. A longer list fails the step; the worst-case cost
+             *     assumes this many items.
+             */
+            max_items?: number;
+            /** @description A reference to a list (text is parsed as a JSON list). */
+            over: string;
         };
         /** @description One message of a conversation. */
         MessageRecord: {
@@ -1593,6 +1861,8 @@ export interface components {
             provider: components["schemas"]["Provider"];
         };
         /** @enum {string} */
+        Operator: "equals" | "not_equals" | "contains" | "is_empty" | "not_empty";
+        /** @enum {string} */
         OverallStatus: "ok" | "degraded";
         /** @description The RFC 9457 problem document every error response carries. */
         Problem: {
@@ -1620,6 +1890,10 @@ export interface components {
         };
         PublishRequest: {
             /** @description What changed, shown with the version (up to 5,000 characters). */
+            changelog?: string;
+        };
+        PublishWorkflowRequest: {
+            /** @description What changed, up to 2,000 characters. */
             changelog?: string;
         };
         /** @description An agent's rating. */
@@ -1928,9 +2202,77 @@ export interface components {
             /** @example 20 */
             monthly?: string | null;
         };
+        StartWorkflowRunRequest: {
+            /** @description The workflow's inputs, by name. */
+            inputs?: {
+                [key: string]: Record<string, never>;
+            };
+            version?: null | components["schemas"]["VersionParam"];
+        };
+        /**
+         * @description One step. It has an `id` and exactly one of `agent`, `template`, `extract`,
+         *     `condition` or `map`.
+         */
+        Step: {
+            agent?: null | components["schemas"]["AgentCall"];
+            condition?: null | components["schemas"]["ConditionStep"];
+            extract?: null | components["schemas"]["ExtractStep"];
+            /** @description An identifier unique in the workflow: lower-case letters, digits and underscores. */
+            id: string;
+            map?: null | components["schemas"]["MapStep"];
+            template?: null | components["schemas"]["TemplateStep"];
+            /**
+             * @description Run only when this reference (a condition step's output or a boolean input) is
+             *     true; otherwise the step and the steps that use it are skipped.
+             */
+            when?: string | null;
+        };
+        StepEstimate: {
+            /** @description Of which the agents' creators earn (their price per run). */
+            creators_share: string;
+            step: string;
+            worst_case: string;
+        };
+        /** @description One step of a run. */
+        StepRecord: {
+            /**
+             * Format: int32
+             * @description Times the step was started (a redelivered message that finds it running adds none).
+             */
+            attempts: number;
+            /** Format: int64 */
+            charged_micros: number;
+            /**
+             * Format: int64
+             * @description The part of the charge that went to the agents' creators.
+             */
+            creator_share_micros: number;
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            input_tokens: number;
+            /** @description `agent`, `template`, `extract`, `condition` or `map`. */
+            kind: string;
+            output?: Record<string, never> | null;
+            /** Format: int64 */
+            output_tokens: number;
+            /** @description The agent runs this step made (`GET /v1/runs/{id}`). */
+            run_ids: string[];
+            /** Format: date-time */
+            started_at?: string | null;
+            status: components["schemas"]["StepStatus"];
+            step_id: string;
+        };
+        /** @enum {string} */
+        StepStatus: "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
         StreamOptions: {
             /** @description Send a last chunk with the usage. */
             include_usage?: boolean;
+        };
+        /** @description Renders a template; its output is text. */
+        TemplateStep: {
+            text: string;
         };
         UpdateAgentRequest: {
             definition?: null | components["schemas"]["AgentSpec"];
@@ -1961,6 +2303,10 @@ export interface components {
             deprecated?: boolean | null;
             /** @description Shown to users of the deprecated version. */
             deprecation_note?: string | null;
+        };
+        UpdateWorkflowRequest: {
+            spec?: null | components["schemas"]["WorkflowSpec"];
+            visibility?: null | components["schemas"]["Visibility"];
         };
         /** @description A form the browser posts the file with: `url`, then `fields` in order, then `file`. */
         UploadForm: {
@@ -2008,6 +2354,9 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Format: date-time */
             updated_at: string;
+        };
+        ValidateWorkflowRequest: {
+            spec: components["schemas"]["WorkflowSpec"];
         };
         VersionList: {
             versions: components["schemas"]["VersionView"][];
@@ -2057,6 +2406,156 @@ export interface components {
          * @enum {string}
          */
         Visibility: "private" | "unlisted" | "public";
+        /** @description What validation found: the cost of the worst case and of each step. */
+        WorkflowEstimate: {
+            agents: components["schemas"]["AgentUse"][];
+            /** @description Step ids in an order that respects their dependencies. */
+            order: string[];
+            steps: components["schemas"]["StepEstimate"][];
+            /**
+             * @description The most one run can cost, in credits: every model at full length, every map at
+             *     its `max_items`.
+             */
+            worst_case: string;
+        };
+        /**
+         * @description The format tag every workflow carries.
+         * @enum {string}
+         */
+        WorkflowFormat: "agora.workflow/v1";
+        /** @description A typed input of a workflow. */
+        WorkflowInput: {
+            label?: string;
+            /**
+             * Format: int32
+             * @description The largest text (or JSON text of a list or object) accepted; 4,000 by default.
+             */
+            max_chars?: number | null;
+            /** @description An identifier: lower-case letters, digits and underscores, starting with a letter. */
+            name: string;
+            required?: boolean;
+            type: components["schemas"]["InputType"];
+        };
+        WorkflowList: {
+            workflows: components["schemas"]["WorkflowView"][];
+        };
+        /** @description Why a run failed: the step and what went wrong, as a problem detail. */
+        WorkflowRunError: {
+            detail: string;
+            /** @description A problem type: `step-failed`, `dead-lettered`, `cancelled`, `timed-out`. */
+            kind: string;
+            step?: string | null;
+        };
+        WorkflowRunList: {
+            /**
+             * Format: uuid
+             * @description Pass as `before` for the next page.
+             */
+            next_before?: string | null;
+            runs: components["schemas"]["WorkflowRunRecord"][];
+        };
+        /** @description A run of a workflow, with every step. */
+        WorkflowRunRecord: {
+            /** Format: date-time */
+            created_at: string;
+            error?: null | components["schemas"]["WorkflowRunError"];
+            /** Format: date-time */
+            finished_at?: string | null;
+            /**
+             * Format: int64
+             * @description What is still held for steps that have not started.
+             */
+            hold_micros: number;
+            /** Format: uuid */
+            id: string;
+            inputs: {
+                [key: string]: Record<string, never>;
+            };
+            outputs?: {
+                [key: string]: Record<string, never>;
+            } | null;
+            /** @description The definition this run follows, as it was when the run started. */
+            spec: components["schemas"]["WorkflowSpec"];
+            status: components["schemas"]["WorkflowRunStatus"];
+            steps: components["schemas"]["StepRecord"][];
+            /** Format: uuid */
+            user_id: string;
+            /** @description `handle/slug` of the workflow. */
+            workflow: string;
+            /** Format: uuid */
+            workflow_id: string;
+            /**
+             * Format: int32
+             * @description `None`: the owner's draft.
+             */
+            workflow_version?: number | null;
+            /**
+             * Format: int64
+             * @description The worst-case cost computed when the run started (micro-credits).
+             */
+            worst_case_micros: number;
+        };
+        /**
+         * @description How a run and its steps stand.
+         * @enum {string}
+         */
+        WorkflowRunStatus: "running" | "succeeded" | "failed" | "cancelled";
+        /** @description A workflow definition (`agora.workflow/v1`). */
+        WorkflowSpec: {
+            /** @description Markdown, up to 20,000 characters. */
+            description?: string;
+            /** @description Always `agora.workflow/v1`. */
+            format?: components["schemas"]["WorkflowFormat"];
+            /** @description What a run is given; up to 20. */
+            inputs?: components["schemas"]["WorkflowInput"][];
+            /** @description 1 to 80 characters. */
+            name: string;
+            /** @description What a finished run returns: name → template. Up to 20. */
+            outputs?: {
+                [key: string]: string;
+            };
+            /** @description 1 to 50 steps; their order does not matter, references decide it. */
+            steps: components["schemas"]["Step"][];
+            /** @description One line for listings; 1 to 200 characters. */
+            summary: string;
+            /** @description Up to 10 tags, each 2 to 32 lower-case letters, digits or hyphens. */
+            tags?: string[];
+        };
+        WorkflowVersionList: {
+            versions: components["schemas"]["WorkflowVersionRecord"][];
+        };
+        /** @description One published version: immutable. */
+        WorkflowVersionRecord: {
+            changelog: string;
+            /** Format: date-time */
+            created_at: string;
+            spec: components["schemas"]["WorkflowSpec"];
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description A workflow as its caller may see it. */
+        WorkflowView: {
+            /** @description `handle/slug`. */
+            address: string;
+            /** @description The agents its steps run, each pinned to a version, with its price per run. */
+            agents: components["schemas"]["AgentUse"][];
+            /** Format: int64 */
+            fork_count: number;
+            forked_from?: string | null;
+            is_owner: boolean;
+            /** Format: int32 */
+            latest_version?: number | null;
+            owner_handle: string;
+            /** Format: int64 */
+            run_count: number;
+            slug: string;
+            /** @description The definition: the owner's draft for the owner, the latest version for others. */
+            spec: components["schemas"]["WorkflowSpec"];
+            status: components["schemas"]["AgentStatus"];
+            /** Format: date-time */
+            updated_at: string;
+            visibility: components["schemas"]["Visibility"];
+        };
     };
     responses: never;
     parameters: never;
@@ -5696,6 +6195,825 @@ export interface operations {
                 };
             };
             /** @description A missing field, or a file of another type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_workflow_runs: {
+        parameters: {
+            query?: {
+                /** @description `next_before` of the previous page. */
+                before?: string;
+                /** @description 1 to 100; 20 by default. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunList"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_workflow_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no run with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_workflow_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no run with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    follow_workflow_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream of `run` events, then `end` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["WorkflowRunRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have no run with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_workflows: {
+        parameters: {
+            query?: {
+                /** @description Words to look for in names, summaries, descriptions and tags. */
+                q?: string;
+                /** @description `true`: all of your own workflows, drafts included. */
+                mine?: boolean;
+                /** @description 1 to 100; 20 by default. */
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of workflows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowList"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWorkflowRequest"];
+            };
+        };
+        responses: {
+            /** @description The workflow */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have a workflow with this slug */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid definition; `errors` point at each step and field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    validate_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateWorkflowRequest"];
+            };
+        };
+        responses: {
+            /** @description Valid: the worst-case cost, per step and in all */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowEstimate"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid; `errors` point at each step and field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow, with the agents it uses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            /** @description No workflow you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWorkflowRequest"];
+            };
+        };
+        responses: {
+            /** @description The workflow */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not your workflow */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No workflow you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid definition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fork_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForkWorkflowRequest"];
+            };
+        };
+        responses: {
+            /** @description Your fork (private) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No workflow you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You have a workflow with this slug */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_workflow_run: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the same key and body give the same run */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartWorkflowRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The run, started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunRecord"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your balance cannot cover the run's worst case */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No workflow you may run has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid inputs, or a definition that no longer validates */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_workflow_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionList"];
+                };
+            };
+            /** @description No workflow you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishWorkflowRequest"];
+            };
+        };
+        responses: {
+            /** @description The workflow with its new version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not your workflow */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No workflow you may see has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The draft does not validate */
             422: {
                 headers: {
                     [name: string]: unknown;

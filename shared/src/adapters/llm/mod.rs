@@ -139,6 +139,24 @@ fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs_f64)
 }
 
+/// A streamed answer: each Server-Sent Event read into normalised events by `read` (the
+/// adapter's state machine over its wire format), ending properly or with an error.
+pub(crate) fn streamed_answer(
+    response: reqwest::Response,
+    idle: Duration,
+    mut read: impl FnMut(SseEvent) -> Result<Vec<LlmEvent>, ProviderError> + Send + 'static,
+) -> crate::ports::runs::LlmStream {
+    let events = sse_events(response, idle)
+        .map(move |event| event.and_then(&mut read))
+        .flat_map(|events| {
+            futures::stream::iter(match events {
+                Ok(events) => events.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(error) => vec![Err(error)],
+            })
+        });
+    Box::pin(ended_properly(events))
+}
+
 /// A whole (non-streamed) answer, at most [`egress::MAX_RESPONSE_BYTES`].
 pub(crate) async fn read_whole(response: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
     egress::read_body(response, "provider")

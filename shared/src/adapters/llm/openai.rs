@@ -4,10 +4,9 @@
 use std::{collections::BTreeMap, time::Duration};
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use serde::Deserialize;
 
-use super::{SseEvent, parse, send, sse_events};
+use super::{SseEvent, parse, send};
 use crate::{
     domain::{
         llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Usage},
@@ -132,15 +131,9 @@ impl LlmProvider for OpenAiChat {
             require_usage: self.dialect == Dialect::OpenAi,
             ..StreamState::default()
         };
-        let events = sse_events(response, self.idle)
-            .map(move |event| event.and_then(|event| state.read(event)))
-            .flat_map(|events| {
-                futures::stream::iter(match events {
-                    Ok(events) => events.into_iter().map(Ok).collect::<Vec<_>>(),
-                    Err(error) => vec![Err(error)],
-                })
-            });
-        Ok(Box::pin(super::ended_properly(events)))
+        Ok(super::streamed_answer(response, self.idle, move |event| {
+            state.read(event)
+        }))
     }
 }
 

@@ -6,3 +6,4 @@ pub mod echo;
 pub mod embedder;
 pub mod keys;
 pub mod postgres_cluster;
+pub mod queue;

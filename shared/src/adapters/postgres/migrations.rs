@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reviews",
         sql: include_str!("../../../migrations/0008_reviews.sql"),
     },
+    Migration {
+        version: 9,
+        name: "workflows",
+        sql: include_str!("../../../migrations/0009_workflows.sql"),
+    },
 ];
 
 /// A migration this run applied.

@@ -11,6 +11,7 @@ pub mod migrations;
 mod reviews;
 mod runs;
 mod uploads;
+mod workflows;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 

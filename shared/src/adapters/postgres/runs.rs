@@ -558,7 +558,7 @@ async fn signup_grant(client: &impl GenericClient, user_id: Uuid, amount: i64) -
 }
 
 /// Opens the user's account with the sign-up grant, once.
-async fn ensure_account(
+pub(super) async fn ensure_account(
     client: &impl GenericClient,
     user_id: Uuid,
     signup_grant_micros: i64,

@@ -501,7 +501,7 @@ fn backoff(base: Duration, retry: u32, error: &ProviderError) -> Duration {
 }
 
 /// A uniformly random fraction in [0, 1) from the system's random source.
-fn rand_fraction() -> f64 {
+pub(crate) fn rand_fraction() -> f64 {
     let mut bytes = [0u8; 8];
     if aws_lc_rs::rand::fill(&mut bytes).is_err() {
         return 0.5;

@@ -5,7 +5,7 @@
 //! run record and its charge exactly once, on every path: success, provider error,
 //! timeout, fallback, stop and client disconnect.
 
-mod execution;
+pub(crate) mod execution;
 pub mod guard;
 pub mod prompt;
 pub mod providers;
@@ -224,22 +224,8 @@ impl RunService {
         };
         let input_bound = llm::input_token_bound(&llm_request);
         let is_owner = user_id == target.record.owner_id;
-        let agent_price = if is_owner {
-            0
-        } else {
-            target.spec.price_per_run.micros()
-        };
-        let worst_model_cost = plan
-            .iter()
-            .map(|model| {
-                model.cost(&Usage {
-                    input_tokens: input_bound,
-                    output_tokens: u64::from(model.max_tokens),
-                })
-            })
-            .max()
-            .unwrap_or(0);
-        let hold = worst_model_cost.saturating_add(agent_price);
+        let agent_price = agent_price(user_id, &target);
+        let hold = worst_case(&plan, input_bound, agent_price);
         self.shared
             .limiter
             .hit(
@@ -427,6 +413,45 @@ impl RunService {
         })
     }
 
+    /// The most a run of `target` by `caller` can cost (micro-credits), for a prompt of at
+    /// most `prompt_bytes` bytes beside the agent's system prompt, and the output tokens
+    /// it may use: what a workflow holds for one of its steps.
+    pub async fn worst_case(
+        &self,
+        caller: &Caller,
+        target: &RunTarget,
+        prompt_bytes: u64,
+    ) -> Result<(i64, u32)> {
+        let user_id = caller.user()?.user_id;
+        let settings = &self.shared.settings;
+        let max_tokens = target
+            .spec
+            .model
+            .parameters
+            .max_tokens
+            .unwrap_or(settings.default_max_tokens)
+            .min(settings.max_output_tokens);
+        let plan = self
+            .shared
+            .ports
+            .providers
+            .plan(
+                &target.spec.model,
+                user_id,
+                target.record.owner_id,
+                max_tokens,
+            )
+            .await?;
+        // The system prompt grows by the input fields' values, which come from the prompt
+        // bound too: counting the prompt twice covers both.
+        let input_bound =
+            target.spec.system_prompt.len() as u64 + prompt_bytes.saturating_mul(2) + 64;
+        Ok((
+            worst_case(&plan, input_bound, agent_price(user_id, target)),
+            max_tokens,
+        ))
+    }
+
     fn max_tokens(&self, request: &RunRequest, spec: &AgentSpec) -> Result<u32> {
         let settings = &self.shared.settings;
         let asked = request
@@ -455,6 +480,29 @@ pub struct RunTarget {
     pub address: String,
     pub version: Option<i32>,
     pub spec: AgentSpec,
+}
+
+/// The agent's price per run, which its owner never pays.
+fn agent_price(user_id: Uuid, target: &RunTarget) -> i64 {
+    if user_id == target.record.owner_id {
+        0
+    } else {
+        target.spec.price_per_run.micros()
+    }
+}
+
+/// The hold of a run: the dearest model of its plan at full length, plus the agent's price.
+fn worst_case(plan: &[providers::PlannedModel], input_bound: u64, agent_price: i64) -> i64 {
+    plan.iter()
+        .map(|model| {
+            model.cost(&Usage {
+                input_tokens: input_bound,
+                output_tokens: u64::from(model.max_tokens),
+            })
+        })
+        .max()
+        .unwrap_or(0)
+        .saturating_add(agent_price)
 }
 
 /// An idempotent retry of a run that exists: its result again, or 409 while it runs.

@@ -1,0 +1,5 @@
+//! Lambda function `workflow-runs-events`: serves its route from the route table.
+
+fn main() -> std::process::ExitCode {
+    agora::lambda::main("workflow-runs-events")
+}

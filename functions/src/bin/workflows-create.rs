@@ -1,0 +1,5 @@
+//! Lambda function `workflows-create`: serves its route from the route table.
+
+fn main() -> std::process::ExitCode {
+    agora::lambda::main("workflows-create")
+}

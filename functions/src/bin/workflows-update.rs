@@ -1,0 +1,5 @@
+//! Lambda function `workflows-update`: serves its route from the route table.
+
+fn main() -> std::process::ExitCode {
+    agora::lambda::main("workflows-update")
+}

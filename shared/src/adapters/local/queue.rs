@@ -1,0 +1,119 @@
+//! The workflow queue in process (the local default): an unbounded channel and a consumer
+//! task with SQS's contract — at-least-once delivery, a receive count, retries after the
+//! worker's backoff, and a dead-letter list after `max_receive_count` failures.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use tokio::sync::{Semaphore, mpsc};
+use uuid::Uuid;
+
+use crate::{
+    Result,
+    ports::workflows::{Delivery, Queue, StepMessage, Verdict},
+    services::workflows::WorkflowService,
+};
+
+/// Steps the consumer runs at once.
+const CONCURRENCY: usize = 16;
+
+#[derive(Clone)]
+pub struct InProcessQueue {
+    sender: mpsc::UnboundedSender<Delivery>,
+    dead_letters: Arc<Mutex<Vec<Delivery>>>,
+}
+
+/// The consuming end, handed to [`InProcessQueue::consume`] once the service exists.
+pub struct InProcessReceiver(mpsc::UnboundedReceiver<Delivery>);
+
+impl InProcessQueue {
+    pub fn new() -> (Self, InProcessReceiver) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        (
+            Self {
+                sender,
+                dead_letters: Arc::default(),
+            },
+            InProcessReceiver(receiver),
+        )
+    }
+
+    /// Messages that failed `max_receive_count` times (their runs are failed).
+    pub fn dead_letters(&self) -> Vec<Delivery> {
+        self.dead_letters
+            .lock()
+            .map(|letters| letters.clone())
+            .unwrap_or_default()
+    }
+
+    /// Puts the dead letters back on the queue with fresh receive counts.
+    pub fn redrive(&self) -> usize {
+        let letters = self
+            .dead_letters
+            .lock()
+            .map(|mut letters| std::mem::take(&mut *letters))
+            .unwrap_or_default();
+        let count = letters.len();
+        for mut letter in letters {
+            letter.receive_count = 0;
+            let _ = self.sender.send(letter);
+        }
+        count
+    }
+
+    /// Runs the worker over this queue until the process ends (spawned by the state).
+    pub async fn consume(self, receiver: InProcessReceiver, service: Arc<WorkflowService>) {
+        let InProcessReceiver(mut receiver) = receiver;
+        let slots = Arc::new(Semaphore::new(CONCURRENCY));
+        while let Some(mut delivery) = receiver.recv().await {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let service = service.clone();
+            let queue = self.clone();
+            tokio::spawn(async move {
+                delivery.receive_count += 1;
+                let verdict = service.process(&delivery).await;
+                drop(slot);
+                let delay = match verdict {
+                    Ok(Verdict::Done) => return,
+                    Ok(Verdict::Retry(delay)) => delay,
+                    Err(error) => {
+                        tracing::warn!(message_id = %delivery.message_id, receive_count = delivery.receive_count, error = %error, "workflow step message failed");
+                        service.settings().retry_base
+                    }
+                };
+                if delivery.receive_count >= service.settings().max_receive_count {
+                    if let Ok(mut letters) = queue.dead_letters.lock() {
+                        letters.push(delivery);
+                    }
+                    return;
+                }
+                tokio::time::sleep(delay).await;
+                let _ = queue.sender.send(delivery);
+            });
+        }
+    }
+}
+
+#[async_trait]
+impl Queue for InProcessQueue {
+    async fn send(&self, messages: &[StepMessage]) -> Result<()> {
+        for message in messages {
+            let body = serde_json::to_string(message)
+                .map_err(|error| crate::Error::Internal(format!("a step message: {error}")))?;
+            self.sender
+                .send(Delivery {
+                    message_id: Uuid::now_v7().to_string(),
+                    body,
+                    receive_count: 0,
+                    receipt: None,
+                })
+                .map_err(|_| crate::Error::Unavailable {
+                    dependency: "queue",
+                    cause: "the in-process workflow worker has stopped".into(),
+                })?;
+        }
+        Ok(())
+    }
+}

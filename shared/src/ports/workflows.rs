@@ -1,0 +1,354 @@
+//! Ports of the Workflow Service: where workflows and their runs are kept, and the queue
+//! that carries "run this step" messages to the workers.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    domain::workflow::WorkflowSpec,
+    ports::{AgentStatus, Visibility},
+};
+
+/// A workflow: its owner's draft and, once published, its numbered versions.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct WorkflowRecord {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub owner_handle: String,
+    pub slug: String,
+    pub visibility: Visibility,
+    pub status: AgentStatus,
+    pub draft: WorkflowSpec,
+    pub latest_version: Option<i32>,
+    /// `handle/slug` of the workflow this one was forked from.
+    pub forked_from: Option<String>,
+    pub fork_count: i64,
+    pub run_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One published version: immutable.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct WorkflowVersionRecord {
+    pub version: i32,
+    pub spec: WorkflowSpec,
+    pub changelog: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A workflow to create.
+#[derive(Clone, Debug)]
+pub struct NewWorkflow {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub slug: String,
+    pub visibility: Visibility,
+    pub draft: WorkflowSpec,
+    pub forked_from: Option<Uuid>,
+}
+
+/// What a listing asks for.
+#[derive(Clone, Debug, Default)]
+pub struct WorkflowQuery {
+    /// Words that must appear in the name, summary, description or tags.
+    pub text: Option<String>,
+    /// Only this owner's workflows (all of them when the owner asks).
+    pub owner_id: Option<Uuid>,
+    pub include_unlisted: bool,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// How a run and its steps stand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowRunStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl WorkflowRunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_stored(stored: &str) -> Self {
+        match stored {
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Running,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Skipped,
+    Cancelled,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_stored(stored: &str) -> Self {
+        match stored {
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "skipped" => Self::Skipped,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Pending,
+        }
+    }
+
+    /// The step will not change any more.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Pending | Self::Running)
+    }
+}
+
+/// Why a run failed: the step and what went wrong, as a problem detail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WorkflowRunError {
+    pub step: Option<String>,
+    /// A problem type: `step-failed`, `dead-lettered`, `cancelled`, `timed-out`.
+    pub kind: String,
+    pub detail: String,
+}
+
+/// A run of a workflow, with every step.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct WorkflowRunRecord {
+    pub id: Uuid,
+    pub workflow_id: Uuid,
+    /// `handle/slug` of the workflow.
+    pub workflow: String,
+    /// `None`: the owner's draft.
+    pub workflow_version: Option<i32>,
+    pub user_id: Uuid,
+    pub status: WorkflowRunStatus,
+    /// The definition this run follows, as it was when the run started.
+    pub spec: WorkflowSpec,
+    #[schema(value_type = HashMap<String, Object>)]
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    #[schema(value_type = Option<HashMap<String, Object>>)]
+    pub outputs: Option<BTreeMap<String, serde_json::Value>>,
+    pub error: Option<WorkflowRunError>,
+    /// The worst-case cost computed when the run started (micro-credits).
+    pub worst_case_micros: i64,
+    /// What is still held for steps that have not started.
+    pub hold_micros: i64,
+    pub steps: Vec<StepRecord>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl WorkflowRunRecord {
+    pub fn step(&self, id: &str) -> Option<&StepRecord> {
+        self.steps.iter().find(|step| step.step_id == id)
+    }
+
+    /// What the finished steps cost, in micro-credits.
+    pub fn charged_micros(&self) -> i64 {
+        self.steps.iter().map(|step| step.charged_micros).sum()
+    }
+}
+
+/// One step of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StepRecord {
+    pub step_id: String,
+    /// `agent`, `template`, `extract`, `condition` or `map`.
+    pub kind: String,
+    pub status: StepStatus,
+    /// Times the step was started (a redelivered message that finds it running adds none).
+    pub attempts: i32,
+    #[schema(value_type = Option<Object>)]
+    pub output: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub charged_micros: i64,
+    /// The part of the charge that went to the agents' creators.
+    pub creator_share_micros: i64,
+    /// The agent runs this step made (`GET /v1/runs/{id}`).
+    pub run_ids: Vec<Uuid>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A run to record, with its steps and its hold.
+#[derive(Clone, Debug)]
+pub struct NewWorkflowRun {
+    pub id: Uuid,
+    pub workflow_id: Uuid,
+    pub workflow_version: Option<i32>,
+    pub user_id: Uuid,
+    pub spec: WorkflowSpec,
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    /// Each step's id, kind and share of the hold.
+    pub steps: Vec<(String, &'static str, i64)>,
+    pub worst_case_micros: i64,
+    pub signup_grant_micros: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartWorkflowRunError {
+    #[error("the balance cannot cover the run's worst case")]
+    InsufficientCredits { available: i64, needed: i64 },
+    /// A run with this id exists (an idempotent retry).
+    #[error("the run exists")]
+    Exists(Box<WorkflowRunRecord>),
+    #[error(transparent)]
+    Other(#[from] crate::Error),
+}
+
+/// The result of a step, stored once.
+#[derive(Clone, Debug)]
+pub struct StepResult {
+    pub status: StepStatus,
+    pub output: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub charged_micros: i64,
+    pub creator_share_micros: i64,
+    pub run_ids: Vec<Uuid>,
+}
+
+impl StepResult {
+    pub fn without_runs(status: StepStatus, output: Option<serde_json::Value>) -> Self {
+        Self {
+            status,
+            output,
+            error: None,
+            input_tokens: 0,
+            output_tokens: 0,
+            charged_micros: 0,
+            creator_share_micros: 0,
+            run_ids: Vec::new(),
+        }
+    }
+}
+
+#[async_trait]
+pub trait WorkflowStore: Send + Sync {
+    async fn create_workflow(&self, workflow: &NewWorkflow) -> crate::Result<()>;
+    async fn find_workflow(
+        &self,
+        handle: &str,
+        slug: &str,
+    ) -> crate::Result<Option<WorkflowRecord>>;
+    async fn find_workflow_by_id(&self, id: Uuid) -> crate::Result<Option<WorkflowRecord>>;
+    async fn update_workflow(
+        &self,
+        id: Uuid,
+        draft: &WorkflowSpec,
+        visibility: Visibility,
+    ) -> crate::Result<()>;
+    /// Publishes the draft as the next version; returns its number.
+    async fn publish_workflow(&self, id: Uuid, changelog: &str) -> crate::Result<i32>;
+    async fn find_workflow_version(
+        &self,
+        id: Uuid,
+        version: i32,
+    ) -> crate::Result<Option<WorkflowVersionRecord>>;
+    async fn list_workflow_versions(&self, id: Uuid) -> crate::Result<Vec<WorkflowVersionRecord>>;
+    /// Published workflows anyone may see (and, with `owner_id`, that owner's).
+    async fn list_workflows(&self, query: &WorkflowQuery) -> crate::Result<Vec<WorkflowRecord>>;
+
+    /// Records the run and its steps and holds its worst-case cost, in one transaction
+    /// under the user's account lock.
+    async fn start_run(&self, run: &NewWorkflowRun) -> Result<(), StartWorkflowRunError>;
+    async fn find_run(&self, id: Uuid) -> crate::Result<Option<WorkflowRunRecord>>;
+    async fn list_runs(
+        &self,
+        user_id: Uuid,
+        before: Option<Uuid>,
+        limit: usize,
+    ) -> crate::Result<Vec<WorkflowRunRecord>>;
+    /// Marks a pending step running (once), counts an attempt and releases the step's
+    /// share of the run's hold, so the step's own agent runs can hold it. `false` when
+    /// the run is no longer running or the step has finished.
+    async fn begin_step(&self, run_id: Uuid, step_id: &str) -> crate::Result<bool>;
+    /// Stores a step's result; the first result wins. `false` when one was stored already.
+    async fn finish_step(
+        &self,
+        run_id: Uuid,
+        step_id: &str,
+        result: &StepResult,
+    ) -> crate::Result<bool>;
+    /// Ends a running run: its status, outputs or error; steps not finished are cancelled
+    /// and what is still held is released. `false` when it had already ended.
+    async fn finish_run(
+        &self,
+        run_id: Uuid,
+        status: WorkflowRunStatus,
+        outputs: Option<&BTreeMap<String, serde_json::Value>>,
+        error: Option<&WorkflowRunError>,
+    ) -> crate::Result<bool>;
+    /// Opens a run failed by a dead-lettered step again, when the step is redriven.
+    async fn reopen_run(&self, run_id: Uuid) -> crate::Result<bool>;
+}
+
+/// "Run this step of this run": the body of every queue message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepMessage {
+    pub run_id: Uuid,
+    pub step: String,
+}
+
+/// Where step messages go. Delivery is at least once and in no particular order: the
+/// worker is idempotent per (run, step).
+#[async_trait]
+pub trait Queue: Send + Sync {
+    async fn send(&self, messages: &[StepMessage]) -> crate::Result<()>;
+}
+
+/// One received message, as a worker sees it.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub message_id: String,
+    pub body: String,
+    /// How many times it has been received, this time included.
+    pub receive_count: u32,
+    /// What the queue needs to delay or delete it (SQS's receipt handle).
+    pub receipt: Option<String>,
+}
+
+/// What the worker decided about one delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Done with it (the step finished, or there is nothing left to do): delete.
+    Done,
+    /// Try it again after this long (a retry with backoff, or a step still in flight).
+    Retry(Duration),
+}

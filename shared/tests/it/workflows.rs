@@ -1,0 +1,630 @@
+//! Workflows: definitions are checked before anything runs; runs proceed over a queue with
+//! each step's result stored once and each agent run billed once, whatever the queue does
+//! (RELIABILITY 14 to 16).
+
+use std::time::Duration;
+
+use agora::ports::workflows::Delivery;
+use aws_config::BehaviorVersion;
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{
+    runs::{balance_and_ledger, published_on},
+    support::{TestApp, TestUser},
+};
+
+/// Summarise, check, split into items, answer each item, and a step that never runs.
+fn brief(agent: &str) -> Value {
+    json!({
+        "format": "agora.workflow/v1",
+        "name": "Brief",
+        "summary": "Summarise, then answer each item",
+        "inputs": [{ "name": "text", "type": "text" }],
+        "steps": [
+            { "id": "summary", "agent": { "ref": agent, "version": 1, "prompt": "Summarise: {{ inputs.text }}" } },
+            { "id": "check", "condition": { "value": "{{ steps.summary.output }}", "operator": "contains", "compare": "Summarise" } },
+            { "id": "never", "condition": { "value": "{{ steps.summary.output }}", "operator": "equals", "compare": "no" } },
+            { "id": "items", "when": "steps.check.output", "template": { "text": "[\"one\", \"two\", \"three\"]" } },
+            { "id": "each", "map": { "over": "steps.items.output", "concurrency": 2, "max_items": 5,
+                "agent": { "ref": agent, "version": 1, "prompt": "Item {{ item }}" } } },
+            { "id": "skipped", "when": "steps.never.output", "agent": { "ref": agent, "version": 1, "prompt": "no" } }
+        ],
+        "outputs": { "summary": "{{ steps.summary.output }}", "answers": "{{ steps.each.output }}" }
+    })
+}
+
+async fn create(app: &TestApp, user: &TestUser, slug: &str, spec: Value) -> String {
+    let response = app
+        .call(
+            "POST",
+            "/v1/workflows",
+            Some(&user.access_token),
+            Some(json!({ "slug": slug, "spec": spec })),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::CREATED,
+        "{:?}",
+        response.json()
+    );
+    response.json()["address"].as_str().unwrap().to_owned()
+}
+
+async fn start(
+    app: &TestApp,
+    user: &TestUser,
+    address: &str,
+    inputs: Value,
+) -> crate::support::TestResponse {
+    app.call(
+        "POST",
+        &format!("/v1/workflows/{address}/runs"),
+        Some(&user.access_token),
+        Some(json!({ "version": "draft", "inputs": inputs })),
+    )
+    .await
+}
+
+async fn wait_until_finished(app: &TestApp, user: &TestUser, run_id: &str) -> Value {
+    for _ in 0..200 {
+        let run = app
+            .call(
+                "GET",
+                &format!("/v1/workflow-runs/{run_id}"),
+                Some(&user.access_token),
+                None,
+            )
+            .await
+            .json();
+        if run["status"] != "running" {
+            return run;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("workflow run {run_id} did not finish");
+}
+
+/// (workflow-sourced runs, their charges, creator earnings) of a user.
+async fn step_billing(app: &TestApp, user_id: &str) -> (i64, i64, i64) {
+    let db = app.db().await;
+    let id = uuid::Uuid::parse_str(user_id).unwrap();
+    let row = db
+        .query_one(
+            "SELECT (SELECT count(*) FROM runs WHERE user_id = $1 AND source = 'workflow'),
+                    (SELECT count(*) FROM credit_ledger l JOIN runs r ON r.id = l.run_id
+                      WHERE r.user_id = $1 AND l.kind = 'run_charge'),
+                    (SELECT count(*) FROM credit_ledger l JOIN runs r ON r.id = l.run_id
+                      WHERE r.user_id = $1 AND l.kind = 'creator_earning')",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
+async fn held(app: &TestApp, user_id: &str) -> i64 {
+    let db = app.db().await;
+    db.query_one(
+        "SELECT held_micros FROM credit_accounts WHERE user_id = $1",
+        &[&uuid::Uuid::parse_str(user_id).unwrap()],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+#[tokio::test]
+async fn a_workflow_runs_every_step_once_bills_each_agent_run_once_and_releases_its_hold() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(&stub, &[]).await;
+    let (creator, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    let user = app.with_user().await;
+    let address = create(&app, &user, "brief", brief(&agent)).await;
+
+    let estimate = app
+        .call(
+            "POST",
+            "/v1/workflows/validate",
+            Some(&user.access_token),
+            Some(json!({ "spec": brief(&agent) })),
+        )
+        .await;
+    assert_eq!(estimate.status, StatusCode::OK, "{:?}", estimate.json());
+    let estimate = estimate.json();
+    assert_eq!(estimate["order"][0], "summary");
+    // The map's worst case counts its max_items (5) runs; creators earn 0.01 per run.
+    let each = estimate["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["step"] == "each")
+        .unwrap();
+    assert_eq!(each["creators_share"], "0.05");
+
+    let started = start(
+        &app,
+        &user,
+        &address,
+        json!({ "text": "the quarterly report" }),
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.json());
+    let run_id = started.json()["id"].as_str().unwrap().to_owned();
+    let run = wait_until_finished(&app, &user, &run_id).await;
+    assert_eq!(run["status"], "succeeded", "{run:#}");
+    let status = |id: &str| {
+        run["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|step| step["step_id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("summary"), "succeeded");
+    assert_eq!(status("each"), "succeeded");
+    assert_eq!(status("skipped"), "skipped");
+    let answers = run["outputs"]["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 3);
+    assert!(
+        answers[1].as_str().unwrap().ends_with("Item two"),
+        "{answers:?}"
+    );
+    assert!(
+        run["outputs"]["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("Summarise: the quarterly report")
+    );
+
+    // One summary run and three item runs: each recorded, charged and earned once.
+    assert_eq!(step_billing(&app, &user.id).await, (4, 4, 4));
+    let step_charges: i64 = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["charged_micros"].as_i64().unwrap())
+        .sum();
+    let db = app.db().await;
+    let ledger_charges: i64 = db
+        .query_one(
+            "SELECT -sum(amount_micros)::bigint FROM credit_ledger WHERE user_id = $1 AND kind = 'run_charge'",
+            &[&uuid::Uuid::parse_str(&user.id).unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(step_charges, ledger_charges);
+    assert_eq!(held(&app, &user.id).await, 0, "the whole hold is released");
+    for account in [&user.id, &creator.id] {
+        let (balance, ledger) = balance_and_ledger(&app, account).await;
+        assert_eq!(balance, ledger);
+    }
+
+    // Redelivering every step message afterwards changes nothing.
+    let service = app.state.workflows().unwrap();
+    for step in ["summary", "each", "items", "skipped"] {
+        let delivery = Delivery {
+            message_id: "again".into(),
+            body: json!({ "run_id": run_id, "step": step }).to_string(),
+            receive_count: 2,
+            receipt: None,
+        };
+        service.process(&delivery).await.unwrap();
+    }
+    assert_eq!(step_billing(&app, &user.id).await, (4, 4, 4));
+}
+
+#[tokio::test]
+async fn bad_definitions_are_rejected_before_anything_runs_with_errors_at_the_step() {
+    let app = TestApp::spawn().await;
+    let owner = app.with_user().await;
+    let mut private = crate::support::agent_spec("Secret", "Private helper");
+    private["model"] = json!({ "provider": "agora", "name": "echo" });
+    let private_agent = app.published_agent(&owner, private).await;
+    app.call(
+        "PATCH",
+        &format!("/v1/agents/{private_agent}"),
+        Some(&owner.access_token),
+        Some(json!({ "visibility": "private" })),
+    )
+    .await;
+    let user = app.with_user().await;
+    let validate = |spec: Value| {
+        let app = &app;
+        let token = user.access_token.clone();
+        async move {
+            app.call(
+                "POST",
+                "/v1/workflows/validate",
+                Some(&token),
+                Some(json!({ "spec": spec })),
+            )
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        }
+    };
+    let step = |id: &str, prompt: &str| json!({ "id": id, "template": { "text": prompt } });
+    let spec = |steps: Value| json!({ "name": "Bad", "summary": "Bad", "steps": steps });
+
+    let cycle = validate(spec(json!([
+        step("a", "{{ steps.b.output }}"),
+        step("b", "{{ steps.a.output }}")
+    ])))
+    .await;
+    assert_eq!(cycle["errors"][0]["field"], "steps[0]");
+    let outside = validate(spec(json!([step("a", "{{ env.DATABASE_URL }}")]))).await;
+    assert_eq!(outside["errors"][0]["field"], "steps[0].template.text");
+    let private = validate(spec(
+        json!([{ "id": "a", "agent": { "ref": private_agent, "version": 1, "prompt": "hi" } }]),
+    ))
+    .await;
+    assert_eq!(private["errors"][0]["field"], "steps[0].agent.ref");
+    let huge = validate(spec(json!([{ "id": "a", "map": { "over": "steps.b.output", "max_items": 100_000,
+        "agent": { "ref": private_agent, "version": 1, "prompt": "{{ item }}" } } }, step("b", "[]")]))).await;
+    assert!(
+        huge["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|error| error["field"] == "steps[0].map.max_items")
+    );
+    assert_eq!(app.count("workflows", "true").await, 0);
+    assert_eq!(app.count("workflow_runs", "true").await, 0);
+}
+
+#[tokio::test]
+async fn a_run_whose_worst_case_exceeds_the_balance_is_402_and_nothing_runs() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(&stub, &[]).await;
+    // 5 credits on sign-up; this agent costs 3 per run and the map may run it 5 times.
+    let (_, agent) = published_on(&app, "agora", "echo", "3").await;
+    let user = app.with_user().await;
+    let address = create(&app, &user, "brief", brief(&agent)).await;
+    let problem = start(&app, &user, &address, json!({ "text": "x" }))
+        .await
+        .problem(StatusCode::PAYMENT_REQUIRED, "insufficient-credits");
+    assert!(problem["detail"].is_string());
+    assert_eq!(app.count("workflow_runs", "true").await, 0);
+    assert_eq!(step_billing(&app, &user.id).await, (0, 0, 0));
+    let bad_input = start(&app, &user, &address, json!({ "text": 7 }))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(bad_input["errors"][0]["field"], "inputs.text");
+}
+
+/// A moto SQS queue (visibility 1 s) and its DLQ (maxReceiveCount 3).
+async fn sqs_queues() -> (String, String) {
+    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let client = aws_sdk_sqs::Client::new(&sdk);
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let dlq = client
+        .create_queue()
+        .queue_name(format!("agora-dlq-{unique}"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let dlq_arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let queue = client
+        .create_queue()
+        .queue_name(format!("agora-steps-{unique}"))
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            "1",
+        )
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+            json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3" }).to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    (queue, dlq)
+}
+
+async fn sqs_app(stub: &crate::llm_stub::LlmStub, queue: &str) -> TestApp {
+    let mut vars = crate::runs::stub_vars(
+        stub,
+        &[
+            ("AGORA_WORKFLOW_MAX_RECEIVE_COUNT", "3"),
+            ("AGORA_WORKFLOW_RETRY_BASE_MS", "10"),
+            ("AGORA_ECHO_DELAY_MS", "5"),
+            ("AGORA_MAX_CONCURRENT_RUNS", "50"),
+            // More attempts than receives: a failing step outlives its message, which is
+            // dead-lettered (the redrive case).
+            ("AGORA_WORKFLOW_STEP_ATTEMPTS", "10"),
+        ],
+    )
+    .await;
+    vars.push(("QUEUE_URL".into(), queue.to_owned()));
+    vars.push((
+        "AWS_ENDPOINT_URL".into(),
+        std::env::var("AWS_ENDPOINT_URL").expect("moto: run under scripts/test"),
+    ));
+    TestApp::with_vars(vars).await
+}
+
+/// A deterministic pseudo-random sequence (xorshift), so a failing seed can be replayed.
+struct Chaos(u64);
+
+impl Chaos {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+#[tokio::test]
+async fn over_sqs_duplicated_reordered_redelivered_and_killed_steps_run_and_bill_once() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let (queue_url, _) = sqs_queues().await;
+    let app = sqs_app(&stub, &queue_url).await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    let user = app.with_user().await;
+    let address = create(&app, &user, "brief", brief(&agent)).await;
+    let mut run_ids = Vec::new();
+    for text in ["first", "second"] {
+        let started = start(&app, &user, &address, json!({ "text": text })).await;
+        assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.json());
+        run_ids.push(started.json()["id"].as_str().unwrap().to_owned());
+    }
+    let queue = app.state.workflow_sqs().unwrap().clone();
+    let service = app.state.workflows().unwrap();
+    let seed = 0x5eed_2026_u64;
+    let mut chaos = Chaos(seed);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut finished = 0;
+        for run_id in &run_ids {
+            let status: String = app
+                .db()
+                .await
+                .query_one(
+                    "SELECT status FROM workflow_runs WHERE id = $1",
+                    &[&uuid::Uuid::parse_str(run_id).unwrap()],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if status != "running" {
+                finished += 1;
+            }
+        }
+        if finished == run_ids.len() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "seed {seed:#x}: runs did not finish"
+        );
+        let mut batch = queue.receive(10, Duration::from_secs(1)).await.unwrap();
+        // Reorder, duplicate, and sometimes handle a message without deleting it (it comes
+        // back after the visibility timeout) or kill the worker mid-step.
+        batch.reverse();
+        let duplicates: Vec<Delivery> =
+            batch.iter().filter(|_| chaos.chance(40)).cloned().collect();
+        batch.extend(duplicates);
+        for delivery in batch {
+            let kill = chaos.chance(15);
+            let keep = chaos.chance(20);
+            if kill {
+                let limit = Duration::from_millis(chaos.next() % 8);
+                let _ = tokio::time::timeout(limit, service.process(&delivery)).await;
+                continue;
+            }
+            let verdict = service.process(&delivery).await;
+            if matches!(verdict, Ok(agora::ports::workflows::Verdict::Done)) && !keep {
+                if let Some(receipt) = &delivery.receipt {
+                    let _ = queue.delete(receipt).await;
+                }
+            }
+        }
+    }
+    for run_id in &run_ids {
+        let run = wait_until_finished(&app, &user, run_id).await;
+        assert_eq!(run["status"], "succeeded", "seed {seed:#x}: {run:#}");
+    }
+    // Two runs of four agent runs each: every one recorded, charged and earned once.
+    assert_eq!(
+        step_billing(&app, &user.id).await,
+        (8, 8, 8),
+        "seed {seed:#x}"
+    );
+    assert_eq!(held(&app, &user.id).await, 0);
+    let db = app.db().await;
+    let results: i64 = db
+        .query_one(
+            "SELECT count(*) FROM workflow_steps WHERE status = 'succeeded' AND output IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(results, 10, "five steps with a result per run");
+}
+
+#[tokio::test]
+async fn a_batch_with_two_poison_messages_reports_exactly_those_and_redrive_completes_the_run() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let (queue_url, dlq_url) = sqs_queues().await;
+    let app = sqs_app(&stub, &queue_url).await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0").await;
+    let user = app.with_user().await;
+    let one_step = json!({
+        "name": "One", "summary": "One step",
+        "steps": [{ "id": "only", "agent": { "ref": agent, "version": 1, "prompt": "hi" } }]
+    });
+    let address = create(&app, &user, "one", one_step).await;
+    let mut run_ids = Vec::new();
+    for _ in 0..8 {
+        let started = start(&app, &user, &address, json!({})).await;
+        run_ids.push(started.json()["id"].as_str().unwrap().to_owned());
+    }
+    let queue = app.state.workflow_sqs().unwrap().clone();
+    let mut real = Vec::new();
+    while real.len() < 8 {
+        real.extend(queue.receive(10, Duration::from_secs(1)).await.unwrap());
+    }
+
+    // Ten records: the steps of eight runs and two poison messages (not JSON, and a step
+    // of a run that does not exist).
+    let mut event = json!({ "Records": [] });
+    let mut good = real.iter();
+    for index in 0..10 {
+        let body = match index {
+            3 => "not json".to_owned(),
+            7 => json!({ "run_id": uuid::Uuid::now_v7(), "step": "only" }).to_string(),
+            _ => good.next().unwrap().body.clone(),
+        };
+        event["Records"].as_array_mut().unwrap().push(json!({
+            "messageId": format!("m{index}"), "body": body, "receiptHandle": format!("r{index}"),
+            "attributes": { "ApproximateReceiveCount": "1" }, "eventSource": "aws:sqs"
+        }));
+    }
+    let response = agora::lambda::work(&app.state, &event).await.unwrap();
+    let mut failed: Vec<&str> = response["batchItemFailures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|failure| failure["itemIdentifier"].as_str().unwrap())
+        .collect();
+    failed.sort_unstable();
+    assert_eq!(failed, ["m3", "m7"]);
+    assert_eq!(step_billing(&app, &user.id).await.0, 8);
+    for run_id in &run_ids {
+        let run = wait_until_finished(&app, &user, run_id).await;
+        assert_eq!(run["status"], "succeeded");
+    }
+    let empty = agora::lambda::work(&app.state, &json!({ "Records": [] }))
+        .await
+        .unwrap();
+    assert_eq!(empty["batchItemFailures"], json!([]));
+
+    // A step whose agent keeps failing: after maxReceiveCount its message is in the DLQ
+    // and its run failed with a problem detail; redriven after a fix, it completes once.
+    let mut broken = crate::support::agent_spec("Broken", "Fails");
+    broken["model"] = json!({ "provider": "openai", "name": "gpt-4o-mini" });
+    let creator = app.with_user().await;
+    let broken_agent = app.published_agent(&creator, broken).await;
+    let flaky = json!({
+        "name": "Flaky", "summary": "Fails then works",
+        "steps": [{ "id": "call", "agent": { "ref": broken_agent, "version": 1, "prompt": "hi" } }]
+    });
+    let flaky_address = create(&app, &user, "flaky", flaky).await;
+    stub.always(crate::llm_stub::Scenario::Status {
+        status: 500,
+        retry_after: None,
+    });
+    let started = start(&app, &user, &flaky_address, json!({})).await;
+    let flaky_run = started.json()["id"].as_str().unwrap().to_owned();
+    let service = app.state.workflows().unwrap();
+    for _ in 0..30 {
+        for delivery in queue.receive(10, Duration::from_secs(1)).await.unwrap() {
+            // No deletes and no delays: every failure comes back until moto dead-letters it.
+            let _ = service.process(&delivery).await;
+        }
+        let run = app
+            .call(
+                "GET",
+                &format!("/v1/workflow-runs/{flaky_run}"),
+                Some(&user.access_token),
+                None,
+            )
+            .await
+            .json();
+        if run["status"] == "failed" {
+            assert_eq!(run["error"]["kind"], "dead-lettered", "{run:#}");
+            break;
+        }
+    }
+    let dlq = agora::adapters::sqs::SqsQueue::new(
+        &aws_config::defaults(BehaviorVersion::latest()).load().await,
+        &dlq_url,
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let _ = queue.receive(10, Duration::from_secs(1)).await.unwrap();
+    stub.always(crate::llm_stub::Scenario::answer("fixed", 3, 1));
+    let moved = dlq.redrive_to(&queue, |_| {}).await.unwrap();
+    assert!(moved >= 1, "the poison step waits in the DLQ");
+    for _ in 0..20 {
+        for delivery in queue.receive(10, Duration::from_secs(1)).await.unwrap() {
+            if let Ok(agora::ports::workflows::Verdict::Done) = service.process(&delivery).await {
+                queue
+                    .delete(delivery.receipt.as_deref().unwrap())
+                    .await
+                    .unwrap();
+            }
+        }
+        let run = app
+            .call(
+                "GET",
+                &format!("/v1/workflow-runs/{flaky_run}"),
+                Some(&user.access_token),
+                None,
+            )
+            .await
+            .json();
+        if run["status"] == "succeeded" {
+            let step = &run["steps"][0];
+            assert_eq!(step["status"], "succeeded");
+            return;
+        }
+    }
+    panic!("the redriven step did not complete");
+}
+
+#[test]
+fn the_template_dead_letters_after_five_receives_with_visibility_six_times_the_worker_timeout() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let template: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("template.yaml")).unwrap())
+            .unwrap();
+    let resources = &template["Resources"];
+    let queue = &resources["WorkflowQueue"]["Properties"];
+    let dlq = &resources["WorkflowDeadLetterQueue"]["Properties"];
+    let worker = &resources["WorkflowWorkerFunction"]["Properties"];
+    let timeout = worker["Timeout"].as_i64().unwrap();
+    assert!(queue["VisibilityTimeout"].as_i64().unwrap() >= 6 * timeout);
+    assert!(queue["RedrivePolicy"]["maxReceiveCount"].as_i64().unwrap() >= 5);
+    assert_eq!(
+        queue["RedrivePolicy"]["maxReceiveCount"]
+            .as_i64()
+            .unwrap()
+            .to_string(),
+        worker["Environment"]["Variables"]["AGORA_WORKFLOW_MAX_RECEIVE_COUNT"]
+            .as_str()
+            .unwrap(),
+        "the worker knows when a message is about to be dead-lettered"
+    );
+    assert!(
+        dlq["MessageRetentionPeriod"].as_i64().unwrap()
+            > queue["MessageRetentionPeriod"].as_i64().unwrap()
+    );
+    let steps = &worker["Events"]["Steps"];
+    assert_eq!(steps["Type"], "SQS");
+    assert_eq!(
+        steps["Properties"]["FunctionResponseTypes"][0],
+        "ReportBatchItemFailures"
+    );
+}
