@@ -2,6 +2,7 @@
 //!
 //! - `agora-bench passwords [iterations]`
 //! - `agora-bench catalog <base url> [concurrency] [seconds]` (see `bench/catalog.sh`)
+//! - `agora-bench workflows <base url> [concurrent runs]` (see `bench/workflows.sh`)
 //! - `agora-bench stub <port>` and `agora-bench gateway <stub> <agora> <litellm> <agora pid>
 //!   <litellm pid> [seconds]` (see `bench/gateway.sh`)
 //!
@@ -9,6 +10,7 @@
 
 mod catalog;
 mod gateway;
+mod workflows;
 
 use std::{
     io::Write,
@@ -51,6 +53,16 @@ fn main() -> ExitCode {
                 }
                 Ok(())
             }
+            "workflows" => {
+                let base = args.next().unwrap_or_default();
+                let concurrent = args.next().and_then(|n| n.parse().ok()).unwrap_or(50);
+                let lines = workflows::run(&base, concurrent).await?;
+                let mut out = std::io::stdout().lock();
+                for line in lines {
+                    writeln!(out, "{line}")?;
+                }
+                Ok(())
+            }
             "stub" => {
                 let port = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
                 gateway::stub(port).await
@@ -68,7 +80,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             _ => Err(anyhow::anyhow!(
-                "usage: agora-bench passwords [iterations] | catalog <base url> [concurrency] [seconds] | stub <port> | gateway <stub> <agora> <litellm> <agora pid> <litellm pid> [seconds]   (see BENCHMARKS.md)"
+                "usage: agora-bench passwords [iterations] | catalog <base url> [concurrency] [seconds] | workflows <base url> [concurrent runs] | stub <port> | gateway <stub> <agora> <litellm> <agora pid> <litellm pid> [seconds]   (see BENCHMARKS.md)"
             )),
         }
     });

@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: CreditsCommand,
     },
+    /// Workflows: operations no HTTP route offers.
+    Workflows {
+        #[command(subcommand)]
+        command: WorkflowsCommand,
+    },
     /// Load the demo agents (idempotent), or N synthetic agents for benchmarks. Uses
     /// DATABASE_URL, else the local cluster.
     Seed {
@@ -90,6 +95,19 @@ enum AdminCommand {
         /// Read the new account's password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkflowsCommand {
+    /// Move the step messages in the dead-letter queue back to the workflow queue, after
+    /// fixing what made them fail; their runs continue where they stopped, and no step
+    /// that finished runs again. Uses QUEUE_URL and AWS's usual settings.
+    Redrive {
+        /// The dead-letter queue's URL (the stack output WorkflowDeadLetterQueueUrl);
+        /// default DEAD_LETTER_QUEUE_URL.
+        #[arg(long)]
+        dlq_url: Option<String>,
     },
 }
 
@@ -139,6 +157,9 @@ fn main() -> ExitCode {
                     },
             } => grant_credits(&email, &credits, &note).await,
             Command::Seed { synthetic, seed } => seed_content(synthetic, seed).await,
+            Command::Workflows {
+                command: WorkflowsCommand::Redrive { dlq_url },
+            } => redrive(dlq_url).await,
         }
     });
     match outcome {
@@ -198,6 +219,12 @@ async fn serve_with_database(
     let applied = state.db()?.migrate().await.context(
         "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
     )?;
+    if state.workflow_sqs().is_some() {
+        // Workflow steps go to SQS: consume them here, as the worker function would.
+        for _ in 0..2 {
+            tokio::spawn(agora::lambda::poll_workflow_queue(state.clone()));
+        }
+    }
     if demo && dev {
         spinner.set_message("loading the demo agents");
         let loaded = load_demo(&state, &|_| {}).await?;
@@ -353,6 +380,38 @@ async fn grant_credits(email: &str, credits: &str, note: &str) -> anyhow::Result
     .await;
     stop_local_database(started, &spinner).await?;
     outcome
+}
+
+async fn redrive(dlq_url: Option<String>) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let queue_url = config.aws.queue_url.ok_or_else(|| {
+        anyhow!("set QUEUE_URL to the workflow queue's URL (the stack output WorkflowQueueUrl)")
+    })?;
+    let dlq_url = dlq_url
+        .or(config.aws.dead_letter_queue_url)
+        .ok_or_else(|| {
+            anyhow!(
+                "pass --dlq-url or set DEAD_LETTER_QUEUE_URL (the stack output WorkflowDeadLetterQueueUrl)"
+            )
+        })?;
+    let sdk = agora::adapters::aws::load_sdk_config().await;
+    let dead_letters = agora::adapters::sqs::SqsQueue::new(&sdk, &dlq_url);
+    let queue = agora::adapters::sqs::SqsQueue::new(&sdk, &queue_url);
+    let spinner = spinner();
+    spinner.set_message("moving step messages back to the workflow queue");
+    let moved = dead_letters
+        .redrive_to(&queue, |moved| {
+            spinner.set_message(format!("moved {moved} step messages"));
+        })
+        .await
+        .map_err(|error| anyhow!("{}", describe(&error)))
+        .context("cannot redrive; check QUEUE_URL, the DLQ URL and AWS credentials")?;
+    spinner.finish_and_clear();
+    say(&match moved {
+        0 => "The dead-letter queue is empty; nothing to redrive.".to_owned(),
+        1 => "Moved 1 step message back; its run continues where it stopped.".to_owned(),
+        n => format!("Moved {n} step messages back; their runs continue where they stopped."),
+    })
 }
 
 /// Without DATABASE_URL: points `config` at the local cluster, borrowed from a running

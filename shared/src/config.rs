@@ -93,7 +93,10 @@ pub struct RedisConfig {
 #[derive(Clone, Debug, Default)]
 pub struct AwsConfig {
     pub s3_bucket: Option<String>,
+    /// The workflow step queue; without it steps run in process.
     pub queue_url: Option<String>,
+    /// Its dead-letter queue (only `agora workflows redrive` reads it).
+    pub dead_letter_queue_url: Option<String>,
     pub idempotency_table: Option<String>,
     pub kms_key_id: Option<String>,
     pub secret_id: Option<String>,
@@ -424,6 +427,11 @@ impl Config {
             // is about to be dead-lettered.
             max_receive_count: env.parse_range("AGORA_WORKFLOW_MAX_RECEIVE_COUNT", 5, 1..=1_000)?,
             signup_grant_micros: runs.signup_grant_micros,
+            run_ttl: Duration::from_secs(env.parse_range(
+                "AGORA_WORKFLOW_RUN_TTL_SECONDS",
+                86_400,
+                60..=2_592_000,
+            )?),
         };
         let egress = {
             let allowed = match env.get("AGORA_EGRESS_ALLOW") {
@@ -492,6 +500,7 @@ impl Config {
             aws: AwsConfig {
                 s3_bucket: env.get("S3_BUCKET"),
                 queue_url: env.get("QUEUE_URL"),
+                dead_letter_queue_url: env.get("DEAD_LETTER_QUEUE_URL"),
                 idempotency_table: env.get("IDEMPOTENCY_TABLE"),
                 kms_key_id: env.get("KMS_KEY_ID"),
                 secret_id: env.get("AGORA_SECRET_ID"),

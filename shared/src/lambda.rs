@@ -125,11 +125,14 @@ fn strip_stage(mut request: lambda_http::Request) -> lambda_http::Request {
 /// and forgets expired idempotency records. Safe to run at any time, any number of times.
 pub async fn maintain(state: &AppState) -> Result<serde_json::Value, crate::Error> {
     let released = state.runs()?.release_stale_runs().await?;
+    let workflows_ended = state.workflows()?.end_stale_runs().await?;
     let forgotten = state.forget_expired_idempotency_records().await?;
-    tracing::info!(released, forgotten, "maintenance done");
-    Ok(
-        serde_json::json!({ "stale_runs_released": released, "idempotency_records_forgotten": forgotten }),
-    )
+    tracing::info!(released, workflows_ended, forgotten, "maintenance done");
+    Ok(serde_json::json!({
+        "stale_runs_released": released,
+        "stale_workflow_runs_ended": workflows_ended,
+        "idempotency_records_forgotten": forgotten,
+    }))
 }
 
 /// The workflow worker: runs the steps of one SQS batch and answers with the messages
@@ -160,6 +163,38 @@ pub async fn work(
         .map(|(message_id, _)| serde_json::json!({ "itemIdentifier": message_id }))
         .collect();
     Ok(serde_json::json!({ "batchItemFailures": failures }))
+}
+
+/// Locally, with `QUEUE_URL`: what the workflow-worker's event source mapping does in
+/// AWS — receive batches, run them, delete what is done and delay what failed (the queue's
+/// redrive policy dead-letters what keeps failing).
+pub async fn poll_workflow_queue(state: AppState) {
+    let (Some(queue), Ok(service)) = (state.workflow_sqs(), state.workflows()) else {
+        return;
+    };
+    loop {
+        let batch = match queue.receive(10, std::time::Duration::from_secs(20)).await {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot receive workflow steps; retrying in 1 s");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let failed = service.process_batch(&batch).await;
+        for delivery in &batch {
+            let Some(receipt) = &delivery.receipt else {
+                continue;
+            };
+            let outcome = match failed.iter().find(|(id, _)| *id == delivery.message_id) {
+                Some((_, delay)) => queue.delay(receipt, *delay).await,
+                None => queue.delete(receipt).await,
+            };
+            if let Err(error) = outcome {
+                tracing::warn!(message_id = %delivery.message_id, error = %error, "cannot settle a workflow step message");
+            }
+        }
+    }
 }
 
 /// The records of an SQS event (records without a message id cannot be reported, and are

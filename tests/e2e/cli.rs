@@ -189,3 +189,70 @@ fn serve_without_postgresql_binaries_says_what_to_install() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn workflows_redrive_moves_dead_letters_back_and_says_how_many() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("moto: run under scripts/test");
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let mut urls = Vec::new();
+    for name in ["steps", "dlq"] {
+        urls.push(
+            sqs.create_queue()
+                .queue_name(format!("agora-{name}-{unique}"))
+                .send()
+                .await
+                .unwrap()
+                .queue_url
+                .unwrap(),
+        );
+    }
+    let (queue, dlq) = (&urls[0], &urls[1]);
+    for step in ["a", "b", "c"] {
+        sqs.send_message()
+            .queue_url(dlq)
+            .message_body(format!(
+                r#"{{"run_id":"{}","step":"{step}"}}"#,
+                uuid::Uuid::nil()
+            ))
+            .send()
+            .await
+            .unwrap();
+    }
+    let aws = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ];
+    let (ok, _, stderr) = agora(&["workflows", "redrive"], &aws);
+    assert!(!ok);
+    assert!(stderr.contains("set QUEUE_URL"), "{stderr}");
+
+    let mut vars = aws.to_vec();
+    vars.push(("QUEUE_URL", queue));
+    let (ok, stdout, stderr) = agora(&["workflows", "redrive", "--dlq-url", dlq], &vars);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Moved 3 step messages back"), "{stdout}");
+    let mut bodies = Vec::new();
+    for _ in 0..5 {
+        let received = sqs
+            .receive_message()
+            .queue_url(queue)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        bodies.extend(received.messages.unwrap_or_default());
+        if bodies.len() >= 3 {
+            break;
+        }
+    }
+    assert_eq!(bodies.len(), 3, "every dead letter is back on the queue");
+    let (ok, stdout, _) = agora(&["workflows", "redrive", "--dlq-url", dlq], &vars);
+    assert!(ok);
+    assert!(stdout.contains("nothing to redrive"), "{stdout}");
+}

@@ -314,6 +314,8 @@ pub trait WorkflowStore: Send + Sync {
         outputs: Option<&BTreeMap<String, serde_json::Value>>,
         error: Option<&WorkflowRunError>,
     ) -> crate::Result<bool>;
+    /// Runs still running that started before `before`.
+    async fn stale_runs(&self, before: DateTime<Utc>) -> crate::Result<Vec<Uuid>>;
     /// Opens a run failed by a dead-lettered step again, when the step is redriven.
     async fn reopen_run(&self, run_id: Uuid) -> crate::Result<bool>;
 }

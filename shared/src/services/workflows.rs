@@ -63,6 +63,9 @@ pub struct WorkflowSettings {
     /// its run is failed with a problem detail (`dead-lettered`).
     pub max_receive_count: u32,
     pub signup_grant_micros: i64,
+    /// A run still going after this long is ended by the maintenance job (its messages
+    /// were lost: an in-process queue whose process stopped, a purged queue).
+    pub run_ttl: Duration,
 }
 
 impl Default for WorkflowSettings {
@@ -72,6 +75,7 @@ impl Default for WorkflowSettings {
             retry_base: Duration::from_secs(2),
             max_receive_count: 5,
             signup_grant_micros: 0,
+            run_ttl: Duration::from_secs(86_400),
         }
     }
 }
@@ -780,15 +784,50 @@ impl WorkflowService {
         self.find_run(caller, id).await
     }
 
+    /// Ends runs that outlived `run_ttl` as failed (`timed-out`), releasing their holds;
+    /// returns how many. Safe to run at any time, any number of times.
+    pub async fn end_stale_runs(&self) -> Result<u64> {
+        let ttl =
+            chrono::Duration::from_std(self.settings.run_ttl).unwrap_or(chrono::Duration::MAX);
+        let before = self.ports.clock.now() - ttl;
+        let mut ended = 0;
+        for id in self.ports.store.stale_runs(before).await? {
+            let error = WorkflowRunError {
+                step: None,
+                kind: "timed-out".into(),
+                detail: format!(
+                    "The run did not finish within {} hours; what was still held is released.",
+                    self.settings.run_ttl.as_secs() / 3600
+                ),
+            };
+            if self
+                .ports
+                .store
+                .finish_run(id, WorkflowRunStatus::Failed, None, Some(&error))
+                .await?
+            {
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
     // ---- the worker ---------------------------------------------------------------------
 
     /// Handles a batch of deliveries (one SQS batch): each concurrently, and returns the
     /// message ids that failed — to be retried, and dead-lettered after
     /// `max_receive_count` — with how long each should wait.
     pub async fn process_batch(&self, deliveries: &[Delivery]) -> Vec<(String, Duration)> {
-        let verdicts = stream::iter(deliveries)
-            .map(|delivery| async move { (delivery, self.process(delivery).await) })
-            .buffer_unordered(10)
+        // Boxed, as in a map step: the futures borrow the batch.
+        let steps: Vec<futures::future::BoxFuture<'_, _>> = deliveries
+            .iter()
+            .map(|delivery| -> futures::future::BoxFuture<'_, _> {
+                Box::pin(async move { (delivery, self.process(delivery).await) })
+            })
+            .collect();
+        let verdicts = stream::iter(steps)
+            // Like the local consumer: a batch's steps share one database pool.
+            .buffer_unordered(4)
             .collect::<Vec<_>>()
             .await;
         verdicts
@@ -1269,32 +1308,42 @@ impl WorkflowService {
                 inputs.insert(name.clone(), value);
             }
             let (handle, slug) = call.agent.split_once('/').unwrap_or((&call.agent, ""));
-            let started = self
-                .ports
-                .runs
-                .start(
-                    caller,
-                    RunRequest {
-                        id,
-                        handle: handle.to_owned(),
-                        slug: slug.to_owned(),
-                        version: VersionChoice::Number(call.version),
-                        messages: vec![Message {
-                            role: MessageRole::User,
-                            content: prompt,
-                        }],
-                        inputs,
-                        max_tokens: None,
-                        temperature: None,
-                        top_p: None,
-                        stream: false,
-                        source: RunSource::Workflow,
-                        conversation: None,
-                    },
-                )
-                .await;
-            let mut active = match started {
-                Ok(active) => active,
+            let request = RunRequest {
+                id,
+                handle: handle.to_owned(),
+                slug: slug.to_owned(),
+                version: VersionChoice::Number(call.version),
+                messages: vec![Message {
+                    role: MessageRole::User,
+                    content: prompt,
+                }],
+                inputs,
+                max_tokens: None,
+                temperature: None,
+                top_p: None,
+                stream: false,
+                source: RunSource::Workflow,
+                conversation: None,
+            };
+            // Its own task: a worker that stops waiting (a delivery cut short) never cuts a
+            // run between its record and its charge; the next delivery adopts its result.
+            let runs = self.ports.runs.clone();
+            let run_caller = caller.clone();
+            let task = tokio::spawn(async move {
+                let mut active = runs.start(&run_caller, request).await?;
+                let mut outcome = None;
+                while let Some(event) = active.events.recv().await {
+                    if let RunEvent::Done(done) = event {
+                        outcome = Some(done);
+                    }
+                }
+                Ok::<_, Error>(outcome)
+            });
+            let started = task
+                .await
+                .map_err(|error| Error::Internal(format!("a step's run task failed: {error}")))?;
+            let outcome = match started {
+                Ok(outcome) => outcome,
                 Err(Error::RateLimited {
                     retry_after,
                     detail,
@@ -1325,14 +1374,6 @@ impl WorkflowService {
                 ) => return Err(StepFailure::Fatal(describe(&error))),
                 Err(other) => return Err(StepFailure::Internal(other)),
             };
-            let mut output = String::new();
-            let mut outcome = None;
-            while let Some(event) = active.events.recv().await {
-                match event {
-                    RunEvent::Delta(text) => output.push_str(&text),
-                    RunEvent::Done(done) => outcome = Some(done),
-                }
-            }
             let record = self
                 .ports
                 .run_store

@@ -434,10 +434,11 @@ async fn over_sqs_duplicated_reordered_redelivered_and_killed_steps_run_and_bill
                 continue;
             }
             let verdict = service.process(&delivery).await;
-            if matches!(verdict, Ok(agora::ports::workflows::Verdict::Done)) && !keep {
-                if let Some(receipt) = &delivery.receipt {
-                    let _ = queue.delete(receipt).await;
-                }
+            if matches!(verdict, Ok(agora::ports::workflows::Verdict::Done))
+                && !keep
+                && let Some(receipt) = &delivery.receipt
+            {
+                let _ = queue.delete(receipt).await;
             }
         }
     }
@@ -627,4 +628,101 @@ fn the_template_dead_letters_after_five_receives_with_visibility_six_times_the_w
         steps["Properties"]["FunctionResponseTypes"][0],
         "ReportBatchItemFailures"
     );
+}
+
+#[tokio::test]
+async fn in_process_duplicates_and_cut_deliveries_never_run_or_bill_a_step_twice() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(
+        &stub,
+        &[
+            ("AGORA_ECHO_DELAY_MS", "5"),
+            ("AGORA_MAX_CONCURRENT_RUNS", "50"),
+        ],
+    )
+    .await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    let user = app.with_user().await;
+    let address = create(&app, &user, "brief", brief(&agent)).await;
+    let mut run_ids = Vec::new();
+    for text in ["a", "b", "c"] {
+        let started = start(&app, &user, &address, json!({ "text": text })).await;
+        run_ids.push(started.json()["id"].as_str().unwrap().to_owned());
+    }
+    let queue = app.state.local_queue().unwrap();
+    let service = app.state.workflows().unwrap();
+    let seed = 0x1a_2026_u64;
+    let mut chaos = Chaos(seed);
+    // While the in-process worker runs them: duplicates of every step (early ones arrive
+    // before their inputs exist), and deliveries cut short at random points.
+    for _ in 0..30 {
+        for run_id in &run_ids {
+            for step in ["summary", "check", "never", "items", "each", "skipped"] {
+                let message = agora::ports::workflows::StepMessage {
+                    run_id: uuid::Uuid::parse_str(run_id).unwrap(),
+                    step: step.to_owned(),
+                };
+                if chaos.chance(30) {
+                    use agora::ports::workflows::Queue;
+                    queue.send(std::slice::from_ref(&message)).await.unwrap();
+                }
+                if chaos.chance(10) {
+                    let delivery = Delivery {
+                        message_id: "cut".into(),
+                        body: serde_json::to_string(&message).unwrap(),
+                        receive_count: 1,
+                        receipt: None,
+                    };
+                    let limit = Duration::from_millis(chaos.next() % 10);
+                    let _ = tokio::time::timeout(limit, service.process(&delivery)).await;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for run_id in &run_ids {
+        let run = wait_until_finished(&app, &user, run_id).await;
+        assert_eq!(run["status"], "succeeded", "seed {seed:#x}: {run:#}");
+    }
+    assert_eq!(
+        step_billing(&app, &user.id).await,
+        (12, 12, 12),
+        "seed {seed:#x}"
+    );
+    assert_eq!(held(&app, &user.id).await, 0);
+    assert!(queue.dead_letters().is_empty());
+}
+
+#[tokio::test]
+async fn maintenance_ends_runs_that_outlived_their_time_and_releases_the_hold() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let (queue_url, _) = sqs_queues().await;
+    // Steps go to a queue nobody reads: the run never progresses.
+    let app = sqs_app(&stub, &queue_url).await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    let user = app.with_user().await;
+    let address = create(&app, &user, "brief", brief(&agent)).await;
+    let started = start(&app, &user, &address, json!({ "text": "x" })).await;
+    let run_id = started.json()["id"].as_str().unwrap().to_owned();
+    assert!(held(&app, &user.id).await > 0);
+    let service = app.state.workflows().unwrap();
+    assert_eq!(
+        service.end_stale_runs().await.unwrap(),
+        0,
+        "young runs stay"
+    );
+    app.db()
+        .await
+        .execute(
+            "UPDATE workflow_runs SET created_at = now() - interval '2 days' WHERE id = $1",
+            &[&uuid::Uuid::parse_str(&run_id).unwrap()],
+        )
+        .await
+        .unwrap();
+    let report = agora::lambda::maintain(&app.state).await.unwrap();
+    assert_eq!(report["stale_workflow_runs_ended"], 1);
+    let run = wait_until_finished(&app, &user, &run_id).await;
+    assert_eq!(run["status"], "failed");
+    assert_eq!(run["error"]["kind"], "timed-out");
+    assert_eq!(held(&app, &user.id).await, 0);
 }

@@ -14,8 +14,9 @@ use crate::{
     services::workflows::WorkflowService,
 };
 
-/// Steps the consumer runs at once.
-const CONCURRENCY: usize = 16;
+/// Steps the consumer runs at once: few enough that their agent runs (a map step runs up
+/// to 10 at once) never starve the database pool the API shares.
+const CONCURRENCY: usize = 4;
 
 #[derive(Clone)]
 pub struct InProcessQueue {

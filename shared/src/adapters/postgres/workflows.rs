@@ -569,6 +569,19 @@ impl WorkflowStore for Db {
         Ok(true)
     }
 
+    async fn stale_runs(&self, before: chrono::DateTime<chrono::Utc>) -> Result<Vec<Uuid>> {
+        let connection = self.connection().await?;
+        Ok(connection
+            .query(
+                "SELECT id FROM workflow_runs WHERE status = 'running' AND created_at < $1 LIMIT 1000",
+                &[&before],
+            )
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect())
+    }
+
     async fn reopen_run(&self, run_id: Uuid) -> Result<bool> {
         let connection = self.connection().await?;
         let reopened = connection
