@@ -19,7 +19,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; stop_servers; }
 trap cleanup EXIT
 SERVERS_DIR=$(mktemp -d /tmp/agora-bench.XXXXXX)
-unset DATABASE_URL REDIS_URL AWS_ENDPOINT_URL
+unset DATABASE_URL REDIS_URL AWS_ENDPOINT_URL QUEUE_URL
 start_postgres
 start_redis
 start_moto
@@ -41,7 +41,7 @@ serve() {
 }
 
 step "In-process queue ($concurrent concurrent runs)"
-serve in-process QUEUE_URL=
+serve in-process
 "$bin/agora-bench" workflows "$url" "$concurrent"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 

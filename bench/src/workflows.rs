@@ -95,7 +95,11 @@ pub async fn run(base: &str, concurrent: usize) -> anyhow::Result<Vec<String>> {
         json!({ "id": "join", "template": { "text": "{{ steps.left.output }} | {{ steps.right.output }}" } }),
     ];
     let mut addresses = Vec::new();
-    for (slug, steps) in [("templates", templates), ("agents", agents), ("fan", fan)] {
+    for (slug, steps) in [
+        ("template-chain", templates),
+        ("agent-chain", agents),
+        ("fan-out", fan),
+    ] {
         let view = call(
             reqwest::Method::POST,
             "/v1/workflows".into(),

@@ -6,10 +6,21 @@ import { AccountPage } from './pages/AccountPage';
 import { EditAgentPage, NewAgentPage } from './pages/AgentEditorPage';
 import { AgentPage } from './pages/AgentPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
-import { ComingSoonPage } from './pages/ComingSoonPage';
 import { CreatorPage } from './pages/CreatorPage';
 import { HomePage } from './pages/HomePage';
-import { AgentStatsPage, BillingPage, ChatPage, ProviderKeysPage } from './pages/LazyPages';
+import {
+  AgentStatsPage,
+  BillingPage,
+  ChatPage,
+  EditWorkflowPage,
+  MyWorkflowsPage,
+  NewWorkflowPage,
+  ProviderKeysPage,
+  WorkflowPage,
+  WorkflowRunPage,
+  WorkflowRunsPage,
+  WorkflowsPage,
+} from './pages/LazyPages';
 import { MarketplacePage } from './pages/MarketplacePage';
 import { MyAgentsPage } from './pages/MyAgentsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -49,6 +60,10 @@ export const routes: RouteObject[] = [
               { path: 'agents/:handle/:slug', element: <EditAgentPage /> },
               // The creator's dashboard of one agent: runs, users and revenue per version and per day.
               { path: 'agents/:handle/:slug/stats', element: <AgentStatsPage /> },
+              // The caller's workflows, and the visual editor (validate, save, publish, run).
+              { path: 'workflows', element: <MyWorkflowsPage /> },
+              { path: 'workflows/new', element: <NewWorkflowPage /> },
+              { path: 'workflows/:handle/:slug', element: <EditWorkflowPage /> },
             ],
           },
           {
@@ -60,14 +75,17 @@ export const routes: RouteObject[] = [
               { path: ':id', element: <ChatPage /> },
             ],
           },
+          // Published workflows: search, and one workflow's graph, agents and versions (Run, Fork).
+          { path: 'workflows', element: <WorkflowsPage /> },
+          { path: 'workflows/:handle/:slug', element: <WorkflowPage /> },
           {
-            path: 'workflows',
-            element: (
-              <ComingSoonPage
-                title="Workflows"
-                description="Compose agents into workflows that run on a schedule or in response to events."
-              />
-            ),
+            // The caller's workflow runs, and one run followed live.
+            path: 'workflow-runs',
+            element: <RequireSession />,
+            children: [
+              { index: true, element: <WorkflowRunsPage /> },
+              { path: ':id', element: <WorkflowRunPage /> },
+            ],
           },
           { path: 'status', element: <StatusPage /> },
           { path: 'signin', element: <SignInPage /> },

@@ -28,14 +28,18 @@ describe('Layout', () => {
     await waitFor(() => expect(screen.getByTestId('newest')).toHaveTextContent('No published agents yet.'));
   });
 
-  it('marks the current page in the navigation', () => {
-    mockFetch(() => jsonResponse(okReport));
+  it('marks the current page in the navigation', async () => {
+    mockRoutes({
+      'POST /v1/auth/refresh': () => problemResponse(401, 'unauthorized', 'Unauthorized', 'No session.'),
+      'GET /v1/workflows': () => jsonResponse({ workflows: [] }),
+    });
     renderApp('/workflows');
 
     expect(screen.getByRole('link', { name: 'Workflows' })).toHaveAttribute('aria-current', 'page');
     expect(screen.getByRole('link', { name: 'Status' })).not.toHaveAttribute('aria-current');
-    expect(screen.getByRole('heading', { level: 1, name: 'Workflows' })).toBeInTheDocument();
-    expect(screen.getByText('Coming soon')).toBeInTheDocument();
+    // The page's code is loaded on demand.
+    expect(await screen.findByRole('heading', { level: 1, name: 'Workflows' }, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByTestId('no-workflows')).toHaveTextContent('No published workflows yet');
   });
 
   it('shows a not found page for an unknown path', () => {

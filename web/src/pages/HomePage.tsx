@@ -36,8 +36,10 @@ export function HomePage() {
         </article>
         <article className="card feature">
           <h2>Workflows</h2>
-          <p>Chain agents together into workflows that run on your schedule or on events.</p>
-          <span className="pill">Coming soon</span>
+          <p>Chain agents into workflows drawn as a graph, see their worst-case cost, and follow each run live.</p>
+          <Link to="/workflows" className="text-link">
+            Browse workflows →
+          </Link>
         </article>
         <article className="card feature">
           <h2>Status</h2>

@@ -8,6 +8,15 @@ const LazyAgentStats = lazy(() => import('./AgentStatsPage').then((module) => ({
 const LazyBilling = lazy(() => import('./BillingPage').then((module) => ({ default: module.BillingPage })));
 const LazyChat = lazy(() => import('./ChatPage').then((module) => ({ default: module.ChatPage })));
 const LazyProviderKeys = lazy(() => import('./ProviderKeysPage').then((module) => ({ default: module.ProviderKeysPage })));
+// The workflow pages draw graphs with React Flow, the largest dependency after the Markdown parser.
+const LazyNewWorkflow = lazy(() => import('./WorkflowEditorPage').then((module) => ({ default: module.NewWorkflowPage })));
+const LazyEditWorkflow = lazy(() => import('./WorkflowEditorPage').then((module) => ({ default: module.EditWorkflowPage })));
+const LazyWorkflow = lazy(() => import('./WorkflowPage').then((module) => ({ default: module.WorkflowPage })));
+const LazyWorkflowRun = lazy(() => import('./WorkflowRunPage').then((module) => ({ default: module.WorkflowRunPage })));
+// The workflow lists draw no graph, but few visits need them: they stay out of the first download too.
+const LazyWorkflows = lazy(() => import('./WorkflowsPage').then((module) => ({ default: module.WorkflowsPage })));
+const LazyMyWorkflows = lazy(() => import('./MyWorkflowsPage').then((module) => ({ default: module.MyWorkflowsPage })));
+const LazyWorkflowRuns = lazy(() => import('./WorkflowRunsPage').then((module) => ({ default: module.WorkflowRunsPage })));
 
 function Loading({ children }: { children: ReactNode }) {
   return (
@@ -51,6 +60,62 @@ export function ProviderKeysPage() {
   return (
     <Loading>
       <LazyProviderKeys />
+    </Loading>
+  );
+}
+
+export function NewWorkflowPage() {
+  return (
+    <Loading>
+      <LazyNewWorkflow />
+    </Loading>
+  );
+}
+
+export function EditWorkflowPage() {
+  return (
+    <Loading>
+      <LazyEditWorkflow />
+    </Loading>
+  );
+}
+
+export function WorkflowPage() {
+  return (
+    <Loading>
+      <LazyWorkflow />
+    </Loading>
+  );
+}
+
+export function WorkflowRunPage() {
+  return (
+    <Loading>
+      <LazyWorkflowRun />
+    </Loading>
+  );
+}
+
+export function WorkflowsPage() {
+  return (
+    <Loading>
+      <LazyWorkflows />
+    </Loading>
+  );
+}
+
+export function MyWorkflowsPage() {
+  return (
+    <Loading>
+      <LazyMyWorkflows />
+    </Loading>
+  );
+}
+
+export function WorkflowRunsPage() {
+  return (
+    <Loading>
+      <LazyWorkflowRuns />
     </Loading>
   );
 }

@@ -5,6 +5,7 @@ import { errorMessage } from '../api/problem';
 import { AgentIcon } from '../components/catalog/AgentCard';
 import { formatCount, formatDate, STATUS_LABELS, VISIBILITY_LABELS } from '../components/catalog/format';
 import { ImportButton } from '../components/editor/ImportButton';
+import { StudioNav } from '../components/StudioNav';
 import { useSession } from '../hooks/useSession';
 
 /** /studio: the caller's agents, drafts included, with their status, visibility and version. */
@@ -27,6 +28,7 @@ export function MyAgentsPage() {
           </Link>
         </div>
       </div>
+      <StudioNav />
       {agents.isPending ? (
         <div className="skeleton skeleton-form" role="status" aria-label="Loading your agents" />
       ) : agents.error ? (

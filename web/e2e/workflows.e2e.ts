@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+
+// Runs against a real `agora serve`, which loads the demo agents and runs workflows on its
+// in-process queue. The demo agents answer with the offline model `agora/echo` ("[agora/echo ·
+// offline model] You said: <the message>"), so no provider is needed. The repo's test
+// script starts one and sets AGORA_URL.
+const AGORA_URL = process.env.AGORA_URL?.replace(/\/+$/, '');
+if (!AGORA_URL) {
+  throw new Error(
+    'AGORA_URL is not set: start `agora serve` and run e.g. `AGORA_URL=http://127.0.0.1:8080 npm run e2e`',
+  );
+}
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../test-results');
+const CAPTURE_DIR = process.env.AGORA_TEST_CAPTURE_DIR;
+const REFRESH_COOKIE = 'agora_refresh';
+const WAIT = { timeout: 30_000 };
+/** A free demo agent: a new account's credits cover any number of runs of it. */
+const AGENT = 'agora-demo/sql-explainer';
+const AGENT_NAME = 'SQL Explainer';
+const ECHO_PREFIX = '[agora/echo · offline model] You said:';
+
+/** Notes a secret this test created for the secret canary (scripts/lib/secret-canary.py). Never printed. */
+function captureSecret(secret: string) {
+  if (CAPTURE_DIR && secret) appendFileSync(join(CAPTURE_DIR, 'web-e2e.secrets'), `${secret}\n`);
+}
+
+/** A made-up word nobody else's workflow has: consonant-vowel syllables from random bytes. */
+function randomWord(): string {
+  const consonants = 'bdfgklmnprstvz';
+  const vowels = 'aeiou';
+  let word = '';
+  for (const byte of randomBytes(4)) word += consonants.charAt(byte % consonants.length) + vowels.charAt((byte >> 4) % vowels.length);
+  return word;
+}
+
+describe('workflows in Chromium: the visual editor, validation on the graph, a live run', () => {
+  const suffix = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const user = {
+    email: `web-workflows-${suffix}@example.com`,
+    displayName: `Workflows E2E ${suffix}`,
+    password: `pw-${randomBytes(18).toString('base64url')}`,
+  };
+  const word = randomWord();
+  const workflowName = `Explain and polish ${word}`;
+  const slug = `flow-${word}`;
+  const topic = `tide tables ${word}`;
+  let address = '';
+  let runPath = '';
+
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const dialogs: string[] = [];
+  /** Any request leaving the Agora server. */
+  const strayRequests: string[] = [];
+
+  beforeAll(async () => {
+    captureSecret(user.password);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    try {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          // Belt and braces: no name but loopback resolves, so nothing can leave the machine.
+          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+        ],
+      });
+    } catch (cause) {
+      throw new Error(
+        `Could not launch Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH, or apt-get install chromium)`,
+        { cause },
+      );
+    }
+    context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    await context.route('**/*', async (route) => {
+      const url = new URL(route.request().url());
+      if (url.origin === AGORA_URL) return route.continue();
+      strayRequests.push(url.href);
+      return route.abort();
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('dialog', (dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss().catch(() => undefined);
+    });
+    page.on('response', (response) => {
+      if (!/\/v1\/auth\/(register|login|refresh)$/.test(new URL(response.url()).pathname) || !response.ok()) return;
+      response
+        .json()
+        .then((body: { access_token?: unknown }) => {
+          if (typeof body.access_token === 'string') captureSecret(body.access_token);
+        })
+        .catch(() => undefined);
+    });
+  });
+
+  afterAll(async () => {
+    const cookies = (await context?.cookies().catch(() => [])) ?? [];
+    for (const cookie of cookies) if (cookie.name === REFRESH_COOKIE) captureSecret(cookie.value);
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+  });
+
+  function screenshotOnFailure(name: string) {
+    onTestFailed(async () => {
+      const path = join(RESULTS_DIR, `${name}-failure.png`);
+      await page?.screenshot({ path, fullPage: true }).catch(() => undefined);
+      console.error(`Screenshot of the failure: ${path}`);
+    });
+  }
+
+  /** The graph's node of a step. */
+  function node(step: string): Locator {
+    return page.locator(`[data-testid="wf-node"][data-step="${step}"]`);
+  }
+
+  /** The input, select or textarea for an API field path. */
+  function control(path: string): Locator {
+    return page.locator(`[name="${path}"]`);
+  }
+
+  /** Adds an agent step, picks the demo agent with the picker, and names the step. */
+  async function addAgentStep(index: number, id: string, prompt: string) {
+    await page.getByTestId('add-agent').click();
+    const form = page.getByTestId('step-form');
+    await form.waitFor({ state: 'visible', ...WAIT });
+    await form.getByTestId('agent-search').fill(AGENT_NAME);
+    const option = form.locator(`[data-testid="agent-option"][data-address="${AGENT}"]`);
+    await option.waitFor({ state: 'visible', ...WAIT });
+    await option.click();
+    await expect.poll(() => form.getByTestId('picked-agent').innerText(), WAIT).toBe(AGENT);
+    // The latest published version is pinned.
+    await expect.poll(() => form.getByTestId('agent-version').inputValue(), WAIT).toMatch(/^\d+$/);
+    await control(`steps[${index}].id`).fill(id);
+    await control(`steps[${index}].agent.prompt`).fill(prompt);
+    await node(id).waitFor({ state: 'visible', ...WAIT });
+  }
+
+  it('signs up and opens a new workflow in the studio', async () => {
+    screenshotOnFailure('workflows-signup');
+    const response = await page.goto(`${AGORA_URL}/signup`, { waitUntil: 'domcontentloaded' });
+    expect(response?.status()).toBe(200);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Display name').fill(user.displayName);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${AGORA_URL}/account`, WAIT);
+    await page.getByRole('banner').getByTestId('user-name').waitFor({ state: 'visible', ...WAIT });
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My agents' }).click();
+    await page.waitForURL(`${AGORA_URL}/studio`, WAIT);
+    await page.getByRole('navigation', { name: 'Studio' }).getByRole('link', { name: 'My workflows' }).click();
+    await page.waitForURL(`${AGORA_URL}/studio/workflows`, WAIT);
+    await page.getByTestId('no-workflows').waitFor({ state: 'visible', ...WAIT });
+    await page.getByTestId('new-workflow').click();
+    await page.waitForURL(`${AGORA_URL}/studio/workflows/new`, WAIT);
+    await page.getByTestId('workflow-editor').waitFor({ state: 'visible', ...WAIT });
+  });
+
+  it('draws two agent steps picked from the marketplace, and shows a bad reference on its node', async () => {
+    screenshotOnFailure('workflows-editor');
+    await control('name').fill(workflowName);
+    await control('summary').fill(`Explains a topic, then polishes the explanation (${word}).`);
+    await control('slug').fill(slug);
+    await page.getByRole('tab', { name: /Inputs/ }).click();
+    await page.getByRole('button', { name: '+ Add an input' }).click();
+    await control('inputs[0].name').fill('topic');
+    await control('inputs[0].label').fill('Topic');
+
+    await addAgentStep(0, 'draft', 'Explain {{ inputs.topic }}');
+    // A typo: the second step names a step that does not exist.
+    await addAgentStep(1, 'polish', 'Polish: {{ steps.drafts.output }}');
+    await page.getByRole('tab', { name: /Outputs/ }).click();
+    await page.getByRole('button', { name: '+ Add an output' }).click();
+    await control('outputs[0].template').fill('{{ steps.polish.output }}');
+
+    await page.getByTestId('validate').click();
+    await expect.poll(() => node('polish').getAttribute('data-invalid'), WAIT).toBe('true');
+    expect(await node('draft').getAttribute('data-invalid')).toBeNull();
+    expect(await page.getByTestId('validation-errors').innerText()).toContain('Step polish');
+    await page.screenshot({ path: join(RESULTS_DIR, 'workflows-invalid.png'), fullPage: true });
+
+    // Its messages are in the panel once the red node is selected, and on the prompt.
+    await node('polish').getByRole('button').click();
+    const errors = page.getByTestId('step-errors');
+    await errors.waitFor({ state: 'visible', ...WAIT });
+    expect(await errors.innerText()).toContain('drafts');
+    expect(await control('steps[1].agent.prompt').getAttribute('aria-invalid')).toBe('true');
+
+    await control('steps[1].agent.prompt').fill('Polish: {{ steps.draft.output }}');
+    await page.getByTestId('validate').click();
+    const estimate = page.getByTestId('estimate');
+    await estimate.waitFor({ state: 'visible', ...WAIT });
+    expect(await estimate.getByTestId('estimate-step').count()).toBe(2);
+    expect(await estimate.getByTestId('worst-case').innerText()).toMatch(/^\d+(\.\d+)?$/);
+    expect(await estimate.getByTestId('agents-used').innerText()).toContain(AGENT_NAME);
+    expect(await page.locator('[data-testid="wf-node"][data-invalid]').count()).toBe(0);
+    // One edge: draft → polish.
+    expect(await page.locator('.react-flow__edge').count()).toBe(1);
+  });
+
+  it('saves the workflow and runs it: the run page follows each step to the end', async () => {
+    screenshotOnFailure('workflows-run');
+    await page.getByTestId('save-workflow').click();
+    await page.waitForURL(new RegExp(`/studio/workflows/[^/]+/${slug}$`), WAIT);
+    address = new URL(page.url()).pathname.replace('/studio/workflows/', '');
+    await page.getByTestId('arrival-notice').waitFor({ state: 'visible', ...WAIT });
+    await node('polish').waitFor({ state: 'visible', ...WAIT });
+
+    await page.getByTestId('run-workflow').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor({ state: 'visible', ...WAIT });
+    await dialog.getByLabel('Topic (required)').fill(topic);
+    await dialog.getByRole('button', { name: 'Start the run' }).click();
+    await page.waitForURL(/\/workflow-runs\/[0-9a-f-]+$/, WAIT);
+    runPath = new URL(page.url()).pathname;
+
+    const status = page.getByTestId('run-status');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    await expect.poll(() => node('draft').getAttribute('data-status'), WAIT).toBe('succeeded');
+    await expect.poll(() => node('polish').getAttribute('data-status'), WAIT).toBe('succeeded');
+    expect(await page.getByTestId('run-step-row').count()).toBe(2);
+    // The result: the second agent echoed the first one's answer.
+    const output = page.getByTestId('run-outputs');
+    await expect.poll(() => output.innerText(), WAIT).toContain(`${ECHO_PREFIX} Polish: ${ECHO_PREFIX}`);
+    expect(await output.innerText()).toContain(`Explain ${topic}`);
+    expect(['draft', 'polish']).toContain(await page.getByTestId('step-details').getAttribute('data-step'));
+    expect(await page.getByTestId('step-cost-chart').getByTestId('bar').count()).toBe(2);
+    expect(await page.getByTestId('run-charged').innerText()).toMatch(/^\d+(\.\d+)?$/);
+    expect(await page.getByTestId('cancel-run').count()).toBe(0);
+    await page.screenshot({ path: join(RESULTS_DIR, 'workflows-run.png'), fullPage: true });
+  });
+
+  it('lists the run and the workflow, publishes it, and finds it under Workflows', async () => {
+    screenshotOnFailure('workflows-lists');
+    await page.getByRole('link', { name: '← Workflow runs' }).click();
+    await page.waitForURL(`${AGORA_URL}/workflow-runs`, WAIT);
+    const row = page.locator(`[data-testid="workflow-run-row"][data-run="${runPath.split('/').at(-1) ?? ''}"]`);
+    await row.waitFor({ state: 'visible', ...WAIT });
+    expect(await row.getAttribute('data-status')).toBe('succeeded');
+    expect(await row.innerText()).toContain(workflowName);
+
+    await page.getByRole('navigation', { name: 'Studio' }).getByRole('link', { name: 'My workflows' }).click();
+    const mine = page.locator(`[data-testid="my-workflow-row"][data-address="${address}"]`);
+    await mine.waitFor({ state: 'visible', ...WAIT });
+    await mine.getByRole('link', { name: `Edit ${workflowName}` }).click();
+    await page.getByTestId('workflow-editor').waitFor({ state: 'visible', ...WAIT });
+    await control('visibility').selectOption('public');
+    await control('changelog').fill('First version');
+    await page.getByTestId('publish-workflow').click();
+    await expect.poll(() => page.getByTestId('editor-saved').innerText(), WAIT).toBe('Published version 1.');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workflows' }).click();
+    await page.waitForURL(`${AGORA_URL}/workflows`, WAIT);
+    await page.getByLabel('Search workflows').fill(word);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const card = page.locator(`[data-testid="workflow-card"][data-address="${address}"]`);
+    await card.waitFor({ state: 'visible', ...WAIT });
+    // Listings name each agent by its address and pinned version (names need a lookup per agent).
+    expect(await card.getByTestId('workflow-agents').innerText()).toContain(`${AGENT} v1`);
+    expect(await card.getByTestId('workflow-runs').innerText()).toMatch(/^\d+ runs?$/);
+    await page.screenshot({ path: join(RESULTS_DIR, 'workflows-listing.png'), fullPage: true });
+
+    expect(dialogs, 'no dialog opened').toEqual([]);
+    expect(strayRequests, 'nothing but the server was asked for anything').toEqual([]);
+    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+  });
+});
