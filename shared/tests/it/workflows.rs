@@ -726,3 +726,95 @@ async fn maintenance_ends_runs_that_outlived_their_time_and_releases_the_hold() 
     assert_eq!(run["error"]["kind"], "timed-out");
     assert_eq!(held(&app, &user.id).await, 0);
 }
+
+#[tokio::test]
+async fn a_cancel_during_a_running_step_stops_the_run_and_releases_its_hold() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(&stub, &[("AGORA_ECHO_DELAY_MS", "200")]).await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    let user = app.with_user().await;
+    let address = create(&app, &user, "brief", brief(&agent)).await;
+    let started = start(&app, &user, &address, json!({ "text": "a long report" })).await;
+    let run_id = started.json()["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/workflow-runs/{run_id}");
+    for _ in 0..100 {
+        let run = app
+            .call("GET", &path, Some(&user.access_token), None)
+            .await
+            .json();
+        if run["steps"][0]["status"] == "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cancelled = app
+        .call(
+            "POST",
+            &format!("{path}/cancel"),
+            Some(&user.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    assert_eq!(cancelled.json()["status"], "cancelled");
+    // The step's agent run ends (stopped, charged for what it used); nothing starts after.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let run = app
+        .call("GET", &path, Some(&user.access_token), None)
+        .await
+        .json();
+    assert_eq!(run["status"], "cancelled");
+    assert_eq!(run["error"]["kind"], "cancelled");
+    assert!(
+        run["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|step| step["status"] == "cancelled"),
+        "{run:#}"
+    );
+    let (runs, charges, _) = step_billing(&app, &user.id).await;
+    assert!(
+        runs <= 1 && charges <= runs,
+        "only the running step's run: {runs}"
+    );
+    assert_eq!(held(&app, &user.id).await, 0);
+    // Cancelling again changes nothing; another user cannot see the run.
+    let again = app
+        .call(
+            "POST",
+            &format!("{path}/cancel"),
+            Some(&user.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(again.json()["status"], "cancelled");
+    let other = app.with_user().await;
+    app.call(
+        "POST",
+        &format!("{path}/cancel"),
+        Some(&other.access_token),
+        None,
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "not-found");
+}
+
+/// The published JSON Schema of `agora.workflow/v1` matches the code (regenerated on change).
+#[test]
+fn the_workflow_definition_schema_in_docs_is_current() {
+    let schema = schemars::schema_for!(agora::domain::workflow::WorkflowSpec);
+    let current = format!("{}\n", serde_json::to_string_pretty(&schema).unwrap());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/schemas/agora.workflow.v1.json");
+    if std::fs::read_to_string(&path).unwrap_or_default() != current {
+        std::fs::write(&path, &current).unwrap();
+        panic!("docs/schemas/agora.workflow.v1.json was stale and has been regenerated: commit it");
+    }
+    let schema: Value = serde_json::from_str(&current).unwrap();
+    assert_eq!(
+        schema["$id"],
+        "https://agora.dev/schemas/agora.workflow.v1.json"
+    );
+    assert_eq!(schema["additionalProperties"], false);
+}
