@@ -613,7 +613,7 @@ pub(crate) fn check_sampling(temperature: Option<f64>, top_p: Option<f64>) -> Re
     Ok(())
 }
 
-fn page_size(limit: Option<usize>) -> Result<usize, Error> {
+pub(crate) fn page_size(limit: Option<usize>) -> Result<usize, Error> {
     match limit {
         None => Ok(20),
         Some(limit @ 1..=100) => Ok(limit),

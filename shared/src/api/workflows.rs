@@ -21,7 +21,7 @@ use super::{
     SignedIn, idempotency, json,
     json::StrictJson,
     query::StrictQuery,
-    runs::{VersionParam, no_buffering},
+    runs::{VersionParam, no_buffering, page_size},
 };
 use crate::{
     AppState, Error,
@@ -127,14 +127,6 @@ pub struct WorkflowRunList {
     pub runs: Vec<WorkflowRunRecord>,
     /// Pass as `before` for the next page.
     pub next_before: Option<Uuid>,
-}
-
-fn page_size(limit: Option<usize>) -> Result<usize, Error> {
-    match limit {
-        None => Ok(20),
-        Some(limit @ 1..=100) => Ok(limit),
-        Some(_) => Err(Error::invalid("limit", "must be 1 to 100")),
-    }
 }
 
 fn run_id(id: &str) -> Result<Uuid, Error> {

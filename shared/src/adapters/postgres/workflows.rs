@@ -36,6 +36,17 @@ const RUN_SELECT: &str = "SELECT r.id, r.workflow_id, u.handle || '/' || w.slug 
         r.finished_at
     FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id JOIN users u ON u.id = w.owner_id";
 
+/// The end of a statement whose `step` part set a step's hold to 0 and returned what it
+/// held (`released`) with the run's user: the run and the account let go of that much.
+const RELEASE_STEP_HOLD: &str = ", run AS (
+         UPDATE workflow_runs SET hold_micros = hold_micros - step.released
+         FROM step WHERE id = $1 AND step.released > 0
+     ), account AS (
+         UPDATE credit_accounts SET held_micros = held_micros - step.released, updated_at = now()
+         FROM step WHERE credit_accounts.user_id = step.user_id AND step.released > 0
+     )
+     SELECT step.released FROM step";
+
 const STEP_COLUMNS: &str = "run_id, step_id, kind, status, attempts, output, error, input_tokens,
     output_tokens, charged_micros, creator_share_micros, run_ids, started_at, finished_at";
 
@@ -441,25 +452,20 @@ impl WorkflowStore for Db {
         // is running and the step unfinished.
         let row = connection
             .query_opt(
-                "WITH old AS (
-                     SELECT s.hold_micros, r.user_id FROM workflow_steps s
-                     JOIN workflow_runs r ON r.id = s.run_id
-                     WHERE s.run_id = $1 AND s.step_id = $2 AND r.status = 'running'
-                       AND s.status IN ('pending', 'running')
-                     FOR UPDATE OF s
-                 ), step AS (
-                     UPDATE workflow_steps s SET status = 'running', attempts = s.attempts + 1,
-                         started_at = COALESCE(s.started_at, now()), hold_micros = 0
-                     FROM old WHERE s.run_id = $1 AND s.step_id = $2
-                     RETURNING old.user_id, old.hold_micros AS released
-                 ), run AS (
-                     UPDATE workflow_runs SET hold_micros = hold_micros - step.released
-                     FROM step WHERE id = $1 AND step.released > 0
-                 ), account AS (
-                     UPDATE credit_accounts SET held_micros = held_micros - step.released, updated_at = now()
-                     FROM step WHERE credit_accounts.user_id = step.user_id AND step.released > 0
-                 )
-                 SELECT released FROM step",
+                &format!(
+                    "WITH old AS (
+                         SELECT s.hold_micros, r.user_id FROM workflow_steps s
+                         JOIN workflow_runs r ON r.id = s.run_id
+                         WHERE s.run_id = $1 AND s.step_id = $2 AND r.status = 'running'
+                           AND s.status IN ('pending', 'running')
+                         FOR UPDATE OF s
+                     ), step AS (
+                         UPDATE workflow_steps s SET status = 'running', attempts = s.attempts + 1,
+                             started_at = COALESCE(s.started_at, now()), hold_micros = 0
+                         FROM old WHERE s.run_id = $1 AND s.step_id = $2
+                         RETURNING old.user_id, old.hold_micros AS released
+                     ){RELEASE_STEP_HOLD}"
+                ),
                 &[&run_id, &step_id],
             )
             .await?;
@@ -471,26 +477,21 @@ impl WorkflowStore for Db {
         // A step skipped or cancelled before it began still holds its share: release it.
         let stored = connection
             .query_opt(
-                "WITH old AS (
-                     SELECT s.hold_micros, r.user_id FROM workflow_steps s
-                     JOIN workflow_runs r ON r.id = s.run_id
-                     WHERE s.run_id = $1 AND s.step_id = $2 AND s.status IN ('pending', 'running')
-                     FOR UPDATE OF s
-                 ), step AS (
-                     UPDATE workflow_steps s SET status = $3, output = $4, error = $5,
-                         input_tokens = $6, output_tokens = $7, charged_micros = $8,
-                         creator_share_micros = $9, run_ids = $10, finished_at = now(),
-                         hold_micros = 0
-                     FROM old WHERE s.run_id = $1 AND s.step_id = $2
-                     RETURNING old.user_id, old.hold_micros AS released
-                 ), run AS (
-                     UPDATE workflow_runs SET hold_micros = hold_micros - step.released
-                     FROM step WHERE id = $1 AND step.released > 0
-                 ), account AS (
-                     UPDATE credit_accounts SET held_micros = held_micros - step.released, updated_at = now()
-                     FROM step WHERE credit_accounts.user_id = step.user_id AND step.released > 0
-                 )
-                 SELECT 1 FROM step",
+                &format!(
+                    "WITH old AS (
+                         SELECT s.hold_micros, r.user_id FROM workflow_steps s
+                         JOIN workflow_runs r ON r.id = s.run_id
+                         WHERE s.run_id = $1 AND s.step_id = $2 AND s.status IN ('pending', 'running')
+                         FOR UPDATE OF s
+                     ), step AS (
+                         UPDATE workflow_steps s SET status = $3, output = $4, error = $5,
+                             input_tokens = $6, output_tokens = $7, charged_micros = $8,
+                             creator_share_micros = $9, run_ids = $10, finished_at = now(),
+                             hold_micros = 0
+                         FROM old WHERE s.run_id = $1 AND s.step_id = $2
+                         RETURNING old.user_id, old.hold_micros AS released
+                     ){RELEASE_STEP_HOLD}"
+                ),
                 &[
                     &run_id,
                     &step_id,
