@@ -417,43 +417,67 @@ impl Chaos {
     }
 }
 
+/// The seeds a chaos test runs: a fixed one (the same path every time), then two new ones
+/// each time. Every assertion names its seed; `AGORA_CHAOS_SEEDS=0x…,0x…` replays them.
+fn chaos_seeds(fixed: u64) -> Vec<u64> {
+    if let Ok(list) = std::env::var("AGORA_CHAOS_SEEDS") {
+        return list
+            .split(',')
+            .map(|seed| u64::from_str_radix(seed.trim().trim_start_matches("0x"), 16).unwrap())
+            .collect();
+    }
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    // Odd, so never zero (xorshift's one fixed point).
+    let seeds = vec![
+        fixed,
+        clock | 1,
+        (clock.rotate_left(29) ^ 0x9e37_79b9_7f4a_7c15) | 1,
+    ];
+    eprintln!("chaos seeds: {seeds:#x?}");
+    seeds
+}
+
 #[tokio::test]
 async fn over_sqs_duplicated_reordered_redelivered_and_killed_steps_run_and_bill_once() {
     let stub = crate::llm_stub::LlmStub::start().await;
     let (queue_url, _) = sqs_queues().await;
     let app = sqs_app(&stub, &queue_url).await;
     let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    for seed in chaos_seeds(0x5eed_2026) {
+        sqs_chaos(&app, &agent, seed).await;
+    }
+}
+
+/// Two runs, their messages received from SQS and reordered, duplicated, left undeleted
+/// (redelivered after the visibility timeout) or cut off mid-step (a killed worker).
+async fn sqs_chaos(app: &TestApp, agent: &str, seed: u64) {
     let user = app.with_user().await;
-    let address = create(&app, &user, "brief", brief(&agent)).await;
+    let address = create(app, &user, "brief", brief(agent)).await;
     let mut run_ids = Vec::new();
     for text in ["first", "second"] {
-        let started = start(&app, &user, &address, json!({ "text": text })).await;
+        let started = start(app, &user, &address, json!({ "text": text })).await;
         assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.json());
-        run_ids.push(started.json()["id"].as_str().unwrap().to_owned());
+        run_ids.push(uuid::Uuid::parse_str(started.json()["id"].as_str().unwrap()).unwrap());
     }
     let queue = app.state.workflow_sqs().unwrap().clone();
     let service = app.state.workflows().unwrap();
-    let seed = 0x5eed_2026_u64;
     let mut chaos = Chaos(seed);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let mut finished = 0;
-        for run_id in &run_ids {
-            let status: String = app
-                .db()
-                .await
-                .query_one(
-                    "SELECT status FROM workflow_runs WHERE id = $1",
-                    &[&uuid::Uuid::parse_str(run_id).unwrap()],
-                )
-                .await
-                .unwrap()
-                .get(0);
-            if status != "running" {
-                finished += 1;
-            }
-        }
-        if finished == run_ids.len() {
+        let running: i64 = app
+            .db()
+            .await
+            .query_one(
+                "SELECT count(*) FROM workflow_runs WHERE id = ANY($1) AND status = 'running'",
+                &[&run_ids],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if running == 0 {
             break;
         }
         assert!(
@@ -461,8 +485,6 @@ async fn over_sqs_duplicated_reordered_redelivered_and_killed_steps_run_and_bill
             "seed {seed:#x}: runs did not finish"
         );
         let mut batch = queue.receive(10, Duration::from_secs(1)).await.unwrap();
-        // Reorder, duplicate, and sometimes handle a message without deleting it (it comes
-        // back after the visibility timeout) or kill the worker mid-step.
         batch.reverse();
         let duplicates: Vec<Delivery> =
             batch.iter().filter(|_| chaos.chance(40)).cloned().collect();
@@ -485,21 +507,26 @@ async fn over_sqs_duplicated_reordered_redelivered_and_killed_steps_run_and_bill
         }
     }
     for run_id in &run_ids {
-        let run = wait_until_finished(&app, &user, run_id).await;
+        let run = wait_until_finished(app, &user, &run_id.to_string()).await;
         assert_eq!(run["status"], "succeeded", "seed {seed:#x}: {run:#}");
     }
     // Two runs of four agent runs each.
-    assert_billed_once(&app, &user.id, 8, seed).await;
-    let db = app.db().await;
-    let results: i64 = db
+    assert_billed_once(app, &user.id, 8, seed).await;
+    let results: i64 = app
+        .db()
+        .await
         .query_one(
-            "SELECT count(*) FROM workflow_steps WHERE status = 'succeeded' AND output IS NOT NULL",
-            &[],
+            "SELECT count(*) FROM workflow_steps
+             WHERE run_id = ANY($1) AND status = 'succeeded' AND output IS NOT NULL",
+            &[&run_ids],
         )
         .await
         .unwrap()
         .get(0);
-    assert_eq!(results, 10, "five steps with a result per run");
+    assert_eq!(
+        results, 10,
+        "seed {seed:#x}: five steps with a result per run"
+    );
 }
 
 #[tokio::test]
@@ -668,8 +695,7 @@ fn the_template_dead_letters_after_five_receives_with_visibility_six_times_the_w
 }
 
 #[tokio::test]
-#[ignore = "flaky: under duplicates a map item's agent run sometimes stays `running`, stalling its step; being investigated (issue 6)"]
-async fn in_process_duplicated_and_early_messages_never_run_or_bill_a_step_twice() {
+async fn in_process_duplicated_early_and_killed_deliveries_never_run_or_bill_a_step_twice() {
     let stub = crate::llm_stub::LlmStub::start().await;
     let app = crate::runs::app_with_stub(
         &stub,
@@ -677,8 +703,6 @@ async fn in_process_duplicated_and_early_messages_never_run_or_bill_a_step_twice
             ("AGORA_ECHO_DELAY_MS", "5"),
             ("AGORA_MAX_CONCURRENT_RUNS", "50"),
             ("AGORA_RUNS_PER_MINUTE", "100000"),
-            // What is tested is the queue's chaos, not the pool's size: under CI's load a
-            // starved pool fails runs' records and stalls steps for the hold's TTL.
             ("DATABASE_POOL_SIZE", "32"),
             // Duplicates that find a step in flight wait and come back; dead-lettering is
             // tested over SQS, so here they may come back often.
@@ -687,26 +711,49 @@ async fn in_process_duplicated_and_early_messages_never_run_or_bill_a_step_twice
     )
     .await;
     let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    for seed in chaos_seeds(0x1a_2026) {
+        in_process_chaos(&app, &agent, seed).await;
+    }
+}
+
+/// Three runs on the in-process queue while the test adds duplicates of every step, early
+/// ones (before their inputs exist) and deliveries cut off at a random point, as a worker
+/// killed mid-step would leave them.
+async fn in_process_chaos(app: &TestApp, agent: &str, seed: u64) {
     let user = app.with_user().await;
-    let address = create(&app, &user, "brief", brief(&agent)).await;
+    let address = create(app, &user, "brief", brief(agent)).await;
     let mut run_ids = Vec::new();
     for text in ["a", "b", "c"] {
-        let started = start(&app, &user, &address, json!({ "text": text })).await;
-        run_ids.push(started.json()["id"].as_str().unwrap().to_owned());
+        let started = start(app, &user, &address, json!({ "text": text })).await;
+        run_ids.push(uuid::Uuid::parse_str(started.json()["id"].as_str().unwrap()).unwrap());
     }
     let queue = app.state.local_queue().unwrap();
-    let seed = 0x1a_2026_u64;
     let mut chaos = Chaos(seed);
-    // While the in-process worker runs them: duplicates of every step, early ones before
-    // their inputs exist (deliveries cut short are exercised over SQS, above).
+    let mut killed = tokio::task::JoinSet::new();
     for _ in 0..30 {
         for run_id in &run_ids {
             for step in ["summary", "check", "never", "items", "each", "skipped"] {
+                if !chaos.chance(30) {
+                    continue;
+                }
                 let message = agora::ports::workflows::StepMessage {
-                    run_id: uuid::Uuid::parse_str(run_id).unwrap(),
+                    run_id: *run_id,
                     step: step.to_owned(),
                 };
-                if chaos.chance(30) {
+                if chaos.chance(25) {
+                    let delivery = Delivery {
+                        message_id: uuid::Uuid::new_v4().to_string(),
+                        body: serde_json::to_string(&message).unwrap(),
+                        receive_count: 1,
+                        receipt: None,
+                    };
+                    let limit = Duration::from_millis(chaos.next() % 20);
+                    let state = app.state.clone();
+                    killed.spawn(async move {
+                        let service = state.workflows().unwrap();
+                        let _ = tokio::time::timeout(limit, service.process(&delivery)).await;
+                    });
+                } else {
                     use agora::ports::workflows::Queue;
                     queue.send(std::slice::from_ref(&message)).await.unwrap();
                 }
@@ -714,12 +761,13 @@ async fn in_process_duplicated_and_early_messages_never_run_or_bill_a_step_twice
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    killed.join_all().await;
     for run_id in &run_ids {
-        let run = wait_until_finished(&app, &user, run_id).await;
+        let run = wait_until_finished(app, &user, &run_id.to_string()).await;
         assert_eq!(run["status"], "succeeded", "seed {seed:#x}: {run:#}");
     }
-    assert_billed_once(&app, &user.id, 12, seed).await;
-    assert!(queue.dead_letters().is_empty());
+    assert_billed_once(app, &user.id, 12, seed).await;
+    assert!(queue.dead_letters().is_empty(), "seed {seed:#x}");
 }
 
 #[tokio::test]

@@ -32,16 +32,56 @@ impl RunStore for Db {
     async fn start_run(&self, run: &NewRun, rules: &StartRules) -> Result<(), StartRunError> {
         let mut connection = self.connection().await?;
         let transaction = connection.transaction().await.map_err(Error::from)?;
+        // The run's row first, then its account: the order every other statement that
+        // touches both keeps (settling, sweeping), so a duplicate start racing the first
+        // one's settlement waits instead of deadlocking. A run id that exists already is
+        // an idempotent retry, answered from its record (and this transaction rolled back);
+        // a start refused below rolls its row back with it.
+        let inserted = query_opt(
+            &transaction,
+            "INSERT INTO runs (id, user_id, agent_id, agent_version, creator_id, conversation_id,
+                 source, credential, provider, model, hold_micros, hold_expires_at, price_table)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (id) DO NOTHING
+             RETURNING id",
+            &[
+                &run.id,
+                &run.user_id,
+                &run.agent_id,
+                &run.agent_version,
+                &run.creator_id,
+                &run.conversation_id,
+                &run.source.as_str(),
+                &run.credential.as_str(),
+                &run.provider,
+                &run.model,
+                &run.hold_micros,
+                &run.hold_expires_at,
+                &run.price_table,
+            ],
+        )
+        .await?;
+        if inserted.is_none() {
+            drop(transaction);
+            let connection = self.connection().await?;
+            return match find_run_by_id(&connection, run.id).await? {
+                Some(existing) => Err(StartRunError::Exists(Box::new(existing))),
+                None => Err(StartRunError::Other(Error::Conflict(
+                    "This run id is taken; retry with another Idempotency-Key.".into(),
+                ))),
+            };
+        }
         // One statement opens the account (first use), locks its row for the rest of the
-        // transaction and reads it, with the number of live runs.
+        // transaction and reads it, with the number of live runs besides this one.
         let account = query_one(
             &transaction,
             "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, $2)
              ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
              RETURNING balance_micros, held_micros, daily_limit_micros, monthly_limit_micros,
                        xmax = 0 AS opened,
-                       (SELECT count(*) FROM runs WHERE user_id = $1 AND status = 'running') AS running",
-            &[&run.user_id, &rules.signup_grant_micros.max(0)],
+                       (SELECT count(*) FROM runs
+                        WHERE user_id = $1 AND status = 'running' AND id <> $3) AS running",
+            &[&run.user_id, &rules.signup_grant_micros.max(0), &run.id],
         )
         .await?;
         if account.get::<_, bool>("opened") && rules.signup_grant_micros > 0 {
@@ -83,46 +123,13 @@ impl RunStore for Db {
                 needed: run.hold_micros,
             });
         }
-        // The hold and the run record together; a run id that exists already is an
-        // idempotent retry, answered from its record (and this transaction rolled back).
-        let inserted = query_opt(
+        execute(
             &transaction,
-            "WITH hold AS (
-                 UPDATE credit_accounts SET held_micros = held_micros + $11, updated_at = now()
-                 WHERE user_id = $2
-             )
-             INSERT INTO runs (id, user_id, agent_id, agent_version, creator_id, conversation_id,
-                 source, credential, provider, model, hold_micros, hold_expires_at, price_table)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-             ON CONFLICT (id) DO NOTHING
-             RETURNING id",
-            &[
-                &run.id,
-                &run.user_id,
-                &run.agent_id,
-                &run.agent_version,
-                &run.creator_id,
-                &run.conversation_id,
-                &run.source.as_str(),
-                &run.credential.as_str(),
-                &run.provider,
-                &run.model,
-                &run.hold_micros,
-                &run.hold_expires_at,
-                &run.price_table,
-            ],
+            "UPDATE credit_accounts SET held_micros = held_micros + $2, updated_at = now()
+             WHERE user_id = $1",
+            &[&run.user_id, &run.hold_micros],
         )
         .await?;
-        if inserted.is_none() {
-            drop(transaction);
-            let connection = self.connection().await?;
-            return match find_run_by_id(&connection, run.id).await? {
-                Some(existing) => Err(StartRunError::Exists(Box::new(existing))),
-                None => Err(StartRunError::Other(Error::Conflict(
-                    "This run id is taken; retry with another Idempotency-Key.".into(),
-                ))),
-            };
-        }
         if let Some(message) = &run.user_message {
             execute(
                 &transaction,

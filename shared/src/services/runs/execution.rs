@@ -33,6 +33,9 @@ use crate::{
 const BYTES_PER_TOKEN: u64 = 4;
 /// How often a streaming run looks for a stop request.
 const STOP_POLL: Duration = Duration::from_millis(250);
+/// Recording a run's end: tries, and the first wait between them (then × 4).
+const SETTLE_TRIES: u32 = 4;
+const SETTLE_RETRY_BASE: Duration = Duration::from_millis(50);
 
 pub(super) struct Execution {
     pub shared: Arc<Shared>,
@@ -357,9 +360,24 @@ impl Execution {
         }
     }
 
+    /// Records the run's end. Settling is idempotent (only a running run settles), so a
+    /// transient failure (a busy pool, a lost connection) is retried a few times before
+    /// the run is left to the sweeper, which would fail it only after its hold expires.
     async fn settle(&self, finished: &FinishedRun) -> Result<()> {
-        self.shared.ports.runs.finish_run(finished).await?;
-        Ok(())
+        let mut wait = SETTLE_RETRY_BASE;
+        let mut tries = 1;
+        loop {
+            match self.shared.ports.runs.finish_run(finished).await {
+                Ok(_) => return Ok(()),
+                Err(error) if tries < SETTLE_TRIES => {
+                    tracing::warn!(run_id = %self.run_id, error = %error, tries, "recording the run's end failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait *= 4;
+                    tries += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// What the caller was charged: the cost and price, never more than the hold.
