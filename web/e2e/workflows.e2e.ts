@@ -40,7 +40,7 @@ function randomWord(): string {
   return word;
 }
 
-describe('workflows in Chromium: the visual editor, validation on the graph, a live run', () => {
+describe('workflows in Chromium: the visual editor, validation on the graph, a live run, the library', () => {
   const suffix = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const user = {
     email: `web-workflows-${suffix}@example.com`,
@@ -278,6 +278,30 @@ describe('workflows in Chromium: the visual editor, validation on the graph, a l
     expect(await card.getByTestId('workflow-agents').innerText()).toContain(`${AGENT} v1`);
     expect(await card.getByTestId('workflow-runs').innerText()).toMatch(/^\d+ runs?$/);
     await page.screenshot({ path: join(RESULTS_DIR, 'workflows-listing.png'), fullPage: true });
+  });
+
+  it('saves the workflow from its page, and finds it under Saved workflows', async () => {
+    screenshotOnFailure('workflows-saved');
+    const card = page.locator(`[data-testid="workflow-card"][data-address="${address}"]`);
+    await card.getByRole('link', { name: workflowName }).click();
+    await page.waitForURL(`${AGORA_URL}/workflows/${address}`, WAIT);
+    await expect.poll(() => page.getByTestId('workflow-name').innerText(), WAIT).toBe(workflowName);
+    // Its owner may save it too; the button is enabled once the library has loaded.
+    await page.getByRole('button', { name: 'Save', exact: true }).click(WAIT);
+    const saved = page.getByRole('button', { name: 'Saved', exact: true });
+    await expect.poll(() => saved.getAttribute('aria-pressed'), WAIT).toBe('true');
+    await expect.poll(() => page.getByTestId('workflow-save-count').innerText(), WAIT).toBe('1 save');
+
+    await page.getByRole('banner').getByTestId('user-name').click();
+    await page.waitForURL(`${AGORA_URL}/account`, WAIT);
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Saved workflows' }).click();
+    await page.waitForURL(`${AGORA_URL}/account/saved-workflows`, WAIT);
+    const row = page.locator(`[data-testid="saved-workflow-row"][data-address="${address}"]`);
+    await row.waitFor({ state: 'visible', ...WAIT });
+    expect(await row.getByRole('link', { name: workflowName, exact: true }).getAttribute('href')).toBe(`/workflows/${address}`);
+    // textContent: the stats are shown in small caps (text-transform), which innerText applies.
+    expect(await row.getByTestId('saved-workflow-stats').textContent()).toContain('v1');
+    await page.screenshot({ path: join(RESULTS_DIR, 'workflows-saved.png'), fullPage: true });
 
     expect(dialogs, 'no dialog opened').toEqual([]);
     expect(strayRequests, 'nothing but the server was asked for anything').toEqual([]);

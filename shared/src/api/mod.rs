@@ -338,6 +338,21 @@ pub fn routes() -> Vec<Route> {
             Access::Public,
             workflows::list_workflows,
         ),
+        Route::new::<workflows::__path_list_saved_workflows, _, _>(
+            "saved-workflows-list",
+            Access::User,
+            workflows::list_saved_workflows,
+        ),
+        Route::new::<workflows::__path_save_workflow, _, _>(
+            "saved-workflows-put",
+            Access::User,
+            workflows::save_workflow,
+        ),
+        Route::new::<workflows::__path_unsave_workflow, _, _>(
+            "saved-workflows-delete",
+            Access::User,
+            workflows::unsave_workflow,
+        ),
         Route::new::<workflows::__path_validate_workflow, _, _>(
             "workflows-validate",
             Access::User,

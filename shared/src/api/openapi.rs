@@ -82,6 +82,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         super::workflows::ValidateWorkflowRequest, super::workflows::PublishWorkflowRequest,
         super::workflows::ForkWorkflowRequest, super::workflows::StartWorkflowRunRequest,
         super::workflows::WorkflowList, super::workflows::WorkflowVersionList,
+        super::workflows::SavedWorkflowList, crate::services::workflows::SavedWorkflow,
         super::workflows::WorkflowRunList, crate::services::workflows::WorkflowView,
         crate::services::workflows::AgentUse, crate::services::workflows::WorkflowEstimate,
         crate::services::workflows::StepEstimate, crate::ports::workflows::WorkflowRunRecord,

@@ -31,7 +31,7 @@ use crate::{
         Visibility,
         workflows::{WorkflowRunRecord, WorkflowRunStatus, WorkflowVersionRecord},
     },
-    services::workflows::{WorkflowEstimate, WorkflowView},
+    services::workflows::{SavedWorkflow, WorkflowEstimate, WorkflowView},
 };
 
 #[derive(Debug, Deserialize)]
@@ -105,6 +105,15 @@ pub struct ListWorkflowsQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
+pub struct ListSavedWorkflowsQuery {
+    /// 1 to 100; 20 by default.
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListWorkflowRunsQuery {
     /// `next_before` of the previous page.
     pub before: Option<Uuid>,
@@ -115,6 +124,11 @@ pub struct ListWorkflowRunsQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkflowList {
     pub workflows: Vec<WorkflowView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedWorkflowList {
+    pub saved: Vec<SavedWorkflow>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -244,6 +258,81 @@ pub async fn get_workflow(
             .get(&caller, &path.handle, &path.slug)
             .await?,
     ))
+}
+
+/// The caller's library of workflows.
+#[utoipa::path(
+    get,
+    path = "/v1/me/saved-workflows",
+    tag = "workflows",
+    operation_id = "list_saved_workflows",
+    summary = "Your saved workflows",
+    params(ListSavedWorkflowsQuery),
+    responses((status = 200, description = "Most recently saved first; ones made private since are left out", body = SavedWorkflowList))
+)]
+pub async fn list_saved_workflows(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    StrictQuery(query): StrictQuery<ListSavedWorkflowsQuery>,
+) -> Result<axum::Json<SavedWorkflowList>, Error> {
+    let limit = page_size(query.limit)?;
+    let saved = state
+        .workflows()?
+        .saved(&caller, limit, query.offset.unwrap_or(0).min(10_000))
+        .await?;
+    Ok(axum::Json(SavedWorkflowList { saved }))
+}
+
+/// Saves a workflow to the caller's library.
+#[utoipa::path(
+    put,
+    path = "/v1/me/saved-workflows/{handle}/{slug}",
+    tag = "workflows",
+    operation_id = "save_workflow",
+    summary = "Save a workflow",
+    description = "Idempotent: saving a saved workflow changes nothing and answers the same entry.",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    responses(
+        (status = 200, description = "The saved entry", body = SavedWorkflow),
+        (status = 404, description = "No workflow you may see has this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn save_workflow(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<WorkflowPath>,
+) -> Result<axum::Json<SavedWorkflow>, Error> {
+    Ok(axum::Json(
+        state
+            .workflows()?
+            .save(&caller, &path.handle, &path.slug)
+            .await?,
+    ))
+}
+
+/// Removes a workflow from the caller's library.
+#[utoipa::path(
+    delete,
+    path = "/v1/me/saved-workflows/{handle}/{slug}",
+    tag = "workflows",
+    operation_id = "unsave_workflow",
+    summary = "Remove a saved workflow",
+    params(("handle" = String, Path), ("slug" = String, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "Not in your library", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn unsave_workflow(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(path): Path<WorkflowPath>,
+) -> Result<StatusCode, Error> {
+    state
+        .workflows()?
+        .unsave(&caller, &path.handle, &path.slug)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Changes the draft or the visibility.

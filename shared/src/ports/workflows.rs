@@ -28,8 +28,17 @@ pub struct WorkflowRecord {
     pub forked_from: Option<String>,
     pub fork_count: i64,
     pub run_count: i64,
+    /// How many users have it in their library.
+    pub save_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A workflow in a user's library.
+#[derive(Clone, Debug)]
+pub struct SavedWorkflowRecord {
+    pub workflow: WorkflowRecord,
+    pub saved_at: DateTime<Utc>,
 }
 
 /// One published version: immutable.
@@ -283,6 +292,20 @@ pub trait WorkflowStore: Send + Sync {
     async fn list_workflow_versions(&self, id: Uuid) -> crate::Result<Vec<WorkflowVersionRecord>>;
     /// Published workflows anyone may see (and, with `owner_id`, that owner's).
     async fn list_workflows(&self, query: &WorkflowQuery) -> crate::Result<Vec<WorkflowRecord>>;
+    /// Adds a workflow to the user's library (saving it again changes nothing); returns
+    /// when it was first saved.
+    async fn save_workflow(&self, user_id: Uuid, workflow_id: Uuid)
+    -> crate::Result<DateTime<Utc>>;
+    /// `false` when it was not in the library.
+    async fn unsave_workflow(&self, user_id: Uuid, workflow_id: Uuid) -> crate::Result<bool>;
+    /// The user's library, most recently saved first: the workflows they may still see
+    /// (their own, or published and not private), so pages are full.
+    async fn list_saved_workflows(
+        &self,
+        user_id: Uuid,
+        limit: usize,
+        offset: usize,
+    ) -> crate::Result<Vec<SavedWorkflowRecord>>;
 
     /// Records the run and its steps and holds its worst-case cost, in one transaction
     /// under the user's account lock.

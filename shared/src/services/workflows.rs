@@ -36,10 +36,10 @@ use crate::{
         AgentStatus, Clock, Visibility,
         runs::{RunRecord, RunSource, RunStatus, RunStore},
         workflows::{
-            Delivery, NewWorkflow, NewWorkflowRun, Queue, StartWorkflowRunError, StepMessage,
-            StepRecord, StepResult, StepStatus, Verdict, WorkflowQuery, WorkflowRecord,
-            WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus, WorkflowStore,
-            WorkflowVersionRecord,
+            Delivery, NewWorkflow, NewWorkflowRun, Queue, SavedWorkflowRecord,
+            StartWorkflowRunError, StepMessage, StepRecord, StepResult, StepStatus, Verdict,
+            WorkflowQuery, WorkflowRecord, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
+            WorkflowStore, WorkflowVersionRecord,
         },
     },
     services::runs::{RunEvent, RunRequest, RunService, RunTarget, VersionChoice},
@@ -102,8 +102,17 @@ pub struct WorkflowView {
     pub forked_from: Option<String>,
     pub fork_count: i64,
     pub run_count: i64,
+    /// How many users have it in their library.
+    pub save_count: i64,
     pub is_owner: bool,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A workflow in the caller's library.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SavedWorkflow {
+    pub workflow: WorkflowView,
+    pub saved_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// An agent a workflow uses.
@@ -513,6 +522,61 @@ impl WorkflowService {
         Ok(views)
     }
 
+    // ---- the library ---------------------------------------------------------------------
+
+    /// Adds a workflow the caller may see to their library; saving it again changes nothing.
+    pub async fn save(&self, caller: &Caller, handle: &str, slug: &str) -> Result<SavedWorkflow> {
+        let user_id = caller.user()?.user_id;
+        let record = self.visible(caller, handle, slug).await?;
+        let saved_at = self.ports.store.save_workflow(user_id, record.id).await?;
+        let record = self.created(record.id).await?;
+        Ok(SavedWorkflow {
+            workflow: self.view_without_agents(caller, record).await?,
+            saved_at,
+        })
+    }
+
+    pub async fn unsave(&self, caller: &Caller, handle: &str, slug: &str) -> Result<()> {
+        let user_id = caller.user()?.user_id;
+        let not_saved = || Error::NotFound("This workflow is not in your library.".into());
+        let record = self
+            .ports
+            .store
+            .find_workflow(handle, slug)
+            .await?
+            .ok_or_else(not_saved)?;
+        if self.ports.store.unsave_workflow(user_id, record.id).await? {
+            Ok(())
+        } else {
+            Err(not_saved())
+        }
+    }
+
+    /// The caller's library, most recently saved first. A workflow its owner has made
+    /// private since stays saved but is left out (the store's rule) until it is shared
+    /// again.
+    pub async fn saved(
+        &self,
+        caller: &Caller,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<SavedWorkflow>> {
+        let user_id = caller.user()?.user_id;
+        let records = self
+            .ports
+            .store
+            .list_saved_workflows(user_id, limit, offset)
+            .await?;
+        let mut saved = Vec::with_capacity(records.len());
+        for SavedWorkflowRecord { workflow, saved_at } in records {
+            saved.push(SavedWorkflow {
+                workflow: self.view_without_agents(caller, workflow).await?,
+                saved_at,
+            });
+        }
+        Ok(saved)
+    }
+
     async fn visible(&self, caller: &Caller, handle: &str, slug: &str) -> Result<WorkflowRecord> {
         let record = self
             .ports
@@ -520,11 +584,7 @@ impl WorkflowService {
             .find_workflow(handle, slug)
             .await?
             .ok_or_else(workflow_not_found)?;
-        let owner = caller.user_id() == Some(record.owner_id);
-        let reachable = record.status == AgentStatus::Published
-            && record.visibility != Visibility::Private
-            && record.latest_version.is_some();
-        if owner || reachable {
+        if may_see(caller, &record) {
             Ok(record)
         } else {
             Err(workflow_not_found())
@@ -616,6 +676,7 @@ impl WorkflowService {
             forked_from: record.forked_from,
             fork_count: record.fork_count,
             run_count: record.run_count,
+            save_count: record.save_count,
             updated_at: record.updated_at,
         })
     }
@@ -1536,6 +1597,14 @@ fn check_slug(slug: &str) -> Result<()> {
 
 fn credits(micros: i64) -> Credits {
     Credits::from_micros(micros.max(0)).unwrap_or_default()
+}
+
+/// Its owner sees a workflow always; others once it is published and not private.
+fn may_see(caller: &Caller, record: &WorkflowRecord) -> bool {
+    caller.user_id() == Some(record.owner_id)
+        || (record.status == AgentStatus::Published
+            && record.visibility != Visibility::Private
+            && record.latest_version.is_some())
 }
 
 fn workflow_not_found() -> Error {

@@ -258,6 +258,151 @@ async fn a_workflow_runs_every_step_once_bills_each_agent_run_once_and_releases_
 }
 
 #[tokio::test]
+async fn a_published_workflow_is_listed_searched_saved_and_forked_by_others_with_its_agents() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(&stub, &[]).await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    let owner = app.with_user().await;
+    let reader = app.with_user().await;
+    let address = create(&app, &owner, "brief", brief(&agent)).await;
+    let as_reader = |method: &'static str, path: String| {
+        let app = &app;
+        let token = reader.access_token.clone();
+        async move { app.call(method, &path, Some(&token), None).await }
+    };
+    let listed = |text: &'static str| {
+        let app = &app;
+        async move {
+            app.call("GET", &format!("/v1/workflows?q={text}"), None, None)
+                .await
+                .json()["workflows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|workflow| workflow["address"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // A draft is its owner's alone: not readable, listed or savable by others.
+    as_reader("GET", format!("/v1/workflows/{address}"))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    as_reader("PUT", format!("/v1/me/saved-workflows/{address}"))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    assert!(!listed("Summarise").await.contains(&address));
+
+    let shared = app
+        .call(
+            "PATCH",
+            &format!("/v1/workflows/{address}"),
+            Some(&owner.access_token),
+            Some(json!({ "visibility": "public" })),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.json());
+    let published = app
+        .call(
+            "POST",
+            &format!("/v1/workflows/{address}/versions"),
+            Some(&owner.access_token),
+            Some(json!({ "changelog": "First" })),
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::CREATED,
+        "{:?}",
+        published.json()
+    );
+
+    // Published: searchable by its summary, and its listing names the agents it runs.
+    assert!(listed("Summarise").await.contains(&address));
+    assert!(!listed("nowhere-to-be-found").await.contains(&address));
+    let seen = as_reader("GET", format!("/v1/workflows/{address}"))
+        .await
+        .json();
+    assert_eq!(seen["latest_version"], 1);
+    assert_eq!(seen["agents"][0]["agent"], agent.as_str());
+    assert_eq!(seen["agents"][0]["version"], 1);
+    assert_eq!(seen["agents"][0]["price_per_run"], "0.01");
+
+    // Saving is idempotent: one entry, counted once.
+    let first = as_reader("PUT", format!("/v1/me/saved-workflows/{address}")).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.json());
+    let again = as_reader("PUT", format!("/v1/me/saved-workflows/{address}")).await;
+    assert_eq!(again.json()["saved_at"], first.json()["saved_at"]);
+    assert_eq!(again.json()["workflow"]["save_count"], 1);
+    let library = as_reader("GET", "/v1/me/saved-workflows".into())
+        .await
+        .json();
+    assert_eq!(library["saved"].as_array().unwrap().len(), 1);
+    assert_eq!(library["saved"][0]["workflow"]["address"], address.as_str());
+    app.call("GET", "/v1/me/saved-workflows", None, None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthorized");
+
+    // A fork is the reader's own draft, pointing back at the original.
+    let fork = app
+        .call(
+            "POST",
+            &format!("/v1/workflows/{address}/fork"),
+            Some(&reader.access_token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(fork.status, StatusCode::CREATED, "{:?}", fork.json());
+    assert_eq!(fork.json()["forked_from"], address.as_str());
+    assert!(fork.json()["is_owner"].as_bool().unwrap());
+    let original = as_reader("GET", format!("/v1/workflows/{address}"))
+        .await
+        .json();
+    assert_eq!(original["fork_count"], 1);
+
+    // Made private again, it leaves the reader's library view (kept, not shown).
+    app.call(
+        "PATCH",
+        &format!("/v1/workflows/{address}"),
+        Some(&owner.access_token),
+        Some(json!({ "visibility": "private" })),
+    )
+    .await;
+    let library = as_reader("GET", "/v1/me/saved-workflows".into())
+        .await
+        .json();
+    assert!(
+        library["saved"].as_array().unwrap().is_empty(),
+        "{library:#}"
+    );
+    app.call(
+        "PATCH",
+        &format!("/v1/workflows/{address}"),
+        Some(&owner.access_token),
+        Some(json!({ "visibility": "unlisted" })),
+    )
+    .await;
+    assert!(!listed("Summarise").await.contains(&address), "unlisted");
+    let library = as_reader("GET", "/v1/me/saved-workflows".into())
+        .await
+        .json();
+    assert_eq!(library["saved"].as_array().unwrap().len(), 1);
+
+    let removed = as_reader("DELETE", format!("/v1/me/saved-workflows/{address}")).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    as_reader("DELETE", format!("/v1/me/saved-workflows/{address}"))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    let original = as_reader("GET", format!("/v1/workflows/{address}"))
+        .await
+        .json();
+    assert_eq!(original["save_count"], 0);
+    as_reader("GET", "/v1/me/saved-workflows?limit=0".into())
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+}
+
+#[tokio::test]
 async fn bad_definitions_are_rejected_before_anything_runs_with_errors_at_the_step() {
     let app = TestApp::spawn().await;
     let owner = app.with_user().await;

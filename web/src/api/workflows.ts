@@ -7,8 +7,8 @@ import { readEventStream } from './sse';
 
 /**
  * Workflows (`agora.workflow/v1` DAGs of pinned agents and small transforms): listing,
- * one workflow, the caller's drafts (create, edit, validate, publish, fork) and runs
- * (start, read, cancel, follow). JSON calls go through the typed `api` client; a run's
+ * one workflow, the caller's drafts (create, edit, validate, publish, fork), the caller's
+ * library of saved workflows, and runs (start, read, cancel, follow). JSON calls go through the typed `api` client; a run's
  * event stream is read from `fetch`'s body with the session's token (session.ts).
  */
 
@@ -31,6 +31,7 @@ export type StepStatus = Schemas['StepStatus'];
 export type CreateWorkflowRequest = Schemas['CreateWorkflowRequest'];
 export type UpdateWorkflowRequest = Schemas['UpdateWorkflowRequest'];
 export type StartWorkflowRunRequest = Schemas['StartWorkflowRunRequest'];
+export type SavedWorkflow = Schemas['SavedWorkflow'];
 
 /** The `version` of a run: a published version, `"latest"` or the owner's `"draft"`. */
 export type RunVersion = number | 'latest' | 'draft';
@@ -45,12 +46,15 @@ export type WorkflowInputValues = Record<string, unknown>;
 export const workflowKeys = {
   all: ['workflows'] as const,
   lists: ['workflows', 'list'] as const,
+  /** Every cached single workflow, whoever the viewer. */
+  workflows: ['workflows', 'one'] as const,
   list: (viewer: string | null, q: string) => ['workflows', 'list', viewer ?? 'anonymous', q] as const,
   workflow: (viewer: string | null, handle: string, slug: string) =>
     ['workflows', 'one', viewer ?? 'anonymous', handle, slug] as const,
   versions: (viewer: string | null, handle: string, slug: string) =>
     ['workflows', 'versions', viewer ?? 'anonymous', handle, slug] as const,
   mine: (userId: string) => ['account', userId, 'workflows'] as const,
+  saved: (userId: string) => ['account', userId, 'saved-workflows'] as const,
   runs: (userId: string) => ['account', userId, 'workflow-runs'] as const,
   run: (userId: string, id: string) => ['account', userId, 'workflow-run', id] as const,
 };
@@ -165,6 +169,37 @@ export function forkWorkflow(handle: string, slug: string, newSlug?: string): Pr
       body: newSlug ? { slug: newSlug } : {},
     }),
   );
+}
+
+// ---- saved workflows ------------------------------------------------------------------
+
+/** The most the library lists at once (the API's largest page). */
+export const SAVED_WORKFLOWS_LIMIT = 100;
+
+/** GET /v1/me/saved-workflows: the caller's library, most recently saved first. */
+export async function listSavedWorkflows(signal?: AbortSignal): Promise<SavedWorkflow[]> {
+  const list = await send(
+    api.GET('/v1/me/saved-workflows', { params: { query: { limit: SAVED_WORKFLOWS_LIMIT } }, signal }),
+    signal,
+  );
+  return list.saved;
+}
+
+/** The caller's saved workflows (at most 100), most recently saved first. */
+export const savedWorkflowsQuery = (userId: string) =>
+  queryOptions({
+    queryKey: workflowKeys.saved(userId),
+    queryFn: ({ signal }) => listSavedWorkflows(signal),
+  });
+
+/** PUT /v1/me/saved-workflows/{handle}/{slug}: adds it to the library; saving it again changes nothing. */
+export function saveWorkflow(handle: string, slug: string): Promise<SavedWorkflow> {
+  return send(api.PUT('/v1/me/saved-workflows/{handle}/{slug}', { params: { path: { handle, slug } } }));
+}
+
+/** DELETE /v1/me/saved-workflows/{handle}/{slug}: 404 when it is not in the library. */
+export async function unsaveWorkflow(handle: string, slug: string): Promise<void> {
+  await send(api.DELETE('/v1/me/saved-workflows/{handle}/{slug}', { params: { path: { handle, slug } } }));
 }
 
 // ---- runs -----------------------------------------------------------------------------

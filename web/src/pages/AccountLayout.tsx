@@ -7,6 +7,7 @@ const TABS = [
   { to: '/account/api-keys', label: 'API keys', end: false },
   { to: '/account/provider-keys', label: 'Provider keys', end: false },
   { to: '/account/saved', label: 'Saved agents', end: false },
+  { to: '/account/saved-workflows', label: 'Saved workflows', end: false },
 ] as const;
 
 /** The frame of /account pages: heading, who is signed in, and the section tabs. */
@@ -24,7 +25,7 @@ export function AccountLayout() {
                 {user.role === 'admin' && <span className="pill account-role">Administrator</span>}
               </>
             ) : (
-              'Your profile, password, credits, keys and saved agents.'
+              'Your profile, password, credits, keys, and saved agents and workflows.'
             )}
           </p>
         </div>

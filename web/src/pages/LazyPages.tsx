@@ -16,6 +16,7 @@ const LazyWorkflowRun = lazy(() => import('./WorkflowRunPage').then((module) => 
 // The workflow lists draw no graph, but few visits need them: they stay out of the first download too.
 const LazyWorkflows = lazy(() => import('./WorkflowsPage').then((module) => ({ default: module.WorkflowsPage })));
 const LazyMyWorkflows = lazy(() => import('./MyWorkflowsPage').then((module) => ({ default: module.MyWorkflowsPage })));
+const LazySavedWorkflows = lazy(() => import('./SavedWorkflowsPage').then((module) => ({ default: module.SavedWorkflowsPage })));
 const LazyWorkflowRuns = lazy(() => import('./WorkflowRunsPage').then((module) => ({ default: module.WorkflowRunsPage })));
 
 function Loading({ children }: { children: ReactNode }) {
@@ -116,6 +117,14 @@ export function WorkflowRunsPage() {
   return (
     <Loading>
       <LazyWorkflowRuns />
+    </Loading>
+  );
+}
+
+export function SavedWorkflowsPage() {
+  return (
+    <Loading>
+      <LazySavedWorkflows />
     </Loading>
   );
 }

@@ -1,5 +1,5 @@
 import '../test/reactFlow';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { jsonResponse, mockRoutes, problemResponse, sessionBody, userBody } from '../test/fixtures';
 import { renderApp } from '../test/render';
@@ -25,6 +25,7 @@ const published = workflowViewBody({
   is_owner: false,
   run_count: 1234,
   fork_count: 5,
+  save_count: 1,
   spec: workflowSpecBody({ name: 'Bug triage', summary: 'Sorts bug reports, then drafts replies.' }),
   agents: [
     { agent: 'agora-demo/code-reviewer', version: 2, name: 'Pull Request Reviewer', price_per_run: '0.03' },
@@ -122,6 +123,7 @@ describe('workflow lists', () => {
     expect(within(card).getByTestId('workflow-agents')).toHaveTextContent('Pull Request Reviewer v2');
     expect(within(card).getByTestId('workflow-agents')).toHaveTextContent('agora-demo/cold-email-writer v1');
     expect(within(card).getByTestId('workflow-runs')).toHaveTextContent('1,234 runs');
+    expect(within(card).getByTestId('workflow-saves')).toHaveTextContent('1 save');
 
     fireEvent.change(screen.getByLabelText('Search workflows'), { target: { value: 'bug reports' } });
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
@@ -150,6 +152,7 @@ describe('workflow lists', () => {
     mockRoutes({
       ...signedIn,
       'GET /v1/workflows/grace/triage': () => jsonResponse(published),
+      'GET /v1/me/saved-workflows': () => jsonResponse({ saved: [] }),
       'GET /v1/workflows/grace/triage/versions': () =>
         jsonResponse({
           versions: [
@@ -176,5 +179,98 @@ describe('workflow lists', () => {
     expect(dialog).toHaveTextContent('Runs version 3, the latest.');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it('saves a workflow to the library from its page, with its save count, and removes it again', async () => {
+    let saves = 1;
+    let saved: Record<string, unknown>[] = [];
+    const calls: string[] = [];
+    const view = () => ({ ...published, save_count: saves });
+    mockRoutes({
+      ...signedIn,
+      'GET /v1/workflows/grace/triage': () => jsonResponse(view()),
+      'GET /v1/workflows/grace/triage/versions': () => jsonResponse({ versions: [] }),
+      'GET /v1/me/saved-workflows': () => jsonResponse({ saved }),
+      'PUT /v1/me/saved-workflows/grace/triage': () => {
+        calls.push('PUT');
+        saves += 1;
+        const entry = { workflow: { ...view(), agents: [] }, saved_at: '2026-03-04T10:00:00Z' };
+        saved = [entry];
+        return jsonResponse(entry);
+      },
+      'DELETE /v1/me/saved-workflows/grace/triage': () => {
+        calls.push('DELETE');
+        saves -= 1;
+        saved = [];
+        return new Response(null, { status: 204 });
+      },
+    });
+    renderApp('/workflows/grace/triage');
+    await screen.findByTestId('workflow-name', {}, SLOW);
+    const toggle = await screen.findByRole('button', { name: 'Save' });
+    await waitFor(() => expect(toggle).toBeEnabled());
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    expect(screen.getByTestId('workflow-save-count')).toHaveTextContent('1 save');
+
+    fireEvent.click(toggle);
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Saved' })).toHaveAttribute('aria-pressed', 'true'));
+    await waitFor(() => expect(screen.getByTestId('workflow-save-count')).toHaveTextContent('2 saves'));
+    expect(calls).toEqual(['PUT']);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Saved' }));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Save' })).toHaveAttribute('aria-pressed', 'false'));
+    await waitFor(() => expect(screen.getByTestId('workflow-save-count')).toHaveTextContent('1 save'));
+    expect(calls).toEqual(['PUT', 'DELETE']);
+  });
+
+  it('shows why a save failed', async () => {
+    mockRoutes({
+      ...signedIn,
+      'GET /v1/workflows/grace/triage': () => jsonResponse(published),
+      'GET /v1/workflows/grace/triage/versions': () => jsonResponse({ versions: [] }),
+      'GET /v1/me/saved-workflows': () => jsonResponse({ saved: [] }),
+      'PUT /v1/me/saved-workflows/grace/triage': () =>
+        problemResponse(404, 'not-found', 'Not Found', 'No workflow you may see has this address.'),
+    });
+    renderApp('/workflows/grace/triage');
+    const toggle = await screen.findByRole('button', { name: 'Save' }, SLOW);
+    await waitFor(() => expect(toggle).toBeEnabled());
+    fireEvent.click(toggle);
+    const control = screen.getByTestId('workflow-save-control');
+    expect(await within(control).findByRole('alert')).toHaveTextContent('No workflow you may see has this address.');
+    expect(screen.getByRole('button', { name: 'Save' })).toHaveAttribute('aria-pressed', 'false');
+  });
+
+  it('lets the owner save a published workflow, but not a draft', async () => {
+    const own = { ...published, is_owner: true, visibility: 'public' };
+    const draft = workflowViewBody();
+    mockRoutes({
+      ...signedIn,
+      'GET /v1/workflows/grace/triage': () => jsonResponse(own),
+      'GET /v1/workflows/grace/triage/versions': () => jsonResponse({ versions: [] }),
+      'GET /v1/workflows/ada/digest': () => jsonResponse(draft),
+      'GET /v1/me/saved-workflows': () => jsonResponse({ saved: [] }),
+    });
+    const page = renderApp('/workflows/grace/triage');
+    await screen.findByTestId('edit-workflow', {}, SLOW);
+    expect(await screen.findByRole('button', { name: 'Save' })).toBeInTheDocument();
+    expect(screen.queryByTestId('fork-workflow')).not.toBeInTheDocument();
+
+    await act(() => page.router.navigate('/workflows/ada/digest'));
+    await waitFor(() => expect(screen.getByTestId('workflow-name')).toHaveTextContent('Digest'));
+    expect(screen.queryByTestId('workflow-save-control')).not.toBeInTheDocument();
+  });
+
+  it('asks visitors to sign in to save, and shows the save count', async () => {
+    mockRoutes({
+      ...signedOut,
+      'GET /v1/workflows/grace/triage': () => jsonResponse({ ...published, save_count: 12 }),
+      'GET /v1/workflows/grace/triage/versions': () => jsonResponse({ versions: [] }),
+    });
+    renderApp('/workflows/grace/triage');
+    const link = await screen.findByRole('link', { name: /Sign in to save/ }, SLOW);
+    expect(link).toHaveAttribute('href', '/signin?next=%2Fworkflows%2Fgrace%2Ftriage');
+    expect(screen.getByTestId('workflow-save-count')).toHaveTextContent('12 saves');
+    expect(screen.queryByRole('button', { name: 'Save' })).not.toBeInTheDocument();
   });
 });

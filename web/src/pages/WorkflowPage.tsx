@@ -8,6 +8,7 @@ import { formatCount, formatDate, STATUS_LABELS, VISIBILITY_LABELS } from '../co
 import { Markdown } from '../components/catalog/Markdown';
 import { Icon } from '../components/Icon';
 import { RunWorkflowDialog } from '../components/workflows/RunWorkflowDialog';
+import { SaveWorkflowButton } from '../components/workflows/SaveWorkflowButton';
 import { WorkflowCanvas } from '../components/workflows/WorkflowCanvas';
 import { ForkWorkflowButton } from '../components/workflows/WorkflowCard';
 import { AgentsUsed } from '../components/workflows/WorkflowParts';
@@ -42,7 +43,10 @@ function Versions({ workflow }: { workflow: WorkflowView }) {
   );
 }
 
-/** /workflows/:handle/:slug: a workflow's graph, agents, inputs, outputs and versions; Run, Fork, and Edit for its owner. */
+/**
+ * /workflows/:handle/:slug: a workflow's graph, agents, inputs, outputs and versions; Run,
+ * Save (once published, for its owner too), Fork, and Edit for its owner.
+ */
 export function WorkflowPage() {
   const { handle = '', slug = '' } = useParams();
   const [params] = useSearchParams();
@@ -120,6 +124,7 @@ export function WorkflowPage() {
                 <Icon name="play" /> Sign in to run
               </Link>
             ))}
+          {view.latest_version != null && <SaveWorkflowButton workflow={view} />}
           {!view.is_owner && <ForkWorkflowButton workflow={view} />}
           {view.is_owner && (
             <Link to={workflowEditorPath(view.address)} className="button" data-testid="edit-workflow">

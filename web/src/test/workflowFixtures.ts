@@ -34,10 +34,16 @@ export function workflowViewBody(overrides: Record<string, unknown> = {}) {
     forked_from: null,
     fork_count: 0,
     run_count: 0,
+    save_count: 0,
     is_owner: true,
     updated_at: '2026-03-01T10:00:00Z',
     ...overrides,
   };
+}
+
+/** A SavedWorkflow: the workflow as the library lists it (without its agents), and when it was saved. */
+export function savedWorkflowBody(overrides: Record<string, unknown> = {}, savedAt = '2026-03-03T10:00:00Z') {
+  return { workflow: workflowViewBody({ agents: [], ...overrides }), saved_at: savedAt };
 }
 
 export function stepRecordBody(stepId: string, overrides: Record<string, unknown> = {}) {

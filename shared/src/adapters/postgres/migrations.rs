@@ -59,6 +59,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "workflows",
         sql: include_str!("../../../migrations/0009_workflows.sql"),
     },
+    Migration {
+        version: 10,
+        name: "saved_workflows",
+        sql: include_str!("../../../migrations/0010_saved_workflows.sql"),
+    },
 ];
 
 /// A migration this run applied.

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
@@ -16,15 +17,15 @@ use crate::{
     ports::{
         AgentStatus, Visibility,
         workflows::{
-            NewWorkflow, NewWorkflowRun, StartWorkflowRunError, StepRecord, StepResult, StepStatus,
-            WorkflowQuery, WorkflowRecord, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
-            WorkflowStore, WorkflowVersionRecord,
+            NewWorkflow, NewWorkflowRun, SavedWorkflowRecord, StartWorkflowRunError, StepRecord,
+            StepResult, StepStatus, WorkflowQuery, WorkflowRecord, WorkflowRunError,
+            WorkflowRunRecord, WorkflowRunStatus, WorkflowStore, WorkflowVersionRecord,
         },
     },
 };
 
 const WORKFLOW_SELECT: &str = "SELECT w.id, w.owner_id, u.handle AS owner_handle, w.slug,
-        w.visibility, w.status, w.draft, w.latest_version, w.fork_count, w.run_count,
+        w.visibility, w.status, w.draft, w.latest_version, w.fork_count, w.run_count, w.save_count,
         w.created_at, w.updated_at,
         (SELECT fu.handle || '/' || f.slug FROM workflows f JOIN users fu ON fu.id = f.owner_id
           WHERE f.id = w.forked_from) AS forked_from
@@ -73,6 +74,7 @@ fn workflow_from(row: &Row) -> Result<WorkflowRecord> {
         forked_from: row.get("forked_from"),
         fork_count: i64::from(row.get::<_, i32>("fork_count")),
         run_count: row.get("run_count"),
+        save_count: i64::from(row.get::<_, i32>("save_count")),
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
     })
@@ -308,9 +310,9 @@ impl WorkflowStore for Db {
             .query(
                 &format!(
                     "{WORKFLOW_SELECT}
-                     WHERE ($1::uuid IS NOT NULL AND w.owner_id = $1)
+                     WHERE (($1::uuid IS NOT NULL AND w.owner_id = $1)
                         OR ($1::uuid IS NULL AND w.status = 'published'
-                            AND (w.visibility = 'public' OR ($4 AND w.visibility = 'unlisted')))
+                            AND (w.visibility = 'public' OR ($4 AND w.visibility = 'unlisted'))))
                      AND ($2::text IS NULL OR w.search @@ websearch_to_tsquery('simple', $2))
                      ORDER BY CASE WHEN $2::text IS NULL THEN 0
                                    ELSE ts_rank(w.search, websearch_to_tsquery('simple', $2)) END DESC,
@@ -327,6 +329,83 @@ impl WorkflowStore for Db {
             )
             .await?;
         rows.iter().map(workflow_from).collect()
+    }
+
+    async fn save_workflow(&self, user_id: Uuid, workflow_id: Uuid) -> Result<DateTime<Utc>> {
+        let connection = self.connection().await?;
+        // One statement: the library row, and the count when the row is new.
+        let row = connection
+            .query_one(
+                "WITH saved AS (
+                     INSERT INTO saved_workflows (user_id, workflow_id) VALUES ($1, $2)
+                     ON CONFLICT (user_id, workflow_id) DO NOTHING
+                     RETURNING created_at
+                 ), counted AS (
+                     UPDATE workflows SET save_count = save_count + 1
+                     WHERE id = $2 AND EXISTS (SELECT 1 FROM saved)
+                 )
+                 SELECT created_at FROM saved
+                 UNION ALL
+                 SELECT created_at FROM saved_workflows WHERE user_id = $1 AND workflow_id = $2
+                 LIMIT 1",
+                &[&user_id, &workflow_id],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn unsave_workflow(&self, user_id: Uuid, workflow_id: Uuid) -> Result<bool> {
+        let connection = self.connection().await?;
+        let removed = connection
+            .query_opt(
+                "WITH removed AS (
+                     DELETE FROM saved_workflows WHERE user_id = $1 AND workflow_id = $2
+                     RETURNING workflow_id
+                 )
+                 UPDATE workflows SET save_count = save_count - 1
+                 FROM removed WHERE workflows.id = removed.workflow_id
+                 RETURNING workflows.id",
+                &[&user_id, &workflow_id],
+            )
+            .await?;
+        Ok(removed.is_some())
+    }
+
+    async fn list_saved_workflows(
+        &self,
+        user_id: Uuid,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<SavedWorkflowRecord>> {
+        let connection = self.connection().await?;
+        let limit = i64::try_from(limit).unwrap_or(100);
+        let offset = i64::try_from(offset).unwrap_or(0);
+        let rows = connection
+            .query(
+                &format!(
+                    "WITH page AS (
+                         SELECT s.workflow_id, s.created_at FROM saved_workflows s
+                         JOIN workflows w ON w.id = s.workflow_id
+                         WHERE s.user_id = $1
+                           AND (w.owner_id = $1 OR (w.status = 'published'
+                                AND w.visibility <> 'private' AND w.latest_version IS NOT NULL))
+                         ORDER BY s.created_at DESC, s.workflow_id LIMIT $2 OFFSET $3
+                     )
+                     SELECT page.created_at AS saved_at, listed.* FROM page
+                     CROSS JOIN LATERAL ({WORKFLOW_SELECT} WHERE w.id = page.workflow_id) listed
+                     ORDER BY page.created_at DESC, page.workflow_id"
+                ),
+                &[&user_id, &limit, &offset],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SavedWorkflowRecord {
+                    workflow: workflow_from(row)?,
+                    saved_at: row.get("saved_at"),
+                })
+            })
+            .collect()
     }
 
     async fn start_run(&self, run: &NewWorkflowRun) -> Result<(), StartWorkflowRunError> {

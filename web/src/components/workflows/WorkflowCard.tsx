@@ -50,7 +50,7 @@ export function ForkWorkflowButton({ workflow, small = false }: { workflow: Work
   );
 }
 
-/** A workflow in a listing: name, summary, owner, the agents it runs (pinned), runs and forks, Fork. */
+/** A workflow in a listing: name, summary, owner, the agents it runs (pinned), runs, forks and saves, Fork. */
 export function WorkflowCard({ workflow }: { workflow: WorkflowView }) {
   const { spec } = workflow;
   return (
@@ -82,7 +82,11 @@ export function WorkflowCard({ workflow }: { workflow: WorkflowView }) {
           <span data-testid="workflow-runs">
             {formatCount(workflow.run_count)} {workflow.run_count === 1 ? 'run' : 'runs'}
           </span>{' '}
-          · {formatCount(workflow.fork_count)} {workflow.fork_count === 1 ? 'fork' : 'forks'} · {spec.steps.length} {spec.steps.length === 1 ? 'step' : 'steps'}
+          · {formatCount(workflow.fork_count)} {workflow.fork_count === 1 ? 'fork' : 'forks'} ·{' '}
+          <span data-testid="workflow-saves">
+            {formatCount(workflow.save_count)} {workflow.save_count === 1 ? 'save' : 'saves'}
+          </span>{' '}
+          · {spec.steps.length} {spec.steps.length === 1 ? 'step' : 'steps'}
         </span>
         {!workflow.is_owner && <ForkWorkflowButton workflow={workflow} small />}
       </div>
