@@ -10,7 +10,7 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntr
 
 use crate::{
     Error, Result,
-    ports::workflows::{Delivery, Queue, StepMessage},
+    ports::workflows::{Delivery, MAX_SEND_DELAY, Queue, StepMessage},
 };
 
 /// SQS's largest batch.
@@ -97,8 +97,9 @@ impl SqsQueue {
         Ok(())
     }
 
-    /// Sends raw bodies (redrive keeps them as they were).
-    pub async fn send_bodies(&self, bodies: &[String]) -> Result<()> {
+    /// Sends raw bodies (redrive keeps them as they were), visible after `delay`.
+    pub async fn send_bodies(&self, bodies: &[String], delay: Duration) -> Result<()> {
+        let delay_seconds = i32::try_from(delay.min(MAX_SEND_DELAY).as_secs()).unwrap_or(900);
         for chunk in bodies.chunks(BATCH) {
             let entries = chunk
                 .iter()
@@ -107,6 +108,7 @@ impl SqsQueue {
                     SendMessageBatchRequestEntry::builder()
                         .id(index.to_string())
                         .message_body(body)
+                        .delay_seconds(delay_seconds)
                         .build()
                         .map_err(|error| failed("SendMessageBatch", error))
                 })
@@ -149,7 +151,7 @@ impl SqsQueue {
                 return Ok(moved);
             }
             let bodies: Vec<String> = batch.iter().map(|delivery| delivery.body.clone()).collect();
-            target.send_bodies(&bodies).await?;
+            target.send_bodies(&bodies, Duration::ZERO).await?;
             for delivery in &batch {
                 if let Some(receipt) = &delivery.receipt {
                     self.delete(receipt).await?;
@@ -163,7 +165,7 @@ impl SqsQueue {
 
 #[async_trait]
 impl Queue for SqsQueue {
-    async fn send(&self, messages: &[StepMessage]) -> Result<()> {
+    async fn send_after(&self, messages: &[StepMessage], delay: Duration) -> Result<()> {
         let bodies = messages
             .iter()
             .map(|message| {
@@ -171,6 +173,6 @@ impl Queue for SqsQueue {
                     .map_err(|error| Error::Internal(format!("a step message: {error}")))
             })
             .collect::<Result<Vec<_>>>()?;
-        self.send_bodies(&bodies).await
+        self.send_bodies(&bodies, delay).await
     }
 }

@@ -355,8 +355,15 @@ pub struct StepMessage {
 /// worker is idempotent per (run, step).
 #[async_trait]
 pub trait Queue: Send + Sync {
-    async fn send(&self, messages: &[StepMessage]) -> crate::Result<()>;
+    async fn send(&self, messages: &[StepMessage]) -> crate::Result<()> {
+        self.send_after(messages, Duration::ZERO).await
+    }
+    /// Sends messages that become visible after `delay` (SQS allows at most 15 minutes).
+    async fn send_after(&self, messages: &[StepMessage], delay: Duration) -> crate::Result<()>;
 }
+
+/// The longest delay a message may be sent with (SQS's `DelaySeconds` limit).
+pub const MAX_SEND_DELAY: Duration = Duration::from_secs(900);
 
 /// One received message, as a worker sees it.
 #[derive(Clone, Debug)]

@@ -36,7 +36,7 @@ use crate::{
         AgentStatus, Clock, Visibility,
         runs::{RunRecord, RunSource, RunStatus, RunStore},
         workflows::{
-            Delivery, NewWorkflow, NewWorkflowRun, Queue, SavedWorkflowRecord,
+            Delivery, MAX_SEND_DELAY, NewWorkflow, NewWorkflowRun, Queue, SavedWorkflowRecord,
             StartWorkflowRunError, StepMessage, StepRecord, StepResult, StepStatus, Verdict,
             WorkflowQuery, WorkflowRecord, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
             WorkflowStore, WorkflowVersionRecord,
@@ -153,8 +153,11 @@ pub struct StepEstimate {
 
 /// Why a step did not finish this time.
 enum StepFailure {
-    /// Try again later (backoff, a run in flight, a rate limit).
+    /// Try again later (backoff, a rate limit).
     Retry(Duration, String),
+    /// Another delivery's agent run for this step is in flight: look again after this
+    /// long, with a fresh message (waiting must not use up this one's receives).
+    InFlight(Duration),
     /// The step failed for good; the run fails with this.
     Fatal(String),
     /// Agora itself failed (database, queue): the message is retried as is.
@@ -1078,6 +1081,14 @@ impl WorkflowService {
                 tracing::info!(run_id = %run.id, step = %step.id, delay_ms = delay.as_millis() as u64, why, "workflow step retried later");
                 Ok(Verdict::Retry(delay))
             }
+            Err(StepFailure::InFlight(delay)) => {
+                tracing::info!(run_id = %run.id, step = %step.id, delay_ms = delay.as_millis() as u64, "an earlier delivery is still running this step; looking again later");
+                self.ports
+                    .queue
+                    .send_after(std::slice::from_ref(message), delay)
+                    .await?;
+                Ok(Verdict::Done)
+            }
             Err(StepFailure::Fatal(detail)) => {
                 let mut result = StepResult::without_runs(StepStatus::Failed, None);
                 result.error = Some(detail.clone());
@@ -1341,9 +1352,22 @@ impl WorkflowService {
                     return Ok(existing.output);
                 }
                 Some(existing) if existing.status == RunStatus::Running => {
+                    let now = self.ports.clock.now();
+                    let running = (now - existing.created_at).to_std().unwrap_or_default();
+                    let hold_ttl = self.ports.runs.settings().hold_ttl;
+                    if running < hold_ttl {
+                        return Err(StepFailure::InFlight(in_flight_wait(
+                            running,
+                            hold_ttl - running,
+                        )));
+                    }
+                    // Past its hold, nothing settles it (its worker was killed): the
+                    // sweeper ends it now, uncharged, and the next delivery runs the next
+                    // attempt.
+                    self.ports.runs.release_stale_runs().await?;
                     return Err(StepFailure::Retry(
-                        Duration::from_secs(2),
-                        "an earlier delivery is still running this step".into(),
+                        self.settings.retry_base,
+                        "an abandoned agent run was ended".into(),
                     ));
                 }
                 Some(existing) => {
@@ -1498,6 +1522,16 @@ impl WorkflowService {
     }
 }
 
+/// How long a delivery that finds its step's agent run in flight (for `running` so far,
+/// its hold expiring in `left`) waits before looking again: half the time the run has
+/// been going, at least 2 s, and never past the moment the run counts as abandoned.
+fn in_flight_wait(running: Duration, left: Duration) -> Duration {
+    (running / 2)
+        .max(Duration::from_secs(2))
+        .min(left + Duration::from_secs(1))
+        .min(MAX_SEND_DELAY)
+}
+
 /// The id of a step's agent run: the same (run, step, item, attempt) always names the
 /// same run, which is what makes a redelivered step adopt it instead of billing again.
 pub fn step_run_id(run_id: Uuid, step: &str, item: Option<usize>, attempt: u32) -> Uuid {
@@ -1633,5 +1667,40 @@ fn short(value: &Value) -> &'static str {
         Value::String(_) => "text",
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_in_flight_is_looked_at_again_later_the_longer_it_has_run_but_not_past_its_hold() {
+        let seconds = Duration::from_secs;
+        // Just started: 2 s; the longer it runs, the longer the wait.
+        assert_eq!(in_flight_wait(seconds(0), seconds(900)), seconds(2));
+        assert_eq!(in_flight_wait(seconds(60), seconds(840)), seconds(30));
+        // Never past the hold's end (then it counts as abandoned), nor SQS's longest delay.
+        assert_eq!(in_flight_wait(seconds(880), seconds(20)), seconds(21));
+        assert_eq!(
+            in_flight_wait(seconds(4_000), seconds(80_000)),
+            MAX_SEND_DELAY
+        );
+    }
+
+    #[test]
+    fn a_steps_run_ids_differ_by_run_step_item_and_attempt_and_never_change() {
+        let run = Uuid::from_u128(7);
+        let first = step_run_id(run, "each", Some(0), 0);
+        assert_eq!(first, step_run_id(run, "each", Some(0), 0));
+        for other in [
+            step_run_id(Uuid::from_u128(8), "each", Some(0), 0),
+            step_run_id(run, "eac", Some(0), 0),
+            step_run_id(run, "each", Some(1), 0),
+            step_run_id(run, "each", None, 0),
+            step_run_id(run, "each", Some(0), 1),
+        ] {
+            assert_ne!(first, other);
+        }
     }
 }

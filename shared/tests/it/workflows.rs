@@ -916,6 +916,51 @@ async fn in_process_chaos(app: &TestApp, agent: &str, seed: u64) {
 }
 
 #[tokio::test]
+async fn a_delivery_finding_its_step_in_flight_looks_again_with_a_fresh_message_instead_of_dead_lettering()
+ {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(&stub, &[("AGORA_ECHO_DELAY_MS", "100")]).await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    let user = app.with_user().await;
+    let address = create(&app, &user, "brief", brief(&agent)).await;
+    let text = "a long report whose summary takes a while to write, word after word after word";
+    let started = start(&app, &user, &address, json!({ "text": text })).await;
+    let run_id = uuid::Uuid::parse_str(started.json()["id"].as_str().unwrap()).unwrap();
+    let summary = agora::services::workflows::step_run_id(run_id, "summary", None, 0);
+    let db = app.db().await;
+    let mut in_flight = false;
+    for _ in 0..100 {
+        let status = db
+            .query_opt("SELECT status FROM runs WHERE id = $1", &[&summary])
+            .await
+            .unwrap()
+            .map(|row| row.get::<_, String>(0));
+        if status.as_deref() == Some("running") {
+            in_flight = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(in_flight, "the summary's agent run never showed up running");
+
+    // A duplicate on its last receive: waiting for the run in flight must not dead-letter
+    // the step (and fail the run) while the first delivery is about to finish it.
+    let service = app.state.workflows().unwrap();
+    let duplicate = Delivery {
+        message_id: "duplicate".into(),
+        body: json!({ "run_id": run_id, "step": "summary" }).to_string(),
+        receive_count: service.settings().max_receive_count,
+        receipt: None,
+    };
+    let verdict = service.process(&duplicate).await.unwrap();
+    assert!(matches!(verdict, agora::ports::workflows::Verdict::Done));
+    let run = wait_until_finished(&app, &user, &run_id.to_string()).await;
+    assert_eq!(run["status"], "succeeded", "{run:#}");
+    assert_billed_once(&app, &user.id, 4, 0).await;
+    assert!(app.state.local_queue().unwrap().dead_letters().is_empty());
+}
+
+#[tokio::test]
 async fn maintenance_ends_runs_that_outlived_their_time_and_releases_the_hold() {
     let stub = crate::llm_stub::LlmStub::start().await;
     let (queue_url, _) = sqs_queues().await;

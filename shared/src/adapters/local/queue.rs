@@ -2,7 +2,10 @@
 //! task with SQS's contract — at-least-once delivery, a receive count, retries after the
 //! worker's backoff, and a dead-letter list after `max_receive_count` failures.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use tokio::sync::{Semaphore, mpsc};
@@ -99,21 +102,38 @@ impl InProcessQueue {
 
 #[async_trait]
 impl Queue for InProcessQueue {
-    async fn send(&self, messages: &[StepMessage]) -> Result<()> {
+    async fn send_after(&self, messages: &[StepMessage], delay: Duration) -> Result<()> {
+        let mut deliveries = Vec::with_capacity(messages.len());
         for message in messages {
             let body = serde_json::to_string(message)
                 .map_err(|error| crate::Error::Internal(format!("a step message: {error}")))?;
-            self.sender
-                .send(Delivery {
-                    message_id: Uuid::now_v7().to_string(),
-                    body,
-                    receive_count: 0,
-                    receipt: None,
-                })
-                .map_err(|_| crate::Error::Unavailable {
-                    dependency: "queue",
-                    cause: "the in-process workflow worker has stopped".into(),
-                })?;
+            deliveries.push(Delivery {
+                message_id: Uuid::now_v7().to_string(),
+                body,
+                receive_count: 0,
+                receipt: None,
+            });
+        }
+        if self.sender.is_closed() {
+            return Err(crate::Error::Unavailable {
+                dependency: "queue",
+                cause: "the in-process workflow worker has stopped".into(),
+            });
+        }
+        let sender = self.sender.clone();
+        let deliver = move || {
+            for delivery in deliveries {
+                // Closed only when the process is stopping, with the messages of the rest.
+                let _ = sender.send(delivery);
+            }
+        };
+        if delay.is_zero() {
+            deliver();
+        } else {
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                deliver();
+            });
         }
         Ok(())
     }
