@@ -274,8 +274,19 @@ impl AppState {
                     config.workflows.clone(),
                 ));
                 if let (Some(local), Some(receiver)) = (&local_queue, receiver) {
-                    // Steps run in this process, as messages arrive.
+                    // Steps run in this process, as messages arrive; runs a previous
+                    // process left running go on where they stopped.
                     tokio::spawn(local.clone().consume(receiver, service.clone()));
+                    let resuming = service.clone();
+                    tokio::spawn(async move {
+                        match resuming.resume_runs().await {
+                            Ok(0) => {}
+                            Ok(steps) => tracing::info!(steps, "resumed running workflow runs"),
+                            Err(error) => {
+                                tracing::warn!(%error, "cannot resume running workflow runs");
+                            }
+                        }
+                    });
                 }
                 (Some(service), local_queue)
             }

@@ -910,6 +910,40 @@ impl WorkflowService {
             .collect()
     }
 
+    /// Sends again the ready steps (unfinished, with all they need finished) of every
+    /// running run: what a restarted local worker does, as its queue lived in memory.
+    /// Messages that survived elsewhere make duplicates, which change nothing.
+    pub async fn resume_runs(&self) -> Result<usize> {
+        let mut sent = 0;
+        for run_id in self.ports.store.stale_runs(self.ports.clock.now()).await? {
+            let Some(run) = self.ports.store.find_run(run_id).await? else {
+                continue;
+            };
+            let Ok(plan) = run.spec.plan() else {
+                continue;
+            };
+            let is_final = |id: &str| run.step(id).is_some_and(|step| step.status.is_final());
+            let ready: Vec<StepMessage> = run
+                .spec
+                .steps
+                .iter()
+                .filter(|step| !is_final(&step.id))
+                .filter(|step| {
+                    plan.needs_of(&run.spec, &step.id)
+                        .iter()
+                        .all(|need| is_final(need))
+                })
+                .map(|step| StepMessage {
+                    run_id,
+                    step: step.id.clone(),
+                })
+                .collect();
+            self.ports.queue.send(&ready).await?;
+            sent += ready.len();
+        }
+        Ok(sent)
+    }
+
     /// Handles one delivery of a step message; see the module documentation.
     pub async fn process(&self, delivery: &Delivery) -> Result<Verdict> {
         let message: StepMessage = serde_json::from_str(&delivery.body).map_err(|error| {

@@ -961,6 +961,38 @@ async fn a_delivery_finding_its_step_in_flight_looks_again_with_a_fresh_message_
 }
 
 #[tokio::test]
+async fn a_restarted_local_worker_resumes_the_runs_whose_messages_it_lost() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    // The first process queues its steps where nobody takes them (as if its in-memory
+    // queue died with it).
+    let (queue_url, _) = sqs_queues().await;
+    let first = sqs_app(&stub, &queue_url).await;
+    let (_, agent) = published_on(&first, "agora", "echo", "0.01").await;
+    let user = first.with_user().await;
+    let address = create(&first, &user, "brief", brief(&agent)).await;
+    let started = start(
+        &first,
+        &user,
+        &address,
+        json!({ "text": "after a restart" }),
+    )
+    .await;
+    let run_id = started.json()["id"].as_str().unwrap().to_owned();
+
+    let vars = first
+        .vars
+        .iter()
+        .filter(|(name, _)| name != "QUEUE_URL")
+        .cloned()
+        .collect();
+    let restarted = TestApp::with_vars(vars).await;
+    assert!(restarted.state.local_queue().is_some());
+    let run = wait_until_finished(&restarted, &user, &run_id).await;
+    assert_eq!(run["status"], "succeeded", "{run:#}");
+    assert_billed_once(&restarted, &user.id, 4, 0).await;
+}
+
+#[tokio::test]
 async fn maintenance_ends_runs_that_outlived_their_time_and_releases_the_hold() {
     let stub = crate::llm_stub::LlmStub::start().await;
     let (queue_url, _) = sqs_queues().await;
