@@ -922,22 +922,7 @@ impl WorkflowService {
             let Ok(plan) = run.spec.plan() else {
                 continue;
             };
-            let is_final = |id: &str| run.step(id).is_some_and(|step| step.status.is_final());
-            let ready: Vec<StepMessage> = run
-                .spec
-                .steps
-                .iter()
-                .filter(|step| !is_final(&step.id))
-                .filter(|step| {
-                    plan.needs_of(&run.spec, &step.id)
-                        .iter()
-                        .all(|need| is_final(need))
-                })
-                .map(|step| StepMessage {
-                    run_id,
-                    step: step.id.clone(),
-                })
-                .collect();
+            let ready = ready_steps(&run, &plan, run.spec.steps.iter());
             self.ports.queue.send(&ready).await?;
             sent += ready.len();
         }
@@ -1177,20 +1162,7 @@ impl WorkflowService {
         let Ok(plan) = run.spec.plan() else {
             return Ok(());
         };
-        let is_final = |id: &str| run.step(id).is_some_and(|step| step.status.is_final());
-        let ready: Vec<StepMessage> = plan
-            .dependents(&run.spec, finished)
-            .filter(|step| !is_final(&step.id))
-            .filter(|step| {
-                plan.needs_of(&run.spec, &step.id)
-                    .iter()
-                    .all(|need| is_final(need))
-            })
-            .map(|step| StepMessage {
-                run_id,
-                step: step.id.clone(),
-            })
-            .collect();
+        let ready = ready_steps(&run, &plan, plan.dependents(&run.spec, finished));
         if !ready.is_empty() {
             self.ports.queue.send(&ready).await?;
         }
@@ -1554,6 +1526,28 @@ impl WorkflowService {
         // Half fixed, half jitter: retries spread out but never come at once.
         ceiling.mul_f64(0.5 + crate::services::runs::execution::rand_fraction() / 2.0)
     }
+}
+
+/// Messages for the steps among `candidates` that may run now: unfinished, with every
+/// step they need finished.
+fn ready_steps<'a>(
+    run: &WorkflowRunRecord,
+    plan: &WorkflowPlan,
+    candidates: impl Iterator<Item = &'a workflow::Step>,
+) -> Vec<StepMessage> {
+    let is_final = |id: &str| run.step(id).is_some_and(|step| step.status.is_final());
+    candidates
+        .filter(|step| !is_final(&step.id))
+        .filter(|step| {
+            plan.needs_of(&run.spec, &step.id)
+                .iter()
+                .all(|need| is_final(need))
+        })
+        .map(|step| StepMessage {
+            run_id: run.id,
+            step: step.id.clone(),
+        })
+        .collect()
 }
 
 /// How long a delivery that finds its step's agent run in flight (for `running` so far,
