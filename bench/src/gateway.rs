@@ -195,19 +195,7 @@ async fn set_up_agora(
     let mut first_token = None;
     for index in 0..50 {
         let email = format!("bench-{index}-{}@example.com", std::process::id());
-        let session: Value = client
-            .post(format!("{agora}/v1/auth/register"))
-            .json(&json!({ "email": email, "password": "a benchmark passphrase", "refresh_token_delivery": "body" }))
-            .send()
-            .await?
-            .error_for_status()
-            .context("register")?
-            .json()
-            .await?;
-        let token = session["access_token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let token = crate::register(client, agora, &email).await?;
         let key: Value = client
             .post(format!("{agora}/v1/me/api-keys"))
             .bearer_auth(&token)

@@ -146,3 +146,21 @@ fn summary(samples: &mut [Duration]) -> String {
         ms(at(0.99))
     )
 }
+
+/// Signs a new benchmark user up on the Agora at `base`; returns its access token.
+async fn register(client: &reqwest::Client, base: &str, email: &str) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let session: serde_json::Value = client
+        .post(format!("{base}/v1/auth/register"))
+        .json(&serde_json::json!({ "email": email, "password": "a benchmark passphrase", "refresh_token_delivery": "body" }))
+        .send()
+        .await?
+        .error_for_status()
+        .context("register")?
+        .json()
+        .await?;
+    Ok(session["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}

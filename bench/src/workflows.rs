@@ -17,19 +17,7 @@ pub async fn run(base: &str, concurrent: usize) -> anyhow::Result<Vec<String>> {
         .timeout(Duration::from_secs(30))
         .build()?;
     let email = format!("wf-bench-{}@example.com", std::process::id());
-    let session: Value = client
-        .post(format!("{base}/v1/auth/register"))
-        .json(&json!({ "email": email, "password": "a benchmark passphrase", "refresh_token_delivery": "body" }))
-        .send()
-        .await?
-        .error_for_status()
-        .context("register")?
-        .json()
-        .await?;
-    let token = session["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let token = crate::register(&client, base, &email).await?;
     let call = |method: reqwest::Method, path: String, body: Option<Value>| {
         let request = client
             .request(method, format!("{base}{path}"))

@@ -585,6 +585,19 @@ fn chaos_seeds(fixed: u64) -> Vec<u64> {
     seeds
 }
 
+/// A new user with the brief workflow, and one run started per text.
+async fn brief_runs(app: &TestApp, agent: &str, texts: &[&str]) -> (TestUser, Vec<uuid::Uuid>) {
+    let user = app.with_user().await;
+    let address = create(app, &user, "brief", brief(agent)).await;
+    let mut run_ids = Vec::new();
+    for text in texts {
+        let started = start(app, &user, &address, json!({ "text": text })).await;
+        assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.json());
+        run_ids.push(uuid::Uuid::parse_str(started.json()["id"].as_str().unwrap()).unwrap());
+    }
+    (user, run_ids)
+}
+
 #[tokio::test]
 async fn over_sqs_duplicated_reordered_redelivered_and_killed_steps_run_and_bill_once() {
     let stub = crate::llm_stub::LlmStub::start().await;
@@ -599,14 +612,7 @@ async fn over_sqs_duplicated_reordered_redelivered_and_killed_steps_run_and_bill
 /// Two runs, their messages received from SQS and reordered, duplicated, left undeleted
 /// (redelivered after the visibility timeout) or cut off mid-step (a killed worker).
 async fn sqs_chaos(app: &TestApp, agent: &str, seed: u64) {
-    let user = app.with_user().await;
-    let address = create(app, &user, "brief", brief(agent)).await;
-    let mut run_ids = Vec::new();
-    for text in ["first", "second"] {
-        let started = start(app, &user, &address, json!({ "text": text })).await;
-        assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.json());
-        run_ids.push(uuid::Uuid::parse_str(started.json()["id"].as_str().unwrap()).unwrap());
-    }
+    let (user, run_ids) = brief_runs(app, agent, &["first", "second"]).await;
     let queue = app.state.workflow_sqs().unwrap().clone();
     let service = app.state.workflows().unwrap();
     let mut chaos = Chaos(seed);
@@ -865,13 +871,7 @@ async fn in_process_duplicated_early_and_killed_deliveries_never_run_or_bill_a_s
 /// ones (before their inputs exist) and deliveries cut off at a random point, as a worker
 /// killed mid-step would leave them.
 async fn in_process_chaos(app: &TestApp, agent: &str, seed: u64) {
-    let user = app.with_user().await;
-    let address = create(app, &user, "brief", brief(agent)).await;
-    let mut run_ids = Vec::new();
-    for text in ["a", "b", "c"] {
-        let started = start(app, &user, &address, json!({ "text": text })).await;
-        run_ids.push(uuid::Uuid::parse_str(started.json()["id"].as_str().unwrap()).unwrap());
-    }
+    let (user, run_ids) = brief_runs(app, agent, &["a", "b", "c"]).await;
     let queue = app.state.local_queue().unwrap();
     let mut chaos = Chaos(seed);
     let mut killed = tokio::task::JoinSet::new();

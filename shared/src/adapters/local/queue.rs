@@ -50,21 +50,6 @@ impl InProcessQueue {
             .unwrap_or_default()
     }
 
-    /// Puts the dead letters back on the queue with fresh receive counts.
-    pub fn redrive(&self) -> usize {
-        let letters = self
-            .dead_letters
-            .lock()
-            .map(|mut letters| std::mem::take(&mut *letters))
-            .unwrap_or_default();
-        let count = letters.len();
-        for mut letter in letters {
-            letter.receive_count = 0;
-            let _ = self.sender.send(letter);
-        }
-        count
-    }
-
     /// Runs the worker over this queue until the process ends (spawned by the state).
     pub async fn consume(self, receiver: InProcessReceiver, service: Arc<WorkflowService>) {
         let InProcessReceiver(mut receiver) = receiver;
