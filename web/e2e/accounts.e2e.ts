@@ -1,31 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import {
+  AGORA_URL,
+  REFRESH_COOKIE,
+  RESULTS_DIR,
+  captureAccessTokens,
+  captureRefreshCookies,
+  captureSecret,
+  openPersistentPage,
+} from './harness.ts';
 
 // Runs against a real `agora serve`: the repo's test script starts one and sets AGORA_URL.
-const AGORA_URL = process.env.AGORA_URL?.replace(/\/+$/, '');
-if (!AGORA_URL) {
-  throw new Error(
-    'AGORA_URL is not set: start `agora serve` and run e.g. `AGORA_URL=http://127.0.0.1:8080 npm run e2e`',
-  );
-}
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../test-results');
-const CAPTURE_DIR = process.env.AGORA_TEST_CAPTURE_DIR;
-const REFRESH_COOKIE = 'agora_refresh';
-
-/**
- * Notes a secret this test created for the secret canary (scripts/lib/secret-canary.py),
- * which fails the run if any log line holds one. Never printed.
- */
-function captureSecret(secret: string) {
-  if (CAPTURE_DIR && secret) appendFileSync(join(CAPTURE_DIR, 'web-e2e.secrets'), `${secret}\n`);
-}
 
 /** GET /v1/me from Node (not the browser) with an API key; answers the status. */
 async function meStatusWithKey(key: string): Promise<number> {
@@ -45,58 +32,21 @@ describe('accounts in Chromium', () => {
   const keyName = `e2e key ${suffix}`;
   let apiKey = '';
 
-  let userDataDir: string;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
+  let closeBrowser: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     captureSecret(password);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    userDataDir = mkdtempSync(join(tmpdir(), 'agora-e2e-chromium-'));
-    try {
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1280, height: 900 },
-      });
-    } catch (cause) {
-      throw new Error(
-        `Could not launch Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH, or apt-get install chromium)`,
-        { cause },
-      );
-    }
+    ({ context, page, pageErrors, close: closeBrowser } = await openPersistentPage({ viewport: { width: 1280, height: 900 } }));
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: AGORA_URL });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    // Every access token the server hands out is a secret too: note it for the canary.
-    page.on('response', (response) => {
-      if (!/\/v1\/auth\/(register|login|refresh)$/.test(new URL(response.url()).pathname) || !response.ok()) return;
-      response
-        .json()
-        .then((body: { access_token?: unknown }) => {
-          if (typeof body.access_token === 'string') captureSecret(body.access_token);
-        })
-        .catch(() => undefined);
-    });
+    captureAccessTokens(page);
   });
 
   afterAll(async () => {
-    // The refresh token of the last session, which only the cookie jar has seen.
-    const cookies = (await context?.cookies().catch(() => [])) ?? [];
-    for (const cookie of cookies) if (cookie.name === REFRESH_COOKIE) captureSecret(cookie.value);
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await captureRefreshCookies(context);
+    await closeBrowser?.();
   });
 
   function screenshotOnFailure(name: string) {

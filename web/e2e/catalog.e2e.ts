@@ -1,31 +1,25 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import {
+  AGORA_URL,
+  RESULTS_DIR,
+  WAIT,
+  captureAccessTokens,
+  captureRefreshCookies,
+  captureSecret,
+  launchChromium,
+  newGuardedContext,
+  watchPage,
+} from './harness.ts';
 
 // Runs against a real `agora serve` (which loads the demo agents): the repo's test script
 // starts one and sets AGORA_URL.
-const AGORA_URL = process.env.AGORA_URL?.replace(/\/+$/, '');
-if (!AGORA_URL) {
-  throw new Error(
-    'AGORA_URL is not set: start `agora serve` and run e.g. `AGORA_URL=http://127.0.0.1:8080 npm run e2e`',
-  );
-}
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../test-results');
-const CAPTURE_DIR = process.env.AGORA_TEST_CAPTURE_DIR;
-const REFRESH_COOKIE = 'agora_refresh';
 /** The host the XSS payloads try to reach. Nothing may ever ask it for anything. */
 const ATTACKER_HOST = 'attacker.invalid';
-const WAIT = { timeout: 30_000 };
-
-/** Notes a secret this test created for the secret canary (scripts/lib/secret-canary.py). Never printed. */
-function captureSecret(secret: string) {
-  if (CAPTURE_DIR && secret) appendFileSync(join(CAPTURE_DIR, 'web-e2e.secrets'), `${secret}\n`);
-}
 
 /** A made-up word nobody else's agent has: consonant-vowel syllables from random bytes. */
 function randomWord(): string {
@@ -70,65 +64,24 @@ describe('the marketplace in Chromium', () => {
 
   /** A context that blocks (and records) every request leaving the Agora server, and notes the tokens it gets. */
   async function newContext(): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await newGuardedContext(browser, { viewport: { width: 1280, height: 900 } }, attackerRequests);
     contexts.push(context);
-    await context.route('**/*', async (route) => {
-      const url = new URL(route.request().url());
-      if (url.origin === AGORA_URL) return route.continue();
-      attackerRequests.push(url.href);
-      return route.abort();
-    });
     context.on('page', (opened) => watch(opened));
     return context;
   }
 
   function watch(target: Page) {
-    target.on('pageerror', (error) => pageErrors.push(error.message));
-    target.on('dialog', (dialog) => {
-      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-      void dialog.dismiss().catch(() => undefined);
-    });
+    watchPage(target, { pageErrors, dialogs });
     target.on('request', (request) => {
       if (new URL(request.url()).hostname === ATTACKER_HOST) attackerRequests.push(request.url());
     });
-    target.on('response', (response) => {
-      if (!/\/v1\/auth\/(register|login|refresh)$/.test(new URL(response.url()).pathname) || !response.ok()) return;
-      response
-        .json()
-        .then((body: { access_token?: unknown }) => {
-          if (typeof body.access_token === 'string') captureSecret(body.access_token);
-        })
-        .catch(() => undefined);
-    });
+    captureAccessTokens(target);
   }
 
   beforeAll(async () => {
     captureSecret(creator.password);
     captureSecret(forker.password);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          // Belt and braces: no name but loopback resolves, so nothing can leave the machine.
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-        ],
-      });
-    } catch (cause) {
-      throw new Error(
-        `Could not launch Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH, or apt-get install chromium)`,
-        { cause },
-      );
-    }
+    browser = await launchChromium();
     creatorContext = await newContext();
     page = await creatorContext.newPage();
   });
@@ -136,8 +89,7 @@ describe('the marketplace in Chromium', () => {
   afterAll(async () => {
     for (const context of contexts) {
       // The refresh token of each session, which only the cookie jar has seen.
-      const cookies = await context.cookies().catch(() => []);
-      for (const cookie of cookies) if (cookie.name === REFRESH_COOKIE) captureSecret(cookie.value);
+      await captureRefreshCookies(context);
       await context.close().catch(() => undefined);
     }
     await browser?.close();

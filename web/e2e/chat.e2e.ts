@@ -1,36 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import {
+  AGORA_URL,
+  RESULTS_DIR,
+  WAIT,
+  captureAccessTokens,
+  captureRefreshCookies,
+  captureSecret,
+  openGuardedPage,
+} from './harness.ts';
 
 // Runs against a real `agora serve`, which loads the demo agents. They answer with the
 // offline model `agora/echo` ("[agora/echo · offline model] You said: <the last message>",
 // word by word), so no provider is needed. The repo's test script starts one and sets AGORA_URL.
-const AGORA_URL = process.env.AGORA_URL?.replace(/\/+$/, '');
-if (!AGORA_URL) {
-  throw new Error(
-    'AGORA_URL is not set: start `agora serve` and run e.g. `AGORA_URL=http://127.0.0.1:8080 npm run e2e`',
-  );
-}
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../test-results');
-const CAPTURE_DIR = process.env.AGORA_TEST_CAPTURE_DIR;
-const REFRESH_COOKIE = 'agora_refresh';
 /** The host the exfiltration payloads point at. Nothing may ever ask it for anything. */
 const ATTACKER_HOST = 'attacker.invalid';
-const WAIT = { timeout: 30_000 };
 /** A priced demo agent (0.05 credits a run), so every answer has a visible cost. */
 const PRICED_AGENT = 'agora-demo/contract-reviewer';
 const FREE_AGENT = 'agora-demo/sql-explainer';
 const ECHO_PREFIX = '[agora/echo · offline model] You said:';
-
-/** Notes a secret this test created for the secret canary (scripts/lib/secret-canary.py). Never printed. */
-function captureSecret(secret: string) {
-  if (CAPTURE_DIR && secret) appendFileSync(join(CAPTURE_DIR, 'web-e2e.secrets'), `${secret}\n`);
-}
 
 /** `count` distinct words, so a cut-off answer is easy to tell from a whole one. */
 function words(label: string, count: number): string {
@@ -49,69 +40,31 @@ describe('running agents in Chromium: try it, chat, billing, reviews, provider k
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
-  const dialogs: string[] = [];
+  let pageErrors: string[];
+  let dialogs: string[];
   /** Every request for the attacker's host, and any other request leaving the Agora server. */
-  const attackerRequests: string[] = [];
+  let attackerRequests: string[];
 
   beforeAll(async () => {
     captureSecret(user.password);
     captureSecret(providerKey);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          // Belt and braces: no name but loopback resolves, so nothing can leave the machine.
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-        ],
-      });
-    } catch (cause) {
-      throw new Error(
-        `Could not launch Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH, or apt-get install chromium)`,
-        { cause },
-      );
-    }
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    // Anything but the Agora server is recorded and refused.
-    await context.route('**/*', async (route) => {
-      const url = new URL(route.request().url());
-      if (url.origin === AGORA_URL) return route.continue();
-      attackerRequests.push(url.href);
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('dialog', (dialog) => {
-      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-      void dialog.dismiss().catch(() => undefined);
-    });
+    // Anything but the Agora server is recorded (in attackerRequests) and refused.
+    ({
+      browser,
+      context,
+      page,
+      pageErrors,
+      dialogs,
+      strayRequests: attackerRequests,
+    } = await openGuardedPage({ viewport: { width: 1280, height: 900 } }));
     page.on('request', (request) => {
       if (new URL(request.url()).hostname === ATTACKER_HOST) attackerRequests.push(request.url());
     });
-    page.on('response', (response) => {
-      if (!/\/v1\/auth\/(register|login|refresh)$/.test(new URL(response.url()).pathname) || !response.ok()) return;
-      response
-        .json()
-        .then((body: { access_token?: unknown }) => {
-          if (typeof body.access_token === 'string') captureSecret(body.access_token);
-        })
-        .catch(() => undefined);
-    });
+    captureAccessTokens(page);
   });
 
   afterAll(async () => {
-    const cookies = (await context?.cookies().catch(() => [])) ?? [];
-    for (const cookie of cookies) if (cookie.name === REFRESH_COOKIE) captureSecret(cookie.value);
+    await captureRefreshCookies(context);
     await context?.close().catch(() => undefined);
     await browser?.close();
   });

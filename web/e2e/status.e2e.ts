@@ -1,59 +1,21 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { AGORA_URL, RESULTS_DIR, openPersistentPage } from './harness.ts';
 
 // Runs against a real `agora serve`: the repo's test script starts one and sets AGORA_URL.
-const AGORA_URL = process.env.AGORA_URL?.replace(/\/+$/, '');
-if (!AGORA_URL) {
-  throw new Error(
-    'AGORA_URL is not set: start `agora serve` and run e.g. `AGORA_URL=http://127.0.0.1:8080 npm run e2e`',
-  );
-}
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../test-results');
 
 describe('status page in Chromium', () => {
-  let userDataDir: string;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
+  let closeBrowser: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    userDataDir = mkdtempSync(join(tmpdir(), 'agora-e2e-chromium-'));
-    try {
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1280, height: 900 },
-      });
-    } catch (cause) {
-      throw new Error(
-        `Could not launch Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH, or apt-get install chromium)`,
-        { cause },
-      );
-    }
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    ({ page, pageErrors, close: closeBrowser } = await openPersistentPage({ viewport: { width: 1280, height: 900 } }));
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await closeBrowser?.();
   });
 
   it('shows the overall status and an ok database check', async () => {
