@@ -425,6 +425,25 @@ async fn a_retry_within_the_grace_period_gets_the_same_successor() {
 }
 
 #[tokio::test]
+async fn a_racer_that_read_the_clock_before_the_winning_rotation_gets_the_same_successor() {
+    let (app, clock) = app_with_clock().await;
+    let user = app.with_user().await;
+    clock.advance(2);
+    let winner = refresh(&app, &user.refresh_token).await.json();
+    let successor = winner["refresh_token"].as_str().unwrap().to_owned();
+    agora::testing::remember_secret(&successor);
+    clock.advance(-2);
+    let loser = refresh(&app, &user.refresh_token).await;
+    assert_eq!(loser.status, StatusCode::OK, "{:?}", loser.body);
+    assert_eq!(loser.json()["refresh_token"], successor.as_str());
+    assert_eq!(
+        app.count("refresh_tokens", "revoked_at IS NOT NULL").await,
+        0,
+        "a concurrent refresh is not a reuse"
+    );
+}
+
+#[tokio::test]
 async fn parallel_refreshes_of_one_token_never_leave_two_live_children() {
     let app = Arc::new(TestApp::spawn().await);
     let user = app.with_user().await;
