@@ -156,8 +156,13 @@ describe('the marketplace in Chromium', () => {
     await expect.poll(() => page.getByTestId('agent-status').innerText(), WAIT).toMatch(/published/i);
   }
 
-  /** The addresses of the result cards, in order. */
+  /**
+   * The addresses of the result cards, in order, once the search has settled: while a new
+   * query is fetched the page keeps showing the previous query's results (marked busy), and
+   * those must not be taken for the new ranking.
+   */
   async function resultAddresses(): Promise<string[]> {
+    if ((await page.locator('section.search-results').getAttribute('aria-busy')) !== 'false') return [];
     return page
       .getByTestId('search-results')
       .getByTestId('agent-card')
