@@ -265,11 +265,14 @@ async fn serve_with_database(
     // The peer address feeds per-address sign-in limits and the audit log.
     axum::serve(
         listener,
-        agora::api::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        agora::api::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     maintenance.abort();
+    if let Ok(db) = state.db() {
+        db.close();
+    }
     say("Agora stopped.")?;
     Ok(())
 }

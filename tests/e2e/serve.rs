@@ -4,7 +4,9 @@
 use std::{
     io::{BufRead, BufReader, Write},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex},
+    thread::JoinHandle,
     time::Duration,
 };
 
@@ -14,6 +16,9 @@ use nix::{sys::signal::Signal, unistd::Pid};
 pub(crate) struct Server {
     child: Child,
     pub(crate) base_url: String,
+    /// Every line printed after the "listening" one.
+    printed: Arc<Mutex<Vec<String>>>,
+    drain: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -63,12 +68,22 @@ impl Server {
             ),
             None => Box::new(std::io::sink()),
         };
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                let _ = writeln!(sink, "{line}");
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let drain = std::thread::spawn({
+            let printed = printed.clone();
+            move || {
+                for line in lines.map_while(Result::ok) {
+                    let _ = writeln!(sink, "{line}");
+                    printed.lock().unwrap().push(line);
+                }
             }
         });
-        Self { child, base_url }
+        Self {
+            child,
+            base_url,
+            printed,
+            drain: Some(drain),
+        }
     }
 
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
@@ -81,11 +96,22 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for a clean exit.
-    pub(crate) fn stop(mut self) -> std::process::ExitStatus {
-        self.terminate()
+    pub(crate) fn stop(self) -> ExitStatus {
+        self.stop_and_read_output().0
     }
 
-    fn terminate(&mut self) -> std::process::ExitStatus {
+    /// Sends SIGTERM, waits for a clean exit and returns everything the server printed
+    /// after its "listening" line, shutdown included.
+    pub(crate) fn stop_and_read_output(mut self) -> (ExitStatus, Vec<String>) {
+        let status = self.terminate();
+        if let Some(drain) = self.drain.take() {
+            drain.join().unwrap();
+        }
+        let printed = std::mem::take(&mut *self.printed.lock().unwrap());
+        (status, printed)
+    }
+
+    fn terminate(&mut self) -> ExitStatus {
         nix::sys::signal::kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM).unwrap();
         for _ in 0..300 {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -147,10 +173,19 @@ async fn serve_creates_starts_and_stops_a_local_cluster_and_reuses_it() {
     );
     let pid_file = Path::new(&agora_home).join("pg/postmaster.pid");
     assert!(pid_file.exists(), "the cluster runs while serving");
-    assert!(server.stop().success(), "SIGTERM stops agora serve cleanly");
+    let (status, printed) = server.stop_and_read_output();
+    assert!(status.success(), "SIGTERM stops agora serve cleanly");
     assert!(
         !pid_file.exists(),
         "the cluster is stopped with agora serve"
+    );
+    let lost: Vec<&String> = printed
+        .iter()
+        .filter(|line| line.contains("database connection closed"))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "the pool closes before the cluster stops, so no connection is lost: {lost:?}"
     );
 
     // The cluster persists: a second start reuses it (no initdb) and still answers.
