@@ -12,10 +12,10 @@ use agora::{
     AppState, Config,
     adapters::local::postgres_cluster::LocalCluster,
     config::DatabaseConfig,
-    domain::RequestOrigin,
+    domain::{RequestOrigin, tokens::random_token},
     lambda::{self, InvokeError},
     services::{
-        accounts::{AdminGrant, tokens::random_token},
+        accounts::AdminGrant,
         catalog::seed::{DemoContent, synthetic_agents},
     },
 };
@@ -589,16 +589,15 @@ async fn grant_admin(
 
 /// An API error in a sentence for the terminal, with its per-field problems.
 fn describe(error: &agora::Error) -> String {
-    let problem = error.to_problem();
-    let fields: Vec<String> = problem
-        .errors
+    let fields: Vec<String> = error
+        .field_errors()
         .iter()
         .map(|field| format!("{} {}", field.field, field.message))
         .collect();
     if fields.is_empty() {
-        problem.detail
+        error.detail()
     } else {
-        format!("{} ({})", problem.detail, fields.join("; "))
+        format!("{} ({})", error.detail(), fields.join("; "))
     }
 }
 

@@ -560,13 +560,14 @@ fn secret_location(
     home: &std::path::Path,
 ) -> Result<SecretLocation, ConfigError> {
     if let Some(inline) = env.get("AGORA_SECRETS") {
-        crate::services::accounts::tokens::TokenKeys::parse(&inline, profile == Profile::Dev)
-            .map_err(|error| {
+        crate::domain::tokens::TokenKeys::parse(&inline, profile == Profile::Dev).map_err(
+            |error| {
                 env.invalid(
                     "AGORA_SECRETS",
                     format!("{error}; see README, Configuration"),
                 )
-            })?;
+            },
+        )?;
         return Ok(SecretLocation::Inline(inline));
     }
     if let Some(id) = env.get("AGORA_SECRET_ID") {
@@ -815,7 +816,7 @@ mod tests {
         assert_eq!(weak.variable, "AGORA_SECRETS");
         let example = format!(
             r#"{{"jwt_active_kid":"1","jwt_key_1":"{}"}}"#,
-            crate::services::accounts::tokens::EXAMPLE_KEY_VALUE
+            crate::domain::tokens::EXAMPLE_KEY_VALUE
         );
         assert!(
             config(&[("AGORA_SECRETS", &example)]).is_ok(),

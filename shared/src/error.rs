@@ -1,20 +1,16 @@
-//! One error type for the whole API, rendered as RFC 9457 `application/problem+json`.
+//! One error type for every service and handler. Each surface renders it in its own
+//! format (`api::problem` as RFC 9457 `application/problem+json`, the OpenAI surface as
+//! OpenAI's error object) from what this module decides once: the status, the stable
+//! problem slug, the detail a user can act on, and the log line.
 //!
 //! Each variant chooses its HTTP status and log level in matches without a wildcard arm, so
 //! a new variant must decide both. Internal causes are logged, never put in the body.
 
 use std::time::Duration;
 
-use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
-use serde::Serialize;
-use utoipa::ToSchema;
+use http::StatusCode;
 
-use crate::api::request_id::current_request_id;
-
-/// The problem type URIs are relative references under this base, so clients match on the
-/// final segment (`not-found`, `validation`, ...).
-pub const PROBLEM_BASE: &str = "https://agora.dev/problems/";
+use crate::domain::{FieldError, caller::CallerError, crypto::CryptoError, json::JsonError};
 
 /// Every failure a request can end in.
 #[derive(Debug, thiserror::Error)]
@@ -96,30 +92,6 @@ pub enum Error {
     Internal(String),
 }
 
-/// One invalid field: a JSON path (`messages[0].content`) and what to fix.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-/// The RFC 9457 problem document every error response carries.
-#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the kind of problem; its last segment is stable (`not-found`, ...).
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    /// The HTTP status code, repeated for clients that only see the body.
-    pub status: u16,
-    /// What went wrong in this request and what to do about it.
-    pub detail: String,
-    /// The `x-request-id` of the request, to quote when reporting a problem.
-    pub request_id: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-}
-
 impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -185,7 +157,8 @@ impl Error {
         }
     }
 
-    fn detail(&self) -> String {
+    /// What went wrong and what to do about it, for the user (never an internal cause).
+    pub fn detail(&self) -> String {
         match self {
             Self::Validation(_) => {
                 "Some fields are invalid; see `errors` for each field and how to fix it.".into()
@@ -260,7 +233,8 @@ impl Error {
         }
     }
 
-    fn log(&self) {
+    /// Logs the error once, at the level its kind deserves (internal causes only here).
+    pub fn log(&self) {
         match self {
             Self::Validation(_)
             | Self::MalformedBody(_)
@@ -315,19 +289,23 @@ impl Error {
         }
     }
 
-    /// Converts into the problem document for the current request.
-    pub fn to_problem(&self) -> Problem {
-        let status = self.status();
-        Problem {
-            kind: format!("{PROBLEM_BASE}{}", self.slug()),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
-            detail: self.detail(),
-            request_id: current_request_id().unwrap_or_default(),
-            errors: match self {
-                Self::Validation(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
+    /// The per-field errors of a validation failure (empty for every other kind).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Self::Validation(errors) => errors,
+            _ => &[],
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for the kinds that have one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Unavailable { .. } | Self::Timeout(_) => Some(5),
+            Self::RateLimited { retry_after, .. } | Self::InFlight { retry_after } => {
+                Some(retry_after.as_secs().max(1))
+            }
+            Self::RunFailed { kind, .. } if kind == "upstream-unavailable" => Some(5),
+            _ => None,
         }
     }
 
@@ -340,54 +318,35 @@ impl Error {
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        self.log();
-        let mut response = problem_response(&self.to_problem());
-        let headers = response.headers_mut();
-        match &self {
-            Self::Unavailable { .. } | Self::Timeout(_) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            }
-            Self::RateLimited { retry_after, .. } | Self::InFlight { retry_after } => {
-                headers.insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(retry_after.as_secs().max(1)),
-                );
-            }
-            Self::RunFailed { kind, .. } if kind == "upstream-unavailable" => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            }
-            Self::Unauthorized(_) => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(r#"Bearer realm="agora", error="invalid_token""#),
-                );
-            }
-            Self::InvalidCredentials => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(r#"Bearer realm="agora""#),
-                );
-            }
-            _ => {}
+impl From<CallerError> for Error {
+    fn from(error: CallerError) -> Self {
+        match error {
+            CallerError::SignedOut => Self::Unauthorized(error.to_string()),
+            CallerError::NotAdmin => Self::Forbidden(error.to_string()),
         }
-        response
     }
 }
 
-/// Renders a problem with its status and the problem+json content type.
-pub fn problem_response(problem: &Problem) -> Response {
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::to_vec(problem).unwrap_or_default();
-    let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    response
+impl From<FieldError> for Error {
+    fn from(error: FieldError) -> Self {
+        Self::Validation(vec![error])
+    }
 }
 
-pub const PROBLEM_JSON: &str = "application/problem+json";
+impl From<CryptoError> for Error {
+    fn from(error: CryptoError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
+impl From<JsonError> for Error {
+    fn from(error: JsonError) -> Self {
+        match error {
+            JsonError::Syntax(reason) => Self::MalformedBody(reason),
+            JsonError::Shape(field) => Self::Validation(vec![field]),
+        }
+    }
+}
 
 impl From<deadpool_postgres::PoolError> for Error {
     fn from(error: deadpool_postgres::PoolError) -> Self {
@@ -434,48 +393,3 @@ impl From<tokio_postgres::Error> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_variant_renders_a_problem_with_its_status() {
-        let errors = [
-            Error::invalid("name", "must not be empty"),
-            Error::MalformedBody("expected `,` at line 1".into()),
-            Error::UnsupportedMediaType,
-            Error::PayloadTooLarge { limit: 10 },
-            Error::Unauthorized("no token".into()),
-            Error::InvalidCredentials,
-            Error::Forbidden("admins only".into()),
-            Error::NotFound("no route".into()),
-            Error::Conflict("taken".into()),
-            Error::InvalidCursor("edited".into()),
-            Error::Upstream("secret cause".into()),
-            Error::RateLimited {
-                retry_after: Duration::from_secs(3),
-                detail: "slow down".into(),
-            },
-            Error::MethodNotAllowed {
-                method: "PUT".into(),
-            },
-            Error::Timeout(Duration::from_secs(1)),
-            Error::Unavailable {
-                dependency: "database",
-                cause: "refused".into(),
-            },
-            Error::Internal("secret cause".into()),
-        ];
-        for error in errors {
-            let problem = error.to_problem();
-            assert_eq!(problem.status, error.status().as_u16());
-            assert!(problem.kind.ends_with(error.slug()));
-            assert!(!problem.detail.is_empty());
-            assert!(
-                !problem.detail.contains("secret cause"),
-                "internal causes never reach the body"
-            );
-        }
-    }
-}

@@ -158,7 +158,5 @@ pub fn remember_secret(secret: &str) {
 /// tokens from one app verify in another and tests can forge tokens with a known key.
 pub fn test_signing_keys() -> &'static str {
     static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    KEYS.get_or_init(|| {
-        crate::services::accounts::tokens::TokenKeys::generate_secret().expect("keys")
-    })
+    KEYS.get_or_init(|| crate::domain::tokens::TokenKeys::generate_secret().expect("keys"))
 }

@@ -120,7 +120,7 @@ impl PasswordHasher for Argon2Hasher {
             return Ok(hash.clone());
         }
         // The password is random and thrown away: this hash can never be matched.
-        let password = crate::services::accounts::tokens::random_token("")
+        let password = crate::domain::tokens::random_token("")
             .map_err(|error| Error::Internal(error.to_string()))?;
         let hash = self
             .hash(&Password::for_login(&password).map_err(Error::Internal)?)

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use crate::{
+    domain::tokens::TokenKeys,
     error::describe_chain,
     ports::{SecretError, SecretSource},
-    services::accounts::tokens::TokenKeys,
 };
 
 /// A secret in AWS Secrets Manager (moto in tests), read once per process by the caller.

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{SignedInAdmin, query::StrictQuery};
-use crate::{AppState, Error, error::Problem, ports::AuditEntry};
+use crate::{AppState, Error, api::problem::Problem, ports::AuditEntry};
 
 /// Largest page of the audit log.
 pub const MAX_AUDIT_PAGE: usize = 100;

@@ -14,8 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{SignedIn, SignedInAdmin, json::StrictJson, query::StrictQuery};
 use crate::{
     AppState, Error,
+    api::problem::Problem,
     domain::{AgentSpec, Caller, Credits, RequestOrigin, VersionNumber, models},
-    error::Problem,
     ports::{AgentCard, CatalogFilters, CatalogSort, Category, SearchMode, Visibility},
     services::catalog::{AgentView, ListingPage, ListingRequest, SavedView, VersionView},
 };

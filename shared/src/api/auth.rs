@@ -19,8 +19,8 @@ use uuid::Uuid;
 use super::json::StrictJson;
 use crate::{
     AppState, Error,
+    api::problem::Problem,
     domain::{RequestOrigin, Role},
-    error::Problem,
     services::accounts::{Registration, Session},
 };
 

@@ -11,12 +11,12 @@ use std::{
 use axum::{
     extract::{ConnectInfo, FromRequestParts, Request, State},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use http::{HeaderMap, header, request::Parts};
 use lambda_http::request::RequestContext;
 
-use super::request_id::current_request_id;
+use super::{error_format::ErrorFormat, request_id::current_request_id};
 use crate::{
     AppState, Error,
     domain::{Caller, RequestOrigin},
@@ -34,12 +34,13 @@ pub(crate) async fn authenticate(
         client_addr: client_addr(&request),
         request_id: current_request_id(),
     };
+    let format = ErrorFormat::of(request.extensions());
     let caller = match resolve_caller(&state, request.headers()).await {
         Ok(caller) => caller,
-        Err(error) => return error.into_response(),
+        Err(error) => return format.render(error),
     };
     if let Err(error) = limit_requests(&state, &caller, &origin).await {
-        return error.into_response();
+        return format.render(error);
     }
     request.extensions_mut().insert(caller);
     request.extensions_mut().insert(origin);
@@ -143,12 +144,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 pub struct SignedIn(pub Caller);
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
-    type Rejection = Error;
+    type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Ok(caller) = Caller::from_request_parts(parts, state).await;
-        caller.user()?;
-        Ok(Self(caller))
+        match caller.user() {
+            Ok(_) => Ok(Self(caller)),
+            Err(refused) => Err(ErrorFormat::of(&parts.extensions).render(refused)),
+        }
     }
 }
 
@@ -158,12 +161,14 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
 pub struct SignedInAdmin(pub Caller);
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedInAdmin {
-    type Rejection = Error;
+    type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Ok(caller) = Caller::from_request_parts(parts, state).await;
-        caller.admin()?;
-        Ok(Self(caller))
+        match caller.admin() {
+            Ok(_) => Ok(Self(caller)),
+            Err(refused) => Err(ErrorFormat::of(&parts.extensions).render(refused)),
+        }
     }
 }
 

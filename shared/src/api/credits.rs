@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::{SignedIn, json::StrictJson, query::StrictQuery};
 use crate::{
     AppState, Error,
+    api::problem::Problem,
     domain::{Credits, secret::SecretString},
-    error::Problem,
     ports::runs::{DailyCredits, DailyRuns, LedgerEntry, VersionStats},
     services::credentials::{CredentialProvider, CredentialView, NewCredential},
 };

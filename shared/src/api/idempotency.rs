@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::error_format::ErrorFormat;
 use crate::{
     AppState, Error,
     domain::Caller,
@@ -43,6 +44,7 @@ pub async fn once<F, Fut>(
     headers: &HeaderMap,
     route: &str,
     body: &[u8],
+    format: ErrorFormat,
     execute: F,
 ) -> Response
 where
@@ -55,11 +57,10 @@ where
     let key = match key.to_str().ok().map(str::trim) {
         Some(key) if !key.is_empty() && key.chars().count() <= MAX_KEY_CHARS => key.to_owned(),
         _ => {
-            return Error::invalid(
+            return format.render(Error::invalid(
                 "Idempotency-Key",
                 format!("must be 1 to {MAX_KEY_CHARS} visible ASCII characters, e.g. a UUID"),
-            )
-            .into_response();
+            ));
         }
     };
     let Some(user_id) = caller.user_id() else {
@@ -67,7 +68,7 @@ where
     };
     let store = match state.idempotency() {
         Ok(store) => store,
-        Err(error) => return error.into_response(),
+        Err(error) => return format.render(error),
     };
     let record_key = format!("{user_id}:{key}");
     let request_hash = Sha256::new()
@@ -82,7 +83,7 @@ where
         .await
     {
         Ok(claim) => claim,
-        Err(error) => return error.into_response(),
+        Err(error) => return format.render(error),
     };
     match claim {
         IdempotencyClaim::Started => {}
@@ -92,13 +93,12 @@ where
         }
         | IdempotencyClaim::InProgress {
             request_hash: stored,
-        } if stored != request_hash => return Error::IdempotencyKeyReused.into_response(),
+        } if stored != request_hash => return format.render(Error::IdempotencyKeyReused),
         IdempotencyClaim::Completed { response, .. } => return replay(&response),
         IdempotencyClaim::InProgress { .. } => {
-            return Error::InFlight {
+            return format.render(Error::InFlight {
                 retry_after: Duration::from_secs(1),
-            }
-            .into_response();
+            });
         }
     }
     let run_id = derived_run_id(user_id, &key);

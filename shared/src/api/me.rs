@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::{SignedIn, json::StrictJson};
 use crate::{
     AppState, Error,
+    api::problem::Problem,
     domain::{RequestOrigin, Role},
-    error::Problem,
     ports::{ApiKeyRecord, UserRecord},
     services::accounts::ProfileUpdate,
 };

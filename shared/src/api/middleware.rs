@@ -5,25 +5,29 @@ use std::time::Duration;
 
 use axum::{
     Router,
-    extract::{Request, State},
+    extract::{MatchedPath, Request, State},
     middleware::{self, Next},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use tokio::time::Instant;
 use tower_http::{cors::CorsLayer, limit::RequestBodyLimitLayer};
 use tracing::Instrument;
 
-use super::request_id::{self, REQUEST_ID_HEADER};
+use super::{
+    error_format::{ErrorFormat, ErrorFormats},
+    json::BodyLimit,
+    request_id::{self, REQUEST_ID_HEADER},
+};
 use crate::{
     AppState, Error,
-    error::{PROBLEM_JSON, Problem, problem_response},
+    api::problem::{PROBLEM_BASE, PROBLEM_JSON, Problem, problem_response},
 };
 
 /// Wraps `router` in Agora's middleware, outermost first: request id and access log,
 /// problem+json for every error, CORS, the request timeout, the caller (authentication and
 /// the per-caller request limit), and the body size limit.
-pub fn apply(router: Router<AppState>, state: AppState) -> Router {
+pub fn apply(router: Router<AppState>, state: AppState, formats: ErrorFormats) -> Router {
     let config = state.config().http.clone();
     router
         .method_not_allowed_fallback(method_not_allowed)
@@ -38,8 +42,8 @@ pub fn apply(router: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(cors(&config.cors_origins))
         .layer(middleware::from_fn_with_state(
-            config.body_limit_bytes,
-            problem_for_every_error,
+            (config.body_limit_bytes, formats),
+            shape_every_error,
         ))
         .layer(middleware::from_fn(identify_and_log))
         .with_state(state)
@@ -69,27 +73,21 @@ async fn identify_and_log(request: Request, next: Next) -> Response {
     response
 }
 
-/// Turns any error response that is not already problem+json (from axum's own rejections
-/// or a tower layer) into one, so every 4xx/5xx has the same shape.
-async fn problem_for_every_error(
-    State(body_limit): State<usize>,
-    request: Request,
+/// Chooses the request's error format (its route's, from the route table) and turns any
+/// error response that is not already JSON (from axum's own rejections or a tower layer)
+/// into an error in that format, so every 4xx/5xx of a surface has the same shape.
+async fn shape_every_error(
+    State((body_limit, formats)): State<(usize, ErrorFormats)>,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    let openai_surface = super::openai::OPENAI_PATHS.contains(&request.uri().path());
-    let response = shape_errors(body_limit, request, next).await;
-    if openai_surface {
-        super::openai::in_openai_format(response).await
-    } else {
-        response
-    }
-}
-
-async fn shape_errors(body_limit: usize, mut request: Request, next: Next) -> Response {
+    let format = formats.for_route(request.extensions().get::<MatchedPath>());
+    request.extensions_mut().insert(format);
     request.extensions_mut().insert(BodyLimit(body_limit));
     let response = next.run(request).await;
     let status = response.status();
-    // JSON error bodies are deliberate (problem+json, or a report like health's 503).
+    // JSON error bodies are deliberate (an error already shaped, or a report like
+    // health's 503).
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -107,12 +105,11 @@ async fn shape_errors(body_limit: usize, mut request: Request, next: Next) -> Re
         }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::UnsupportedMediaType,
         _ if status.is_server_error() => Error::Internal(format!("unshaped {status} response")),
-        _ => {
+        _ if format == ErrorFormat::Problem => {
             let reason = status.canonical_reason().unwrap_or("Error");
             let problem = Problem {
                 kind: format!(
-                    "{}{}",
-                    crate::error::PROBLEM_BASE,
+                    "{PROBLEM_BASE}{}",
                     reason.to_ascii_lowercase().replace(' ', "-")
                 ),
                 title: reason.to_owned(),
@@ -125,13 +122,12 @@ async fn shape_errors(body_limit: usize, mut request: Request, next: Next) -> Re
             };
             return keep_headers(response, problem_response(&problem));
         }
+        _ => Error::MalformedBody(format!(
+            "The request was rejected with {status}; check it against /v1/openapi.json."
+        )),
     };
-    keep_headers(response, error.into_response())
+    keep_headers(response, format.render(error))
 }
-
-/// The configured body limit, for extractors that report it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct BodyLimit(pub usize);
 
 /// Keeps `Allow`, `Retry-After` and CORS headers of the original response.
 fn keep_headers(original: Response, mut replacement: Response) -> Response {
@@ -149,16 +145,17 @@ fn keep_headers(original: Response, mut replacement: Response) -> Response {
 }
 
 async fn enforce_timeout(State(budget): State<Duration>, request: Request, next: Next) -> Response {
+    let format = ErrorFormat::of(request.extensions());
     match tokio::time::timeout(budget, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => Error::Timeout(budget).into_response(),
+        Err(_) => format.render(Error::Timeout(budget)),
     }
 }
 
-async fn method_not_allowed(method: Method) -> Error {
-    Error::MethodNotAllowed {
-        method: method.to_string(),
-    }
+async fn method_not_allowed(request: Request) -> Response {
+    ErrorFormat::of(request.extensions()).render(Error::MethodNotAllowed {
+        method: request.method().to_string(),
+    })
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -10,7 +10,9 @@ pub mod admin;
 pub mod agents;
 pub mod auth;
 mod authentication;
+pub mod conversations;
 pub mod credits;
+pub mod error_format;
 pub mod health;
 pub mod idempotency;
 pub mod json;
@@ -18,10 +20,15 @@ pub mod me;
 pub mod middleware;
 pub mod openai;
 pub mod openapi;
+pub mod paging;
+pub mod path;
+pub mod problem;
 pub mod query;
 pub mod request_id;
 pub mod reviews;
+pub mod run_answer;
 pub mod runs;
+pub mod sse;
 pub mod uploads;
 mod web;
 pub mod workflows;
@@ -35,6 +42,7 @@ use http::Method;
 use utoipa::openapi::path::{HttpMethod, Operation};
 
 pub use self::authentication::{SignedIn, SignedInAdmin};
+use self::error_format::{ErrorFormat, ErrorFormats};
 use crate::{AppState, Error};
 
 /// Who may call a route. Enforced by the services through the caller; declared here so the
@@ -62,6 +70,8 @@ pub struct Route {
     /// Answers with a stream (Server-Sent Events): its Lambda function uses response
     /// streaming, behind a function URL (API Gateway HTTP APIs and ALBs buffer).
     pub streams: bool,
+    /// The format its errors are written in.
+    pub errors: ErrorFormat,
     handler: MethodRouter<AppState>,
 }
 
@@ -230,36 +240,36 @@ pub fn routes() -> Vec<Route> {
         Route::new::<runs::__path_list_runs, _, _>("runs-list", Access::User, runs::list_runs),
         Route::new::<runs::__path_get_run, _, _>("runs-get", Access::User, runs::get_run),
         Route::new::<runs::__path_stop_run, _, _>("runs-stop", Access::User, runs::stop_run),
-        Route::new::<runs::__path_create_conversation, _, _>(
+        Route::new::<conversations::__path_create_conversation, _, _>(
             "conversations-create",
             Access::User,
-            runs::create_conversation,
+            conversations::create_conversation,
         ),
-        Route::new::<runs::__path_list_conversations, _, _>(
+        Route::new::<conversations::__path_list_conversations, _, _>(
             "conversations-list",
             Access::User,
-            runs::list_conversations,
+            conversations::list_conversations,
         ),
-        Route::new::<runs::__path_get_conversation, _, _>(
+        Route::new::<conversations::__path_get_conversation, _, _>(
             "conversations-get",
             Access::User,
-            runs::get_conversation,
+            conversations::get_conversation,
         ),
-        Route::new::<runs::__path_delete_conversation, _, _>(
+        Route::new::<conversations::__path_delete_conversation, _, _>(
             "conversations-delete",
             Access::User,
-            runs::delete_conversation,
+            conversations::delete_conversation,
         ),
-        Route::new::<runs::__path_send_message, _, _>(
+        Route::new::<conversations::__path_send_message, _, _>(
             "conversations-send",
             Access::User,
-            runs::send_message,
+            conversations::send_message,
         )
         .streaming(),
-        Route::new::<runs::__path_regenerate_answer, _, _>(
+        Route::new::<conversations::__path_regenerate_answer, _, _>(
             "conversations-regenerate",
             Access::User,
-            runs::regenerate_answer,
+            conversations::regenerate_answer,
         )
         .streaming(),
         Route::new::<openai::__path_create_chat_completion, _, _>(
@@ -267,12 +277,14 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             openai::create_chat_completion,
         )
-        .streaming(),
+        .streaming()
+        .openai_errors(),
         Route::new::<openai::__path_list_models, _, _>(
             "models-list",
             Access::User,
             openai::list_models,
-        ),
+        )
+        .openai_errors(),
         Route::new::<credits::__path_get_credits, _, _>(
             "credits-get",
             Access::User,
@@ -432,12 +444,19 @@ impl Route {
             access,
             operation,
             streams: false,
+            errors: ErrorFormat::Problem,
             handler: on(filter, handler),
         }
     }
 
     fn streaming(mut self) -> Self {
         self.streams = true;
+        self
+    }
+
+    /// A route of the OpenAI-compatible surface: errors in OpenAI's format.
+    fn openai_errors(mut self) -> Self {
+        self.errors = ErrorFormat::OpenAi;
         self
     }
 }
@@ -458,10 +477,12 @@ fn http_method(method: &HttpMethod) -> Method {
 /// Every route plus the built web UI: the local server (`agora serve`).
 pub fn app(state: AppState) -> Router {
     let web_dir = state.config().local.web_dir.clone();
-    let router = routes().into_iter().fold(Router::new(), |router, route| {
+    let routes = routes();
+    let formats = error_formats(&routes);
+    let router = routes.into_iter().fold(Router::new(), |router, route| {
         router.route(&route.path, route.handler)
     });
-    middleware::apply(router.fallback(web::serve_ui(web_dir)), state)
+    middleware::apply(router.fallback(web::serve_ui(web_dir)), state, formats)
 }
 
 /// The router of one Lambda function: its route only, with the same middleware.
@@ -470,10 +491,20 @@ pub fn function_app(state: AppState, function: &str) -> Result<Router, UnknownFu
         .into_iter()
         .find(|route| route.function == function)
         .ok_or_else(|| UnknownFunction(function.to_owned()))?;
+    let formats = error_formats(std::slice::from_ref(&route));
     let router = Router::new()
         .route(&route.path, route.handler)
         .fallback(not_found);
-    Ok(middleware::apply(router, state))
+    Ok(middleware::apply(router, state, formats))
+}
+
+/// The error format of each route, for the middleware.
+pub fn error_formats(routes: &[Route]) -> ErrorFormats {
+    ErrorFormats::new(
+        routes
+            .iter()
+            .map(|route| (route.path.clone(), route.errors)),
+    )
 }
 
 /// A function name no route has.

@@ -17,9 +17,9 @@ use utoipa::{
 use super::{Access, admin, agents, auth, me, routes, uploads};
 use crate::{
     domain::Role,
-    error::{FieldError, Problem},
     ports::AuditEntry,
     services::health::{DependencyCheck, DependencyStatus, HealthReport, OverallStatus},
+    {api::problem::Problem, domain::FieldError},
 };
 
 /// The name of the security scheme every non-public operation requires.
@@ -56,9 +56,9 @@ pub const BEARER_SCHEME: &str = "bearer";
         crate::domain::models::Provider,
         uploads::UploadRequest, crate::services::uploads::UploadTicket, crate::ports::UploadForm,
         crate::ports::FormField, crate::ports::UploadPurpose,
-        super::runs::CreateRunRequest, super::runs::VersionParam, super::runs::RunMessage,
-        super::runs::RunResponse, super::runs::RunList, super::runs::CreateConversationRequest,
-        super::runs::ConversationList, super::runs::ReplyRequest, super::runs::RegenerateRequest,
+        super::runs::CreateRunRequest, super::path::VersionParam, super::runs::RunMessage,
+        super::run_answer::RunResponse, super::runs::RunList, super::conversations::CreateConversationRequest,
+        super::conversations::ConversationList, super::conversations::ReplyRequest, super::conversations::RegenerateRequest,
         crate::services::runs::RunInfo, crate::services::runs::RunOutcome,
         crate::services::conversations::ConversationView, crate::ports::runs::ConversationRecord,
         crate::ports::runs::MessageRecord, crate::ports::runs::RunRecord,
@@ -179,7 +179,7 @@ pub(super) fn declare_access(operation: &mut Operation, access: Access) {
             ResponseBuilder::new()
                 .description(description)
                 .content(
-                    crate::error::PROBLEM_JSON,
+                    crate::api::problem::PROBLEM_JSON,
                     openapi::ContentBuilder::new()
                         .schema(Some(Ref::from_schema_name("Problem")))
                         .build(),

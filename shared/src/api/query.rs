@@ -5,7 +5,7 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::{Error, error::FieldError};
+use crate::{Error, domain::FieldError};
 
 /// Query parameters of type `T` (which should be `#[serde(deny_unknown_fields)]`).
 #[derive(Debug, Clone, Copy, Default)]

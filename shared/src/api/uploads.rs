@@ -13,7 +13,7 @@ use super::{SignedIn, json::StrictJson};
 use crate::{
     AppState, Error,
     adapters::local::blobs::{LocalUpload, is_key},
-    error::Problem,
+    api::problem::Problem,
     ports::UploadPurpose,
     services::uploads::UploadTicket,
 };

@@ -18,15 +18,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    SignedIn, idempotency, json,
-    json::StrictJson,
-    query::StrictQuery,
-    runs::{VersionParam, no_buffering, page_size},
+    SignedIn, error_format::ErrorFormat, idempotency, json, json::StrictJson, paging::page_size,
+    path::VersionParam, query::StrictQuery, sse,
 };
 use crate::{
     AppState, Error,
+    api::problem::Problem,
     domain::{Caller, workflow::WorkflowSpec},
-    error::Problem,
     ports::{
         Visibility,
         workflows::{WorkflowRunRecord, WorkflowRunStatus, WorkflowVersionRecord},
@@ -482,29 +480,37 @@ pub async fn start_workflow_run(
 ) -> Response {
     let route = format!("POST /v1/workflows/{}/{}/runs", path.handle, path.slug);
     let request = (state.clone(), caller.clone(), headers.clone(), body.clone());
-    idempotency::once(&state, &caller, &headers, &route, &body, |id| async move {
-        let (state, caller, headers, body) = request;
-        let started = async {
-            json::require_json(&headers)?;
-            let request: StartWorkflowRunRequest = json::parse(&body)?;
-            let version = VersionParam::choice(request.version.as_ref(), "version")?;
-            state
-                .workflows()?
-                .start_run(
-                    &caller,
-                    &path.handle,
-                    &path.slug,
-                    version,
-                    request.inputs,
-                    id,
-                )
-                .await
-        };
-        match started.await {
-            Ok(run) => (StatusCode::ACCEPTED, axum::Json(run)).into_response(),
-            Err(error) => error.into_response(),
-        }
-    })
+    idempotency::once(
+        &state,
+        &caller,
+        &headers,
+        &route,
+        &body,
+        ErrorFormat::Problem,
+        |id| async move {
+            let (state, caller, headers, body) = request;
+            let started = async {
+                json::require_json(&headers)?;
+                let request: StartWorkflowRunRequest = json::parse(&body)?;
+                let version = VersionParam::choice(request.version.as_ref(), "version")?;
+                state
+                    .workflows()?
+                    .start_run(
+                        &caller,
+                        &path.handle,
+                        &path.slug,
+                        version,
+                        request.inputs,
+                        id,
+                    )
+                    .await
+            };
+            match started.await {
+                Ok(run) => (StatusCode::ACCEPTED, axum::Json(run)).into_response(),
+                Err(error) => error.into_response(),
+            }
+        },
+    )
     .await
 }
 
@@ -660,9 +666,7 @@ pub async fn follow_workflow_run(
         },
     );
     use futures::StreamExt;
-    let mut response = Sse::new(events.flatten())
-        .keep_alive(KeepAlive::default())
-        .into_response();
-    no_buffering(&mut response);
-    Ok(response)
+    Ok(sse::unbuffered(
+        Sse::new(events.flatten()).keep_alive(KeepAlive::default()),
+    ))
 }

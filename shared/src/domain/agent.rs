@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::FieldError;
 use super::{Credits, models};
-use crate::error::FieldError;
 
 pub const MAX_NAME_CHARS: usize = 80;
 pub const MAX_SUMMARY_CHARS: usize = 200;

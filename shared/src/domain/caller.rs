@@ -6,7 +6,6 @@ use std::net::IpAddr;
 use uuid::Uuid;
 
 use super::Role;
-use crate::Error;
 
 /// The authenticated party of a request, or nobody.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,23 +34,19 @@ pub enum Credential {
 
 impl Caller {
     /// The signed-in user, or 401.
-    pub fn user(&self) -> Result<&Principal, Error> {
+    pub fn user(&self) -> Result<&Principal, CallerError> {
         match self {
             Self::User(principal) => Ok(principal),
-            Self::Anonymous => Err(Error::Unauthorized(
-                "Sign in first: send `Authorization: Bearer <access token or API key>`.".into(),
-            )),
+            Self::Anonymous => Err(CallerError::SignedOut),
         }
     }
 
     /// An admin, or 401 for nobody and 403 for a user.
-    pub fn admin(&self) -> Result<&Principal, Error> {
+    pub fn admin(&self) -> Result<&Principal, CallerError> {
         let principal = self.user()?;
         match principal.role {
             Role::Admin => Ok(principal),
-            Role::User => Err(Error::Forbidden(
-                "This needs an administrator account.".into(),
-            )),
+            Role::User => Err(CallerError::NotAdmin),
         }
     }
 
@@ -62,6 +57,16 @@ impl Caller {
             Self::Anonymous => None,
         }
     }
+}
+
+/// Why a caller may not do something: nobody signed in (401), or not an administrator
+/// (403).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CallerError {
+    #[error("Sign in first: send `Authorization: Bearer <access token or API key>`.")]
+    SignedOut,
+    #[error("This needs an administrator account.")]
+    NotAdmin,
 }
 
 /// Where a request came from, for the audit log and per-address limits.

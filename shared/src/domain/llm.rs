@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::FieldError;
+
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -56,6 +58,18 @@ pub struct Sampling {
     pub top_p: Option<f64>,
     /// Always set on a call: the worst-case cost is computed from it.
     pub max_tokens: u32,
+}
+
+/// Checks sampling parameters a caller asked for: `temperature` 0 to 2, `top_p` above 0 and
+/// at most 1 (the range every provider accepts).
+pub fn check_sampling(temperature: Option<f64>, top_p: Option<f64>) -> Result<(), FieldError> {
+    if temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
+        return Err(FieldError::new("temperature", "must be 0 to 2"));
+    }
+    if top_p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
+        return Err(FieldError::new("top_p", "must be above 0 and at most 1"));
+    }
+    Ok(())
 }
 
 /// One call to one model.

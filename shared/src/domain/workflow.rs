@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::FieldError;
+use super::FieldError;
 
 pub const MAX_NAME_CHARS: usize = 80;
 pub const MAX_SUMMARY_CHARS: usize = 200;

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use crate::{
     Error, Result,
     adapters::egress::EgressPolicy,
+    domain::FieldError,
     domain::{Caller, crypto, models::Provider, secret::SecretString},
-    error::FieldError,
     ports::runs::{CredentialStore, KeyWrapper, ProviderCredentialRecord},
 };
 

@@ -77,13 +77,13 @@ impl ReviewService {
         }
         let mut errors = Vec::new();
         if !(1..=5).contains(&rating) {
-            errors.push(crate::error::FieldError {
+            errors.push(crate::domain::FieldError {
                 field: "rating".into(),
                 message: "must be 1 to 5".into(),
             });
         }
         if body.chars().count() > MAX_REVIEW_CHARS {
-            errors.push(crate::error::FieldError {
+            errors.push(crate::domain::FieldError {
                 field: "body".into(),
                 message: format!("must be at most {MAX_REVIEW_CHARS} characters"),
             });

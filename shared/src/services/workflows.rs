@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::{
     Error, Result,
+    domain::FieldError,
     domain::{
         Caller, Credits, Role,
         caller::{Credential, Principal},
@@ -31,7 +32,6 @@ use crate::{
             self, Action, AgentCall, Reference, Scope, Template, WorkflowPlan, WorkflowSpec,
         },
     },
-    error::FieldError,
     ports::{
         AgentStatus, Clock, Visibility,
         runs::{RunRecord, RunSource, RunStatus, RunStore},

@@ -205,7 +205,7 @@ async fn echo_app(vars: &[(&str, &str)]) -> Router {
             "/slow",
             post(|| async { tokio::time::sleep(Duration::from_secs(30)).await }),
         );
-    agora::api::middleware::apply(router, state)
+    agora::api::middleware::apply(router, state, Default::default())
 }
 
 fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {

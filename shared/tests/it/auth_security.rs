@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use agora::{
     api::Access,
+    domain::tokens::{TokenKeys, TokenPolicy, ed25519_pkcs8},
     domain::{RequestOrigin, Role},
-    services::accounts::tokens::{TokenKeys, TokenPolicy, ed25519_pkcs8},
     testing,
 };
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
@@ -389,7 +389,7 @@ async fn the_authorization_matrix_of_every_route() {
                     minimal_body(&route.method),
                 )
                 .await;
-            let openai_surface = agora::api::openai::OPENAI_PATHS.contains(&route.path.as_str());
+            let openai_surface = route.errors == agora::api::error_format::ErrorFormat::OpenAi;
             match (route.access, who) {
                 // The OpenAI-compatible paths answer in OpenAI's error format.
                 (Access::User, "anonymous") if openai_surface => {
@@ -423,8 +423,7 @@ async fn the_authorization_matrix_of_every_route() {
 #[test]
 fn no_route_can_create_or_promote_an_administrator() {
     let api = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
-    for entry in std::fs::read_dir(&api).unwrap() {
-        let path = entry.unwrap().path();
+    for path in crate::support::walk(&api) {
         let source = std::fs::read_to_string(&path).unwrap();
         for forbidden in ["create_admin", "promote_to_admin", "Role::Admin"] {
             assert!(

@@ -475,6 +475,54 @@ async fn chat_completions_speak_openais_format_and_errors() {
 }
 
 #[tokio::test]
+async fn errors_made_before_the_handler_runs_speak_openais_format_on_its_paths() {
+    let app = TestApp::spawn().await;
+    let user = app.with_user().await;
+    let oversized = "x".repeat(2 << 20);
+    for (request, status) in [
+        (
+            http::Request::get("/v1/chat/completions")
+                .header("authorization", format!("Bearer {}", user.access_token))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            http::Request::post("/v1/chat/completions")
+                .header("authorization", format!("Bearer {}", user.access_token))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(oversized))
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            http::Request::get("/v1/models")
+                .header("authorization", "Basic dXNlcjpwYXNz")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let response = app.send(request).await;
+        assert_eq!(response.status, status, "{:?}", response.body);
+        assert_eq!(response.header("content-type"), "application/json");
+        let error = &response.json()["error"];
+        assert!(!error["message"].as_str().unwrap().is_empty(), "{error}");
+        assert!(error["type"].is_string(), "{error}");
+    }
+    // Elsewhere the same failures are problem+json.
+    let response = app
+        .send(
+            http::Request::get("/v1/me")
+                .header("authorization", "Basic dXNlcjpwYXNz")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    response.problem(StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+#[tokio::test]
 async fn private_agents_of_others_cannot_be_run_and_look_missing() {
     let stub = LlmStub::start().await;
     let app = app_with_stub(&stub, &[]).await;

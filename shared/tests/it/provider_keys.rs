@@ -384,7 +384,7 @@ async fn a_name_that_resolves_to_a_private_address_at_call_time_is_refused() {
 #[test]
 fn no_http_client_is_built_outside_the_egress_adapter() {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    for file in crate::runs::walk(&src) {
+    for file in crate::support::walk(&src) {
         let text = std::fs::read_to_string(&file).unwrap();
         for builder in [
             "reqwest::Client::builder",

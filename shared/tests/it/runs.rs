@@ -869,7 +869,7 @@ async fn every_route_that_reaches_a_provider_passes_the_metering_chokepoint() {
     );
     // In the source, only the run path's execution calls a provider.
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    for entry in walk(&src) {
+    for entry in crate::support::walk(&src) {
         let text = std::fs::read_to_string(&entry).unwrap();
         if text.contains(".adapter.call(") {
             assert!(
@@ -879,18 +879,4 @@ async fn every_route_that_reaches_a_provider_passes_the_metering_chokepoint() {
             );
         }
     }
-}
-
-/// Every `.rs` file under `dir`.
-pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files
 }

@@ -47,7 +47,11 @@ impl KeyWrapper for LocalKeyWrapper {
     }
 
     async fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<Vec<u8>> {
-        crypto::open(self.master().await?, wrapped, b"agora-data-key")
+        Ok(crypto::open(
+            self.master().await?,
+            wrapped,
+            b"agora-data-key",
+        )?)
     }
 
     fn key_id(&self) -> &str {

@@ -4,26 +4,24 @@
 //! Every function takes the [`Caller`] (or, for the sign-in routes, only what was sent) and
 //! the request's [`RequestOrigin`]; authorization is decided here, not in the routes.
 
-pub mod tokens;
-
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use self::tokens::{
+use crate::domain::tokens::{
     API_KEY_PREFIX, REFRESH_TOKEN_PREFIX, TokenKeys, TokenPolicy, TokenRejection, random_token,
     token_hash, visible_prefix,
 };
 use crate::{
     Error, Result,
     config::AuthConfig,
+    domain::FieldError,
     domain::{
         Caller, DisplayName, Email, Handle, Password, RequestOrigin, Role,
         caller::{Credential, Principal},
     },
-    error::FieldError,
     ports::{
         ApiKeyOwner, ApiKeyRecord, ApiKeyStore, AuditAction, AuditEntry, AuditLog, AuditRecord,
         Cache, Clock, InsertApiKeyError, InsertUserError, NewApiKey, NewUser, PasswordCheck,

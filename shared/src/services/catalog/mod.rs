@@ -17,7 +17,10 @@ use uuid::Uuid;
 use crate::{
     Error, Result,
     domain::{AgentSpec, Caller, Licence, RequestOrigin, Slug, caller::Principal},
-    error::FieldError,
+    domain::{
+        FieldError,
+        json::{self, JsonError},
+    },
     ports::{
         AgentCard, AgentRecord, AgentStatus, AgentStore, AuditAction, AuditRecord, Cache,
         CatalogEntry, CatalogFilters, CatalogPage, CatalogQuery, CatalogSort, Category, Clock,
@@ -212,17 +215,12 @@ impl CatalogService {
         document: &[u8],
     ) -> Result<AgentView> {
         caller.user()?;
-        let spec: AgentSpec = crate::api::json::parse(document).map_err(|error| match error {
-            Error::Validation(errors) => Error::Validation(
-                errors
-                    .into_iter()
-                    .map(|e| FieldError {
-                        field: prefixed("definition", &e.field),
-                        message: e.message,
-                    })
-                    .collect(),
-            ),
-            other => other,
+        let spec: AgentSpec = json::parse(document).map_err(|error| match error {
+            JsonError::Shape(error) => Error::Validation(vec![FieldError {
+                field: prefixed("definition", &error.field),
+                message: error.message,
+            }]),
+            syntax @ JsonError::Syntax(_) => Error::from(syntax),
         })?;
         let spec = AgentSpec { icon: None, ..spec };
         self.create_agent(caller, slug, Some(Visibility::Private), spec)

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use crate::{
     Error,
+    domain::FieldError,
     domain::{
         agent::{AgentSpec, InputKind},
         llm::{Message, Role},
     },
-    error::FieldError,
 };
 
 /// The most messages one run may send (a conversation's history included).

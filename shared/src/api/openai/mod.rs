@@ -18,22 +18,19 @@ use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{
-    SignedIn, idempotency, json,
-    runs::{check_sampling, no_buffering, tokio_stream_of},
-};
+pub mod error;
+
+use self::error::{OpenAiError, error_object};
+use super::{SignedIn, error_format::ErrorFormat, idempotency, json, sse};
 use crate::{
     AppState, Error,
     domain::{
         Caller,
-        llm::{FinishReason, Message, Role},
+        llm::{FinishReason, Message, Role, check_sampling},
     },
     ports::runs::{RunSource, RunStatus},
     services::runs::{ActiveRun, RunEvent, RunInfo, RunOutcome, RunRequest, VersionChoice},
 };
-
-/// The paths whose errors are in OpenAI's format.
-pub const OPENAI_PATHS: [&str; 2] = ["/v1/chat/completions", "/v1/models"];
 
 /// The model prefix that names an agent.
 const AGENT_PREFIX: &str = "agent:";
@@ -172,6 +169,7 @@ pub async fn create_chat_completion(
         &headers,
         "POST /v1/chat/completions",
         &body,
+        ErrorFormat::OpenAi,
         |run_id| async move {
             let (state, caller, headers, body) = request;
             complete(&state, &caller, &headers, &body, run_id)
@@ -188,12 +186,12 @@ async fn complete(
     headers: &HeaderMap,
     body: &[u8],
     run_id: uuid::Uuid,
-) -> Result<Response, Error> {
+) -> Result<Response, OpenAiError> {
     json::require_json(headers)?;
     let request: ChatCompletionRequest = json::parse(body)?;
     let (handle, slug, version) = parse_model(&request.model)?;
     if request.n.is_some_and(|n| n != 1) {
-        return Err(Error::invalid("n", "only n = 1 is supported"));
+        return Err(Error::invalid("n", "only n = 1 is supported").into());
     }
     check_sampling(request.temperature, request.top_p)?;
     let mut system = Vec::new();
@@ -208,7 +206,8 @@ async fn complete(
                 return Err(Error::invalid(
                     format!("messages[{index}].role"),
                     format!("`{other}` is not supported; use system, developer, user or assistant"),
-                ));
+                )
+                .into());
             }
         }
     }
@@ -242,9 +241,7 @@ async fn complete(
         )
         .await?;
     if request.stream {
-        let mut response = chunks(run, model, include_usage).into_response();
-        no_buffering(&mut response);
-        return Ok(response);
+        return Ok(sse::unbuffered(chunks(run, model, include_usage)));
     }
     let ActiveRun { info, mut events } = run;
     while let Some(event) = events.recv().await {
@@ -252,12 +249,12 @@ async fn complete(
             if outcome.status == RunStatus::Failed
                 && let Some(problem) = outcome.problem()
             {
-                return Err(problem);
+                return Err(problem.into());
             }
             return Ok(axum::Json(completion(&info, &outcome, model)).into_response());
         }
     }
-    Err(Error::Internal("a run ended without an outcome".into()))
+    Err(Error::Internal("a run ended without an outcome".into()).into())
 }
 
 /// The agents the caller may run: their own, their saved ones, and the most used public
@@ -273,7 +270,7 @@ async fn complete(
 pub async fn list_models(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-) -> Result<axum::Json<ModelList>, Error> {
+) -> Result<axum::Json<ModelList>, OpenAiError> {
     let agents = state.catalog()?.runnable_agents(&caller, 500).await?;
     Ok(axum::Json(ModelList {
         object: "list",
@@ -407,7 +404,7 @@ fn chunks(
         None,
     );
     let opening = futures::stream::once(async move { first });
-    let body = tokio_stream_of(events).flat_map(move |event| {
+    let body = sse::stream_of(events).flat_map(move |event| {
         let chunks: Vec<serde_json::Value> = match event {
             RunEvent::Delta(text) => vec![chunk(serde_json::json!({ "content": text }), None)],
             RunEvent::Done(outcome) => {
@@ -415,7 +412,7 @@ fn chunks(
                 if outcome.status == RunStatus::Failed {
                     let error = outcome.problem().map_or_else(
                         || serde_json::json!({ "message": "the run failed", "type": "api_error" }),
-                        |problem| openai_error(&problem.to_problem()),
+                        |problem| error_object(&problem),
                     );
                     last.push(serde_json::json!({ "error": error }));
                 } else {
@@ -442,57 +439,6 @@ fn chunks(
             Ok(Event::default().data("[DONE]"))
         }));
     Sse::new(events).keep_alive(KeepAlive::default())
-}
-
-/// Rewrites a problem+json error response as OpenAI's `{"error": {...}}`, keeping the
-/// status and headers (`Retry-After`, `WWW-Authenticate`).
-pub async fn in_openai_format(response: Response) -> Response {
-    let is_problem = response
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes() == crate::error::PROBLEM_JSON.as_bytes());
-    if !is_problem {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
-        return Error::Internal("an error body could not be read".into()).into_response();
-    };
-    let Ok(problem) = serde_json::from_slice::<crate::error::Problem>(&bytes) else {
-        return Response::from_parts(parts, axum::body::Body::from(bytes));
-    };
-    let body = serde_json::json!({ "error": openai_error(&problem) }).to_string();
-    parts.headers.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    parts.headers.remove(http::header::CONTENT_LENGTH);
-    Response::from_parts(parts, axum::body::Body::from(body))
-}
-
-/// A problem as OpenAI's error object: `message`, `type`, `param`, `code`.
-pub fn openai_error(problem: &crate::error::Problem) -> serde_json::Value {
-    let slug = problem.kind.rsplit('/').next().unwrap_or_default();
-    let (kind, code) = match problem.status {
-        401 => ("authentication_error", "invalid_api_key"),
-        402 => ("insufficient_quota", "insufficient_quota"),
-        403 => ("permission_error", "permission_denied"),
-        404 => ("invalid_request_error", "model_not_found"),
-        409 | 422 | 400 | 413 | 415 => ("invalid_request_error", slug),
-        429 => ("rate_limit_exceeded", "rate_limit_exceeded"),
-        _ => ("api_error", slug),
-    };
-    let mut message = problem.detail.clone();
-    for error in &problem.errors {
-        message.push_str(&format!(" {}: {}.", error.field, error.message));
-    }
-    serde_json::json!({
-        "message": message,
-        "type": kind,
-        "param": problem.errors.first().map(|error| error.field.clone()),
-        "code": code,
-        "request_id": problem.request_id,
-    })
 }
 
 #[cfg(test)]

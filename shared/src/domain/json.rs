@@ -1,0 +1,104 @@
+//! Strict JSON documents: parsed into exactly the expected shape, and a failure names the
+//! field path that broke it (`content[0].role`), so a user knows what to fix.
+
+use serde::de::DeserializeOwned;
+
+use super::FieldError;
+
+/// Why a JSON document was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum JsonError {
+    /// Not JSON at all (a syntax error or a truncated document).
+    Syntax(String),
+    /// JSON of another shape: an unknown, missing or mistyped field.
+    Shape(FieldError),
+}
+
+/// Parses `body` as a `T` (which should be `#[serde(deny_unknown_fields)]`).
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => JsonError::Shape(FieldError {
+                field: if path == "." { String::new() } else { path },
+                message: data_message(&inner),
+            }),
+            serde_json::error::Category::Syntax
+            | serde_json::error::Category::Eof
+            | serde_json::error::Category::Io => JsonError::Syntax(format!(
+                "The body is not valid JSON: {inner}. Send a JSON document."
+            )),
+        }
+    })
+}
+
+/// serde's message without its " at line L column C" suffix, which the field path replaces.
+fn data_message(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(position) => message[..position].to_owned(),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields exist to be parsed")]
+    struct Message {
+        role: String,
+        content: Vec<Part>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields exist to be parsed")]
+    struct Part {
+        text: String,
+    }
+
+    fn field_error(body: &str) -> FieldError {
+        match parse::<Message>(body.as_bytes()) {
+            Err(JsonError::Shape(error)) => error,
+            other => panic!("expected a shape error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_with_their_path() {
+        let error = field_error(r#"{"role":"user","content":[{"text":"hi","role":"admin"}]}"#);
+        assert_eq!(error.field, "content[0].role");
+        assert!(
+            error.message.contains("unknown field `role`"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_missing_fields_name_the_field() {
+        assert_eq!(field_error(r#"{"role":1,"content":[]}"#).field, "role");
+        assert!(
+            field_error(r#"{"role":"user"}"#)
+                .message
+                .contains("missing field `content`")
+        );
+    }
+
+    #[test]
+    fn broken_json_is_a_syntax_error() {
+        for body in ["{", "not json", "", r#"{"role":"user",}"#] {
+            assert!(
+                matches!(parse::<Message>(body.as_bytes()), Err(JsonError::Syntax(_))),
+                "{body:?}"
+            );
+        }
+    }
+}
