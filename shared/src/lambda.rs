@@ -199,12 +199,12 @@ pub async fn poll_workflow_queue(state: AppState) {
 
 /// The records of an SQS event (records without a message id cannot be reported, and are
 /// left out).
-fn sqs_deliveries(event: &serde_json::Value) -> Vec<crate::ports::workflows::Delivery> {
+fn sqs_deliveries(event: &serde_json::Value) -> Vec<crate::ports::Delivery> {
     let records = event["Records"].as_array().cloned().unwrap_or_default();
     records
         .iter()
         .filter_map(|record| {
-            Some(crate::ports::workflows::Delivery {
+            Some(crate::ports::Delivery {
                 message_id: record["messageId"].as_str()?.to_owned(),
                 body: record["body"].as_str().unwrap_or_default().to_owned(),
                 receive_count: record["attributes"]["ApproximateReceiveCount"]

@@ -47,11 +47,11 @@ use crate::{
         llm::bedrock::BedrockConverse,
         local::{echo::EchoModel, keys::LocalKeyWrapper},
     },
-    ports::runs::{IdempotencyStore, KeyWrapper, LlmProvider},
+    ports::{IdempotencyStore, KeyWrapper, LlmProvider},
 };
 use crate::{
     adapters::{local::queue::InProcessQueue, sqs::SqsQueue},
-    ports::workflows::Queue,
+    ports::Queue,
     services::workflows::{WorkflowPorts, WorkflowService},
 };
 
@@ -266,6 +266,8 @@ impl AppState {
                 let service = Arc::new(WorkflowService::new(
                     WorkflowPorts {
                         store: store.clone(),
+                        library: store.clone(),
+                        workflow_runs: store.clone(),
                         queue,
                         runs: runs.clone(),
                         run_store: store,
@@ -322,7 +324,11 @@ impl AppState {
                 None => store.clone(),
             };
             CatalogService::new(CatalogPorts {
+                directory: store.clone(),
                 agents: store.clone(),
+                library: store.clone(),
+                categories: store.clone(),
+                listings: store.clone(),
                 index,
                 embedder,
                 cache: cache.clone(),

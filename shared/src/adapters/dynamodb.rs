@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     Error, Result,
-    ports::runs::{IdempotencyClaim, IdempotencyStore},
+    ports::{IdempotencyClaim, IdempotencyStore},
 };
 
 pub struct DynamoIdempotency {

@@ -7,7 +7,7 @@ use aws_sdk_kms::{Client, primitives::Blob, types::DataKeySpec};
 
 use crate::{
     Error, Result,
-    ports::runs::{DataKey, KeyWrapper},
+    ports::{DataKey, KeyWrapper},
 };
 
 pub struct KmsKeyWrapper {

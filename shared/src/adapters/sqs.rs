@@ -10,7 +10,7 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntr
 
 use crate::{
     Error, Result,
-    ports::workflows::{Delivery, MAX_SEND_DELAY, Queue, StepMessage},
+    ports::{Delivery, MAX_SEND_DELAY, Queue, StepMessage},
 };
 
 /// SQS's largest batch.

@@ -24,7 +24,7 @@ use crate::{
     AppState, Error,
     api::problem::Problem,
     domain::llm::check_sampling,
-    ports::runs::ConversationRecord,
+    ports::ConversationRecord,
     services::conversations::{ConversationView, ReplyOptions},
 };
 

@@ -13,7 +13,7 @@ use crate::{
     AppState, Error,
     api::problem::Problem,
     domain::{Credits, secret::SecretString},
-    ports::runs::{DailyCredits, DailyRuns, LedgerEntry, VersionStats},
+    ports::{DailyCredits, DailyRuns, LedgerEntry, VersionStats},
     services::credentials::{CredentialProvider, CredentialView, NewCredential},
 };
 

@@ -22,7 +22,7 @@ use super::error_format::ErrorFormat;
 use crate::{
     AppState, Error,
     domain::Caller,
-    ports::runs::{IdempotencyClaim, IdempotencyStore},
+    ports::{IdempotencyClaim, IdempotencyStore},
 };
 
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{SignedIn, json::StrictJson};
 use crate::{
-    AppState, Error, api::problem::Problem, domain::Caller, ports::reviews::ReviewRecord,
+    AppState, Error, api::problem::Problem, domain::Caller, ports::ReviewRecord,
     services::reviews::ReviewsView,
 };
 

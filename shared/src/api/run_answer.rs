@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::sse;
 use crate::{
     Error,
-    ports::runs::RunStatus,
+    ports::RunStatus,
     services::runs::{ActiveRun, RunEvent, RunInfo, RunOutcome},
 };
 

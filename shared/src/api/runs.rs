@@ -30,7 +30,7 @@ use crate::{
         Caller,
         llm::{Message, Role, check_sampling},
     },
-    ports::runs::{RunRecord, RunSource},
+    ports::{RunRecord, RunSource},
     services::runs::RunRequest,
 };
 

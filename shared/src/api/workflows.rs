@@ -25,10 +25,7 @@ use crate::{
     AppState, Error,
     api::problem::Problem,
     domain::{Caller, workflow::WorkflowSpec},
-    ports::{
-        Visibility,
-        workflows::{WorkflowRunRecord, WorkflowRunStatus, WorkflowVersionRecord},
-    },
+    ports::{Visibility, WorkflowRunRecord, WorkflowRunStatus, WorkflowVersionRecord},
     services::workflows::{SavedWorkflow, WorkflowEstimate, WorkflowView},
 };
 

@@ -1,17 +1,14 @@
-//! Ports of the Workflow Service: where workflows and their runs are kept, and the queue
-//! that carries "run this step" messages to the workers.
+//! Workflows and their runs as the Workflow Service keeps them.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{
-    domain::workflow::WorkflowSpec,
-    ports::{AgentStatus, Visibility},
-};
+use super::catalog::{AgentStatus, Visibility};
+use crate::domain::workflow::WorkflowSpec;
 
 /// A workflow: its owner's draft and, once published, its numbered versions.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -267,6 +264,7 @@ impl StepResult {
     }
 }
 
+/// Workflow definitions: drafts, numbered versions and the listings.
 #[async_trait]
 pub trait WorkflowStore: Send + Sync {
     async fn create_workflow(&self, workflow: &NewWorkflow) -> crate::Result<()>;
@@ -292,6 +290,11 @@ pub trait WorkflowStore: Send + Sync {
     async fn list_workflow_versions(&self, id: Uuid) -> crate::Result<Vec<WorkflowVersionRecord>>;
     /// Published workflows anyone may see (and, with `owner_id`, that owner's).
     async fn list_workflows(&self, query: &WorkflowQuery) -> crate::Result<Vec<WorkflowRecord>>;
+}
+
+/// Users' libraries of saved workflows.
+#[async_trait]
+pub trait WorkflowLibrary: Send + Sync {
     /// Adds a workflow to the user's library (saving it again changes nothing); returns
     /// when it was first saved.
     async fn save_workflow(&self, user_id: Uuid, workflow_id: Uuid)
@@ -306,7 +309,11 @@ pub trait WorkflowStore: Send + Sync {
         limit: usize,
         offset: usize,
     ) -> crate::Result<Vec<SavedWorkflowRecord>>;
+}
 
+/// Workflow runs and their steps: what the API starts and the worker advances.
+#[async_trait]
+pub trait WorkflowRunStore: Send + Sync {
     /// Records the run and its steps and holds its worst-case cost, in one transaction
     /// under the user's account lock.
     async fn start_run(&self, run: &NewWorkflowRun) -> Result<(), StartWorkflowRunError>;
@@ -341,46 +348,4 @@ pub trait WorkflowStore: Send + Sync {
     async fn stale_runs(&self, before: DateTime<Utc>) -> crate::Result<Vec<Uuid>>;
     /// Opens a run failed by a dead-lettered step again, when the step is redriven.
     async fn reopen_run(&self, run_id: Uuid) -> crate::Result<bool>;
-}
-
-/// "Run this step of this run": the body of every queue message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepMessage {
-    pub run_id: Uuid,
-    pub step: String,
-}
-
-/// Where step messages go. Delivery is at least once and in no particular order: the
-/// worker is idempotent per (run, step).
-#[async_trait]
-pub trait Queue: Send + Sync {
-    async fn send(&self, messages: &[StepMessage]) -> crate::Result<()> {
-        self.send_after(messages, Duration::ZERO).await
-    }
-    /// Sends messages that become visible after `delay` (SQS allows at most 15 minutes).
-    async fn send_after(&self, messages: &[StepMessage], delay: Duration) -> crate::Result<()>;
-}
-
-/// The longest delay a message may be sent with (SQS's `DelaySeconds` limit).
-pub const MAX_SEND_DELAY: Duration = Duration::from_secs(900);
-
-/// One received message, as a worker sees it.
-#[derive(Clone, Debug)]
-pub struct Delivery {
-    pub message_id: String,
-    pub body: String,
-    /// How many times it has been received, this time included.
-    pub receive_count: u32,
-    /// What the queue needs to delay or delete it (SQS's receipt handle).
-    pub receipt: Option<String>,
-}
-
-/// What the worker decided about one delivery.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Done with it (the step finished, or there is nothing left to do): delete.
-    Done,
-    /// Try it again after this long (a retry with backoff, or a step still in flight).
-    Retry(Duration),
 }

@@ -10,18 +10,15 @@ use crate::{
     Error, Result,
     domain::{Caller, Credits},
     ports::{
-        AgentStore, Clock,
-        runs::{
-            CreditAccount, CreditStore, DailyCredits, DailyRuns, LedgerEntry, RunStore,
-            VersionStats,
-        },
+        AgentDirectory, Clock, CreditAccount, CreditStore, DailyCredits, DailyRuns, LedgerEntry,
+        RunStore, VersionStats,
     },
 };
 
 pub struct BillingService {
     credits: Arc<dyn CreditStore>,
     runs: Arc<dyn RunStore>,
-    agents: Arc<dyn AgentStore>,
+    agents: Arc<dyn AgentDirectory>,
     clock: Arc<dyn Clock>,
     signup_grant_micros: i64,
 }
@@ -30,7 +27,7 @@ impl BillingService {
     pub fn new(
         credits: Arc<dyn CreditStore>,
         runs: Arc<dyn RunStore>,
-        agents: Arc<dyn AgentStore>,
+        agents: Arc<dyn AgentDirectory>,
         clock: Arc<dyn Clock>,
         signup_grant_micros: i64,
     ) -> Self {

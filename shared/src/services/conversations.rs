@@ -12,10 +12,7 @@ use crate::{
         Caller,
         llm::{Message, Role},
     },
-    ports::{
-        Clock,
-        runs::{ConversationRecord, ConversationStore, MessageRecord, NewMessage, RunSource},
-    },
+    ports::{Clock, ConversationRecord, ConversationStore, MessageRecord, NewMessage, RunSource},
     services::runs::{ActiveRun, ConversationTurn, RunRequest, RunService, VersionChoice, prompt},
 };
 

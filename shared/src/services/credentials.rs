@@ -12,7 +12,7 @@ use crate::{
     adapters::egress::EgressPolicy,
     domain::FieldError,
     domain::{Caller, crypto, models::Provider, secret::SecretString},
-    ports::runs::{CredentialStore, KeyWrapper, ProviderCredentialRecord},
+    ports::{CredentialStore, KeyWrapper, ProviderCredentialRecord},
 };
 
 /// The most credentials one user may store.

@@ -9,8 +9,8 @@ use crate::{
     Error, Result,
     domain::Caller,
     ports::{
-        AgentRecord, AgentStatus, AgentStore, Visibility,
-        reviews::{RatingSummary, ReviewError, ReviewRecord, ReviewStore},
+        AgentDirectory, AgentRecord, AgentStatus, RatingSummary, ReviewError, ReviewRecord,
+        ReviewStore, Visibility,
     },
 };
 
@@ -32,11 +32,11 @@ pub struct ReviewsView {
 
 pub struct ReviewService {
     reviews: Arc<dyn ReviewStore>,
-    agents: Arc<dyn AgentStore>,
+    agents: Arc<dyn AgentDirectory>,
 }
 
 impl ReviewService {
-    pub fn new(reviews: Arc<dyn ReviewStore>, agents: Arc<dyn AgentStore>) -> Self {
+    pub fn new(reviews: Arc<dyn ReviewStore>, agents: Arc<dyn AgentDirectory>) -> Self {
         Self { reviews, agents }
     }
 

@@ -33,20 +33,19 @@ use crate::{
         },
     },
     ports::{
-        AgentStatus, Clock, Visibility,
-        runs::{RunRecord, RunSource, RunStatus, RunStore},
-        workflows::{
-            Delivery, MAX_SEND_DELAY, NewWorkflow, NewWorkflowRun, Queue, SavedWorkflowRecord,
-            StartWorkflowRunError, StepMessage, StepRecord, StepResult, StepStatus, Verdict,
-            WorkflowQuery, WorkflowRecord, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
-            WorkflowStore, WorkflowVersionRecord,
-        },
+        AgentStatus, Clock, Delivery, MAX_SEND_DELAY, NewWorkflow, NewWorkflowRun, Queue,
+        RunRecord, RunSource, RunStatus, RunStore, SavedWorkflowRecord, StartWorkflowRunError,
+        StepMessage, StepRecord, StepResult, StepStatus, Verdict, Visibility, WorkflowLibrary,
+        WorkflowQuery, WorkflowRecord, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
+        WorkflowRunStore, WorkflowStore, WorkflowVersionRecord,
     },
     services::runs::{RunEvent, RunRequest, RunService, RunTarget, VersionChoice},
 };
 
 pub struct WorkflowPorts {
     pub store: Arc<dyn WorkflowStore>,
+    pub library: Arc<dyn WorkflowLibrary>,
+    pub workflow_runs: Arc<dyn WorkflowRunStore>,
     pub queue: Arc<dyn Queue>,
     pub runs: Arc<RunService>,
     pub run_store: Arc<dyn RunStore>,
@@ -531,7 +530,7 @@ impl WorkflowService {
     pub async fn save(&self, caller: &Caller, handle: &str, slug: &str) -> Result<SavedWorkflow> {
         let user_id = caller.user()?.user_id;
         let record = self.visible(caller, handle, slug).await?;
-        let saved_at = self.ports.store.save_workflow(user_id, record.id).await?;
+        let saved_at = self.ports.library.save_workflow(user_id, record.id).await?;
         let record = self.created(record.id).await?;
         Ok(SavedWorkflow {
             workflow: self.view_without_agents(caller, record).await?,
@@ -548,7 +547,12 @@ impl WorkflowService {
             .find_workflow(handle, slug)
             .await?
             .ok_or_else(not_saved)?;
-        if self.ports.store.unsave_workflow(user_id, record.id).await? {
+        if self
+            .ports
+            .library
+            .unsave_workflow(user_id, record.id)
+            .await?
+        {
             Ok(())
         } else {
             Err(not_saved())
@@ -567,7 +571,7 @@ impl WorkflowService {
         let user_id = caller.user()?.user_id;
         let records = self
             .ports
-            .store
+            .library
             .list_saved_workflows(user_id, limit, offset)
             .await?;
         let mut saved = Vec::with_capacity(records.len());
@@ -750,7 +754,7 @@ impl WorkflowService {
             worst_case_micros: estimate.worst_case.micros(),
             signup_grant_micros: self.settings.signup_grant_micros,
         };
-        match self.ports.store.start_run(&new_run).await {
+        match self.ports.workflow_runs.start_run(&new_run).await {
             Ok(()) => {}
             Err(StartWorkflowRunError::Exists(existing)) => {
                 if existing.user_id != user_id || existing.workflow_id != record.id {
@@ -779,7 +783,7 @@ impl WorkflowService {
         if let Err(error) = self.ports.queue.send(&ready).await {
             // Nothing ran: end the run and release its hold rather than leave it waiting.
             self.ports
-                .store
+                .workflow_runs
                 .finish_run(
                     run_id,
                     WorkflowRunStatus::Failed,
@@ -799,7 +803,7 @@ impl WorkflowService {
     pub async fn find_run(&self, caller: &Caller, id: Uuid) -> Result<WorkflowRunRecord> {
         let user_id = caller.user()?.user_id;
         self.ports
-            .store
+            .workflow_runs
             .find_run(id)
             .await?
             .filter(|run| run.user_id == user_id)
@@ -813,7 +817,10 @@ impl WorkflowService {
         limit: usize,
     ) -> Result<Vec<WorkflowRunRecord>> {
         let user_id = caller.user()?.user_id;
-        self.ports.store.list_runs(user_id, before, limit).await
+        self.ports
+            .workflow_runs
+            .list_runs(user_id, before, limit)
+            .await
     }
 
     /// Cancels a running run: no step starts after this; a step's agent run in flight is
@@ -822,7 +829,7 @@ impl WorkflowService {
         let run = self.find_run(caller, id).await?;
         if run.status == WorkflowRunStatus::Running {
             self.ports
-                .store
+                .workflow_runs
                 .finish_run(
                     id,
                     WorkflowRunStatus::Cancelled,
@@ -855,7 +862,7 @@ impl WorkflowService {
             chrono::Duration::from_std(self.settings.run_ttl).unwrap_or(chrono::Duration::MAX);
         let before = self.ports.clock.now() - ttl;
         let mut ended = 0;
-        for id in self.ports.store.stale_runs(before).await? {
+        for id in self.ports.workflow_runs.stale_runs(before).await? {
             let error = WorkflowRunError {
                 step: None,
                 kind: "timed-out".into(),
@@ -866,7 +873,7 @@ impl WorkflowService {
             };
             if self
                 .ports
-                .store
+                .workflow_runs
                 .finish_run(id, WorkflowRunStatus::Failed, None, Some(&error))
                 .await?
             {
@@ -915,8 +922,13 @@ impl WorkflowService {
     /// Messages that survived elsewhere make duplicates, which change nothing.
     pub async fn resume_runs(&self) -> Result<usize> {
         let mut sent = 0;
-        for run_id in self.ports.store.stale_runs(self.ports.clock.now()).await? {
-            let Some(run) = self.ports.store.find_run(run_id).await? else {
+        for run_id in self
+            .ports
+            .workflow_runs
+            .stale_runs(self.ports.clock.now())
+            .await?
+        {
+            let Some(run) = self.ports.workflow_runs.find_run(run_id).await? else {
                 continue;
             };
             let Ok(plan) = run.spec.plan() else {
@@ -952,7 +964,7 @@ impl WorkflowService {
     /// now, and is opened again if the message is redriven.
     async fn dead_letter(&self, message: &StepMessage, why: &str) -> Result<()> {
         self.ports
-            .store
+            .workflow_runs
             .finish_run(
                 message.run_id,
                 WorkflowRunStatus::Failed,
@@ -971,7 +983,7 @@ impl WorkflowService {
     }
 
     async fn process_step(&self, message: &StepMessage) -> Result<Verdict> {
-        let Some(mut run) = self.ports.store.find_run(message.run_id).await? else {
+        let Some(mut run) = self.ports.workflow_runs.find_run(message.run_id).await? else {
             return Err(Error::NotFound(format!(
                 "workflow run {} does not exist",
                 message.run_id
@@ -984,10 +996,10 @@ impl WorkflowService {
                 .is_some_and(|error| error.kind == "dead-lettered")
         {
             // A redriven message: the run continues where it stopped.
-            self.ports.store.reopen_run(run.id).await?;
+            self.ports.workflow_runs.reopen_run(run.id).await?;
             run = self
                 .ports
-                .store
+                .workflow_runs
                 .find_run(message.run_id)
                 .await?
                 .ok_or_else(|| Error::Internal("a reopened run vanished".into()))?;
@@ -1059,7 +1071,7 @@ impl WorkflowService {
             };
         if skip {
             self.ports
-                .store
+                .workflow_runs
                 .finish_step(
                     run.id,
                     &step.id,
@@ -1069,7 +1081,12 @@ impl WorkflowService {
             self.advance(run.id, &step.id).await?;
             return Ok(Verdict::Done);
         }
-        if !self.ports.store.begin_step(run.id, &step.id).await? {
+        if !self
+            .ports
+            .workflow_runs
+            .begin_step(run.id, &step.id)
+            .await?
+        {
             return Ok(Verdict::Done);
         }
         let caller = run_caller(&run);
@@ -1077,7 +1094,7 @@ impl WorkflowService {
         match result {
             Ok((output, usage)) => {
                 self.ports
-                    .store
+                    .workflow_runs
                     .finish_step(
                         run.id,
                         &step.id,
@@ -1118,7 +1135,7 @@ impl WorkflowService {
                 result.creator_share_micros = usage.creator_share_micros;
                 result.run_ids = usage.run_ids;
                 self.ports
-                    .store
+                    .workflow_runs
                     .finish_step(run.id, &step.id, &result)
                     .await?;
                 self.fail_run(&run, Some(&step.id), &detail).await?;
@@ -1135,7 +1152,7 @@ impl WorkflowService {
         detail: &str,
     ) -> Result<()> {
         self.ports
-            .store
+            .workflow_runs
             .finish_run(
                 run.id,
                 WorkflowRunStatus::Failed,
@@ -1153,7 +1170,7 @@ impl WorkflowService {
     /// After `finished` ended: enqueue its dependents that became ready, and end the run
     /// when every step has.
     async fn advance(&self, run_id: Uuid, finished: &str) -> Result<()> {
-        let Some(run) = self.ports.store.find_run(run_id).await? else {
+        let Some(run) = self.ports.workflow_runs.find_run(run_id).await? else {
             return Ok(());
         };
         if run.status != WorkflowRunStatus::Running {
@@ -1193,7 +1210,7 @@ impl WorkflowService {
                 rendered.insert(name.clone(), value);
             }
             self.ports
-                .store
+                .workflow_runs
                 .finish_run(run_id, WorkflowRunStatus::Succeeded, Some(&rendered), None)
                 .await?;
         }

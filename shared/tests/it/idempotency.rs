@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use agora::ports::runs::{IdempotencyClaim, IdempotencyStore};
+use agora::ports::{IdempotencyClaim, IdempotencyStore};
 use chrono::Utc;
 use http::StatusCode;
 use serde_json::json;

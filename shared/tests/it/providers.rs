@@ -14,7 +14,7 @@ use agora::{
         llm::{FinishReason, LlmEvent, LlmRequest, Message, ProviderError, Role, Sampling, Usage},
         secret::SecretString,
     },
-    ports::runs::LlmProvider,
+    ports::LlmProvider,
 };
 use futures::StreamExt;
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use agora::ports::workflows::Delivery;
+use agora::ports::Delivery;
 use aws_config::BehaviorVersion;
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -649,7 +649,7 @@ async fn sqs_chaos(app: &TestApp, agent: &str, seed: u64) {
                 continue;
             }
             let verdict = service.process(&delivery).await;
-            if matches!(verdict, Ok(agora::ports::workflows::Verdict::Done))
+            if matches!(verdict, Ok(agora::ports::Verdict::Done))
                 && !keep
                 && let Some(receipt) = &delivery.receipt
             {
@@ -785,7 +785,7 @@ async fn a_batch_with_two_poison_messages_reports_exactly_those_and_redrive_comp
     assert!(moved >= 1, "the poison step waits in the DLQ");
     for _ in 0..20 {
         for delivery in queue.receive(10, Duration::from_secs(1)).await.unwrap() {
-            if let Ok(agora::ports::workflows::Verdict::Done) = service.process(&delivery).await {
+            if let Ok(agora::ports::Verdict::Done) = service.process(&delivery).await {
                 queue
                     .delete(delivery.receipt.as_deref().unwrap())
                     .await
@@ -881,7 +881,7 @@ async fn in_process_chaos(app: &TestApp, agent: &str, seed: u64) {
                 if !chaos.chance(30) {
                     continue;
                 }
-                let message = agora::ports::workflows::StepMessage {
+                let message = agora::ports::StepMessage {
                     run_id: *run_id,
                     step: step.to_owned(),
                 };
@@ -899,7 +899,7 @@ async fn in_process_chaos(app: &TestApp, agent: &str, seed: u64) {
                         let _ = tokio::time::timeout(limit, service.process(&delivery)).await;
                     });
                 } else {
-                    use agora::ports::workflows::Queue;
+                    use agora::ports::Queue;
                     queue.send(std::slice::from_ref(&message)).await.unwrap();
                 }
             }
@@ -953,7 +953,7 @@ async fn a_delivery_finding_its_step_in_flight_looks_again_with_a_fresh_message_
         receipt: None,
     };
     let verdict = service.process(&duplicate).await.unwrap();
-    assert!(matches!(verdict, agora::ports::workflows::Verdict::Done));
+    assert!(matches!(verdict, agora::ports::Verdict::Done));
     let run = wait_until_finished(&app, &user, &run_id.to_string()).await;
     assert_eq!(run["status"], "succeeded", "{run:#}");
     assert_billed_once(&app, &user.id, 4, 0).await;

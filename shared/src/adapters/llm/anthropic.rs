@@ -12,7 +12,7 @@ use crate::{
         llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Role, Usage},
         secret::SecretString,
     },
-    ports::runs::{LlmProvider, LlmStream},
+    ports::{LlmProvider, LlmStream},
 };
 
 pub const ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com";

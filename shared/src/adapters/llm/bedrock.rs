@@ -20,7 +20,7 @@ use aws_smithy_types::{Document, Number};
 
 use crate::{
     domain::llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Role, Usage},
-    ports::runs::{LlmProvider, LlmStream},
+    ports::{LlmProvider, LlmStream},
 };
 
 pub struct BedrockConverse {

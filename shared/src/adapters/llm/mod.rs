@@ -145,7 +145,7 @@ pub(crate) fn streamed_answer(
     response: reqwest::Response,
     idle: Duration,
     mut read: impl FnMut(SseEvent) -> Result<Vec<LlmEvent>, ProviderError> + Send + 'static,
-) -> crate::ports::runs::LlmStream {
+) -> crate::ports::LlmStream {
     let events = sse_events(response, idle)
         .map(move |event| event.and_then(&mut read))
         .flat_map(|events| {

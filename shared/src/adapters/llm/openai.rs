@@ -12,7 +12,7 @@ use crate::{
         llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Usage},
         secret::SecretString,
     },
-    ports::runs::{LlmProvider, LlmStream},
+    ports::{LlmProvider, LlmStream},
 };
 
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";

@@ -7,7 +7,7 @@ use futures::StreamExt;
 
 use crate::{
     domain::llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Role, Usage},
-    ports::runs::{LlmProvider, LlmStream},
+    ports::{LlmProvider, LlmStream},
 };
 
 /// What every answer starts with, so nobody mistakes it for a real model.

@@ -9,7 +9,7 @@ use tokio::sync::OnceCell;
 use crate::{
     Error, Result,
     domain::crypto,
-    ports::runs::{DataKey, KeyWrapper},
+    ports::{DataKey, KeyWrapper},
 };
 
 pub struct LocalKeyWrapper {

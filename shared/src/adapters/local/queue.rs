@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::{
     Result,
-    ports::workflows::{Delivery, Queue, StepMessage, Verdict},
+    ports::{Delivery, Queue, StepMessage, Verdict},
     services::workflows::WorkflowService,
 };
 

@@ -15,10 +15,10 @@ use crate::{
     adapters::ranking,
     domain::AgentSpec,
     ports::{
-        AgentCard, AgentRecord, AgentStatus, AgentStore, AuditRecord, CatalogEntry, CatalogPage,
-        CatalogQuery, CatalogSort, Category, CreateAgentError, CreatorRecord, FacetCount, Facets,
-        NewAgent, PageStart, SavedRecord, SearchIndex, SearchMode, SeedAgent, VersionRecord,
-        Visibility,
+        AgentCard, AgentDirectory, AgentLibrary, AgentListings, AgentRecord, AgentStatus,
+        AgentStore, AuditRecord, CatalogEntry, CatalogPage, CatalogQuery, CatalogSort, Category,
+        CategoryStore, CreateAgentError, CreatorRecord, FacetCount, Facets, NewAgent, PageStart,
+        SavedRecord, SearchIndex, SearchMode, SeedAgent, VersionRecord, Visibility,
     },
 };
 
@@ -127,15 +127,7 @@ async fn insert_agent(
 }
 
 #[async_trait]
-impl AgentStore for Db {
-    async fn create_agent(&self, agent: &NewAgent) -> Result<AgentRecord, CreateAgentError> {
-        let connection = self.connection().await?;
-        insert_agent(&connection, agent).await?;
-        agent_by_id(&connection, agent.id).await?.ok_or_else(|| {
-            CreateAgentError::Other(Error::Internal("a created agent vanished".into()))
-        })
-    }
-
+impl AgentDirectory for Db {
     async fn find_agent(&self, handle: &str, slug: &str) -> Result<Option<AgentRecord>> {
         let connection = self.connection().await?;
         // Every run resolves its agent: the statement is prepared once per connection.
@@ -155,6 +147,47 @@ impl AgentStore for Db {
     async fn find_agent_by_id(&self, id: Uuid) -> Result<Option<AgentRecord>> {
         let connection = self.connection().await?;
         agent_by_id(&connection, id).await
+    }
+
+    async fn find_version(&self, id: Uuid, version: i32) -> Result<Option<VersionRecord>> {
+        let connection = self.connection().await?;
+        let statement = connection
+            .prepare_cached(
+                "SELECT version, spec, changelog, created_at, deprecated_at, deprecation_note
+                 FROM agent_versions WHERE agent_id = $1 AND version = $2",
+            )
+            .await?;
+        connection
+            .query_opt(&statement, &[&id, &version])
+            .await?
+            .as_ref()
+            .map(version_from)
+            .transpose()
+    }
+
+    async fn list_versions(&self, id: Uuid) -> Result<Vec<VersionRecord>> {
+        let connection = self.connection().await?;
+        connection
+            .query(
+                "SELECT version, spec, changelog, created_at, deprecated_at, deprecation_note
+                 FROM agent_versions WHERE agent_id = $1 ORDER BY version DESC",
+                &[&id],
+            )
+            .await?
+            .iter()
+            .map(version_from)
+            .collect()
+    }
+}
+
+#[async_trait]
+impl AgentStore for Db {
+    async fn create_agent(&self, agent: &NewAgent) -> Result<AgentRecord, CreateAgentError> {
+        let connection = self.connection().await?;
+        insert_agent(&connection, agent).await?;
+        agent_by_id(&connection, agent.id).await?.ok_or_else(|| {
+            CreateAgentError::Other(Error::Internal("a created agent vanished".into()))
+        })
     }
 
     async fn update_agent(
@@ -210,36 +243,6 @@ impl AgentStore for Db {
             .await?;
         transaction.commit().await?;
         version_from(&row)
-    }
-
-    async fn list_versions(&self, id: Uuid) -> Result<Vec<VersionRecord>> {
-        let connection = self.connection().await?;
-        connection
-            .query(
-                "SELECT version, spec, changelog, created_at, deprecated_at, deprecation_note
-                 FROM agent_versions WHERE agent_id = $1 ORDER BY version DESC",
-                &[&id],
-            )
-            .await?
-            .iter()
-            .map(version_from)
-            .collect()
-    }
-
-    async fn find_version(&self, id: Uuid, version: i32) -> Result<Option<VersionRecord>> {
-        let connection = self.connection().await?;
-        let statement = connection
-            .prepare_cached(
-                "SELECT version, spec, changelog, created_at, deprecated_at, deprecation_note
-                 FROM agent_versions WHERE agent_id = $1 AND version = $2",
-            )
-            .await?;
-        connection
-            .query_opt(&statement, &[&id, &version])
-            .await?
-            .as_ref()
-            .map(version_from)
-            .transpose()
     }
 
     async fn set_latest_version(&self, id: Uuid, version: i32) -> Result<AgentRecord> {
@@ -337,6 +340,48 @@ impl AgentStore for Db {
             .collect()
     }
 
+    async fn insert_published_agents(
+        &self,
+        owner_id: Uuid,
+        agents: &[SeedAgent],
+    ) -> Result<Vec<Uuid>> {
+        let ids: Vec<Uuid> = agents.iter().map(|a| a.id).collect();
+        let slugs: Vec<&str> = agents.iter().map(|a| a.slug.as_str()).collect();
+        let specs = agents
+            .iter()
+            .map(|a| draft_json(&a.spec))
+            .collect::<Result<Vec<_>>>()?;
+        let demo: Vec<bool> = agents.iter().map(|a| a.is_demo).collect();
+        let mut connection = self.connection().await?;
+        let transaction = connection.transaction().await?;
+        let inserted: Vec<Uuid> = transaction
+            .query(
+                "INSERT INTO agents (id, owner_id, slug, visibility, status, draft, latest_version,
+                                     is_demo, published_at)
+                 SELECT v.id, $1, v.slug, 'public', 'published', v.spec, 1, v.demo, now()
+                 FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::bool[]) AS v(id, slug, spec, demo)
+                 ON CONFLICT (owner_id, slug) DO NOTHING
+                 RETURNING id",
+                &[&owner_id, &ids, &slugs, &specs, &demo],
+            )
+            .await?
+            .iter()
+            .map(|row| row.get("id"))
+            .collect();
+        transaction
+            .execute(
+                "INSERT INTO agent_versions (agent_id, version, spec, changelog)
+                 SELECT id, 1, draft, 'First release' FROM agents WHERE id = ANY($1)",
+                &[&inserted],
+            )
+            .await?;
+        transaction.commit().await?;
+        Ok(inserted)
+    }
+}
+
+#[async_trait]
+impl AgentLibrary for Db {
     async fn save_agent(&self, user_id: Uuid, agent_id: Uuid, pinned: Option<i32>) -> Result<()> {
         let mut connection = self.connection().await?;
         let transaction = connection.transaction().await?;
@@ -409,35 +454,10 @@ impl AgentStore for Db {
             })
             .collect()
     }
+}
 
-    async fn record_view(
-        &self,
-        agent_id: Uuid,
-        viewer: &str,
-        day: chrono::NaiveDate,
-    ) -> Result<bool> {
-        let connection = self.connection().await?;
-        let first = connection
-            .execute(
-                "INSERT INTO agent_views (agent_id, viewer, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                &[&agent_id, &viewer, &day],
-            )
-            .await?
-            > 0;
-        if first {
-            connection
-                .execute(
-                    "UPDATE agents SET view_count = view_count + 1,
-                         trending_score = (SELECT count(DISTINCT viewer) FROM agent_views
-                                           WHERE agent_id = $1 AND day > $2::date - 7)
-                     WHERE id = $1",
-                    &[&agent_id, &day],
-                )
-                .await?;
-        }
-        Ok(first)
-    }
-
+#[async_trait]
+impl CategoryStore for Db {
     async fn list_categories(&self) -> Result<Vec<Category>> {
         let connection = self.connection().await?;
         let rows = connection
@@ -485,7 +505,10 @@ impl AgentStore for Db {
             .get(0);
         Ok(saved)
     }
+}
 
+#[async_trait]
+impl AgentListings for Db {
     async fn agent_cards(&self, ids: &[Uuid]) -> Result<Vec<AgentCard>> {
         let connection = self.connection().await?;
         let rows = connection
@@ -551,45 +574,6 @@ impl AgentStore for Db {
         Ok(cards)
     }
 
-    async fn insert_published_agents(
-        &self,
-        owner_id: Uuid,
-        agents: &[SeedAgent],
-    ) -> Result<Vec<Uuid>> {
-        let ids: Vec<Uuid> = agents.iter().map(|a| a.id).collect();
-        let slugs: Vec<&str> = agents.iter().map(|a| a.slug.as_str()).collect();
-        let specs = agents
-            .iter()
-            .map(|a| draft_json(&a.spec))
-            .collect::<Result<Vec<_>>>()?;
-        let demo: Vec<bool> = agents.iter().map(|a| a.is_demo).collect();
-        let mut connection = self.connection().await?;
-        let transaction = connection.transaction().await?;
-        let inserted: Vec<Uuid> = transaction
-            .query(
-                "INSERT INTO agents (id, owner_id, slug, visibility, status, draft, latest_version,
-                                     is_demo, published_at)
-                 SELECT v.id, $1, v.slug, 'public', 'published', v.spec, 1, v.demo, now()
-                 FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::bool[]) AS v(id, slug, spec, demo)
-                 ON CONFLICT (owner_id, slug) DO NOTHING
-                 RETURNING id",
-                &[&owner_id, &ids, &slugs, &specs, &demo],
-            )
-            .await?
-            .iter()
-            .map(|row| row.get("id"))
-            .collect();
-        transaction
-            .execute(
-                "INSERT INTO agent_versions (agent_id, version, spec, changelog)
-                 SELECT id, 1, draft, 'First release' FROM agents WHERE id = ANY($1)",
-                &[&inserted],
-            )
-            .await?;
-        transaction.commit().await?;
-        Ok(inserted)
-    }
-
     async fn find_creator(&self, handle: &str) -> Result<Option<CreatorRecord>> {
         let connection = self.connection().await?;
         let row = connection
@@ -617,6 +601,34 @@ impl AgentStore for Db {
             total_forks: row.get("total_forks"),
             total_runs: row.get("total_runs"),
         }))
+    }
+
+    async fn record_view(
+        &self,
+        agent_id: Uuid,
+        viewer: &str,
+        day: chrono::NaiveDate,
+    ) -> Result<bool> {
+        let connection = self.connection().await?;
+        let first = connection
+            .execute(
+                "INSERT INTO agent_views (agent_id, viewer, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&agent_id, &viewer, &day],
+            )
+            .await?
+            > 0;
+        if first {
+            connection
+                .execute(
+                    "UPDATE agents SET view_count = view_count + 1,
+                         trending_score = (SELECT count(DISTINCT viewer) FROM agent_views
+                                           WHERE agent_id = $1 AND day > $2::date - 7)
+                     WHERE id = $1",
+                    &[&agent_id, &day],
+                )
+                .await?;
+        }
+        Ok(first)
     }
 }
 

@@ -9,7 +9,7 @@ use super::Db;
 use crate::{
     Result,
     domain::llm::Role,
-    ports::runs::{ConversationRecord, ConversationStore, MessageRecord},
+    ports::{ConversationRecord, ConversationStore, MessageRecord},
 };
 
 const CONVERSATION_COLUMNS: &str =

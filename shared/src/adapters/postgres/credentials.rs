@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Db;
 use crate::{
     Error, Result,
-    ports::runs::{CredentialStore, ProviderCredentialRecord},
+    ports::{CredentialStore, ProviderCredentialRecord},
 };
 
 #[async_trait]

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::Db;
 use crate::{
     Result,
-    ports::runs::{IdempotencyClaim, IdempotencyStore},
+    ports::{IdempotencyClaim, IdempotencyStore},
 };
 
 /// Records in this adapter share one table; the scope is part of the key the service builds.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::Db;
 use crate::{
     Error, Result,
-    ports::reviews::{RatingSummary, ReviewError, ReviewRecord, ReviewStore},
+    ports::{RatingSummary, ReviewError, ReviewRecord, ReviewStore},
 };
 
 const COLUMNS: &str = "r.id, r.agent_id, r.user_id, u.handle AS author_handle,

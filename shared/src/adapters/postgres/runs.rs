@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::Db;
 use crate::{
     Error, Result,
-    ports::runs::{
+    ports::{
         Attempt, CredentialKind, CreditAccount, CreditStore, DailyCredits, DailyRuns, FinishedRun,
         LedgerEntry, LedgerKind, NewRun, RunError, RunRecord, RunSource, RunStatus, RunStore,
         StartRules, StartRunError, VersionStats,

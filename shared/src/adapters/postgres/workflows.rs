@@ -15,12 +15,10 @@ use crate::{
     Error, Result,
     domain::workflow::WorkflowSpec,
     ports::{
-        AgentStatus, Visibility,
-        workflows::{
-            NewWorkflow, NewWorkflowRun, SavedWorkflowRecord, StartWorkflowRunError, StepRecord,
-            StepResult, StepStatus, WorkflowQuery, WorkflowRecord, WorkflowRunError,
-            WorkflowRunRecord, WorkflowRunStatus, WorkflowStore, WorkflowVersionRecord,
-        },
+        AgentStatus, NewWorkflow, NewWorkflowRun, SavedWorkflowRecord, StartWorkflowRunError,
+        StepRecord, StepResult, StepStatus, Visibility, WorkflowLibrary, WorkflowQuery,
+        WorkflowRecord, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus, WorkflowRunStore,
+        WorkflowStore, WorkflowVersionRecord,
     },
 };
 
@@ -330,7 +328,10 @@ impl WorkflowStore for Db {
             .await?;
         rows.iter().map(workflow_from).collect()
     }
+}
 
+#[async_trait]
+impl WorkflowLibrary for Db {
     async fn save_workflow(&self, user_id: Uuid, workflow_id: Uuid) -> Result<DateTime<Utc>> {
         let connection = self.connection().await?;
         // One statement: the library row, and the count when the row is new.
@@ -407,7 +408,10 @@ impl WorkflowStore for Db {
             })
             .collect()
     }
+}
 
+#[async_trait]
+impl WorkflowRunStore for Db {
     async fn start_run(&self, run: &NewWorkflowRun) -> Result<(), StartWorkflowRunError> {
         let mut connection = self.connection().await?;
         let transaction = connection.transaction().await.map_err(Error::from)?;

@@ -28,7 +28,7 @@ use crate::{
         Caller,
         llm::{FinishReason, Message, Role, check_sampling},
     },
-    ports::runs::{RunSource, RunStatus},
+    ports::{RunSource, RunStatus},
     services::runs::{ActiveRun, RunEvent, RunInfo, RunOutcome, RunRequest, VersionChoice},
 };
 

@@ -22,10 +22,11 @@ use crate::{
         json::{self, JsonError},
     },
     ports::{
-        AgentCard, AgentRecord, AgentStatus, AgentStore, AuditAction, AuditRecord, Cache,
-        CatalogEntry, CatalogFilters, CatalogPage, CatalogQuery, CatalogSort, Category, Clock,
-        CreateAgentError, CreatorRecord, Embedder, Facets, NewAgent, PageStart, SavedRecord,
-        SearchIndex, SearchMode, VersionRecord, Visibility,
+        AgentCard, AgentDirectory, AgentLibrary, AgentListings, AgentRecord, AgentStatus,
+        AgentStore, AuditAction, AuditRecord, Cache, CatalogEntry, CatalogFilters, CatalogPage,
+        CatalogQuery, CatalogSort, Category, CategoryStore, Clock, CreateAgentError, CreatorRecord,
+        Embedder, Facets, NewAgent, PageStart, SavedRecord, SearchIndex, SearchMode, VersionRecord,
+        Visibility,
     },
 };
 
@@ -45,7 +46,11 @@ const GENERATION_KEY: &str = "catalog:generation";
 
 /// The ports the catalog works through.
 pub struct CatalogPorts {
+    pub directory: Arc<dyn AgentDirectory>,
     pub agents: Arc<dyn AgentStore>,
+    pub library: Arc<dyn AgentLibrary>,
+    pub categories: Arc<dyn CategoryStore>,
+    pub listings: Arc<dyn AgentListings>,
     pub index: Arc<dyn SearchIndex>,
     pub embedder: Arc<dyn Embedder>,
     pub cache: Arc<dyn Cache>,
@@ -270,7 +275,12 @@ impl CatalogService {
             self.record_view(caller, record.id, origin).await;
         }
         let latest = match record.latest_version {
-            Some(version) => self.ports.agents.find_version(record.id, version).await?,
+            Some(version) => {
+                self.ports
+                    .directory
+                    .find_version(record.id, version)
+                    .await?
+            }
             None => None,
         };
         let view = self.view(caller, record, latest);
@@ -302,7 +312,7 @@ impl CatalogService {
         let today = self.ports.clock.now().date_naive();
         if let Err(error) = self
             .ports
-            .agents
+            .listings
             .record_view(agent_id, &viewer, today)
             .await
         {
@@ -367,7 +377,7 @@ impl CatalogService {
         let owner = caller.user_id() == Some(record.owner_id);
         Ok(self
             .ports
-            .agents
+            .directory
             .list_versions(record.id)
             .await?
             .into_iter()
@@ -385,7 +395,7 @@ impl CatalogService {
         let record = self.visible(caller, handle, slug).await?;
         let owner = caller.user_id() == Some(record.owner_id);
         self.ports
-            .agents
+            .directory
             .find_version(record.id, version)
             .await?
             .map(|version| version_view(version, owner))
@@ -403,7 +413,7 @@ impl CatalogService {
         let record = self.owned(caller, handle, slug).await?;
         let target = self
             .ports
-            .agents
+            .directory
             .find_version(record.id, version)
             .await?
             .ok_or_else(|| {
@@ -458,7 +468,7 @@ impl CatalogService {
         }
         let record = self
             .ports
-            .agents
+            .directory
             .find_agent(handle, slug)
             .await?
             .ok_or_else(not_found)?;
@@ -582,7 +592,7 @@ impl CatalogService {
         }
         for saved in self
             .ports
-            .agents
+            .library
             .list_saved_agents(principal.user_id)
             .await?
         {
@@ -606,7 +616,7 @@ impl CatalogService {
                     facets: false,
                 })
                 .await?;
-            for card in self.ports.agents.agent_cards(&page.agent_ids).await? {
+            for card in self.ports.listings.agent_cards(&page.agent_ids).await? {
                 agents.push(card.address, card.handle, card.published_at);
             }
             match page.next {
@@ -630,7 +640,7 @@ impl CatalogService {
         if let Some(version) = pinned
             && self
                 .ports
-                .agents
+                .directory
                 .find_version(record.id, version)
                 .await?
                 .is_none()
@@ -641,7 +651,7 @@ impl CatalogService {
             ));
         }
         self.ports
-            .agents
+            .library
             .save_agent(principal.user_id, record.id, pinned)
             .await?;
         self.saved(caller)
@@ -655,13 +665,13 @@ impl CatalogService {
         let principal = caller.user()?;
         let record = self
             .ports
-            .agents
+            .directory
             .find_agent(handle, slug)
             .await?
             .ok_or_else(not_found)?;
         if !self
             .ports
-            .agents
+            .library
             .unsave_agent(principal.user_id, record.id)
             .await?
         {
@@ -675,7 +685,7 @@ impl CatalogService {
         let principal = caller.user()?;
         let saved = self
             .ports
-            .agents
+            .library
             .list_saved_agents(principal.user_id)
             .await?;
         let visible_ids: Vec<Uuid> = saved
@@ -683,7 +693,7 @@ impl CatalogService {
             .filter(|s| may_see(caller, &s.agent))
             .map(|s| s.agent.id)
             .collect();
-        let cards = self.ports.agents.agent_cards(&visible_ids).await?;
+        let cards = self.ports.listings.agent_cards(&visible_ids).await?;
         Ok(saved
             .into_iter()
             .map(|SavedRecord { agent, pinned_version, saved_at }| {
@@ -781,7 +791,7 @@ impl CatalogService {
             })
             .await?;
         let page = ListingPage {
-            agents: self.ports.agents.agent_cards(&agent_ids).await?,
+            agents: self.ports.listings.agent_cards(&agent_ids).await?,
             next_cursor: next.map(|next| cursor::encode(&fingerprint, &next)),
             facets: (request.facets && start == PageStart::First).then_some(facets),
             embedding_model: semantic.then(|| self.ports.embedder.model().to_owned()),
@@ -793,7 +803,7 @@ impl CatalogService {
     }
 
     pub async fn categories(&self) -> Result<Vec<Category>> {
-        self.ports.agents.list_categories().await
+        self.ports.categories.list_categories().await
     }
 
     /// Adds or changes a category: administrators only.
@@ -812,7 +822,7 @@ impl CatalogService {
         }
         let saved = self
             .ports
-            .agents
+            .categories
             .upsert_category(&Category {
                 name: name.to_owned(),
                 ..category
@@ -826,7 +836,7 @@ impl CatalogService {
     pub async fn creator(&self, handle: &str) -> Result<CreatorView> {
         let creator = self
             .ports
-            .agents
+            .listings
             .find_creator(handle)
             .await?
             .ok_or_else(|| Error::NotFound("No creator has this handle.".into()))?;
@@ -861,7 +871,7 @@ impl CatalogService {
         let spec = match version.or(record.latest_version) {
             Some(version) => {
                 self.ports
-                    .agents
+                    .directory
                     .find_version(record.id, version)
                     .await?
                     .ok_or_else(|| {
@@ -927,7 +937,7 @@ impl CatalogService {
             }
         }
         if !spec.category.trim().is_empty() {
-            let categories = self.ports.agents.list_categories().await?;
+            let categories = self.ports.categories.list_categories().await?;
             if !categories.iter().any(|c| c.slug == spec.category) {
                 let known: Vec<&str> = categories.iter().map(|c| c.slug.as_str()).collect();
                 errors.push(FieldError {
@@ -958,7 +968,7 @@ impl CatalogService {
     async fn visible(&self, caller: &Caller, handle: &str, slug: &str) -> Result<AgentRecord> {
         let record = self
             .ports
-            .agents
+            .directory
             .find_agent(handle, slug)
             .await?
             .ok_or_else(not_found)?;
@@ -974,7 +984,7 @@ impl CatalogService {
         let principal = caller.user()?;
         let record = self
             .ports
-            .agents
+            .directory
             .find_agent(handle, slug)
             .await?
             .ok_or_else(not_found)?;
@@ -991,7 +1001,7 @@ impl CatalogService {
 
     async fn agent_by_id(&self, id: Uuid) -> Result<AgentRecord> {
         self.ports
-            .agents
+            .directory
             .find_agent_by_id(id)
             .await?
             .ok_or_else(not_found)
@@ -999,7 +1009,7 @@ impl CatalogService {
 
     async fn latest(&self, record: &AgentRecord) -> Result<Option<VersionRecord>> {
         match record.latest_version {
-            Some(version) => self.ports.agents.find_version(record.id, version).await,
+            Some(version) => self.ports.directory.find_version(record.id, version).await,
             None => Ok(None),
         }
     }

@@ -25,7 +25,7 @@ use crate::{
         Credits,
         llm::{self, FinishReason, LlmEvent, LlmRequest, ProviderError, Usage},
     },
-    ports::runs::{Attempt, FinishedRun, LlmStream, RunError, RunStatus},
+    ports::{Attempt, FinishedRun, LlmStream, RunError, RunStatus},
 };
 
 /// Bytes per token when a count must be estimated (a provider that failed mid-answer, or
@@ -409,8 +409,7 @@ impl Execution {
             && self.guard.is_none()
             && matches!(
                 model.credential,
-                crate::ports::runs::CredentialKind::Platform
-                    | crate::ports::runs::CredentialKind::Offline
+                crate::ports::CredentialKind::Platform | crate::ports::CredentialKind::Offline
             );
         if !deterministic {
             return None;
@@ -498,7 +497,7 @@ impl Progress {
     }
 }
 
-impl crate::ports::runs::CredentialKind {
+impl crate::ports::CredentialKind {
     /// Agora's own accounts must report usage (it is what the caller pays for).
     fn requires_usage(self) -> bool {
         matches!(self, Self::Platform | Self::Offline)

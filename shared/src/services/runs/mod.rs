@@ -25,18 +25,16 @@ use crate::{
         models, pricing,
     },
     ports::{
-        AgentRecord, AgentStatus, AgentStore, Cache, Clock, Visibility,
-        runs::{
-            CreditStore, FinishedRun, NewMessage, NewRun, RunError, RunRecord, RunSource,
-            RunStatus, RunStore, StartRules, StartRunError,
-        },
+        AgentDirectory, AgentRecord, AgentStatus, Cache, Clock, CreditStore, FinishedRun,
+        NewMessage, NewRun, RunError, RunRecord, RunSource, RunStatus, RunStore, StartRules,
+        StartRunError, Visibility,
     },
     services::rate_limit::{Limit, RateLimiter},
 };
 
 /// The ports the run path works through.
 pub struct RunPorts {
-    pub agents: Arc<dyn AgentStore>,
+    pub agents: Arc<dyn AgentDirectory>,
     pub runs: Arc<dyn RunStore>,
     pub credits: Arc<dyn CreditStore>,
     pub providers: Arc<Providers>,

@@ -21,10 +21,7 @@ use crate::{
         pricing::{self, ModelPrice},
         secret::SecretString,
     },
-    ports::{
-        SecretSource,
-        runs::{CredentialKind, LlmProvider},
-    },
+    ports::{CredentialKind, LlmProvider, SecretSource},
     services::credentials::CredentialService,
 };
 

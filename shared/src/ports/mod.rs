@@ -1,0 +1,30 @@
+//! The narrow traits services need from the outside world, one capability each, in one
+//! file per area.
+//!
+//! Adapters in [`crate::adapters`] implement them; each port has one contract suite that
+//! every adapter of it passes (see `shared/tests/it/`). Everything here is re-exported at
+//! `crate::ports`, so a service names a port by what it is, not by where it is kept.
+
+pub mod accounts;
+pub mod audit;
+pub mod cache;
+pub mod catalog;
+pub mod clock;
+pub mod conversations;
+pub mod credentials;
+pub mod credits;
+pub mod health;
+pub mod idempotency;
+pub mod llm;
+pub mod queue;
+pub mod reviews;
+pub mod runs;
+pub mod search;
+pub mod uploads;
+pub mod workflows;
+
+pub use self::{
+    accounts::*, audit::*, cache::*, catalog::*, clock::*, conversations::*, credentials::*,
+    credits::*, health::*, idempotency::*, llm::*, queue::*, reviews::*, runs::*, search::*,
+    uploads::*, workflows::*,
+};

@@ -1,0 +1,91 @@
+//! Uploaded files: the blob store (S3 or a local folder) and the records of uploads.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// What an upload is for; each has its own size limit and types.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadPurpose {
+    AgentIcon,
+    Avatar,
+}
+
+impl UploadPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AgentIcon => "agent_icon",
+            Self::Avatar => "avatar",
+        }
+    }
+
+    pub fn from_stored(stored: &str) -> Option<Self> {
+        match stored {
+            "agent_icon" => Some(Self::AgentIcon),
+            "avatar" => Some(Self::Avatar),
+            _ => None,
+        }
+    }
+}
+
+/// A form the browser posts the file with: `url`, then `fields` in order, then `file`.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UploadForm {
+    pub url: String,
+    /// Form fields to send before the file, in this order.
+    pub fields: Vec<FormField>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FormField {
+    pub name: String,
+    pub value: String,
+}
+
+/// What the blob store knows of a stored object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobInfo {
+    pub size: u64,
+    pub content_type: Option<String>,
+}
+
+/// Where uploaded files live: S3 (presigned POST) or a local folder.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// A form that lets a browser store one file of `content_type`, at most `max_bytes`,
+    /// at `key`, until `expires_at`.
+    async fn upload_form(
+        &self,
+        key: &str,
+        content_type: &str,
+        max_bytes: u64,
+        expires_at: DateTime<Utc>,
+    ) -> crate::Result<UploadForm>;
+    async fn head(&self, key: &str) -> crate::Result<Option<BlobInfo>>;
+    /// The object's bytes, refusing objects over `max_bytes`.
+    async fn read(&self, key: &str, max_bytes: u64) -> crate::Result<Option<Vec<u8>>>;
+    async fn delete(&self, key: &str) -> crate::Result<()>;
+}
+
+/// An upload as recorded.
+#[derive(Clone, Debug)]
+pub struct UploadRecord {
+    pub key: String,
+    pub owner_id: Uuid,
+    pub purpose: UploadPurpose,
+    pub content_type: String,
+    pub max_bytes: i64,
+    pub verified: bool,
+}
+
+/// The record of who may put what at which key.
+#[async_trait]
+pub trait UploadStore: Send + Sync {
+    async fn insert_upload(&self, upload: &UploadRecord) -> crate::Result<()>;
+    async fn find_upload(&self, key: &str) -> crate::Result<Option<UploadRecord>>;
+    async fn mark_verified(&self, key: &str, size: i64) -> crate::Result<()>;
+    async fn delete_upload(&self, key: &str) -> crate::Result<()>;
+}
