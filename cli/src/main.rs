@@ -11,7 +11,8 @@ use std::{
 use agora::{
     AppState, Config,
     adapters::local::postgres_cluster::LocalCluster,
-    config::DatabaseConfig,
+    adapters::postgres::{DatabaseSettings, Db},
+    bootstrap::{App, assemble},
     domain::{RequestOrigin, tokens::random_token},
     lambda::{self, InvokeError},
     services::{
@@ -185,7 +186,7 @@ async fn serve(port: Option<u16>, demo: bool) -> anyhow::Result<()> {
         })
         .await?
         .context("cannot start the local PostgreSQL cluster")?;
-        config.database = Some(DatabaseConfig {
+        config.database = Some(DatabaseSettings {
             url: cluster.url().to_owned(),
             iam_auth: false,
             pool_size: 16,
@@ -212,17 +213,19 @@ async fn serve_with_database(
     demo: bool,
     spinner: &ProgressBar,
 ) -> anyhow::Result<()> {
-    let port = port.unwrap_or(config.local.port);
+    let port = port.unwrap_or(config.port);
     let dev = config.profile == agora::config::Profile::Dev;
-    let state = AppState::build(config).await?;
+    let app = assemble(config, Default::default()).await?;
+    let state = app.state.clone();
     spinner.set_message("applying migrations");
-    let applied = state.db()?.migrate().await.context(
+    let applied = database(&app)?.migrate().await.context(
         "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
     )?;
-    if state.workflow_sqs().is_some() {
+    if app.sqs_queue.is_some() {
         // Workflow steps go to SQS: consume them here, as the worker function would.
+        let worker = state.workflow_worker()?;
         for _ in 0..2 {
-            tokio::spawn(agora::lambda::poll_workflow_queue(state.clone()));
+            tokio::spawn(worker.clone().run());
         }
     }
     if demo && dev {
@@ -270,7 +273,7 @@ async fn serve_with_database(
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     maintenance.abort();
-    if let Ok(db) = state.db() {
+    if let Some(db) = &app.db {
         db.close();
     }
     say("Agora stopped.")?;
@@ -287,8 +290,8 @@ async fn migrate() -> anyhow::Result<()> {
     }
     let spinner = spinner();
     spinner.set_message("applying migrations");
-    let state = AppState::build(config).await?;
-    let applied = state.db()?.migrate().await.context(
+    let app = assemble(config, Default::default()).await?;
+    let applied = database(&app)?.migrate().await.context(
         "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
     )?;
     spinner.finish_and_clear();
@@ -318,7 +321,8 @@ async fn invoke(function: &str, event_path: &PathBuf) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read the event file {}", event_path.display()))?;
     let config = Config::from_env()?;
     agora::telemetry::init(&config.log);
-    let state = AppState::build(config).await?;
+    let app = assemble(config, Default::default()).await?;
+    let state = app.state.clone();
     let response = lambda::invoke(state, function, &event)
         .await
         .with_context(|| format!("in {}", event_path.display()))?;
@@ -354,9 +358,10 @@ async fn grant_credits(email: &str, credits: &str, note: &str) -> anyhow::Result
     let spinner = spinner();
     let started = use_local_database(&mut config, &spinner).await?;
     let outcome = async {
-        let state = AppState::build(config).await?;
+        let app = assemble(config, Default::default()).await?;
+        let state = app.state.clone();
         spinner.set_message("applying migrations");
-        state.db()?.migrate().await.context(
+        database(&app)?.migrate().await.context(
             "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
         )?;
         spinner.set_message("granting credits");
@@ -439,7 +444,7 @@ async fn use_local_database(
             (cluster.url().to_owned(), Some(cluster))
         }
     };
-    config.database = Some(DatabaseConfig {
+    config.database = Some(DatabaseSettings {
         url,
         iam_auth: false,
         pool_size: 4,
@@ -490,10 +495,10 @@ async fn seed_content(synthetic: Option<usize>, seed: u64) -> anyhow::Result<()>
     let spinner = spinner();
     let started = use_local_database(&mut config, &spinner).await?;
     let outcome = async {
-        let state = AppState::build(config).await?;
+        let app = assemble(config, Default::default()).await?;
+        let state = app.state.clone();
         spinner.set_message("applying migrations");
-        state
-            .db()?
+        database(&app)?
             .migrate()
             .await
             .context("cannot migrate the database")?;
@@ -551,9 +556,10 @@ async fn grant_admin(
     password: Option<String>,
     spinner: &ProgressBar,
 ) -> anyhow::Result<()> {
-    let state = AppState::build(config).await?;
+    let app = assemble(config, Default::default()).await?;
+    let state = app.state.clone();
     spinner.set_message("applying migrations");
-    state.db()?.migrate().await.context(
+    database(&app)?.migrate().await.context(
         "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
     )?;
     let generated = match password {
@@ -599,6 +605,13 @@ fn describe(error: &agora::Error) -> String {
     } else {
         format!("{} ({})", error.detail(), fields.join("; "))
     }
+}
+
+/// The app's database, or the error that says to set one.
+fn database(app: &App) -> anyhow::Result<&Db> {
+    app.db
+        .as_ref()
+        .ok_or_else(|| anyhow!("DATABASE_URL is not set"))
 }
 
 fn spinner() -> ProgressBar {

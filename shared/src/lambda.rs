@@ -13,7 +13,7 @@ use lambda_http::{
 };
 use tower::ServiceExt;
 
-use crate::{AppState, Config, api, state::StartupError};
+use crate::{AppState, Config, api, bootstrap::StartupError};
 
 /// The whole `main` of a route function.
 pub fn main(function: &'static str) -> ExitCode {
@@ -124,15 +124,8 @@ fn strip_stage(mut request: lambda_http::Request) -> lambda_http::Request {
 /// The scheduled maintenance job: ends runs whose process died (releasing their holds)
 /// and forgets expired idempotency records. Safe to run at any time, any number of times.
 pub async fn maintain(state: &AppState) -> Result<serde_json::Value, crate::Error> {
-    let released = state.runs()?.release_stale_runs().await?;
-    let workflows_ended = state.workflows()?.end_stale_runs().await?;
-    let forgotten = state.forget_expired_idempotency_records().await?;
-    tracing::info!(released, workflows_ended, forgotten, "maintenance done");
-    Ok(serde_json::json!({
-        "stale_runs_released": released,
-        "stale_workflow_runs_ended": workflows_ended,
-        "idempotency_records_forgotten": forgotten,
-    }))
+    let report = state.maintenance()?.run().await?;
+    serde_json::to_value(report).map_err(|error| crate::Error::Internal(error.to_string()))
 }
 
 /// The workflow worker: runs the steps of one SQS batch and answers with the messages
@@ -143,58 +136,12 @@ pub async fn work(
     event: &serde_json::Value,
 ) -> Result<serde_json::Value, crate::Error> {
     let deliveries = sqs_deliveries(event);
-    let failed = state.workflows()?.process_batch(&deliveries).await;
-    if let Some(queue) = state.workflow_sqs() {
-        for (message_id, delay) in &failed {
-            let receipt = deliveries
-                .iter()
-                .find(|delivery| &delivery.message_id == message_id)
-                .and_then(|delivery| delivery.receipt.as_deref());
-            if let Some(receipt) = receipt {
-                // Best effort: without it, the message returns after the visibility timeout.
-                if let Err(error) = queue.delay(receipt, *delay).await {
-                    tracing::warn!(%message_id, error = %error, "could not delay a failed step message");
-                }
-            }
-        }
-    }
+    let failed = state.workflow_worker()?.process_batch(&deliveries).await;
     let failures: Vec<serde_json::Value> = failed
         .iter()
-        .map(|(message_id, _)| serde_json::json!({ "itemIdentifier": message_id }))
+        .map(|message_id| serde_json::json!({ "itemIdentifier": message_id }))
         .collect();
     Ok(serde_json::json!({ "batchItemFailures": failures }))
-}
-
-/// Locally, with `QUEUE_URL`: what the workflow-worker's event source mapping does in
-/// AWS — receive batches, run them, delete what is done and delay what failed (the queue's
-/// redrive policy dead-letters what keeps failing).
-pub async fn poll_workflow_queue(state: AppState) {
-    let (Some(queue), Ok(service)) = (state.workflow_sqs(), state.workflows()) else {
-        return;
-    };
-    loop {
-        let batch = match queue.receive(10, std::time::Duration::from_secs(20)).await {
-            Ok(batch) => batch,
-            Err(error) => {
-                tracing::warn!(error = %error, "cannot receive workflow steps; retrying in 1 s");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        let failed = service.process_batch(&batch).await;
-        for delivery in &batch {
-            let Some(receipt) = &delivery.receipt else {
-                continue;
-            };
-            let outcome = match failed.iter().find(|(id, _)| *id == delivery.message_id) {
-                Some((_, delay)) => queue.delay(receipt, *delay).await,
-                None => queue.delete(receipt).await,
-            };
-            if let Err(error) = outcome {
-                tracing::warn!(message_id = %delivery.message_id, error = %error, "cannot settle a workflow step message");
-            }
-        }
-    }
 }
 
 /// The records of an SQS event (records without a message id cannot be reported, and are

@@ -7,18 +7,18 @@
 
 pub mod adapters;
 pub mod api;
+pub mod bootstrap;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod lambda;
 pub mod ports;
 pub mod services;
-pub mod state;
 pub mod telemetry;
 
+pub use api::AppState;
 pub use config::Config;
 pub use error::{Error, Result};
-pub use state::AppState;
 
 /// The version every health report and the OpenAPI document carry.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

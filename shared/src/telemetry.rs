@@ -7,10 +7,22 @@ use tracing_subscriber::{
     EnvFilter, Layer, fmt, fmt::MakeWriter, prelude::*, registry::LookupSpan,
 };
 
-use crate::config::{LogConfig, LogFormat};
+/// What is logged, and how (`AGORA_LOG`, `AGORA_LOG_FORMAT`).
+#[derive(Clone, Debug)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `info` or `agora=debug,tower_http=info`.
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
 
 /// Installs the global subscriber once; later calls (tests, repeated starts) do nothing.
-pub fn init(config: &LogConfig) {
+pub fn init(config: &LogSettings) {
     let filter = EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let _already_installed = match config.format {

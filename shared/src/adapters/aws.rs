@@ -7,7 +7,34 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, SdkConfig};
 
-use crate::{config::AwsConfig, ports::DependencyProbe};
+use crate::ports::DependencyProbe;
+
+/// AWS services Agora uses when configured. The SDK itself reads the region, credentials
+/// and `AWS_ENDPOINT_URL` (moto in tests) from the standard variables.
+#[derive(Clone, Debug, Default)]
+pub struct AwsSettings {
+    pub s3_bucket: Option<String>,
+    /// The workflow step queue; without it steps run in process.
+    pub queue_url: Option<String>,
+    /// Its dead-letter queue (only `agora workflows redrive` reads it).
+    pub dead_letter_queue_url: Option<String>,
+    pub idempotency_table: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub secret_id: Option<String>,
+    /// Set when any AWS-backed setting is present, or `AWS_ENDPOINT_URL` is given.
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsSettings {
+    /// Whether any AWS service is configured, so an SDK config must be loaded.
+    pub fn any_configured(&self) -> bool {
+        self.s3_bucket.is_some()
+            || self.queue_url.is_some()
+            || self.idempotency_table.is_some()
+            || self.kms_key_id.is_some()
+            || self.secret_id.is_some()
+    }
+}
 
 /// Loads the SDK configuration. It resolves settings only; no request is made until a
 /// client is used.
@@ -16,7 +43,7 @@ pub async fn load_sdk_config() -> SdkConfig {
 }
 
 /// A probe for every AWS service the configuration names.
-pub fn probes(config: &AwsConfig, sdk: &SdkConfig) -> Vec<Arc<dyn DependencyProbe>> {
+pub fn probes(config: &AwsSettings, sdk: &SdkConfig) -> Vec<Arc<dyn DependencyProbe>> {
     let mut probes: Vec<Arc<dyn DependencyProbe>> = Vec::new();
     if let Some(bucket) = &config.s3_bucket {
         // Path-style addressing works with moto and any endpoint override; real S3

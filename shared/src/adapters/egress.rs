@@ -2,9 +2,11 @@
 //! goes through a client from here: rustls, bounded connect and total time, no redirects
 //! (a redirect could carry a credential to another host), and bodies read with a size cap.
 
-use std::time::Duration;
+use std::{net::IpAddr, time::Duration};
 
-use crate::{Error, error::describe_chain};
+use async_trait::async_trait;
+
+use crate::{Error, error::describe_chain, ports::UrlGuard};
 
 /// The largest provider answer Agora reads.
 pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
@@ -142,7 +144,20 @@ impl EgressPolicy {
     }
 }
 
-use std::net::IpAddr;
+#[async_trait]
+impl UrlGuard for EgressPolicy {
+    fn check_shape(&self, raw: &str) -> Result<(), String> {
+        self.check_url(raw).map(|_| ())
+    }
+
+    async fn check(&self, raw: &str) -> Result<String, String> {
+        let url = self.check_url(raw)?;
+        if let Some(url::Host::Domain(host)) = url.host() {
+            self.resolve(host).await?;
+        }
+        Ok(url.as_str().trim_end_matches('/').to_owned())
+    }
+}
 
 /// A client for user-supplied URLs: every name resolved through the [`EgressPolicy`]
 /// (all addresses checked, the connection pinned to them, so a DNS answer that changes

@@ -33,6 +33,16 @@ use crate::{
     },
 };
 
+/// Amazon OpenSearch Service (or any OpenSearch) as the catalog's search index
+/// (`OPENSEARCH_*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenSearchSettings {
+    pub url: String,
+    pub index: String,
+    /// Sign requests with SigV4 (Amazon OpenSearch Service).
+    pub sigv4: bool,
+}
+
 pub struct OpenSearchIndex {
     client: OpenSearch,
     index: String,

@@ -6,10 +6,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use deadpool_redis::{Pool, Runtime, redis::AsyncCommands};
 
-use crate::{
-    config::RedisConfig,
-    ports::{Cache, CacheError, DependencyProbe},
-};
+use crate::ports::{Cache, CacheError, DependencyProbe};
+
+/// How to reach Redis (`REDIS_*`).
+#[derive(Clone, Debug)]
+pub struct RedisSettings {
+    pub url: String,
+    pub key_prefix: String,
+    pub pool_size: usize,
+    /// Budget for one Redis command, connection included.
+    pub timeout: Duration,
+}
 
 #[derive(Clone)]
 pub struct RedisCache {
@@ -20,7 +27,7 @@ pub struct RedisCache {
 
 impl RedisCache {
     /// Builds the pool; no connection is opened until the first command.
-    pub fn new(config: &RedisConfig) -> Result<Self, CacheError> {
+    pub fn new(config: &RedisSettings) -> Result<Self, CacheError> {
         let mut pool_config = deadpool_redis::Config::from_url(config.url.clone());
         let mut pool = deadpool_redis::PoolConfig::new(config.pool_size);
         pool.timeouts.wait = Some(config.timeout);

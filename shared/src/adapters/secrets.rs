@@ -1,7 +1,7 @@
 //! Where Agora's own keys come from: AWS Secrets Manager in production, a value in the
 //! environment, or a file under `.agora/` that a local install creates on first use.
 
-use std::path::PathBuf;
+use std::{fmt, path::PathBuf};
 
 use async_trait::async_trait;
 
@@ -10,6 +10,27 @@ use crate::{
     error::describe_chain,
     ports::{SecretError, SecretSource},
 };
+
+/// Where the JSON secret with the signing keys lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretLocation {
+    /// `AGORA_SECRET_ID`: an AWS Secrets Manager secret id or ARN.
+    SecretsManager(String),
+    /// `AGORA_SECRETS`: the JSON itself.
+    Inline(String),
+    /// Neither set (dev profile): a file under `AGORA_HOME`, created on first use.
+    LocalFile(PathBuf),
+}
+
+impl fmt::Debug for SecretLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SecretsManager(id) => write!(f, "SecretsManager({id})"),
+            Self::Inline(_) => f.write_str("Inline(<redacted>)"),
+            Self::LocalFile(path) => write!(f, "LocalFile({})", path.display()),
+        }
+    }
+}
 
 /// A secret in AWS Secrets Manager (moto in tests), read once per process by the caller.
 pub struct SecretsManagerSecret {

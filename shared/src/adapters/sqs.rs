@@ -10,7 +10,7 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntr
 
 use crate::{
     Error, Result,
-    ports::{Delivery, MAX_SEND_DELAY, Queue, StepMessage},
+    ports::{Delivery, MAX_SEND_DELAY, Queue, QueueConsumer, StepMessage},
 };
 
 /// SQS's largest batch.
@@ -174,5 +174,27 @@ impl Queue for SqsQueue {
             })
             .collect::<Result<Vec<_>>>()?;
         self.send_bodies(&bodies, delay).await
+    }
+}
+
+#[async_trait]
+impl QueueConsumer for SqsQueue {
+    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>> {
+        SqsQueue::receive(self, i32::try_from(max).unwrap_or(10), wait).await
+    }
+
+    async fn acknowledge(&self, delivery: &Delivery) -> Result<()> {
+        match &delivery.receipt {
+            Some(receipt) => self.delete(receipt).await,
+            None => Ok(()),
+        }
+    }
+
+    /// SQS's redrive policy dead-letters a message received `maxReceiveCount` times.
+    async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> Result<()> {
+        match &delivery.receipt {
+            Some(receipt) => self.delay(receipt, delay).await,
+            None => Ok(()),
+        }
     }
 }

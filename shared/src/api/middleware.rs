@@ -28,7 +28,7 @@ use crate::{
 /// problem+json for every error, CORS, the request timeout, the caller (authentication and
 /// the per-caller request limit), and the body size limit.
 pub fn apply(router: Router<AppState>, state: AppState, formats: ErrorFormats) -> Router {
-    let config = state.config().http.clone();
+    let config = state.http().clone();
     router
         .method_not_allowed_fallback(method_not_allowed)
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))

@@ -29,6 +29,7 @@ pub mod reviews;
 pub mod run_answer;
 pub mod runs;
 pub mod sse;
+pub mod state;
 pub mod uploads;
 mod web;
 pub mod workflows;
@@ -41,9 +42,12 @@ use axum::{
 use http::Method;
 use utoipa::openapi::path::{HttpMethod, Operation};
 
-pub use self::authentication::{SignedIn, SignedInAdmin};
 use self::error_format::{ErrorFormat, ErrorFormats};
-use crate::{AppState, Error};
+pub use self::{
+    authentication::{SignedIn, SignedInAdmin},
+    state::{AppState, HttpSettings},
+};
+use crate::Error;
 
 /// Who may call a route. Enforced by the services through the caller; declared here so the
 /// OpenAPI document and the security tests see it.
@@ -476,7 +480,7 @@ fn http_method(method: &HttpMethod) -> Method {
 
 /// Every route plus the built web UI: the local server (`agora serve`).
 pub fn app(state: AppState) -> Router {
-    let web_dir = state.config().local.web_dir.clone();
+    let web_dir = state.http().web_dir.clone();
     let routes = routes();
     let formats = error_formats(&routes);
     let router = routes.into_iter().fold(Router::new(), |router, route| {

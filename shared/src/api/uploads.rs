@@ -12,9 +12,8 @@ use utoipa::ToSchema;
 use super::{SignedIn, json::StrictJson};
 use crate::{
     AppState, Error,
-    adapters::local::blobs::{LocalUpload, is_key},
     api::problem::Problem,
-    ports::UploadPurpose,
+    ports::{PostedForm, UploadPurpose},
     services::uploads::UploadTicket,
 };
 
@@ -84,14 +83,17 @@ pub async fn upload_local_file(
     State(state): State<AppState>,
     mut multipart: Multipart,
 ) -> Result<StatusCode, Error> {
-    let store = state.local_blobs().ok_or_else(|| {
-        Error::NotFound("Files are stored in S3 here; post the form to its url.".into())
-    })?;
-    let mut upload = LocalUpload::default();
+    let uploads = state.uploads()?;
+    if !uploads.accepts_posted_files() {
+        return Err(Error::NotFound(
+            "Files are stored in S3 here; post the form to its url.".into(),
+        ));
+    }
+    let mut upload = PostedForm::default();
     let malformed = |error: axum::extract::multipart::MultipartError| {
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Error::PayloadTooLarge {
-                limit: state.config().http.body_limit_bytes,
+                limit: state.http().body_limit_bytes,
             }
         } else {
             Error::MalformedBody(format!("The form could not be read: {}", error.body_text()))
@@ -102,8 +104,8 @@ pub async fn upload_local_file(
         if name == "file" {
             let content_type = field.content_type().unwrap_or_default().to_owned();
             let bytes = field.bytes().await.map_err(malformed)?;
-            store
-                .accept(&upload, &content_type, &bytes, chrono::Utc::now())
+            uploads
+                .accept_posted(&upload, &content_type, &bytes)
                 .await?;
             return Ok(StatusCode::NO_CONTENT);
         }
@@ -146,9 +148,6 @@ pub async fn get_blob(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Response, Error> {
-    if !is_key(&key) {
-        return Err(Error::NotFound("No file has this key.".into()));
-    }
     let file = state.uploads()?.serve(&key).await?;
     let mut response = (StatusCode::OK, file.bytes).into_response();
     let headers = response.headers_mut();

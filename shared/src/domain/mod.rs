@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod agent;
+pub mod blob;
 pub mod caller;
 pub mod crypto;
 pub mod email;

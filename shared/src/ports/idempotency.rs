@@ -41,4 +41,7 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> crate::Result<()>;
     /// Forgets a claimed key whose request was refused before it did anything.
     async fn release(&self, key: &str) -> crate::Result<()>;
+    /// Deletes the records that expired by `now`; returns how many. Stores that expire
+    /// records themselves (DynamoDB's TTL) delete nothing here.
+    async fn forget_expired(&self, now: DateTime<Utc>) -> crate::Result<u64>;
 }

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod conversations;
 pub mod credentials;
 pub mod credits;
+pub mod egress;
 pub mod health;
 pub mod idempotency;
 pub mod llm;
@@ -25,6 +26,6 @@ pub mod workflows;
 
 pub use self::{
     accounts::*, audit::*, cache::*, catalog::*, clock::*, conversations::*, credentials::*,
-    credits::*, health::*, idempotency::*, llm::*, queue::*, reviews::*, runs::*, search::*,
-    uploads::*, workflows::*,
+    credits::*, egress::*, health::*, idempotency::*, llm::*, queue::*, reviews::*, runs::*,
+    search::*, uploads::*, workflows::*,
 };

@@ -48,3 +48,17 @@ pub enum Verdict {
     /// Try it again after this long (a retry with backoff, or a step still in flight).
     Retry(Duration),
 }
+
+/// The receiving end of the step queue: what a worker loop takes messages from and
+/// settles them with. At least once: a message neither acknowledged nor retried comes
+/// back (SQS: after its visibility timeout).
+#[async_trait]
+pub trait QueueConsumer: Send + Sync {
+    /// Up to `max` messages, waiting at most `wait` for the first (none when none came).
+    async fn receive(&self, max: usize, wait: Duration) -> crate::Result<Vec<Delivery>>;
+    /// Done with a delivery: it is not delivered again.
+    async fn acknowledge(&self, delivery: &Delivery) -> crate::Result<()>;
+    /// Delivers it again after `delay`; a message received the queue's maximum number of
+    /// times goes to the dead-letter queue instead.
+    async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> crate::Result<()>;
+}

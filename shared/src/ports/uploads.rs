@@ -89,3 +89,27 @@ pub trait UploadStore: Send + Sync {
     async fn mark_verified(&self, key: &str, size: i64) -> crate::Result<()>;
     async fn delete_upload(&self, key: &str) -> crate::Result<()>;
 }
+
+/// The fields of a signed upload form, as posted back to Agora (the local store's forms
+/// post to Agora itself, the way S3's POST policy forms post to S3).
+#[derive(Clone, Debug, Default)]
+pub struct PostedForm {
+    pub key: String,
+    pub content_type: String,
+    pub max_bytes: u64,
+    pub expires: i64,
+    pub token: String,
+}
+
+/// A blob store whose upload forms post to Agora (the local folder).
+#[async_trait]
+pub trait DirectUploads: Send + Sync {
+    /// Stores a posted file if its form is genuine and unexpired and the file fits.
+    async fn accept(
+        &self,
+        form: &PostedForm,
+        content_type: &str,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> crate::Result<()>;
+}

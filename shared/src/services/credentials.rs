@@ -9,10 +9,9 @@ use uuid::Uuid;
 
 use crate::{
     Error, Result,
-    adapters::egress::EgressPolicy,
     domain::FieldError,
     domain::{Caller, crypto, models::Provider, secret::SecretString},
-    ports::{CredentialStore, KeyWrapper, ProviderCredentialRecord},
+    ports::{CredentialStore, KeyWrapper, ProviderCredentialRecord, UrlGuard},
 };
 
 /// The most credentials one user may store.
@@ -21,7 +20,7 @@ pub const MAX_CREDENTIALS: usize = 20;
 pub struct CredentialService {
     store: Arc<dyn CredentialStore>,
     wrapper: Arc<dyn KeyWrapper>,
-    egress: EgressPolicy,
+    egress: Arc<dyn UrlGuard>,
 }
 
 /// A credential to save.
@@ -84,17 +83,13 @@ impl CredentialService {
     pub fn new(
         store: Arc<dyn CredentialStore>,
         wrapper: Arc<dyn KeyWrapper>,
-        egress: EgressPolicy,
+        egress: Arc<dyn UrlGuard>,
     ) -> Self {
         Self {
             store,
             wrapper,
             egress,
         }
-    }
-
-    pub fn egress(&self) -> &EgressPolicy {
-        &self.egress
     }
 
     pub async fn save(&self, caller: &Caller, new: NewCredential) -> Result<CredentialView> {
@@ -131,7 +126,7 @@ impl CredentialService {
         }
         let base_url = match (&new.base_url, new.provider) {
             (Some(url), CredentialProvider::OpenaiCompatible) => {
-                match self.check_endpoint(url).await {
+                match self.egress.check(url).await {
                     Ok(url) => Some(url),
                     Err(reason) => {
                         errors.push(field("base_url", &reason));
@@ -256,7 +251,7 @@ impl CredentialService {
             return Ok(None);
         };
         // Checked at save, checked again: an operator may have narrowed the allowlist.
-        self.egress.check_url(&base_url).map_err(|reason| {
+        self.egress.check_shape(&base_url).map_err(|reason| {
             Error::Forbidden(format!(
                 "The endpoint `{name}` is not allowed any more: {reason}."
             ))
@@ -288,14 +283,6 @@ impl CredentialService {
         String::from_utf8(plaintext)
             .map(SecretString::new)
             .map_err(|_| Error::Internal("a stored provider key is not UTF-8".into()))
-    }
-
-    async fn check_endpoint(&self, raw: &str) -> Result<String, String> {
-        let url = self.egress.check_url(raw)?;
-        if let Some(url::Host::Domain(host)) = url.host() {
-            self.egress.resolve(host).await?;
-        }
-        Ok(url.as_str().trim_end_matches('/').to_owned())
     }
 }
 

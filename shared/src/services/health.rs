@@ -87,6 +87,22 @@ pub async fn check_dependencies(
     }
 }
 
+/// The health report's service: the probes of every configured dependency.
+pub struct HealthService {
+    probes: Vec<Arc<dyn DependencyProbe>>,
+}
+
+impl HealthService {
+    pub fn new(probes: Vec<Arc<dyn DependencyProbe>>) -> Self {
+        Self { probes }
+    }
+
+    /// Probes every configured dependency, each within `budget`.
+    pub async fn report(&self, budget: Duration) -> HealthReport {
+        check_dependencies(&self.probes, budget).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use async_trait::async_trait;

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod conversations;
 pub mod credentials;
 pub mod health;
+pub mod maintenance;
 pub mod rate_limit;
 pub mod reviews;
 pub mod runs;

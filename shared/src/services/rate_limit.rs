@@ -6,10 +6,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::{
-    adapters::local::cache::InProcessCache,
-    ports::{Cache, Clock},
-};
+use crate::ports::{Cache, Clock};
 
 /// At most `max` events per `window`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,15 +24,16 @@ pub struct Limited {
 #[derive(Clone)]
 pub struct RateLimiter {
     shared: Arc<dyn Cache>,
-    fallback: InProcessCache,
+    /// This process's own counters, for while the shared cache is unreachable.
+    fallback: Arc<dyn Cache>,
     clock: Arc<dyn Clock>,
 }
 
 impl RateLimiter {
-    pub fn new(shared: Arc<dyn Cache>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(shared: Arc<dyn Cache>, fallback: Arc<dyn Cache>, clock: Arc<dyn Clock>) -> Self {
         Self {
             shared,
-            fallback: InProcessCache::new(),
+            fallback,
             clock,
         }
     }
@@ -98,6 +96,8 @@ mod tests {
 
     use chrono::{DateTime, TimeZone, Utc};
 
+    use crate::adapters::local::cache::InProcessCache;
+
     use super::*;
 
     struct FixedClock(Mutex<DateTime<Utc>>);
@@ -112,7 +112,11 @@ mod tests {
     async fn the_event_after_the_limit_is_refused_until_the_window_ends() {
         let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 10).unwrap();
         let clock = Arc::new(FixedClock(Mutex::new(start)));
-        let limiter = RateLimiter::new(Arc::new(InProcessCache::new()), clock.clone());
+        let limiter = RateLimiter::new(
+            Arc::new(InProcessCache::new()),
+            Arc::new(InProcessCache::new()),
+            clock.clone(),
+        );
         let limit = Limit {
             max: 3,
             window: Duration::from_secs(60),

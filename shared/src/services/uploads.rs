@@ -11,7 +11,11 @@ use uuid::Uuid;
 use crate::{
     Error, Result,
     domain::Caller,
-    ports::{BlobStore, Clock, UploadForm, UploadPurpose, UploadRecord, UploadStore},
+    domain::blob::is_blob_key,
+    ports::{
+        BlobStore, Clock, DirectUploads, PostedForm, UploadForm, UploadPurpose, UploadRecord,
+        UploadStore,
+    },
 };
 
 /// How long an upload form works.
@@ -45,6 +49,8 @@ pub struct UploadService {
     blobs: Arc<dyn BlobStore>,
     uploads: Arc<dyn UploadStore>,
     clock: Arc<dyn Clock>,
+    /// The store's own upload endpoint, when its forms post to Agora (the local folder).
+    direct: Option<Arc<dyn DirectUploads>>,
 }
 
 /// A form to upload one file, and the key to use it by.
@@ -69,12 +75,35 @@ impl UploadService {
         blobs: Arc<dyn BlobStore>,
         uploads: Arc<dyn UploadStore>,
         clock: Arc<dyn Clock>,
+        direct: Option<Arc<dyn DirectUploads>>,
     ) -> Self {
         Self {
             blobs,
             uploads,
             clock,
+            direct,
         }
+    }
+
+    /// Stores a file posted with one of the local store's forms; 404 when files go
+    /// straight to S3 instead.
+    pub async fn accept_posted(
+        &self,
+        form: &PostedForm,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let direct = self.direct.as_ref().ok_or_else(|| {
+            Error::NotFound("Files are stored in S3 here; post the form to its url.".into())
+        })?;
+        direct
+            .accept(form, content_type, bytes, self.clock.now())
+            .await
+    }
+
+    /// Whether files are posted to Agora itself (the local store) rather than to S3.
+    pub fn accepts_posted_files(&self) -> bool {
+        self.direct.is_some()
     }
 
     /// A form for one file of `content_type` and at most `size` bytes.
@@ -182,6 +211,9 @@ impl UploadService {
     /// A verified file, for anyone: icons and avatars are public once used.
     pub async fn serve(&self, key: &str) -> Result<ServedFile> {
         let missing = || Error::NotFound("No file has this key.".into());
+        if !is_blob_key(key) {
+            return Err(missing());
+        }
         let upload = self
             .uploads
             .find_upload(key)

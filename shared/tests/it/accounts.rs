@@ -8,9 +8,9 @@ use std::sync::{
 
 use agora::{
     adapters::argon2::Argon2Hasher,
+    bootstrap::Overrides,
     domain::Password,
     ports::{Clock, PasswordCheck, PasswordHasher},
-    state::Overrides,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

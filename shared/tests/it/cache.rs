@@ -3,14 +3,16 @@
 use std::{sync::Arc, time::Duration};
 
 use agora::{
-    adapters::{local::cache::InProcessCache, redis::RedisCache},
-    config::RedisConfig,
+    adapters::{
+        local::cache::InProcessCache,
+        redis::{RedisCache, RedisSettings},
+    },
     ports::{Cache, CacheError},
     testing,
 };
 
-fn redis_config(url: String, prefix: String) -> RedisConfig {
-    RedisConfig {
+fn redis_config(url: String, prefix: String) -> RedisSettings {
+    RedisSettings {
         url,
         key_prefix: prefix,
         pool_size: 4,

@@ -114,10 +114,14 @@ fn event(file: &str) -> serde_json::Value {
 /// comes back in `cookies`, and a `cookies` list in the event reaches the refresh route.
 #[tokio::test]
 async fn the_refresh_cookie_round_trips_through_http_api_v2_events() {
-    let state = AppState::build(Config::from_vars(crate::support::backed_vars().await).unwrap())
-        .await
-        .unwrap();
-    state.db().unwrap().migrate().await.unwrap();
+    let app = agora::bootstrap::assemble(
+        Config::from_vars(crate::support::backed_vars().await).unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    app.db.as_ref().unwrap().migrate().await.unwrap();
+    let state = app.state;
     let mut register = event("auth-register.apigw-v2.json");
     let email = format!("lambda-{}@example.com", uuid::Uuid::new_v4().simple());
     let body_text =

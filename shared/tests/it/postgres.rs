@@ -8,17 +8,16 @@ use std::{
 
 use agora::{
     adapters::postgres::{
-        Db, RdsIamTokens,
+        DatabaseSettings, Db, RdsIamTokens,
         migrations::{self, MIGRATIONS, MigrationError},
     },
-    config::DatabaseConfig,
     ports::{Clock, DependencyProbe},
     testing,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 
-fn database(url: String) -> DatabaseConfig {
-    DatabaseConfig {
+fn database(url: String) -> DatabaseSettings {
+    DatabaseSettings {
         url,
         iam_auth: false,
         pool_size: 4,

@@ -27,7 +27,7 @@ pub async fn app_with_clock(
 ) -> TestApp {
     TestApp::with_overrides(
         stub_vars(stub, extra).await,
-        agora::state::Overrides {
+        agora::bootstrap::Overrides {
             clock: Some(std::sync::Arc::new(clock)),
             ..Default::default()
         },

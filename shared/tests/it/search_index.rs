@@ -5,7 +5,7 @@
 //! documented `knn` query instead; real vector search is proven on pgvector.
 
 use agora::{
-    AppState, Config,
+    Config,
     adapters::{local::embedder::OfflineEmbedder, opensearch::OpenSearchIndex},
     domain::{AgentSpec, Slug},
     ports::{
@@ -260,10 +260,11 @@ async fn contract(index: &dyn SearchIndex, entries: &[CatalogEntry], typo_tolera
 #[tokio::test]
 async fn the_postgres_index_meets_the_contract_and_ranks_by_meaning() {
     let vars = backed_vars().await;
-    let state = AppState::build(Config::from_vars(vars).unwrap())
+    let app = agora::bootstrap::assemble(Config::from_vars(vars).unwrap(), Default::default())
         .await
         .unwrap();
-    let db = state.db().unwrap().clone();
+    let state = app.state;
+    let db = app.db.unwrap();
     let owner = state
         .accounts()
         .unwrap()

@@ -1,6 +1,11 @@
 //! `TestApp`: the real router over real backends, driven in process.
 
-use agora::{AppState, Config, state::Overrides, testing};
+use agora::{
+    AppState, Config,
+    adapters::{local::queue::InProcessQueue, sqs::SqsQueue},
+    bootstrap::{Overrides, assemble},
+    testing,
+};
 use axum::{Router, body::Body};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -13,6 +18,10 @@ pub struct TestApp {
     pub vars: Vec<(String, String)>,
     /// The database of this app, when it has one.
     pub database_url: Option<String>,
+    /// The in-process workflow queue, when steps are not sent to SQS.
+    pub local_queue: Option<InProcessQueue>,
+    /// The SQS workflow queue, when the app has `QUEUE_URL`.
+    pub sqs_queue: Option<SqsQueue>,
 }
 
 /// A response, fully read.
@@ -105,14 +114,14 @@ impl TestApp {
             .find(|(name, _)| name == "DATABASE_URL")
             .map(|(_, url)| url.clone());
         let config = Config::from_vars(vars.clone()).expect("test config");
-        let state = AppState::build_with(config, overrides)
-            .await
-            .expect("state");
+        let app = assemble(config, overrides).await.expect("state");
         Self {
-            router: agora::api::app(state.clone()),
-            state,
+            router: agora::api::app(app.state.clone()),
+            state: app.state,
             vars,
             database_url,
+            local_queue: app.local_queue,
+            sqs_queue: app.sqs_queue,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use agora::{
     adapters::{local::blobs::FolderBlobStore, s3::S3BlobStore},
-    ports::{BlobStore, UploadForm},
+    ports::{BlobStore, DirectUploads, PostedForm, UploadForm},
 };
 use axum::body::Body;
 use base64::Engine;
@@ -204,7 +204,7 @@ async fn the_folder_store_meets_the_contract_through_its_signed_form() {
         .unwrap();
     assert_eq!(form.url, "/v1/uploads/local");
     let bytes = png(300);
-    let upload = agora::adapters::local::blobs::LocalUpload {
+    let upload = PostedForm {
         key: key.clone(),
         content_type: "image/png".into(),
         max_bytes: 1000,
@@ -222,7 +222,7 @@ async fn the_folder_store_meets_the_contract_through_its_signed_form() {
         .await
         .unwrap();
     contract_after_upload(&store, &key, &bytes).await;
-    let forged = agora::adapters::local::blobs::LocalUpload {
+    let forged = PostedForm {
         max_bytes: 10_000_000,
         ..upload.clone()
     };

@@ -613,7 +613,7 @@ async fn over_sqs_duplicated_reordered_redelivered_and_killed_steps_run_and_bill
 /// (redelivered after the visibility timeout) or cut off mid-step (a killed worker).
 async fn sqs_chaos(app: &TestApp, agent: &str, seed: u64) {
     let (user, run_ids) = brief_runs(app, agent, &["first", "second"]).await;
-    let queue = app.state.workflow_sqs().unwrap().clone();
+    let queue = app.sqs_queue.clone().unwrap();
     let service = app.state.workflows().unwrap();
     let mut chaos = Chaos(seed);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -697,7 +697,7 @@ async fn a_batch_with_two_poison_messages_reports_exactly_those_and_redrive_comp
         let started = start(&app, &user, &address, json!({})).await;
         run_ids.push(started.json()["id"].as_str().unwrap().to_owned());
     }
-    let queue = app.state.workflow_sqs().unwrap().clone();
+    let queue = app.sqs_queue.clone().unwrap();
     let mut real = Vec::new();
     while real.len() < 8 {
         real.extend(queue.receive(10, Duration::from_secs(1)).await.unwrap());
@@ -872,7 +872,7 @@ async fn in_process_duplicated_early_and_killed_deliveries_never_run_or_bill_a_s
 /// killed mid-step would leave them.
 async fn in_process_chaos(app: &TestApp, agent: &str, seed: u64) {
     let (user, run_ids) = brief_runs(app, agent, &["a", "b", "c"]).await;
-    let queue = app.state.local_queue().unwrap();
+    let queue = app.local_queue.clone().unwrap();
     let mut chaos = Chaos(seed);
     let mut killed = tokio::task::JoinSet::new();
     for _ in 0..30 {
@@ -957,7 +957,7 @@ async fn a_delivery_finding_its_step_in_flight_looks_again_with_a_fresh_message_
     let run = wait_until_finished(&app, &user, &run_id.to_string()).await;
     assert_eq!(run["status"], "succeeded", "{run:#}");
     assert_billed_once(&app, &user.id, 4, 0).await;
-    assert!(app.state.local_queue().unwrap().dead_letters().is_empty());
+    assert!(app.local_queue.as_ref().unwrap().dead_letters().is_empty());
 }
 
 #[tokio::test]
@@ -986,7 +986,7 @@ async fn a_restarted_local_worker_resumes_the_runs_whose_messages_it_lost() {
         .cloned()
         .collect();
     let restarted = TestApp::with_vars(vars).await;
-    assert!(restarted.state.local_queue().is_some());
+    assert!(restarted.local_queue.is_some());
     let run = wait_until_finished(&restarted, &user, &run_id).await;
     assert_eq!(run["status"], "succeeded", "{run:#}");
     assert_billed_once(&restarted, &user.id, 4, 0).await;

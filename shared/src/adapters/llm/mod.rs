@@ -6,6 +6,7 @@
 
 pub mod anthropic;
 pub mod bedrock;
+pub mod connector;
 pub mod openai;
 
 use std::time::Duration;
@@ -13,9 +14,33 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 
 use crate::{
-    adapters::egress,
-    domain::llm::{LlmEvent, ProviderError},
+    adapters::egress::{self, EgressPolicy},
+    domain::{
+        llm::{LlmEvent, ProviderError},
+        secret::SecretString,
+    },
 };
+
+/// The language-model providers Agora calls with its own keys, and the guard on URLs that
+/// users supply. Keys given here (the environment, locally) win over those in the secret
+/// (`openai_api_key`, `anthropic_api_key` in `AGORA_SECRET_ID`'s JSON, in AWS).
+#[derive(Clone, Debug)]
+pub struct ProviderSettings {
+    pub openai_api_key: Option<SecretString>,
+    pub anthropic_api_key: Option<SecretString>,
+    /// Where Agora's (and users' own) OpenAI keys are sent.
+    pub openai_base_url: String,
+    /// Where Agora's (and users' own) Anthropic keys are sent.
+    pub anthropic_base_url: String,
+    /// Amazon Bedrock through the function's IAM role.
+    pub bedrock: bool,
+    /// A Bedrock endpoint other than the region's (a VPC endpoint).
+    pub bedrock_endpoint_url: Option<String>,
+    /// How long `agora/echo` waits between streamed words (so streaming can be seen).
+    pub echo_word_delay: Duration,
+    /// Non-public networks user-supplied URLs may reach (never link-local or metadata).
+    pub egress: EgressPolicy,
+}
 
 /// The most bytes one streamed event may hold; a longer line is a broken stream.
 const MAX_EVENT_BYTES: usize = 1 << 20;

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     Error, Result,
-    ports::{BlobInfo, BlobStore, FormField, UploadForm},
+    domain::blob::is_blob_key,
+    ports::{BlobInfo, BlobStore, DirectUploads, FormField, PostedForm, UploadForm},
 };
 
 /// The path of the local upload route.
@@ -22,16 +23,6 @@ pub struct FolderBlobStore {
     root: PathBuf,
     /// Signs upload tokens; random per process (a form lives minutes).
     key: hmac::Key,
-}
-
-/// The fields of a local upload form, as posted back.
-#[derive(Clone, Debug, Default)]
-pub struct LocalUpload {
-    pub key: String,
-    pub content_type: String,
-    pub max_bytes: u64,
-    pub expires: i64,
-    pub token: String,
 }
 
 impl FolderBlobStore {
@@ -45,7 +36,7 @@ impl FolderBlobStore {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf> {
-        if !is_key(key) {
+        if !is_blob_key(key) {
             return Err(Error::NotFound("No file has this key.".into()));
         }
         Ok(self.root.join(key))
@@ -58,11 +49,13 @@ impl FolderBlobStore {
         );
         tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
+}
 
-    /// Stores a posted file if its form is genuine and unexpired and the file fits.
-    pub async fn accept(
+#[async_trait]
+impl DirectUploads for FolderBlobStore {
+    async fn accept(
         &self,
-        upload: &LocalUpload,
+        upload: &PostedForm,
         content_type: &str,
         bytes: &[u8],
         now: DateTime<Utc>,
@@ -109,14 +102,6 @@ impl FolderBlobStore {
             .await
             .map_err(|error| Error::Internal(format!("cannot write {}: {error}", path.display())))
     }
-}
-
-/// Keys Agora makes: lower-case letters, digits and hyphens only.
-pub fn is_key(key: &str) -> bool {
-    (1..=80).contains(&key.len())
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn hex_bytes(text: &str) -> Vec<u8> {

@@ -11,7 +11,7 @@ use std::{
     process::{Command, Output},
 };
 
-use crate::config::LocalConfig;
+use super::LocalSettings;
 
 /// A running local cluster; [`LocalCluster::stop`] shuts it down.
 #[derive(Debug)]
@@ -62,7 +62,7 @@ const SUPERUSER: &str = "agora";
 
 impl LocalCluster {
     /// Finds the binaries, creates the cluster if needed, and starts it.
-    pub fn start(config: &LocalConfig, progress: &dyn Fn(&str)) -> Result<Self, ClusterError> {
+    pub fn start(config: &LocalSettings, progress: &dyn Fn(&str)) -> Result<Self, ClusterError> {
         let bin = find_binaries(config)?;
         let home = absolute(&config.home)?;
         let data = home.join("pg");
@@ -111,7 +111,7 @@ impl LocalCluster {
 
     /// The URL of the cluster when another process (a running `agora serve`) has it
     /// started, read from its `postmaster.pid`; `None` when it is not running.
-    pub fn running_url(config: &LocalConfig) -> Result<Option<String>, ClusterError> {
+    pub fn running_url(config: &LocalSettings) -> Result<Option<String>, ClusterError> {
         let bin = find_binaries(config)?;
         let home = absolute(&config.home)?;
         let data = home.join("pg");
@@ -166,7 +166,7 @@ impl LocalCluster {
 /// Where PostgreSQL's binaries are: `AGORA_PG_BIN`, else the copy scripts/setup installed
 /// under `<AGORA_HOME>/tools` (PostgreSQL 18 with pgvector), else the machine's
 /// (`pg_config --bindir`) when it has `initdb`.
-pub fn find_binaries(config: &LocalConfig) -> Result<PathBuf, ClusterError> {
+pub fn find_binaries(config: &LocalSettings) -> Result<PathBuf, ClusterError> {
     if let Some(bin) = &config.pg_bin {
         return if has_server_binaries(bin) {
             Ok(bin.clone())

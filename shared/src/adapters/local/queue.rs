@@ -1,6 +1,6 @@
-//! The workflow queue in process (the local default): an unbounded channel and a consumer
-//! task with SQS's contract — at-least-once delivery, a receive count, retries after the
-//! worker's backoff, and a dead-letter list after `max_receive_count` failures.
+//! The workflow queue in process (the local default): an unbounded channel with SQS's
+//! contract — at-least-once delivery, a receive count, retries after the worker's
+//! backoff, and a dead-letter list after `max_receive_count` receives.
 
 use std::{
     sync::{Arc, Mutex},
@@ -8,38 +8,32 @@ use std::{
 };
 
 use async_trait::async_trait;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::{
     Result,
-    ports::{Delivery, Queue, StepMessage, Verdict},
-    services::workflows::WorkflowService,
+    ports::{Delivery, Queue, QueueConsumer, StepMessage},
 };
-
-/// Steps the consumer runs at once: few enough that their agent runs (a map step runs up
-/// to 10 at once) never starve the database pool the API shares.
-const CONCURRENCY: usize = 4;
 
 #[derive(Clone)]
 pub struct InProcessQueue {
     sender: mpsc::UnboundedSender<Delivery>,
+    receiver: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Delivery>>>,
     dead_letters: Arc<Mutex<Vec<Delivery>>>,
+    /// Receives after which a failing message is dead-lettered (SQS's `maxReceiveCount`).
+    max_receive_count: u32,
 }
 
-/// The consuming end, handed to [`InProcessQueue::consume`] once the service exists.
-pub struct InProcessReceiver(mpsc::UnboundedReceiver<Delivery>);
-
 impl InProcessQueue {
-    pub fn new() -> (Self, InProcessReceiver) {
+    pub fn new(max_receive_count: u32) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
-        (
-            Self {
-                sender,
-                dead_letters: Arc::default(),
-            },
-            InProcessReceiver(receiver),
-        )
+        Self {
+            sender,
+            receiver: Arc::new(tokio::sync::Mutex::new(receiver)),
+            dead_letters: Arc::default(),
+            max_receive_count,
+        }
     }
 
     /// Messages that failed `max_receive_count` times (their runs are failed).
@@ -50,36 +44,21 @@ impl InProcessQueue {
             .unwrap_or_default()
     }
 
-    /// Runs the worker over this queue until the process ends (spawned by the state).
-    pub async fn consume(self, receiver: InProcessReceiver, service: Arc<WorkflowService>) {
-        let InProcessReceiver(mut receiver) = receiver;
-        let slots = Arc::new(Semaphore::new(CONCURRENCY));
-        while let Some(mut delivery) = receiver.recv().await {
-            let Ok(slot) = slots.clone().acquire_owned().await else {
-                return;
-            };
-            let service = service.clone();
-            let queue = self.clone();
+    /// Sends `deliveries` after `delay` (at once when it is zero).
+    fn deliver_after(&self, deliveries: Vec<Delivery>, delay: Duration) {
+        let sender = self.sender.clone();
+        let deliver = move || {
+            for delivery in deliveries {
+                // Closed only when the process is stopping, with the messages of the rest.
+                let _ = sender.send(delivery);
+            }
+        };
+        if delay.is_zero() {
+            deliver();
+        } else {
             tokio::spawn(async move {
-                delivery.receive_count += 1;
-                let verdict = service.process(&delivery).await;
-                drop(slot);
-                let delay = match verdict {
-                    Ok(Verdict::Done) => return,
-                    Ok(Verdict::Retry(delay)) => delay,
-                    Err(error) => {
-                        tracing::warn!(message_id = %delivery.message_id, receive_count = delivery.receive_count, error = %error, "workflow step message failed");
-                        service.settings().retry_base
-                    }
-                };
-                if delivery.receive_count >= service.settings().max_receive_count {
-                    if let Ok(mut letters) = queue.dead_letters.lock() {
-                        letters.push(delivery);
-                    }
-                    return;
-                }
                 tokio::time::sleep(delay).await;
-                let _ = queue.sender.send(delivery);
+                deliver();
             });
         }
     }
@@ -105,21 +84,43 @@ impl Queue for InProcessQueue {
                 cause: "the in-process workflow worker has stopped".into(),
             });
         }
-        let sender = self.sender.clone();
-        let deliver = move || {
-            for delivery in deliveries {
-                // Closed only when the process is stopping, with the messages of the rest.
-                let _ = sender.send(delivery);
-            }
+        self.deliver_after(deliveries, delay);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl QueueConsumer for InProcessQueue {
+    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>> {
+        let mut receiver = self.receiver.lock().await;
+        let Ok(Some(first)) = tokio::time::timeout(wait, receiver.recv()).await else {
+            return Ok(Vec::new());
         };
-        if delay.is_zero() {
-            deliver();
-        } else {
-            tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
-                deliver();
-            });
+        let mut batch = vec![first];
+        while batch.len() < max.max(1) {
+            match receiver.try_recv() {
+                Ok(delivery) => batch.push(delivery),
+                Err(_) => break,
+            }
         }
+        for delivery in &mut batch {
+            delivery.receive_count += 1;
+        }
+        Ok(batch)
+    }
+
+    async fn acknowledge(&self, _: &Delivery) -> Result<()> {
+        Ok(())
+    }
+
+    async fn retry_later(&self, delivery: &Delivery, delay: Duration) -> Result<()> {
+        if delivery.receive_count >= self.max_receive_count {
+            if let Ok(mut letters) = self.dead_letters.lock() {
+                letters.push(delivery.clone());
+            }
+            return Ok(());
+        }
+        self.deliver_after(vec![delivery.clone()], delay);
         Ok(())
     }
 }

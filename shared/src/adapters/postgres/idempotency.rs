@@ -102,11 +102,8 @@ impl IdempotencyStore for Db {
             .await?;
         Ok(())
     }
-}
 
-impl Db {
-    /// Deletes expired records; returns how many.
-    pub async fn forget_expired_idempotency_records(&self, now: DateTime<Utc>) -> Result<u64> {
+    async fn forget_expired(&self, now: DateTime<Utc>) -> Result<u64> {
         let connection = self.connection().await?;
         Ok(connection
             .execute(

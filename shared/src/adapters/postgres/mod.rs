@@ -13,14 +13,27 @@ mod runs;
 mod uploads;
 mod workflows;
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{path::PathBuf, str::FromStr, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::config::SslMode;
 
 pub use self::iam::{IamTokenError, RdsIamTokens};
-use crate::{config::DatabaseConfig, ports::DependencyProbe};
+use crate::ports::DependencyProbe;
+
+/// How to reach PostgreSQL (`DATABASE_*`).
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    /// The connection URL exactly as given (it may hold a password: never log it).
+    pub url: String,
+    /// Authenticate with short-lived RDS IAM tokens instead of a password.
+    pub iam_auth: bool,
+    pub pool_size: usize,
+    pub connect_timeout: Duration,
+    /// Extra CA certificates (PEM) to trust for TLS, e.g. the RDS global bundle.
+    pub ca_file: Option<PathBuf>,
+}
 
 /// The database: a lazily connecting pool plus, under IAM auth, the token source that
 /// supplies each new connection's password.
@@ -50,7 +63,7 @@ pub enum DbSetupError {
 impl Db {
     /// Builds the pool without connecting. `sdk` is needed only for IAM authentication.
     pub fn new(
-        config: &DatabaseConfig,
+        config: &DatabaseSettings,
         sdk: Option<&aws_config::SdkConfig>,
     ) -> Result<Self, DbSetupError> {
         let mut pg = tokio_postgres::Config::from_str(&config.url)
@@ -180,7 +193,7 @@ where
     }
 }
 
-fn tls_config(config: &DatabaseConfig) -> Result<rustls::ClientConfig, DbSetupError> {
+fn tls_config(config: &DatabaseSettings) -> Result<rustls::ClientConfig, DbSetupError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = &config.ca_file {

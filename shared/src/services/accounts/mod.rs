@@ -16,7 +16,6 @@ use crate::domain::tokens::{
 };
 use crate::{
     Error, Result,
-    config::AuthConfig,
     domain::FieldError,
     domain::{
         Caller, DisplayName, Email, Handle, Password, RequestOrigin, Role,
@@ -38,6 +37,30 @@ pub const MAX_API_KEY_NAME_CHARS: usize = 100;
 /// How long a cached API key lookup is trusted; revocation deletes the entry at once.
 const API_KEY_CACHE_TTL: Duration = Duration::from_secs(60);
 
+/// Sign-in, tokens, API keys and the limits around them.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// `iss` of access tokens.
+    pub issuer: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// How long a just-rotated refresh token still gets its same successor (a client
+    /// retrying a lost response); later presentations count as reuse.
+    pub refresh_grace: Duration,
+    /// Whether the documentation's example key is accepted (dev profile only).
+    pub allow_example_keys: bool,
+    /// Failed sign-ins allowed per account, and per client address, in one window.
+    pub login_failures_per_account: u64,
+    pub login_failures_per_address: u64,
+    pub login_failure_window: Duration,
+    /// Requests per minute per caller (user, or client address when anonymous).
+    pub requests_per_minute: u64,
+    /// Live API keys one user may hold.
+    pub max_api_keys: usize,
+}
+
 /// The ports the service works through.
 pub struct AccountPorts {
     pub users: Arc<dyn UserStore>,
@@ -48,14 +71,15 @@ pub struct AccountPorts {
     pub secret: Arc<dyn SecretSource>,
     pub cache: Arc<dyn Cache>,
     pub clock: Arc<dyn Clock>,
+    /// Sign-in failures and requests per caller.
+    pub limiter: RateLimiter,
     /// Checks avatars.
     pub uploads: Arc<crate::services::uploads::UploadService>,
 }
 
 pub struct AccountService {
     ports: AccountPorts,
-    settings: AuthConfig,
-    limiter: RateLimiter,
+    settings: AuthSettings,
     /// Loaded on first use (a network call in AWS), then kept for the process.
     keys: OnceCell<Arc<TokenKeys>>,
 }
@@ -114,22 +138,20 @@ pub enum AdminGrant {
 }
 
 impl AccountService {
-    pub fn new(ports: AccountPorts, settings: AuthConfig) -> Self {
-        let limiter = RateLimiter::new(ports.cache.clone(), ports.clock.clone());
+    pub fn new(ports: AccountPorts, settings: AuthSettings) -> Self {
         Self {
             ports,
             settings,
-            limiter,
             keys: OnceCell::new(),
         }
     }
 
-    pub fn settings(&self) -> &AuthConfig {
+    pub fn settings(&self) -> &AuthSettings {
         &self.settings
     }
 
     pub fn limiter(&self) -> &RateLimiter {
-        &self.limiter
+        &self.ports.limiter
     }
 
     /// Creates an account and signs it in.
@@ -197,11 +219,13 @@ impl AccountService {
         let account_key = format!("login-failures:account:{}", email.as_str());
         let address_key = format!("login-failures:address:{}", address_of(origin));
         let (account_limit, address_limit) = self.login_limits();
-        self.limiter
+        self.ports
+            .limiter
             .check(&account_key, account_limit)
             .await
             .map_err(too_many_logins)?;
-        self.limiter
+        self.ports
+            .limiter
             .check(&address_key, address_limit)
             .await
             .map_err(too_many_logins)?;
@@ -242,8 +266,8 @@ impl AccountService {
                 self.ports.audit.record(&failed).await?;
                 // Count the failure; the attempt that crosses a limit is still only a 401,
                 // the next one is refused before any hashing.
-                let _ = self.limiter.hit(&account_key, account_limit).await;
-                let _ = self.limiter.hit(&address_key, address_limit).await;
+                let _ = self.ports.limiter.hit(&account_key, account_limit).await;
+                let _ = self.ports.limiter.hit(&address_key, address_limit).await;
                 return Err(Error::InvalidCredentials);
             }
         };
@@ -404,7 +428,8 @@ impl AccountService {
         if let (Some(new_password), Some(current_password)) = (new_password, current_password) {
             let limit_key = format!("login-failures:account:{}", user.email);
             let (limit, _) = self.login_limits();
-            self.limiter
+            self.ports
+                .limiter
                 .check(&limit_key, limit)
                 .await
                 .map_err(too_many_logins)?;
@@ -414,7 +439,7 @@ impl AccountService {
                 .verify(&current_password, &user.password_hash)
                 .await?;
             if check == PasswordCheck::Mismatch {
-                let _ = self.limiter.hit(&limit_key, limit).await;
+                let _ = self.ports.limiter.hit(&limit_key, limit).await;
                 return Err(Error::invalid(
                     "current_password",
                     "is not your current password",

@@ -40,6 +40,8 @@ pub struct RunPorts {
     pub providers: Arc<Providers>,
     pub cache: Arc<dyn Cache>,
     pub clock: Arc<dyn Clock>,
+    /// Runs per minute per caller.
+    pub limiter: RateLimiter,
 }
 
 /// The run path's limits and budgets (README, "Configuration").
@@ -77,7 +79,6 @@ pub struct RunService {
 pub(crate) struct Shared {
     ports: RunPorts,
     settings: RunSettings,
-    limiter: RateLimiter,
 }
 
 /// Which version of an agent to run.
@@ -169,13 +170,8 @@ pub struct RunOutcome {
 
 impl RunService {
     pub fn new(ports: RunPorts, settings: RunSettings) -> Self {
-        let limiter = RateLimiter::new(ports.cache.clone(), ports.clock.clone());
         Self {
-            shared: Arc::new(Shared {
-                ports,
-                settings,
-                limiter,
-            }),
+            shared: Arc::new(Shared { ports, settings }),
         }
     }
 
@@ -225,6 +221,7 @@ impl RunService {
         let agent_price = agent_price(user_id, &target);
         let hold = worst_case(&plan, input_bound, agent_price);
         self.shared
+            .ports
             .limiter
             .hit(
                 &format!("runs:user:{user_id}"),

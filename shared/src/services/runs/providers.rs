@@ -4,16 +4,12 @@
 //! only ever sent to the provider hosts the operator configured; a user-supplied endpoint
 //! gets its owner's key and nothing else, through the SSRF-guarded client.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
 use crate::{
     Error, Result,
-    adapters::llm::{
-        anthropic::AnthropicMessages,
-        openai::{Dialect, OpenAiChat},
-    },
     domain::{
         agent::{ModelChoice, ModelRef},
         llm::Usage,
@@ -21,7 +17,7 @@ use crate::{
         pricing::{self, ModelPrice},
         secret::SecretString,
     },
-    ports::{CredentialKind, LlmProvider, SecretSource},
+    ports::{CredentialKind, LlmProvider, ProviderConnector, SecretSource},
     services::credentials::CredentialService,
 };
 
@@ -40,7 +36,7 @@ pub struct Providers {
     keys: PlatformKeys,
     pub bedrock: Option<Arc<dyn LlmProvider>>,
     pub echo: Arc<dyn LlmProvider>,
-    pub factory: ProviderFactory,
+    pub factory: Arc<dyn ProviderConnector>,
     /// Users' own keys and creators' endpoints; `None` without a database.
     pub credentials: Option<Arc<CredentialService>>,
 }
@@ -58,48 +54,6 @@ pub struct PlatformKeys {
 struct PlatformProviders {
     openai: Option<Arc<dyn LlmProvider>>,
     anthropic: Option<Arc<dyn LlmProvider>>,
-}
-
-/// Builds adapters for credentials that arrive with a run.
-pub struct ProviderFactory {
-    /// For the configured provider hosts.
-    pub client: reqwest::Client,
-    /// For user-supplied URLs: every resolved address checked, no redirects.
-    pub guarded: reqwest::Client,
-    pub openai_base_url: String,
-    pub anthropic_base_url: String,
-    pub idle: Duration,
-}
-
-impl ProviderFactory {
-    fn with_own_key(&self, provider: Provider, key: SecretString) -> Option<Arc<dyn LlmProvider>> {
-        match provider {
-            Provider::Openai => Some(Arc::new(OpenAiChat::new(
-                self.client.clone(),
-                &self.openai_base_url,
-                Some(key),
-                Dialect::OpenAi,
-                self.idle,
-            ))),
-            Provider::Anthropic => Some(Arc::new(AnthropicMessages::new(
-                self.client.clone(),
-                &self.anthropic_base_url,
-                key,
-                self.idle,
-            ))),
-            Provider::Bedrock | Provider::Agora | Provider::OpenaiCompatible => None,
-        }
-    }
-
-    fn endpoint(&self, base_url: &str, key: Option<SecretString>) -> Arc<dyn LlmProvider> {
-        Arc::new(OpenAiChat::new(
-            self.guarded.clone(),
-            base_url,
-            key,
-            Dialect::Compatible,
-            self.idle,
-        ))
-    }
 }
 
 /// One model of a run's list, ready to call.
@@ -131,7 +85,7 @@ impl Providers {
         keys: PlatformKeys,
         bedrock: Option<Arc<dyn LlmProvider>>,
         echo: Arc<dyn LlmProvider>,
-        factory: ProviderFactory,
+        factory: Arc<dyn ProviderConnector>,
         credentials: Option<Arc<CredentialService>>,
     ) -> Self {
         Self {
@@ -161,9 +115,9 @@ impl Providers {
                     anthropic = anthropic.or(stored.anthropic_api_key.map(SecretString::new));
                 }
                 Ok(PlatformProviders {
-                    openai: openai.and_then(|key| self.factory.with_own_key(Provider::Openai, key)),
+                    openai: openai.and_then(|key| self.factory.with_key(Provider::Openai, key)),
                     anthropic: anthropic
-                        .and_then(|key| self.factory.with_own_key(Provider::Anthropic, key)),
+                        .and_then(|key| self.factory.with_key(Provider::Anthropic, key)),
                 })
             })
             .await
@@ -250,7 +204,7 @@ impl Providers {
                     _ => &platform.anthropic,
                 };
                 match (
-                    own.and_then(|key| self.factory.with_own_key(provider, key)),
+                    own.and_then(|key| self.factory.with_key(provider, key)),
                     platform,
                 ) {
                     (Some(adapter), _) => Some(planned(

@@ -16,6 +16,10 @@
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use futures::{StreamExt, stream};
+
+mod worker;
+
+pub use self::worker::WorkflowWorker;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -883,39 +887,7 @@ impl WorkflowService {
         Ok(ended)
     }
 
-    // ---- the worker ---------------------------------------------------------------------
-
-    /// Handles a batch of deliveries (one SQS batch): each concurrently, and returns the
-    /// message ids that failed — to be retried, and dead-lettered after
-    /// `max_receive_count` — with how long each should wait.
-    pub async fn process_batch(&self, deliveries: &[Delivery]) -> Vec<(String, Duration)> {
-        // Boxed, as in a map step: the futures borrow the batch.
-        let steps: Vec<futures::future::BoxFuture<'_, _>> = deliveries
-            .iter()
-            .map(|delivery| -> futures::future::BoxFuture<'_, _> {
-                Box::pin(async move { (delivery, self.process(delivery).await) })
-            })
-            .collect();
-        let verdicts = stream::iter(steps)
-            // Like the local consumer: a batch's steps share one database pool.
-            .buffer_unordered(4)
-            .collect::<Vec<_>>()
-            .await;
-        verdicts
-            .into_iter()
-            .filter_map(|(delivery, verdict)| match verdict {
-                Ok(Verdict::Done) => None,
-                Ok(Verdict::Retry(delay)) => Some((delivery.message_id.clone(), delay)),
-                Err(error) => {
-                    tracing::warn!(message_id = %delivery.message_id, receive_count = delivery.receive_count, error = %error, "workflow step message failed");
-                    Some((
-                        delivery.message_id.clone(),
-                        self.backoff(delivery.receive_count),
-                    ))
-                }
-            })
-            .collect()
-    }
+    // ---- steps (what the worker runs; see `worker`) ----------------------------------------
 
     /// Sends again the ready steps (unfinished, with all they need finished) of every
     /// running run: what a restarted local worker does, as its queue lived in memory.
@@ -1534,7 +1506,8 @@ impl WorkflowService {
     }
 
     /// Full jitter over an exponential backoff: `retry_base × 2^(n-1)`, at most 5 minutes.
-    fn backoff(&self, attempt: u32) -> Duration {
+    /// How long the `attempt`th retry waits: doubling from `retry_base`, with jitter.
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self
             .settings
             .retry_base

@@ -1,0 +1,243 @@
+//! Which adapter serves each port: the production one when its setting is present, the
+//! embedded default otherwise.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+
+use super::{Overrides, StartupError};
+use crate::{
+    Config,
+    adapters::{
+        argon2::Argon2Hasher,
+        aws,
+        dynamodb::DynamoIdempotency,
+        embedders::{EmbedderSettings, bedrock::BedrockEmbedder, openai::OpenAiEmbedder},
+        kms::KmsKeyWrapper,
+        local::{
+            blobs::FolderBlobStore, cache::InProcessCache, embedder::OfflineEmbedder,
+            keys::LocalKeyWrapper, queue::InProcessQueue,
+        },
+        opensearch::OpenSearchIndex,
+        postgres::Db,
+        redis::RedisCache,
+        s3::S3BlobStore,
+        secrets::{InlineSecret, LocalSecretFile, SecretLocation, SecretsManagerSecret},
+        sqs::SqsQueue,
+    },
+    ports::{
+        BlobStore, Cache, Clock, DependencyProbe, DirectUploads, Embedder, IdempotencyStore,
+        KeyWrapper, PasswordHasher, Queue, QueueConsumer, SearchIndex, SecretSource, SystemClock,
+    },
+};
+
+/// The adapters of one process.
+pub(super) struct Backends {
+    /// The AWS SDK configuration, loaded when any AWS service is configured.
+    pub sdk: Option<SdkConfig>,
+    pub db: Option<Db>,
+    pub cache: Arc<dyn Cache>,
+    /// This process's own cache: the rate limits' fallback while Redis is unreachable.
+    pub local_cache: Arc<dyn Cache>,
+    cache_probe: Arc<dyn DependencyProbe>,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub secret: Arc<dyn SecretSource>,
+    pub embedder: Arc<dyn Embedder>,
+    opensearch: Option<Arc<OpenSearchIndex>>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub direct_uploads: Option<Arc<dyn DirectUploads>>,
+    pub key_wrapper: Arc<dyn KeyWrapper>,
+    pub idempotency: Option<Arc<dyn IdempotencyStore>>,
+    pub queue: Arc<dyn Queue>,
+    pub consumer: Arc<dyn QueueConsumer>,
+    pub local_queue: Option<InProcessQueue>,
+    pub sqs_queue: Option<SqsQueue>,
+}
+
+impl Backends {
+    pub async fn connect(config: &Config, overrides: Overrides) -> Result<Self, StartupError> {
+        // One TLS crypto provider for every client that asks rustls for the default
+        // (Redis over rediss://); an error only means it is installed already.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let needs_sdk = config.aws.any_configured()
+            || config.providers.bedrock
+            || config.database.as_ref().is_some_and(|db| db.iam_auth);
+        let sdk = if needs_sdk {
+            Some(aws::load_sdk_config().await)
+        } else {
+            None
+        };
+        let db = config
+            .database
+            .as_ref()
+            .map(|db| Db::new(db, sdk.as_ref()))
+            .transpose()?;
+        let local_cache = Arc::new(InProcessCache::new());
+        let (cache, cache_probe): (Arc<dyn Cache>, Arc<dyn DependencyProbe>) = match &config.redis {
+            Some(redis) => {
+                let cache = Arc::new(RedisCache::new(redis)?);
+                (cache.clone(), cache)
+            }
+            None => {
+                let cache = Arc::new(InProcessCache::new());
+                (cache.clone(), cache)
+            }
+        };
+        let hasher: Arc<dyn PasswordHasher> = match overrides.hasher {
+            Some(hasher) => hasher,
+            None => Arc::new(Argon2Hasher::new().map_err(StartupError::Hasher)?),
+        };
+        let secret: Arc<dyn SecretSource> = match &config.secret {
+            SecretLocation::Inline(value) => Arc::new(InlineSecret(value.clone())),
+            SecretLocation::LocalFile(path) => Arc::new(LocalSecretFile { path: path.clone() }),
+            SecretLocation::SecretsManager(id) => Arc::new(SecretsManagerSecret::new(
+                &sdk_or_load(&sdk).await,
+                id.clone(),
+            )),
+        };
+        let embedder: Arc<dyn Embedder> = match (overrides.embedder, &config.embedder) {
+            (Some(embedder), _) => embedder,
+            (None, EmbedderSettings::Offline) => Arc::new(OfflineEmbedder),
+            (
+                None,
+                EmbedderSettings::OpenAi {
+                    base_url,
+                    model,
+                    api_key,
+                },
+            ) => Arc::new(
+                OpenAiEmbedder::new(base_url, model, api_key.clone())
+                    .map_err(|error| StartupError::Embedder(error.to_string()))?,
+            ),
+            (None, EmbedderSettings::Bedrock { model_id }) => {
+                Arc::new(BedrockEmbedder::new(&sdk_or_load(&sdk).await, model_id))
+            }
+        };
+        let opensearch = match &config.opensearch {
+            Some(search) => {
+                let signing = match search.sigv4 {
+                    true => Some(sdk_or_load(&sdk).await),
+                    false => None,
+                };
+                Some(Arc::new(
+                    OpenSearchIndex::new(&search.url, &search.index, signing.as_ref())
+                        .map_err(|error| StartupError::SearchIndex(error.to_string()))?,
+                ))
+            }
+            None => None,
+        };
+        let (blobs, direct_uploads): (Arc<dyn BlobStore>, Option<Arc<dyn DirectUploads>>) =
+            match (&config.aws.s3_bucket, &sdk) {
+                (Some(bucket), Some(sdk)) => (
+                    Arc::new(S3BlobStore::new(
+                        sdk,
+                        bucket,
+                        config.aws.endpoint_url.as_deref(),
+                    )),
+                    None,
+                ),
+                _ => {
+                    let folder = Arc::new(
+                        FolderBlobStore::new(config.local.home.join("blobs"))
+                            .map_err(|error| StartupError::Blobs(error.to_string()))?,
+                    );
+                    (folder.clone(), Some(folder))
+                }
+            };
+        let key_wrapper: Arc<dyn KeyWrapper> = match (&config.aws.kms_key_id, &sdk) {
+            (Some(key_id), Some(sdk)) => Arc::new(KmsKeyWrapper::new(sdk, key_id)),
+            _ => Arc::new(LocalKeyWrapper::new(config.local.home.join("master.key"))),
+        };
+        let idempotency: Option<Arc<dyn IdempotencyStore>> =
+            match (&config.aws.idempotency_table, &sdk, &db) {
+                (Some(table), Some(sdk), _) => Some(Arc::new(DynamoIdempotency::new(sdk, table))),
+                (_, _, Some(db)) => Some(Arc::new(db.clone())),
+                _ => None,
+            };
+        let sqs_queue = match (&config.aws.queue_url, &sdk) {
+            (Some(url), Some(sdk)) => Some(SqsQueue::new(sdk, url)),
+            _ => None,
+        };
+        let (queue, consumer, local_queue): (Arc<dyn Queue>, Arc<dyn QueueConsumer>, _) =
+            match &sqs_queue {
+                Some(sqs) => (Arc::new(sqs.clone()), Arc::new(sqs.clone()), None),
+                None => {
+                    let local = InProcessQueue::new(config.workflows.max_receive_count);
+                    (
+                        Arc::new(local.clone()),
+                        Arc::new(local.clone()),
+                        Some(local),
+                    )
+                }
+            };
+        Ok(Self {
+            db,
+            cache,
+            local_cache,
+            cache_probe,
+            clock: overrides.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            hasher,
+            secret,
+            embedder,
+            opensearch,
+            blobs,
+            direct_uploads,
+            key_wrapper,
+            idempotency,
+            queue,
+            consumer,
+            local_queue,
+            sqs_queue,
+            sdk,
+        })
+    }
+
+    /// The catalog's search index: OpenSearch when configured, PostgreSQL otherwise.
+    pub fn search_index(&self, db: &Db) -> Arc<dyn SearchIndex> {
+        match &self.opensearch {
+            Some(opensearch) => opensearch.clone(),
+            None => Arc::new(db.clone()),
+        }
+    }
+
+    /// A probe for every configured dependency, and a failed one for a missing database.
+    pub fn probes(&self, config: &Config) -> Vec<Arc<dyn DependencyProbe>> {
+        let mut probes: Vec<Arc<dyn DependencyProbe>> = Vec::new();
+        match &self.db {
+            Some(db) => probes.push(Arc::new(db.clone())),
+            None => probes.push(Arc::new(NotConfigured("database", "set DATABASE_URL"))),
+        }
+        probes.push(self.cache_probe.clone());
+        if let Some(opensearch) = &self.opensearch {
+            probes.push(opensearch.clone());
+        }
+        if let Some(sdk) = &self.sdk {
+            probes.extend(aws::probes(&config.aws, sdk));
+        }
+        probes
+    }
+}
+
+/// The SDK configuration loaded for the process, or loaded now for a service that needs
+/// it although nothing else did.
+pub(super) async fn sdk_or_load(sdk: &Option<SdkConfig>) -> SdkConfig {
+    match sdk {
+        Some(sdk) => sdk.clone(),
+        None => aws::load_sdk_config().await,
+    }
+}
+
+/// A required dependency nobody configured: always failed, with the fix.
+struct NotConfigured(&'static str, &'static str);
+
+#[async_trait::async_trait]
+impl DependencyProbe for NotConfigured {
+    fn name(&self) -> &'static str {
+        self.0
+    }
+
+    async fn probe(&self) -> Result<(), String> {
+        Err(format!("not configured: {}", self.1))
+    }
+}

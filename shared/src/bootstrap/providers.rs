@@ -1,0 +1,74 @@
+//! The language-model providers: Agora's accounts as configured, Bedrock through the SDK,
+//! the offline model, and the connector for users' keys and creators' endpoints.
+
+use std::sync::Arc;
+
+use super::{StartupError, backends::Backends};
+use crate::{
+    Config,
+    adapters::{
+        egress,
+        llm::{bedrock::BedrockConverse, connector::LlmConnector},
+        local::echo::EchoModel,
+        secrets::SecretLocation,
+    },
+    ports::LlmProvider,
+    services::{
+        credentials::CredentialService,
+        runs::providers::{PlatformKeys, Providers},
+    },
+};
+
+pub(super) fn build(
+    config: &Config,
+    backends: &Backends,
+    credentials: Option<Arc<CredentialService>>,
+) -> Result<Providers, StartupError> {
+    let settings = &config.providers;
+    let idle = config.runs.provider_timeout;
+    let client =
+        egress::client(idle).map_err(|error| StartupError::Providers(error.to_string()))?;
+    let guarded = egress::guarded_client(settings.egress.clone(), idle)
+        .map_err(|error| StartupError::Providers(error.to_string()))?;
+    let bedrock: Option<Arc<dyn LlmProvider>> = match (settings.bedrock, &backends.sdk) {
+        (true, Some(sdk)) => Some(Arc::new(BedrockConverse::new(
+            sdk,
+            settings.bedrock_endpoint_url.as_deref(),
+            idle,
+        ))),
+        (true, None) => {
+            return Err(StartupError::Providers(
+                "AGORA_BEDROCK=true needs the AWS SDK configuration (region and credentials)"
+                    .into(),
+            ));
+        }
+        (false, _) => None,
+    };
+    // Agora's own provider keys may live in the secret beside the signing keys (in AWS);
+    // a local install's generated secret never holds any.
+    let secret = match &config.secret {
+        SecretLocation::SecretsManager(_) | SecretLocation::Inline(_) => {
+            Some(backends.secret.clone())
+        }
+        SecretLocation::LocalFile(_) => None,
+    };
+    Ok(Providers::new(
+        PlatformKeys {
+            openai: settings.openai_api_key.clone(),
+            anthropic: settings.anthropic_api_key.clone(),
+            secret,
+        },
+        bedrock,
+        Arc::new(EchoModel {
+            word_delay: settings.echo_word_delay,
+        }),
+        Arc::new(LlmConnector {
+            client,
+            guarded,
+            openai_base_url: settings.openai_base_url.clone(),
+            anthropic_base_url: settings.anthropic_base_url.clone(),
+            idle,
+        }),
+        credentials,
+    ))
+}

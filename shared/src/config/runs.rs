@@ -1,0 +1,50 @@
+//! Running agents and workflows: limits, budgets, retries and the credits of new accounts.
+
+use std::time::Duration;
+
+use super::{ConfigError, env::Env};
+use crate::{
+    domain::{Credits, money::MICROS_PER_CREDIT},
+    services::{runs::RunSettings, workflows::WorkflowSettings},
+};
+
+pub fn runs(env: &Env, request_timeout: Duration) -> Result<RunSettings, ConfigError> {
+    Ok(RunSettings {
+        max_output_tokens: env.parse_range("AGORA_MAX_OUTPUT_TOKENS", 8_192, 1..=200_000)?,
+        default_max_tokens: env.parse_range("AGORA_DEFAULT_MAX_TOKENS", 1_024, 1..=200_000)?,
+        max_retries: env.parse_range("AGORA_PROVIDER_RETRIES", 2, 0..=5)?,
+        retry_base: env.parse_millis("AGORA_PROVIDER_RETRY_BASE_MS", 250)?,
+        max_retry_wait: env.parse_millis("AGORA_PROVIDER_MAX_RETRY_WAIT_MS", 10_000)?,
+        provider_timeout: env.parse_millis("AGORA_PROVIDER_TIMEOUT_MS", 60_000)?,
+        // Finding a model that answers must end before the request's own budget.
+        start_budget: request_timeout
+            .saturating_sub(Duration::from_secs(1))
+            .max(Duration::from_millis(500)),
+        max_concurrent_runs: env.parse_range("AGORA_MAX_CONCURRENT_RUNS", 4, 1..=1_000)?,
+        runs_per_minute: env.parse_range("AGORA_RUNS_PER_MINUTE", 60, 1..=1_000_000)?,
+        signup_grant_micros: match env.get("AGORA_SIGNUP_CREDITS") {
+            None => 5 * MICROS_PER_CREDIT,
+            Some(raw) => Credits::parse(&raw)
+                .map_err(|problem| env.invalid("AGORA_SIGNUP_CREDITS", problem))?
+                .micros(),
+        },
+        hold_ttl: env.parse_seconds("AGORA_RUN_HOLD_TTL_SECONDS", 900, 60..=86_400)?,
+        response_cache_ttl: env.parse_seconds(
+            "AGORA_RESPONSE_CACHE_TTL_SECONDS",
+            3_600,
+            0..=604_800,
+        )?,
+    })
+}
+
+pub fn workflows(env: &Env, runs: &RunSettings) -> Result<WorkflowSettings, ConfigError> {
+    Ok(WorkflowSettings {
+        max_step_attempts: env.parse_range("AGORA_WORKFLOW_STEP_ATTEMPTS", 3, 1..=10)?,
+        retry_base: env.parse_millis("AGORA_WORKFLOW_RETRY_BASE_MS", 2_000)?,
+        // The template's maxReceiveCount: the worker fails a run when its message is
+        // about to be dead-lettered.
+        max_receive_count: env.parse_range("AGORA_WORKFLOW_MAX_RECEIVE_COUNT", 5, 1..=1_000)?,
+        signup_grant_micros: runs.signup_grant_micros,
+        run_ttl: env.parse_seconds("AGORA_WORKFLOW_RUN_TTL_SECONDS", 86_400, 60..=2_592_000)?,
+    })
+}

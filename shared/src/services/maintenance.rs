@@ -1,0 +1,63 @@
+//! The scheduled maintenance job (the `maintenance` function every minute in AWS, a timer in
+//! `agora serve`): ends runs whose process died, releasing their holds, ends workflow runs
+//! that outlived their time, and forgets expired idempotency records. Safe to run at any
+//! time, any number of times.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::{
+    Result,
+    ports::{Clock, IdempotencyStore},
+    services::{runs::RunService, workflows::WorkflowService},
+};
+
+pub struct MaintenanceService {
+    runs: Arc<RunService>,
+    workflows: Arc<WorkflowService>,
+    idempotency: Arc<dyn IdempotencyStore>,
+    clock: Arc<dyn Clock>,
+}
+
+/// What one pass did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MaintenanceReport {
+    pub stale_runs_released: u64,
+    pub stale_workflow_runs_ended: u64,
+    pub idempotency_records_forgotten: u64,
+}
+
+impl MaintenanceService {
+    pub fn new(
+        runs: Arc<RunService>,
+        workflows: Arc<WorkflowService>,
+        idempotency: Arc<dyn IdempotencyStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            runs,
+            workflows,
+            idempotency,
+            clock,
+        }
+    }
+
+    pub async fn run(&self) -> Result<MaintenanceReport> {
+        let report = MaintenanceReport {
+            stale_runs_released: self.runs.release_stale_runs().await?,
+            stale_workflow_runs_ended: self.workflows.end_stale_runs().await?,
+            idempotency_records_forgotten: self
+                .idempotency
+                .forget_expired(self.clock.now())
+                .await?,
+        };
+        tracing::info!(
+            released = report.stale_runs_released,
+            workflows_ended = report.stale_workflow_runs_ended,
+            forgotten = report.idempotency_records_forgotten,
+            "maintenance done"
+        );
+        Ok(report)
+    }
+}
