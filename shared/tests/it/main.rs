@@ -14,6 +14,7 @@
 mod accounts;
 mod agreement;
 mod api;
+mod architecture;
 mod auth_security;
 mod aws;
 mod cache;
