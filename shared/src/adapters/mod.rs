@@ -10,7 +10,6 @@ pub mod llm;
 pub mod local;
 pub mod opensearch;
 pub mod postgres;
-pub mod ranking;
 pub mod redis;
 pub mod s3;
 pub mod secrets;

@@ -24,12 +24,11 @@ use uuid::Uuid;
 
 use crate::{
     Error, Result,
-    adapters::ranking,
     domain::Licence,
     error::describe_chain,
     ports::{
-        CatalogEntry, CatalogPage, CatalogQuery, CatalogSort, EMBEDDING_DIMENSIONS, FacetCount,
-        Facets, PageStart, SearchIndex, SearchMode,
+        CatalogEntry, CatalogFilters, CatalogSort, EMBEDDING_DIMENSIONS, FacetCount, Facets,
+        SearchIndex, SortKey,
     },
 };
 
@@ -164,8 +163,7 @@ impl OpenSearchIndex {
     }
 
     /// The filter clauses of a query.
-    pub fn filters(query: &CatalogQuery) -> Vec<Value> {
-        let f = &query.filters;
+    pub fn filters(f: &CatalogFilters) -> Vec<Value> {
         let mut clauses = Vec::new();
         let mut term = |field: &str, value: &Option<String>| {
             if let Some(value) = value {
@@ -195,7 +193,7 @@ impl OpenSearchIndex {
     }
 
     /// The keyword query: weighted fields, fuzziness for typos, the filters.
-    pub fn keyword_body(query: &CatalogQuery, text: &str, size: usize) -> Value {
+    pub fn keyword_body(filters: &CatalogFilters, text: &str, size: usize) -> Value {
         json!({
             "size": size,
             "_source": ["agent_id"],
@@ -206,15 +204,15 @@ impl OpenSearchIndex {
                     "fuzziness": "AUTO",
                     "operator": "or"
                 }}],
-                "filter": Self::filters(query)
+                "filter": Self::filters(filters)
             }}
         })
     }
 
     /// The k-NN query (OpenSearch's documented `knn` query with efficient filtering).
-    pub fn knn_body(query: &CatalogQuery, embedding: &[f32], size: usize) -> Value {
+    pub fn knn_body(filters: &CatalogFilters, embedding: &[f32], size: usize) -> Value {
         let mut knn = json!({ "vector": embedding, "k": size });
-        let filters = Self::filters(query);
+        let filters = Self::filters(filters);
         if !filters.is_empty() {
             knn["filter"] = json!({ "bool": { "filter": filters } });
         }
@@ -226,23 +224,28 @@ impl OpenSearchIndex {
     }
 
     /// A browse page: the filters, sorted, paged with `search_after`.
-    pub fn browse_body(query: &CatalogQuery) -> Value {
-        let field = sort_field(query.sort);
+    pub fn browse_body(
+        filters: &CatalogFilters,
+        sort: CatalogSort,
+        after: Option<SortKey>,
+        limit: usize,
+    ) -> Value {
+        let field = sort_field(sort);
         let mut body = json!({
-            "size": query.limit + 1,
+            "size": limit,
             "_source": ["agent_id", field],
-            "query": { "bool": { "filter": Self::filters(query) } },
+            "query": { "bool": { "filter": Self::filters(filters) } },
             "sort": [{ field: "desc" }, { "agent_id": "desc" }]
         });
-        if let PageStart::After { key, id } = &query.start {
+        if let Some(SortKey { key, id }) = after {
             body["search_after"] = json!([key, id.to_string()]);
         }
         body
     }
 
     /// The facet aggregations over the filters, or over the ranked results of a search.
-    pub fn facets_body(query: &CatalogQuery, ranked: Option<&[Uuid]>) -> Value {
-        let mut filters = Self::filters(query);
+    pub fn facets_body(filters: &CatalogFilters, ranked: Option<&[Uuid]>) -> Value {
+        let mut filters = Self::filters(filters);
         if let Some(ids) = ranked {
             let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
             filters.push(json!({ "terms": { "agent_id": ids } }));
@@ -279,46 +282,6 @@ impl OpenSearchIndex {
             .iter()
             .filter_map(|hit| hit["_source"]["agent_id"].as_str()?.parse().ok())
             .collect())
-    }
-
-    /// `ids` in `sort` order (search results sorted by something other than relevance).
-    async fn order_by(&self, ids: &[Uuid], sort: CatalogSort) -> Result<Vec<Uuid>> {
-        let field = sort_field(sort);
-        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        self.ranked_ids(json!({
-            "size": ids.len(),
-            "_source": ["agent_id"],
-            "query": { "ids": { "values": ids } },
-            "sort": [{ field: "desc" }, { "agent_id": "desc" }]
-        }))
-        .await
-    }
-
-    async fn facets(&self, query: &CatalogQuery, ranked: Option<&[Uuid]>) -> Result<Facets> {
-        let result = self.search_raw(Self::facets_body(query, ranked)).await?;
-        let buckets = |name: &str| -> Vec<FacetCount> {
-            result["aggregations"][name]["buckets"]
-                .as_array()
-                .map(|buckets| {
-                    buckets
-                        .iter()
-                        .filter_map(|b| {
-                            Some(FacetCount {
-                                value: b["key"].as_str()?.to_owned(),
-                                count: b["doc_count"].as_i64()?,
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        Ok(Facets {
-            category: buckets("category"),
-            tags: buckets("tags"),
-            provider: buckets("provider"),
-            language: buckets("language"),
-            licence: buckets("licence"),
-        })
     }
 }
 
@@ -408,69 +371,89 @@ impl SearchIndex for OpenSearchIndex {
         checked(response, "remove an agent").await.map(|_| ())
     }
 
-    async fn search(&self, query: &CatalogQuery) -> Result<CatalogPage> {
+    async fn keyword_ids(
+        &self,
+        filters: &CatalogFilters,
+        text: &str,
+        depth: usize,
+    ) -> Result<Vec<Uuid>> {
         self.ensure_index().await?;
-        let text = query.text.as_deref().filter(|text| !text.trim().is_empty());
-        let ranked = match text {
-            Some(text) => {
-                let depth = ranking::RANKED_DEPTH;
-                let ranked = match (query.mode, &query.embedding) {
-                    (SearchMode::Keyword, _) | (_, None) => {
-                        self.ranked_ids(Self::keyword_body(query, text, depth))
-                            .await?
-                    }
-                    (SearchMode::Semantic, Some(embedding)) => {
-                        self.ranked_ids(Self::knn_body(query, embedding, depth))
-                            .await?
-                    }
-                    (SearchMode::Hybrid, Some(embedding)) => {
-                        let (keyword, semantic) = tokio::try_join!(
-                            self.ranked_ids(Self::keyword_body(query, text, depth / 2)),
-                            self.ranked_ids(Self::knn_body(query, embedding, depth / 2)),
-                        )?;
-                        ranking::fuse(&keyword, &semantic)
-                    }
-                };
-                Some(match query.sort {
-                    CatalogSort::Relevance => ranked,
-                    sort => self.order_by(&ranked, sort).await?,
+        self.ranked_ids(Self::keyword_body(filters, text, depth))
+            .await
+    }
+
+    async fn semantic_ids(
+        &self,
+        filters: &CatalogFilters,
+        embedding: &[f32],
+        depth: usize,
+    ) -> Result<Vec<Uuid>> {
+        self.ensure_index().await?;
+        self.ranked_ids(Self::knn_body(filters, embedding, depth))
+            .await
+    }
+
+    /// `ids` in `sort` order (search results sorted by something other than relevance).
+    async fn sorted(&self, ids: &[Uuid], sort: CatalogSort) -> Result<Vec<Uuid>> {
+        let field = sort_field(sort);
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        self.ranked_ids(json!({
+            "size": ids.len(),
+            "_source": ["agent_id"],
+            "query": { "ids": { "values": ids } },
+            "sort": [{ field: "desc" }, { "agent_id": "desc" }]
+        }))
+        .await
+    }
+
+    async fn browse(
+        &self,
+        filters: &CatalogFilters,
+        sort: CatalogSort,
+        after: Option<SortKey>,
+        limit: usize,
+    ) -> Result<Vec<SortKey>> {
+        self.ensure_index().await?;
+        let result = self
+            .search_raw(Self::browse_body(filters, sort, after, limit))
+            .await?;
+        let field = sort_field(sort);
+        Ok(hits(&result)
+            .iter()
+            .filter_map(|hit| {
+                Some(SortKey {
+                    id: hit["_source"]["agent_id"].as_str()?.parse().ok()?,
+                    key: hit["_source"][field].as_i64().unwrap_or(0),
                 })
-            }
-            None => None,
+            })
+            .collect())
+    }
+
+    async fn facets(&self, filters: &CatalogFilters, within: Option<&[Uuid]>) -> Result<Facets> {
+        self.ensure_index().await?;
+        let result = self.search_raw(Self::facets_body(filters, within)).await?;
+        let buckets = |name: &str| -> Vec<FacetCount> {
+            result["aggregations"][name]["buckets"]
+                .as_array()
+                .map(|buckets| {
+                    buckets
+                        .iter()
+                        .filter_map(|b| {
+                            Some(FacetCount {
+                                value: b["key"].as_str()?.to_owned(),
+                                count: b["doc_count"].as_i64()?,
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
         };
-        let (agent_ids, next) = match &ranked {
-            Some(ranked) => ranking::page(ranked, &query.start, query.limit),
-            None => {
-                let result = self.search_raw(Self::browse_body(query)).await?;
-                let field = sort_field(query.sort);
-                let mut rows: Vec<(Uuid, i64)> = hits(&result)
-                    .iter()
-                    .filter_map(|hit| {
-                        Some((
-                            hit["_source"]["agent_id"].as_str()?.parse().ok()?,
-                            hit["_source"][field].as_i64().unwrap_or(0),
-                        ))
-                    })
-                    .collect();
-                let next = if rows.len() > query.limit {
-                    rows.truncate(query.limit);
-                    rows.last()
-                        .map(|(id, key)| PageStart::After { key: *key, id: *id })
-                } else {
-                    None
-                };
-                (rows.into_iter().map(|(id, _)| id).collect(), next)
-            }
-        };
-        let facets = if query.facets && query.start == PageStart::First {
-            self.facets(query, ranked.as_deref()).await?
-        } else {
-            Facets::default()
-        };
-        Ok(CatalogPage {
-            agent_ids,
-            next,
-            facets,
+        Ok(Facets {
+            category: buckets("category"),
+            tags: buckets("tags"),
+            provider: buckets("provider"),
+            language: buckets("language"),
+            licence: buckets("licence"),
         })
     }
 }

@@ -100,40 +100,11 @@ pub struct CatalogFilters {
     pub licence: Option<String>,
 }
 
-/// Where a page starts.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum PageStart {
-    First,
-    /// After the row with this sort value and id (browse).
-    After {
-        key: i64,
-        id: Uuid,
-    },
-    /// After this many results (ranked search).
-    Offset(usize),
-}
-
-#[derive(Clone, Debug)]
-pub struct CatalogQuery {
-    pub text: Option<String>,
-    pub mode: SearchMode,
-    /// The query's embedding, for semantic and hybrid search.
-    pub embedding: Option<Vec<f32>>,
-    pub filters: CatalogFilters,
-    pub sort: CatalogSort,
-    pub start: PageStart,
-    pub limit: usize,
-    /// Count facets (first page only): over the matching ranked results when there are
-    /// words, over the filtered listing otherwise.
-    pub facets: bool,
-}
-
-/// One page of agent ids in order, where the next page starts, and facet counts.
-#[derive(Clone, Debug, Default)]
-pub struct CatalogPage {
-    pub agent_ids: Vec<Uuid>,
-    pub next: Option<PageStart>,
-    pub facets: Facets,
+/// A browse position: after the agent with this sort key and id (keyset paging).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SortKey {
+    pub key: i64,
+    pub id: Uuid,
 }
 
 /// Counts of the agents matching the query, per value of each facet.
@@ -161,7 +132,40 @@ pub trait SearchIndex: Send + Sync {
     async fn index_agents(&self, entries: &[CatalogEntry]) -> crate::Result<()>;
     /// Takes an agent out of listings and search.
     async fn remove_agent(&self, agent_id: Uuid) -> crate::Result<()>;
-    async fn search(&self, query: &CatalogQuery) -> crate::Result<CatalogPage>;
+    /// Ids of listed agents the filters keep whose words match `text`, best first, at
+    /// most `depth`, tolerant of typos.
+    async fn keyword_ids(
+        &self,
+        filters: &CatalogFilters,
+        text: &str,
+        depth: usize,
+    ) -> crate::Result<Vec<Uuid>>;
+    /// Ids of listed agents the filters keep nearest in meaning to `embedding`, at most
+    /// `depth`; agents that share nothing with it are not results.
+    async fn semantic_ids(
+        &self,
+        filters: &CatalogFilters,
+        embedding: &[f32],
+        depth: usize,
+    ) -> crate::Result<Vec<Uuid>>;
+    /// `ids` in `sort` order (a search's results sorted by something else than relevance).
+    async fn sorted(&self, ids: &[Uuid], sort: CatalogSort) -> crate::Result<Vec<Uuid>>;
+    /// Up to `limit` listed agents the filters keep, in `sort` order, after `after`, each
+    /// with its sort key.
+    async fn browse(
+        &self,
+        filters: &CatalogFilters,
+        sort: CatalogSort,
+        after: Option<SortKey>,
+        limit: usize,
+    ) -> crate::Result<Vec<SortKey>>;
+    /// Counts per facet value over the listed agents the filters keep (and among
+    /// `within`, when given), at most 20 values per facet, most frequent first.
+    async fn facets(
+        &self,
+        filters: &CatalogFilters,
+        within: Option<&[Uuid]>,
+    ) -> crate::Result<Facets>;
 }
 
 /// Turns text into a vector for semantic search; every vector has [`EMBEDDING_DIMENSIONS`].

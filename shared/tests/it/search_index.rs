@@ -9,9 +9,9 @@ use agora::{
     adapters::{local::embedder::OfflineEmbedder, opensearch::OpenSearchIndex},
     domain::{AgentSpec, Slug},
     ports::{
-        AgentStore, CatalogEntry, CatalogFilters, CatalogQuery, CatalogSort, PageStart,
-        SearchIndex, SearchMode, SeedAgent,
+        AgentStore, CatalogEntry, CatalogFilters, CatalogSort, SearchIndex, SearchMode, SeedAgent,
     },
+    services::catalog::search::{CatalogQuery, PageStart, search},
 };
 use chrono::{Duration, Utc};
 use serde_json::json;
@@ -124,21 +124,21 @@ async fn contract(index: &dyn SearchIndex, entries: &[CatalogEntry], typo_tolera
     // Newest first, in keyset pages without gaps or repeats.
     let mut first = browse(CatalogFilters::default());
     first.limit = 3;
-    let page = index.search(&first).await.unwrap();
+    let page = search(index, &first).await.unwrap();
     assert_eq!(
         names(entries, &page.agent_ids),
         ["Blog Writer", "SQL Helper", "Cat Poet"]
     );
     let mut second = first.clone();
     second.start = page.next.clone().expect("a second page");
-    let rest = index.search(&second).await.unwrap();
+    let rest = search(index, &second).await.unwrap();
     assert_eq!(names(entries, &rest.agent_ids), ["Contract Reviewer"]);
     assert!(rest.next.is_none());
 
     // Filters.
     let filtered = |filters: CatalogFilters| {
         let query = browse(filters);
-        async move { names(entries, &index.search(&query).await.unwrap().agent_ids) }
+        async move { names(entries, &search(index, &query).await.unwrap().agent_ids) }
     };
     assert_eq!(
         filtered(CatalogFilters {
@@ -225,7 +225,7 @@ async fn contract(index: &dyn SearchIndex, entries: &[CatalogEntry], typo_tolera
             CatalogFilters::default(),
             CatalogSort::Relevance,
         );
-        async move { names(entries, &index.search(&query).await.unwrap().agent_ids) }
+        async move { names(entries, &search(index, &query).await.unwrap().agent_ids) }
     };
     assert_eq!(keyword("contracts").await, ["Contract Reviewer"]);
     assert_eq!(keyword("poems").await, ["Cat Poet"], "stemming: poems/poem");
@@ -247,8 +247,7 @@ async fn contract(index: &dyn SearchIndex, entries: &[CatalogEntry], typo_tolera
         .expect("removing an unknown agent is fine");
     assert_eq!(keyword("contracts").await, Vec::<String>::new());
     assert_eq!(
-        index
-            .search(&browse(CatalogFilters::default()))
+        search(index, &browse(CatalogFilters::default()))
             .await
             .unwrap()
             .agent_ids
@@ -299,7 +298,7 @@ async fn the_postgres_index_meets_the_contract_and_ranks_by_meaning() {
         CatalogSort::Relevance,
     );
     assert_eq!(
-        names(&entries, &db.search(&semantic).await.unwrap().agent_ids)[0],
+        names(&entries, &search(&db, &semantic).await.unwrap().agent_ids)[0],
         "SQL Helper"
     );
     let hybrid = query(
@@ -309,7 +308,7 @@ async fn the_postgres_index_meets_the_contract_and_ranks_by_meaning() {
         CatalogSort::Relevance,
     );
     assert_eq!(
-        names(&entries, &db.search(&hybrid).await.unwrap().agent_ids)[0],
+        names(&entries, &search(&db, &hybrid).await.unwrap().agent_ids)[0],
         "Cat Poet"
     );
 }
@@ -351,13 +350,13 @@ fn the_opensearch_mapping_and_knn_requests_follow_the_documented_format() {
     );
 
     let embedding = vec![0.5f32; 256];
-    let mut search = query(
+    let mut knn = query(
         Some("contract"),
         SearchMode::Semantic,
         CatalogFilters::default(),
         CatalogSort::Relevance,
     );
-    let body = OpenSearchIndex::knn_body(&search, &embedding, 50);
+    let body = OpenSearchIndex::knn_body(&knn.filters, &embedding, 50);
     // https://opensearch.org/docs/latest/search-plugins/knn/approximate-knn/ : a `knn` query
     // names the vector field, gives `vector` and `k`; efficient filtering puts a `filter`
     // beside them (Lucene and Faiss engines).
@@ -374,13 +373,13 @@ fn the_opensearch_mapping_and_knn_requests_follow_the_documented_format() {
         body["query"]["knn"]["embedding"].get("filter").is_none(),
         "no filter when none is asked"
     );
-    search.filters = CatalogFilters {
+    knn.filters = CatalogFilters {
         category: Some("legal".into()),
         tags: vec!["contracts".into()],
         max_price_micros: Some(100_000),
         ..Default::default()
     };
-    let filtered = OpenSearchIndex::knn_body(&search, &embedding, 50);
+    let filtered = OpenSearchIndex::knn_body(&knn.filters, &embedding, 50);
     assert_eq!(
         filtered["query"]["knn"]["embedding"]["filter"],
         json!({ "bool": { "filter": [

@@ -2,7 +2,7 @@
 //! when the URL asks for it, and RDS IAM authentication when configured.
 
 mod accounts;
-mod catalog;
+mod agents;
 mod conversations;
 mod credentials;
 mod iam;
@@ -10,6 +10,7 @@ mod idempotency;
 pub mod migrations;
 mod reviews;
 mod runs;
+mod search;
 mod uploads;
 mod workflows;
 

@@ -3,7 +3,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::{Error, ports::PageStart};
+use super::search::PageStart;
+use crate::Error;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Payload {

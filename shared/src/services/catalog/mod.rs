@@ -8,12 +8,14 @@
 //! for its owner.
 
 pub mod cursor;
+pub mod search;
 pub mod seed;
 
 use std::{sync::Arc, time::Duration};
 
 use uuid::Uuid;
 
+use self::search::{CatalogPage, CatalogQuery, PageStart};
 use crate::{
     Error, Result,
     domain::{AgentSpec, Caller, Licence, RequestOrigin, Slug, caller::Principal},
@@ -23,10 +25,9 @@ use crate::{
     },
     ports::{
         AgentCard, AgentDirectory, AgentLibrary, AgentListings, AgentRecord, AgentStatus,
-        AgentStore, AuditAction, AuditRecord, Cache, CatalogEntry, CatalogFilters, CatalogPage,
-        CatalogQuery, CatalogSort, Category, CategoryStore, Clock, CreateAgentError, CreatorRecord,
-        Embedder, Facets, NewAgent, PageStart, SavedRecord, SearchIndex, SearchMode, VersionRecord,
-        Visibility,
+        AgentStore, AuditAction, AuditRecord, Cache, CatalogEntry, CatalogFilters, CatalogSort,
+        Category, CategoryStore, Clock, CreateAgentError, CreatorRecord, Embedder, Facets,
+        NewAgent, SavedRecord, SearchIndex, SearchMode, VersionRecord, Visibility,
     },
 };
 
@@ -602,10 +603,9 @@ impl CatalogService {
         }
         let mut start = PageStart::First;
         while agents.agents.len() < limit {
-            let page = self
-                .ports
-                .index
-                .search(&CatalogQuery {
+            let page = search::search(
+                self.ports.index.as_ref(),
+                &CatalogQuery {
                     text: None,
                     mode: SearchMode::Keyword,
                     embedding: None,
@@ -614,8 +614,9 @@ impl CatalogService {
                     start,
                     limit: MAX_PAGE_SIZE,
                     facets: false,
-                })
-                .await?;
+                },
+            )
+            .await?;
             for card in self.ports.listings.agent_cards(&page.agent_ids).await? {
                 agents.push(card.address, card.handle, card.published_at);
             }
@@ -776,10 +777,9 @@ impl CatalogService {
             agent_ids,
             next,
             facets,
-        } = self
-            .ports
-            .index
-            .search(&CatalogQuery {
+        } = search::search(
+            self.ports.index.as_ref(),
+            &CatalogQuery {
                 text,
                 mode: request.mode,
                 embedding,
@@ -788,8 +788,9 @@ impl CatalogService {
                 start: start.clone(),
                 limit,
                 facets: request.facets,
-            })
-            .await?;
+            },
+        )
+        .await?;
         let page = ListingPage {
             agents: self.ports.listings.agent_cards(&agent_ids).await?,
             next_cursor: next.map(|next| cursor::encode(&fingerprint, &next)),
