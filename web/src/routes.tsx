@@ -1,13 +1,13 @@
 import type { RouteObject } from 'react-router';
-import { RequireSession } from './components/account/RequireSession';
-import { Layout } from './components/Layout';
-import { AccountLayout } from './pages/AccountLayout';
-import { AccountPage } from './pages/AccountPage';
-import { EditAgentPage, NewAgentPage } from './pages/AgentEditorPage';
-import { AgentPage } from './pages/AgentPage';
-import { ApiKeysPage } from './pages/ApiKeysPage';
-import { CreatorPage } from './pages/CreatorPage';
-import { HomePage } from './pages/HomePage';
+import { RequireSession } from './session/RequireSession';
+import { Layout } from './shell/Layout';
+import { AccountLayout } from './features/account/AccountLayout';
+import { AccountPage } from './features/account/AccountPage';
+import { EditAgentPage, NewAgentPage } from './features/agent-editor/AgentEditorPage';
+import { AgentPage } from './features/catalog/AgentPage';
+import { ApiKeysPage } from './features/api-keys/ApiKeysPage';
+import { CreatorPage } from './features/catalog/CreatorPage';
+import { HomePage } from './features/catalog/HomePage';
 import {
   AgentStatsPage,
   BillingPage,
@@ -21,16 +21,16 @@ import {
   WorkflowRunPage,
   WorkflowRunsPage,
   WorkflowsPage,
-} from './pages/LazyPages';
-import { MarketplacePage } from './pages/MarketplacePage';
-import { MyAgentsPage } from './pages/MyAgentsPage';
-import { NotFoundPage } from './pages/NotFoundPage';
-import { RouteErrorPage } from './pages/RouteErrorPage';
-import { SavedAgentsPage } from './pages/SavedAgentsPage';
-import { SearchPage } from './pages/SearchPage';
-import { SignInPage } from './pages/SignInPage';
-import { SignUpPage } from './pages/SignUpPage';
-import { StatusPage } from './pages/StatusPage';
+} from './LazyPages';
+import { MarketplacePage } from './features/catalog/MarketplacePage';
+import { MyAgentsPage } from './features/studio/MyAgentsPage';
+import { NotFoundPage } from './shell/NotFoundPage';
+import { RouteErrorPage } from './shell/RouteErrorPage';
+import { SavedAgentsPage } from './features/catalog/SavedAgentsPage';
+import { SearchPage } from './features/catalog/SearchPage';
+import { SignInPage } from './features/account/SignInPage';
+import { SignUpPage } from './features/account/SignUpPage';
+import { StatusPage } from './features/status/StatusPage';
 
 /**
  * Every client route. The server must answer each of these paths (and any other non-/v1

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { HealthReport, Problem } from '../api/client';
-import { isHealthReport } from '../api/health';
+import { isHealthReport } from '../features/status/api';
 import { parseProblem } from '../api/problem';
 
 export function jsonResponse(body: unknown, status = 200, contentType = 'application/json'): Response {

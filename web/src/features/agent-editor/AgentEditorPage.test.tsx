@@ -1,0 +1,215 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { agentViewBody, categoriesBody, modelsBody, specBody, summaryBody, versionBody } from '../../test/catalogFixtures';
+import { jsonResponse, mockRoutes, problemResponse, sessionBody, userBody } from '../../test/fixtures';
+import { renderApp } from '../../test/render';
+
+const signedIn = {
+  'POST /v1/auth/refresh': () => jsonResponse(sessionBody()),
+  'GET /v1/me': () => jsonResponse(userBody),
+  'GET /v1/llm-models': () => jsonResponse(modelsBody),
+  'GET /v1/categories': () => jsonResponse(categoriesBody),
+};
+
+/** The input (or select, or textarea) for an API field path. */
+function control(path: string): HTMLElement {
+  const element = document.querySelector<HTMLElement>(`[name="${path}"]`);
+  if (!element) throw new Error(`no control named ${path}`);
+  return element;
+}
+
+function type(path: string, value: string) {
+  fireEvent.change(control(path), { target: { value } });
+}
+
+const mine = summaryBody({
+  address: 'ada/contract-helper',
+  handle: 'ada',
+  slug: 'contract-helper',
+  creator_name: 'Ada Lovelace',
+  is_demo: false,
+  latest_version: 2,
+});
+
+describe('the agent editor', () => {
+  it('puts every field error of a failed create on the input it names', async () => {
+    const posted: unknown[] = [];
+    mockRoutes({
+      ...signedIn,
+      'POST /v1/agents': async (request) => {
+        posted.push(await request.json());
+        return problemResponse(422, 'validation', 'Validation failed', '6 fields are invalid', [
+          { field: 'definition.inputs[1].name', message: 'is used by another field' },
+          { field: 'definition.tags[0]', message: 'must be 2 to 32 lower-case letters, digits or hyphens' },
+          { field: 'definition.model.name', message: '`echo` is not a agora model Agora knows' },
+          { field: 'definition.model.fallbacks[0].name', message: '`gpt-4o-mini` is not a openai model' },
+          { field: 'definition.examples.prompts[0]', message: 'must not contain control characters' },
+          { field: 'definition.tools', message: 'tools are not supported yet; send an empty list' },
+        ]);
+      },
+    });
+    renderApp('/studio/new');
+    const editor = await screen.findByTestId('agent-editor');
+
+    type('name', 'Contract Helper');
+    type('summary', 'Reads contracts.');
+    fireEvent.change(control('category'), { target: { value: 'legal' } });
+    const tags = within(screen.getByTestId('tag-input')).getByRole('textbox');
+    fireEvent.change(tags, { target: { value: 'Legal Stuff' } });
+    fireEvent.keyDown(tags, { key: 'Enter' });
+    expect(within(screen.getByTestId('tag-input')).getAllByTestId('tag-chip')).toHaveLength(1);
+    fireEvent.click(within(editor).getByRole('button', { name: '+ Add a prompt' }));
+    type('examples.prompts[0]', 'Review my lease');
+    fireEvent.click(within(editor).getByRole('button', { name: '+ Add a field' }));
+    fireEvent.click(within(editor).getByRole('button', { name: '+ Add a field' }));
+    type('inputs[0].name', 'topic');
+    type('inputs[0].label', 'Topic');
+    type('inputs[1].name', 'topic2');
+    type('inputs[1].label', 'Topic again');
+    fireEvent.click(within(editor).getByRole('button', { name: '+ Add a fallback' }));
+    // The live preview follows the form.
+    expect(screen.getByTestId('listing-preview')).toHaveTextContent('Contract Helper');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Create draft' }));
+
+    expect(await screen.findByTestId('field-error-inputs[1].name')).toHaveTextContent('is used by another field');
+    expect(control('inputs[1].name')).toHaveAttribute('aria-invalid', 'true');
+    expect(control('inputs[0].name')).not.toHaveAttribute('aria-invalid');
+    expect(screen.getByTestId('field-error-tags')).toHaveTextContent('“legal-stuff”: must be 2 to 32');
+    expect(within(screen.getByTestId('tag-input')).getByTestId('tag-chip')).toHaveClass('is-invalid');
+    expect(screen.getByTestId('field-error-model.name')).toHaveTextContent('is not a agora model');
+    expect(control('model.name')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByTestId('field-error-model.fallbacks[0].name')).toHaveTextContent('is not a openai model');
+    expect(screen.getByTestId('field-error-examples.prompts[0]')).toHaveTextContent('control characters');
+    // A path the form has no input for is said at the top, with its path.
+    expect(screen.getByTestId('form-error')).toHaveTextContent('tools: tools are not supported yet');
+    // The first invalid input takes the focus.
+    await waitFor(() => expect(document.activeElement?.getAttribute('aria-invalid')).toBe('true'));
+
+    expect(posted).toHaveLength(1);
+    const body = posted[0] as { slug?: string; visibility: string; definition: Record<string, unknown> };
+    expect(body.slug).toBeUndefined();
+    expect(body.visibility).toBe('public');
+    expect(body.definition).toMatchObject({
+      format: 'agora.agent/v1',
+      name: 'Contract Helper',
+      category: 'legal',
+      tags: ['legal-stuff'],
+      examples: { prompts: ['Review my lease'], conversations: [] },
+      inputs: [
+        { name: 'topic', label: 'Topic', type: 'text', required: false, options: [] },
+        { name: 'topic2', label: 'Topic again', type: 'text', required: false, options: [] },
+      ],
+      model: { provider: 'agora', name: 'echo', fallbacks: [{ provider: 'openai', name: 'gpt-4o-mini' }] },
+    });
+  });
+
+  it('checks the form before sending it', async () => {
+    const fetchMock = mockRoutes(signedIn);
+    renderApp('/studio/new');
+    await screen.findByTestId('agent-editor');
+    fireEvent.click(screen.getByRole('button', { name: 'Create draft' }));
+    expect(await screen.findByTestId('field-error-name')).toHaveTextContent('Give the agent a name.');
+    expect(screen.getByTestId('field-error-category')).toHaveTextContent('Choose a category.');
+    expect(fetchMock.mock.calls.some(([input]) => (input as Request).method === 'POST' && (input as Request).url.endsWith('/v1/agents'))).toBe(false);
+  });
+
+  it('creates the draft and opens it in the editor', async () => {
+    const created = agentViewBody({
+      agent: summaryBody({ ...mine, status: 'draft', latest_version: null, published_at: null }),
+      latest: null,
+      draft: specBody({ name: 'Contract Helper' }),
+      is_owner: true,
+    });
+    mockRoutes({
+      ...signedIn,
+      'POST /v1/agents': () => jsonResponse(created, 201),
+      'GET /v1/agents/ada/contract-helper': () => jsonResponse(created),
+    });
+    const page = renderApp('/studio/new');
+    await screen.findByTestId('agent-editor');
+    type('name', 'Contract Helper');
+    type('summary', 'Reads contracts.');
+    fireEvent.change(control('category'), { target: { value: 'legal' } });
+    type('slug', 'contract-helper');
+    fireEvent.click(screen.getByRole('button', { name: 'Create draft' }));
+    await waitFor(() => expect(page.router.state.location.pathname).toBe('/studio/agents/ada/contract-helper'));
+    expect(await screen.findByTestId('arrival-notice')).toHaveTextContent('Draft created');
+    expect(screen.getByTestId('agent-status')).toHaveTextContent('Draft');
+    expect(screen.getByRole('button', { name: 'Publish version 1' })).toBeInTheDocument();
+  });
+
+  it('maps draft. errors of an edit, then saves and publishes with the changelog', async () => {
+    const view = agentViewBody({ agent: mine, draft: specBody(), is_owner: true });
+    const patches: unknown[] = [];
+    const published: unknown[] = [];
+    mockRoutes({
+      ...signedIn,
+      'GET /v1/agents/ada/contract-helper': () => jsonResponse(view),
+      'GET /v1/agents/ada/contract-helper/versions': () => jsonResponse({ versions: [versionBody(2), versionBody(1)] }),
+      'PATCH /v1/agents/ada/contract-helper': async (request) => {
+        const body = (await request.json()) as { definition: { summary: string } };
+        patches.push(body);
+        if (body.definition.summary === 'x'.repeat(5)) {
+          return problemResponse(422, 'validation', 'Validation failed', '1 field is invalid', [
+            { field: 'draft.summary', message: 'must not be five x' },
+          ]);
+        }
+        return jsonResponse(view);
+      },
+      'POST /v1/agents/ada/contract-helper/versions': async (request) => {
+        published.push(await request.json());
+        return jsonResponse(versionBody(3, { changelog: 'Clearer summary' }), 201);
+      },
+    });
+    renderApp('/studio/agents/ada/contract-helper');
+    await screen.findByTestId('agent-editor');
+    expect(control('name')).toHaveValue('Contract Reviewer');
+    expect(control('inputs[0].name')).toHaveValue('contract');
+
+    type('summary', 'xxxxx');
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    expect(await screen.findByTestId('field-error-summary')).toHaveTextContent('must not be five x');
+    expect(control('summary')).toHaveAttribute('aria-invalid', 'true');
+
+    type('summary', 'Finds risky clauses, clearly.');
+    type('changelog', 'Clearer summary');
+    fireEvent.click(screen.getByRole('button', { name: 'Publish version 3' }));
+    expect(await screen.findByTestId('editor-saved')).toHaveTextContent('Published version 3.');
+    // The changed draft was saved first, then published.
+    expect(patches).toHaveLength(2);
+    expect(patches[1]).toMatchObject({ visibility: 'public', definition: { summary: 'Finds risky clauses, clearly.' } });
+    expect(published).toEqual([{ changelog: 'Clearer summary' }]);
+    expect(screen.queryByTestId('field-error-summary')).not.toBeInTheDocument();
+  });
+
+  it('rolls back to another version and deprecates one', async () => {
+    const view = agentViewBody({ agent: mine, draft: specBody(), is_owner: true });
+    const calls: string[] = [];
+    mockRoutes({
+      ...signedIn,
+      'GET /v1/agents/ada/contract-helper': () => jsonResponse(view),
+      'GET /v1/agents/ada/contract-helper/versions': () => jsonResponse({ versions: [versionBody(2), versionBody(1)] }),
+      'PUT /v1/agents/ada/contract-helper/latest': async (request) => {
+        calls.push(`latest ${JSON.stringify(await request.json())}`);
+        return jsonResponse(view);
+      },
+      'PATCH /v1/agents/ada/contract-helper/versions/1': async (request) => {
+        calls.push(`deprecate ${JSON.stringify(await request.json())}`);
+        return jsonResponse(versionBody(1, { deprecated_at: '2026-03-02T10:00:00Z', deprecation_note: 'Use v2' }));
+      },
+    });
+    renderApp('/studio/agents/ada/contract-helper');
+    const panel = await screen.findByTestId('versions-panel');
+    fireEvent.change(await within(panel).findByTestId('rollback-select'), { target: { value: '1' } });
+    fireEvent.click(within(panel).getByTestId('rollback'));
+    expect(await within(panel).findByText('Version 1 is now the latest.')).toBeInTheDocument();
+
+    fireEvent.click(within(panel).getByTestId('deprecate-v1'));
+    fireEvent.change(within(panel).getByLabelText('Why (shown to its users)'), { target: { value: 'Use v2' } });
+    fireEvent.click(within(panel).getByRole('button', { name: 'Deprecate v1' }));
+    await waitFor(() =>
+      expect(calls).toEqual(['latest {"version":1}', 'deprecate {"deprecated":true,"deprecation_note":"Use v2"}']),
+    );
+  });
+});

@@ -1,0 +1,160 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { accountKeys, revokeApiKey } from '../account/api';
+import type { ApiKey } from '../../api/client';
+import { errorMessage } from '../../api/problem';
+import { formatDate, formatDateTime, STATUS_LABELS } from './apiKeyFormat';
+
+function StatusBadge({ status }: { status: ApiKey['status'] }) {
+  return (
+    <span className={`badge badge-key-${status}`} data-testid="key-status">
+      <span className="badge-dot" aria-hidden="true" />
+      {STATUS_LABELS[status]}
+    </span>
+  );
+}
+
+function DateCell({ value, fallback }: { value: string | null | undefined; fallback: string }) {
+  return value ? (
+    <time dateTime={value} title={formatDateTime(value)}>
+      {formatDate(value)}
+    </time>
+  ) : (
+    <span className="muted">{fallback}</span>
+  );
+}
+
+/** The revoke button of one key, with a confirm step: revoking cannot be undone. */
+function RevokeCell({ apiKey, userId }: { apiKey: ApiKey; userId: string }) {
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const revoke = useMutation({
+    mutationFn: () => revokeApiKey(apiKey.id),
+    onSuccess: async () => {
+      const key = accountKeys.apiKeys(userId);
+      // Show it revoked at once, then read back what the server says.
+      queryClient.setQueryData<ApiKey[]>(key, (keys) =>
+        keys?.map((k) => (k.id === apiKey.id ? { ...k, status: 'revoked', revoked_at: new Date().toISOString() } : k)),
+      );
+      setConfirming(false);
+      await queryClient.invalidateQueries({ queryKey: key });
+    },
+  });
+
+  if (apiKey.status === 'revoked') {
+    return apiKey.revoked_at ? (
+      <span className="muted">Revoked {formatDate(apiKey.revoked_at)}</span>
+    ) : (
+      <span className="muted">Revoked</span>
+    );
+  }
+  if (!confirming) {
+    return (
+      <button
+        type="button"
+        className="button button-small button-danger-outline"
+        onClick={() => setConfirming(true)}
+        aria-label={`Revoke ${apiKey.name}`}
+      >
+        Revoke
+      </button>
+    );
+  }
+  return (
+    <div className="revoke-confirm" role="group" aria-label={`Confirm revoking ${apiKey.name}`}>
+      <p className="revoke-question">Programs using this key stop working. Revoke it?</p>
+      <div className="revoke-actions">
+        <button
+          type="button"
+          className="button button-small button-danger"
+          onClick={() => revoke.mutate()}
+          disabled={revoke.isPending}
+          // The button appears where "Revoke" was: keep the keyboard focus on it.
+          autoFocus
+        >
+          {revoke.isPending ? 'Revoking…' : 'Yes, revoke'}
+        </button>
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => {
+            setConfirming(false);
+            revoke.reset();
+          }}
+          disabled={revoke.isPending}
+        >
+          Cancel
+        </button>
+      </div>
+      {revoke.error && (
+        <p className="field-error" role="alert">
+          {errorMessage(revoke.error)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Every key of the user, newest first, revoked and expired ones included. */
+export function ApiKeyTable({ keys, userId }: { keys: ApiKey[]; userId: string }) {
+  if (keys.length === 0) {
+    return (
+      <p className="empty-state muted" data-testid="no-keys">
+        You have no API keys yet. Create one above to call the Agora API from your programs.
+      </p>
+    );
+  }
+  return (
+    <div className="table-scroll">
+      <table className="data-table" data-testid="api-key-table">
+        <caption className="visually-hidden">Your API keys</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Key</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Expires</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((apiKey) => (
+            <tr
+              key={apiKey.id}
+              className={`key-row is-${apiKey.status}`}
+              data-testid="api-key-row"
+              data-key-id={apiKey.id}
+              data-status={apiKey.status}
+            >
+              <th scope="row" className="key-name">
+                {apiKey.name}
+              </th>
+              <td>
+                <code className="key-prefix">{apiKey.prefix}…</code>
+              </td>
+              <td>
+                <StatusBadge status={apiKey.status} />
+              </td>
+              <td>
+                <DateCell value={apiKey.created_at} fallback="—" />
+              </td>
+              <td>
+                <DateCell value={apiKey.last_used_at} fallback="Never" />
+              </td>
+              <td>
+                <DateCell value={apiKey.expires_at} fallback="Never" />
+              </td>
+              <td className="key-actions">
+                <RevokeCell apiKey={apiKey} userId={userId} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,135 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { errorMessage } from '../../api/problem';
+import { chatPath, conversationsQuery, deleteConversation, runKeys, type ConversationRecord } from '../run/api';
+import { formatDateTime } from '../billing/format';
+import { conversationTitle } from './conversationTitle';
+
+function ConversationItem({
+  conversation,
+  active,
+  userId,
+}: {
+  conversation: ConversationRecord;
+  active: boolean;
+  userId: string;
+}) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [confirming, setConfirming] = useState(false);
+  const title = conversationTitle(conversation);
+  const remove = useMutation({
+    mutationFn: () => deleteConversation(conversation.id),
+    onSuccess: async () => {
+      queryClient.setQueryData<ConversationRecord[]>(runKeys.conversations(userId), (list) =>
+        list?.filter((item) => item.id !== conversation.id),
+      );
+      queryClient.removeQueries({ queryKey: runKeys.conversation(userId, conversation.id) });
+      if (active) void navigate('/chat', { replace: true });
+      await queryClient.invalidateQueries({ queryKey: runKeys.conversations(userId) });
+    },
+  });
+  return (
+    <li
+      className={`conversation-item${active ? ' is-active' : ''}`}
+      data-testid="conversation-item"
+      data-conversation-id={conversation.id}
+    >
+      <Link
+        to={chatPath(conversation.id)}
+        className="conversation-link"
+        aria-current={active ? 'page' : undefined}
+        title={title}
+      >
+        <span className="conversation-title">{title}</span>
+        <span className="conversation-meta muted">
+          {conversation.agent_name} ·{' '}
+          <time dateTime={conversation.updated_at}>{formatDateTime(conversation.updated_at)}</time>
+        </span>
+      </Link>
+      {confirming ? (
+        <div className="conversation-confirm" role="group" aria-label={`Confirm deleting “${title}”`}>
+          <button
+            type="button"
+            className="button button-small button-danger"
+            onClick={() => remove.mutate()}
+            disabled={remove.isPending}
+            autoFocus
+          >
+            {remove.isPending ? 'Deleting…' : 'Delete'}
+          </button>
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => {
+              setConfirming(false);
+              remove.reset();
+            }}
+            disabled={remove.isPending}
+          >
+            Keep
+          </button>
+        </div>
+      ) : (
+        <button
+          type="button"
+          className="link-button conversation-delete"
+          onClick={() => setConfirming(true)}
+          aria-label={`Delete “${title}”`}
+          title="Delete this conversation"
+          data-testid="delete-conversation"
+        >
+          ×
+        </button>
+      )}
+      {remove.error && (
+        <p className="field-error" role="alert">
+          Could not delete: {errorMessage(remove.error)}
+        </p>
+      )}
+    </li>
+  );
+}
+
+/** The caller's conversations, the most recent first, each with a delete action. */
+export function ConversationList({ userId, activeId }: { userId: string; activeId: string | undefined }) {
+  const conversations = useQuery(conversationsQuery(userId));
+  if (conversations.isPending) {
+    return <div className="skeleton skeleton-form" role="status" aria-label="Loading your conversations" />;
+  }
+  if (conversations.error) {
+    return (
+      <div className="form-alert" role="alert">
+        <p>Could not load your conversations: {errorMessage(conversations.error)}</p>
+        <button type="button" className="button button-small" onClick={() => void conversations.refetch()}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  const sorted = [...conversations.data].sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+  if (sorted.length === 0) {
+    return (
+      <p className="muted empty-state" data-testid="no-conversations">
+        No conversations yet. Open an agent in the{' '}
+        <Link to="/marketplace" className="text-link">
+          marketplace
+        </Link>{' '}
+        and choose Chat.
+      </p>
+    );
+  }
+  return (
+    <ul className="conversation-list" data-testid="conversation-list">
+      {sorted.map((conversation) => (
+        <ConversationItem
+          key={conversation.id}
+          conversation={conversation}
+          active={conversation.id === activeId}
+          userId={userId}
+        />
+      ))}
+    </ul>
+  );
+}

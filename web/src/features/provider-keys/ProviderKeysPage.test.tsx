@@ -1,0 +1,94 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { jsonResponse, mockRoutes, problemResponse, sessionBody, userBody } from '../../test/fixtures';
+import { renderApp } from '../../test/render';
+
+const SLOW = { timeout: 5000 };
+
+function credential(id: string, name: string, provider: string, extra: Record<string, unknown> = {}) {
+  return { id, name, provider, base_url: null, key_last_four: '1234', created_at: '2026-03-01T10:00:00Z', ...extra };
+}
+
+function keysApi() {
+  let keys = [credential('k1', 'my-vllm', 'openai_compatible', { base_url: 'https://llm.example.com/v1', key_last_four: '' })];
+  const created: unknown[] = [];
+  const deleted: string[] = [];
+  mockRoutes({
+    'POST /v1/auth/refresh': () => jsonResponse(sessionBody()),
+    'GET /v1/me': () => jsonResponse(userBody),
+    'GET /v1/me/provider-keys': () => jsonResponse({ provider_keys: keys }),
+    'POST /v1/me/provider-keys': async (request) => {
+      const body = (await request.json()) as { name: string; provider: string; api_key?: string; base_url?: string };
+      created.push(body);
+      if (body.base_url?.includes('169.254.169.254')) {
+        return problemResponse(422, 'validation', 'Unprocessable Entity', 'Some fields are invalid', [
+          { field: 'base_url', message: '169.254.169.254 is not a public address' },
+        ]);
+      }
+      const saved = credential('k2', body.name, body.provider, { key_last_four: body.api_key?.slice(-4) ?? '' });
+      keys = [saved, ...keys];
+      return jsonResponse(saved, 201);
+    },
+    'DELETE /v1/me/provider-keys/k1': () => {
+      deleted.push('k1');
+      keys = keys.filter((key) => key.id !== 'k1');
+      return new Response(null, { status: 204 });
+    },
+  });
+  return { created, deleted };
+}
+
+describe('ProviderKeysPage', () => {
+  it('lists the keys by name, provider, last four and base URL', async () => {
+    keysApi();
+    renderApp('/account/provider-keys');
+    const row = await screen.findByTestId('provider-key-row', {}, SLOW);
+    expect(row).toHaveTextContent('my-vllm');
+    expect(row).toHaveTextContent('OpenAI-compatible endpoint');
+    expect(row).toHaveTextContent('No key');
+    expect(row).toHaveTextContent('https://llm.example.com/v1');
+  });
+
+  it('adds a key: checks the form, shows the API’s field errors, never shows the key again', async () => {
+    const { created } = keysApi();
+    renderApp('/account/provider-keys');
+    const form = await screen.findByTestId('provider-key-form', {}, SLOW);
+    // The base URL is only asked for an OpenAI-compatible endpoint.
+    expect(within(form).queryByLabelText('Base URL')).not.toBeInTheDocument();
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'My Key' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add provider key' }));
+    expect(await within(form).findByTestId('field-error-name')).toHaveTextContent('lower-case letters');
+    expect(within(form).getByTestId('field-error-api_key')).toHaveTextContent('Paste the API key');
+    expect(created).toEqual([]);
+
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'metadata' } });
+    fireEvent.change(within(form).getByLabelText('Provider'), { target: { value: 'openai_compatible' } });
+    fireEvent.change(within(form).getByLabelText('Base URL'), { target: { value: 'http://169.254.169.254/v1' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add provider key' }));
+    expect(await within(form).findByTestId('field-error-base_url')).toHaveTextContent('169.254.169.254 is not a public address');
+    expect(within(form).getByLabelText('Base URL')).toHaveAttribute('aria-invalid', 'true');
+    expect(within(form).getByLabelText('Base URL')).toHaveFocus();
+
+    fireEvent.change(within(form).getByLabelText('Provider'), { target: { value: 'anthropic' } });
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'claude' } });
+    fireEvent.change(within(form).getByLabelText('API key'), { target: { value: 'sk-ant-secret-9876' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add provider key' }));
+    expect(await within(form).findByTestId('provider-key-added')).toHaveTextContent('Saved “claude”');
+    expect(created.at(-1)).toEqual({ name: 'claude', provider: 'anthropic', api_key: 'sk-ant-secret-9876' });
+    expect(within(form).getByLabelText('API key')).toHaveValue('');
+    const rows = await screen.findAllByTestId('provider-key-row');
+    expect(rows[0]).toHaveTextContent('…9876');
+    expect(document.body.textContent).not.toContain('sk-ant-secret-9876');
+  });
+
+  it('deletes a key after a confirm step', async () => {
+    const { deleted } = keysApi();
+    renderApp('/account/provider-keys');
+    const row = await screen.findByTestId('provider-key-row', {}, SLOW);
+    fireEvent.click(within(row).getByRole('button', { name: 'Delete my-vllm' }));
+    expect(deleted).toEqual([]);
+    fireEvent.click(within(row).getByRole('button', { name: 'Yes, delete' }));
+    expect(await screen.findByTestId('no-provider-keys')).toBeInTheDocument();
+    await waitFor(() => expect(deleted).toEqual(['k1']));
+  });
+});

@@ -1,0 +1,306 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRef, useState, type FormEvent } from 'react';
+import {
+  createProviderKey,
+  deleteProviderKey,
+  providerKeysKey,
+  providerKeysQuery,
+  type CreateProviderKeyRequest,
+  type CredentialProvider,
+  type CredentialView,
+} from '../billing/api';
+import { errorMessage, type FieldErrors } from '../../api/problem';
+import { formatDate } from '../catalog/format';
+import { SelectField } from '../../ui/forms/Controls';
+import { Field } from '../../ui/forms/Field';
+import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
+import { focusFirstInvalid, formErrorsFrom, mergeErrors, useCooldown } from '../../ui/forms/formErrors';
+import { useSession } from '../../session/useSession';
+
+const PROVIDERS: { value: CredentialProvider; label: string }[] = [
+  { value: 'openai', label: 'OpenAI' },
+  { value: 'anthropic', label: 'Anthropic' },
+  { value: 'openai_compatible', label: 'OpenAI-compatible endpoint' },
+];
+
+function providerName(provider: string): string {
+  return PROVIDERS.find((entry) => entry.value === provider)?.label ?? provider;
+}
+
+/** The API's rule for names: 1 to 40 lower-case letters, digits and hyphens. */
+const NAME = /^[a-z0-9-]{1,40}$/;
+const FIELDS = ['name', 'provider', 'api_key', 'base_url'] as const;
+
+function AddKeyForm({ userId }: { userId: string }) {
+  const queryClient = useQueryClient();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [name, setName] = useState('');
+  const [provider, setProvider] = useState<CredentialProvider>('openai');
+  const [apiKey, setApiKey] = useState('');
+  const [baseUrl, setBaseUrl] = useState('');
+  const [localErrors, setLocalErrors] = useState<FieldErrors>({});
+  const [added, setAdded] = useState<string | null>(null);
+  const [cooldown, startCooldown] = useCooldown();
+  const compatible = provider === 'openai_compatible';
+  const create = useMutation({
+    mutationFn: createProviderKey,
+    // The request held the key: do not let the mutation cache keep it.
+    gcTime: 0,
+    onSuccess: async (created) => {
+      setAdded(created.name);
+      setName('');
+      setApiKey('');
+      setBaseUrl('');
+      const key = providerKeysKey(userId);
+      queryClient.setQueryData<CredentialView[]>(key, (list) => [created, ...(list ?? []).filter((item) => item.id !== created.id)]);
+      await queryClient.invalidateQueries({ queryKey: key });
+    },
+    onError: (error) => {
+      startCooldown(error);
+      setTimeout(() => focusFirstInvalid(formRef.current));
+    },
+  });
+  const errors = mergeErrors(localErrors, formErrorsFrom(create.error, FIELDS));
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setAdded(null);
+    const found: FieldErrors = {};
+    const trimmedName = name.trim();
+    const trimmedKey = apiKey.trim();
+    const trimmedUrl = baseUrl.trim();
+    if (!trimmedName) found.name = ['Give the key a name, such as my-openai.'];
+    else if (!NAME.test(trimmedName)) found.name = ['Use 1 to 40 lower-case letters, digits and hyphens.'];
+    if (!compatible && !trimmedKey) found.api_key = ['Paste the API key from your provider’s dashboard.'];
+    if (compatible) {
+      if (!trimmedUrl) found.base_url = ['Enter the endpoint’s base URL, such as https://llm.example.com/v1.'];
+      else if (!/^https?:\/\//i.test(trimmedUrl)) found.base_url = ['Use an http(s) URL, such as https://llm.example.com/v1.'];
+    }
+    setLocalErrors(found);
+    if (Object.keys(found).length > 0) {
+      create.reset();
+      setTimeout(() => focusFirstInvalid(formRef.current));
+      return;
+    }
+    const request: CreateProviderKeyRequest = {
+      name: trimmedName,
+      provider,
+      ...(trimmedKey ? { api_key: trimmedKey } : {}),
+      ...(compatible ? { base_url: trimmedUrl } : {}),
+    };
+    create.mutate(request);
+  };
+
+  return (
+    <form ref={formRef} className="form" onSubmit={onSubmit} noValidate data-testid="provider-key-form">
+      <FormAlert message={errors.form} requestId={errors.requestId} />
+      <div className="form-row">
+        <Field
+          name="name"
+          label="Name"
+          placeholder="my-openai"
+          maxLength={40}
+          autoComplete="off"
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+          hint="Lower-case letters, digits and hyphens. Your agents name an endpoint by it."
+          errors={errors.fields.name}
+        />
+        <SelectField
+          name="provider"
+          label="Provider"
+          value={provider}
+          onChange={(event) => setProvider(event.target.value as CredentialProvider)}
+          errors={errors.fields.provider}
+        >
+          {PROVIDERS.map((entry) => (
+            <option key={entry.value} value={entry.value}>
+              {entry.label}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      <Field
+        name="api_key"
+        label="API key"
+        optional={compatible}
+        type="password"
+        autoComplete="off"
+        spellCheck={false}
+        value={apiKey}
+        onChange={(event) => setApiKey(event.target.value)}
+        hint="Sent once and stored encrypted: Agora never shows it again, only its last four characters."
+        errors={errors.fields.api_key}
+      />
+      {compatible && (
+        <Field
+          name="base_url"
+          label="Base URL"
+          type="url"
+          inputMode="url"
+          autoComplete="off"
+          placeholder="https://llm.example.com/v1"
+          value={baseUrl}
+          onChange={(event) => setBaseUrl(event.target.value)}
+          hint="A public address: private, loopback and cloud metadata addresses are refused."
+          errors={errors.fields.base_url}
+        />
+      )}
+      <div className="form-actions">
+        <SubmitButton pending={create.isPending} pendingLabel="Saving…" cooldown={cooldown}>
+          Add provider key
+        </SubmitButton>
+        {added && <FormNotice testId="provider-key-added">Saved “{added}”.</FormNotice>}
+      </div>
+    </form>
+  );
+}
+
+function DeleteCell({ credential, userId }: { credential: CredentialView; userId: string }) {
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const remove = useMutation({
+    mutationFn: () => deleteProviderKey(credential.id),
+    onSuccess: async () => {
+      const key = providerKeysKey(userId);
+      queryClient.setQueryData<CredentialView[]>(key, (list) => list?.filter((item) => item.id !== credential.id));
+      await queryClient.invalidateQueries({ queryKey: key });
+    },
+  });
+  if (!confirming) {
+    return (
+      <button
+        type="button"
+        className="button button-small button-danger-outline"
+        onClick={() => setConfirming(true)}
+        aria-label={`Delete ${credential.name}`}
+      >
+        Delete
+      </button>
+    );
+  }
+  return (
+    <div className="revoke-confirm" role="group" aria-label={`Confirm deleting ${credential.name}`}>
+      <p className="revoke-question">Runs that use this key will fall back or fail. Delete it?</p>
+      <div className="revoke-actions">
+        <button
+          type="button"
+          className="button button-small button-danger"
+          onClick={() => remove.mutate()}
+          disabled={remove.isPending}
+          autoFocus
+        >
+          {remove.isPending ? 'Deleting…' : 'Yes, delete'}
+        </button>
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => {
+            setConfirming(false);
+            remove.reset();
+          }}
+          disabled={remove.isPending}
+        >
+          Cancel
+        </button>
+      </div>
+      {remove.error && (
+        <p className="field-error" role="alert">
+          {errorMessage(remove.error)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function KeyTable({ keys, userId }: { keys: CredentialView[]; userId: string }) {
+  if (keys.length === 0) {
+    return (
+      <p className="empty-state muted" data-testid="no-provider-keys">
+        No provider keys yet. Runs use Agora’s own models and are charged to your credits.
+      </p>
+    );
+  }
+  return (
+    <div className="table-scroll">
+      <table className="data-table" data-testid="provider-key-table">
+        <caption className="visually-hidden">Your provider keys</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Provider</th>
+            <th scope="col">Key</th>
+            <th scope="col">Base URL</th>
+            <th scope="col">Added</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((credential) => (
+            <tr key={credential.id} data-testid="provider-key-row" data-name={credential.name}>
+              <th scope="row" className="key-name">
+                {credential.name}
+              </th>
+              <td>{providerName(credential.provider)}</td>
+              <td>
+                {credential.key_last_four ? (
+                  <code className="key-prefix" data-testid="key-last-four">
+                    …{credential.key_last_four}
+                  </code>
+                ) : (
+                  <span className="muted">No key</span>
+                )}
+              </td>
+              <td>{credential.base_url ? <code>{credential.base_url}</code> : <span className="muted">—</span>}</td>
+              <td>
+                <time dateTime={credential.created_at}>{formatDate(credential.created_at)}</time>
+              </td>
+              <td className="key-actions">
+                <DeleteCell credential={credential} userId={userId} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** /account/provider-keys: your own OpenAI, Anthropic or OpenAI-compatible keys, for runs on your account. */
+export function ProviderKeysPage() {
+  const { userId } = useSession();
+  const keys = useQuery({ ...providerKeysQuery(userId ?? ''), enabled: userId !== null });
+  return (
+    <>
+      <title>Provider keys · Agora</title>
+      <section className="card settings-section" aria-labelledby="add-provider-key-title">
+        <h2 id="add-provider-key-title" className="section-title">
+          Add a provider key
+        </h2>
+        <p className="muted section-subtitle">
+          With a key of your own, runs of agents on that provider use your account with the provider instead of Agora’s.
+        </p>
+        {userId && <AddKeyForm userId={userId} />}
+      </section>
+      <section className="card settings-section" aria-labelledby="provider-keys-title">
+        <h2 id="provider-keys-title" className="section-title">
+          Your provider keys
+        </h2>
+        {keys.isPending ? (
+          <div className="skeleton skeleton-form" role="status" aria-label="Loading your provider keys" />
+        ) : keys.data ? (
+          <KeyTable keys={keys.data} userId={userId ?? ''} />
+        ) : (
+          <div className="form-alert" role="alert">
+            <p>Could not load your provider keys: {errorMessage(keys.error)}</p>
+            <button type="button" className="button" onClick={() => void keys.refetch()} disabled={keys.isFetching}>
+              Try again
+            </button>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,235 @@
+import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
+import { send } from '../../api/call';
+import { api, type Schemas } from '../../api/client';
+import { ApiError, apiErrorFrom, parseProblem } from '../../api/problem';
+import { fetchWithSession } from '../../api/session';
+import { readEventStream } from '../../api/sse';
+
+/**
+ * Running agents: streamed answers (one-off runs and conversations), the caller's runs and
+ * conversations. JSON calls go through the typed `api` client; a streamed answer is read
+ * from `fetch`'s body (EventSource cannot POST) with the session's token (session.ts).
+ */
+
+export type RunInfo = Schemas['RunInfo'];
+export type RunOutcome = Schemas['RunOutcome'];
+export type RunRecord = Schemas['RunRecord'];
+export type RunList = Schemas['RunList'];
+export type RunStatus = Schemas['RunStatus'];
+export type CreateRunRequest = Schemas['CreateRunRequest'];
+export type ReplyRequest = Schemas['ReplyRequest'];
+export type RegenerateRequest = Schemas['RegenerateRequest'];
+export type ConversationRecord = Schemas['ConversationRecord'];
+export type ConversationView = Schemas['ConversationView'];
+export type MessageRecord = Schemas['MessageRecord'];
+export type CreateConversationRequest = Schemas['CreateConversationRequest'];
+export type VersionParam = Schemas['VersionParam'];
+
+/** Values of an agent's input fields, as a form holds them. */
+export type InputValues = Record<string, string | number | boolean>;
+
+/** The `inputs` member of a request (the values are checked by the server). */
+export function inputsBody(values: InputValues): CreateRunRequest['inputs'] {
+  return values;
+}
+
+export const runKeys = {
+  /** Everything that changes when a run finishes: balance, ledger, runs. */
+  credits: (userId: string) => ['account', userId, 'credits'] as const,
+  ledger: (userId: string) => ['account', userId, 'ledger'] as const,
+  runs: (userId: string) => ['account', userId, 'runs'] as const,
+  agentRuns: (userId: string, agent: string) => ['account', userId, 'runs', 'agent', agent] as const,
+  conversations: (userId: string) => ['account', userId, 'conversations'] as const,
+  conversation: (userId: string, id: string) => ['account', userId, 'conversations', id] as const,
+};
+
+// ---- streamed answers ---------------------------------------------------------------------
+
+export interface StreamHandlers {
+  /** The run started: its id (to stop it), the model and the version. */
+  onRun?: (info: RunInfo) => void;
+  /** The next piece of the answer. */
+  onDelta?: (text: string) => void;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRunInfo(value: unknown): value is RunInfo {
+  return (
+    isRecord(value) &&
+    typeof value.run_id === 'string' &&
+    typeof value.agent === 'string' &&
+    typeof value.provider === 'string' &&
+    typeof value.model === 'string'
+  );
+}
+
+export function isRunOutcome(value: unknown): value is RunOutcome {
+  return (
+    isRecord(value) &&
+    typeof value.run_id === 'string' &&
+    typeof value.status === 'string' &&
+    typeof value.output === 'string' &&
+    typeof value.charged === 'string' &&
+    typeof value.model === 'string' &&
+    typeof value.provider === 'string'
+  );
+}
+
+/** The text of a `delta` event (`{"text": "..."}`), or null. */
+export function deltaText(value: unknown): string | null {
+  return isRecord(value) && typeof value.text === 'string' ? value.text : null;
+}
+
+const CUT_SHORT = 'The answer was cut off before it finished: the connection to the server was lost.';
+
+/**
+ * POSTs `body` to `path` asking for an event stream, calls the handlers as `run` and `delta`
+ * events arrive, and resolves with the `done` event's outcome. Rejects with an ApiError for
+ * an error answer (the problem, with its field errors and Retry-After) or a broken stream;
+ * an abort through `signal` rejects with the abort as is.
+ */
+export async function streamAnswer(
+  path: string,
+  body: unknown,
+  handlers: StreamHandlers = {},
+  signal?: AbortSignal,
+): Promise<RunOutcome> {
+  const build = () =>
+    new Request(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+  let response: Response;
+  try {
+    response = await fetchWithSession(build);
+  } catch (cause) {
+    if (signal?.aborted) throw cause;
+    throw new ApiError('No answer from the server: check your connection and try again.', { status: 0, cause });
+  }
+  if (!response.ok) {
+    const text = await response.text().catch(() => '');
+    throw apiErrorFrom(parseJson(text) ?? text, response);
+  }
+  const type = response.headers.get('content-type') ?? '';
+  if (!response.body || !type.includes('text/event-stream')) {
+    // A 200 with a problem body should not happen, but say what it was if it does.
+    const text = await response.text().catch(() => '');
+    const problem = parseProblem(parseJson(text));
+    throw new ApiError(problem?.title ?? 'The server did not answer with an event stream.', {
+      status: response.status,
+      problem,
+    });
+  }
+  try {
+    for await (const event of readEventStream(response.body)) {
+      const data = parseJson(event.data);
+      if (event.event === 'run' && isRunInfo(data)) handlers.onRun?.(data);
+      else if (event.event === 'delta') {
+        const text = deltaText(data);
+        if (text) handlers.onDelta?.(text);
+      } else if (event.event === 'done' && isRunOutcome(data)) return data;
+    }
+  } catch (cause) {
+    if (signal?.aborted) throw cause;
+    throw new ApiError(CUT_SHORT, { status: 0, cause });
+  }
+  throw new ApiError(CUT_SHORT, { status: 0 });
+}
+
+/** POST /v1/runs with `stream: true`: a one-off run (the try-it panel). */
+export function streamRun(request: Omit<CreateRunRequest, 'stream'>, handlers?: StreamHandlers, signal?: AbortSignal) {
+  const body: CreateRunRequest = { ...request, stream: true };
+  return streamAnswer('/v1/runs', body, handlers, signal);
+}
+
+/** POST /v1/conversations/{id}/messages: the user's message and the streamed answer. */
+export function streamReply(conversationId: string, content: string, handlers?: StreamHandlers, signal?: AbortSignal) {
+  const body: ReplyRequest = { content, stream: true };
+  return streamAnswer(`/v1/conversations/${encodeURIComponent(conversationId)}/messages`, body, handlers, signal);
+}
+
+/** POST /v1/conversations/{id}/regenerate: a new last answer, replacing the previous one. */
+export function streamRegenerate(conversationId: string, handlers?: StreamHandlers, signal?: AbortSignal) {
+  const body: RegenerateRequest = { stream: true };
+  return streamAnswer(`/v1/conversations/${encodeURIComponent(conversationId)}/regenerate`, body, handlers, signal);
+}
+
+/** POST /v1/runs/{id}/stop: the stream then ends with a `done` whose status is `stopped`. */
+export async function stopRun(runId: string): Promise<void> {
+  await send(api.POST('/v1/runs/{id}/stop', { params: { path: { id: runId } } }));
+}
+
+// ---- runs -----------------------------------------------------------------------------------
+
+export function listMyRuns(
+  query: { agent?: string; before?: string; limit?: number },
+  signal?: AbortSignal,
+): Promise<RunList> {
+  return send(api.GET('/v1/me/runs', { params: { query }, signal }), signal);
+}
+
+/** The caller's runs, newest first, page after page. */
+export const myRunsQuery = (userId: string, pageSize = 20) =>
+  infiniteQueryOptions({
+    queryKey: [...runKeys.runs(userId), 'pages', pageSize] as const,
+    queryFn: ({ signal, pageParam }) =>
+      listMyRuns(pageParam ? { before: pageParam, limit: pageSize } : { limit: pageSize }, signal),
+    initialPageParam: '',
+    getNextPageParam: (last: RunList) => last.next_before ?? undefined,
+  });
+
+/** The caller's latest runs of one agent (at most 100): the cost of each answer, and whether they may review it. */
+export const agentRunsQuery = (userId: string, agent: string) =>
+  queryOptions({
+    queryKey: runKeys.agentRuns(userId, agent),
+    queryFn: ({ signal }) => listMyRuns({ agent, limit: 100 }, signal),
+  });
+
+// ---- conversations -------------------------------------------------------------------------
+
+export async function listConversations(signal?: AbortSignal): Promise<ConversationRecord[]> {
+  const list = await send(api.GET('/v1/conversations', { signal }), signal);
+  return list.conversations;
+}
+
+export const conversationsQuery = (userId: string) =>
+  queryOptions({
+    queryKey: runKeys.conversations(userId),
+    queryFn: ({ signal }) => listConversations(signal),
+  });
+
+export function getConversation(id: string, signal?: AbortSignal): Promise<ConversationView> {
+  return send(api.GET('/v1/conversations/{id}', { params: { path: { id } }, signal }), signal);
+}
+
+export const conversationQuery = (userId: string, id: string) =>
+  queryOptions({
+    queryKey: runKeys.conversation(userId, id),
+    queryFn: ({ signal }) => getConversation(id, signal),
+  });
+
+export function createConversation(request: CreateConversationRequest): Promise<ConversationRecord> {
+  return send(api.POST('/v1/conversations', { body: request }));
+}
+
+export async function deleteConversation(id: string): Promise<void> {
+  await send(api.DELETE('/v1/conversations/{id}', { params: { path: { id } } }));
+}
+
+/** The UI path of a conversation. */
+export function chatPath(id: string): string {
+  return `/chat/${encodeURIComponent(id)}`;
+}

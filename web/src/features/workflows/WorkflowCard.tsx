@@ -1,0 +1,95 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { errorMessage } from '../../api/problem';
+import { forkWorkflow, workflowEditorPath, workflowKeys, workflowPath, type WorkflowView } from './api';
+import { useSession } from '../../session/useSession';
+import { nextQuery } from '../../session/nextPath';
+import { formatCount } from '../catalog/format';
+import { Icon } from '../../ui/Icon';
+
+/** Fork: a private draft copy of the workflow, opened in the editor. Signed out, a link to sign in. */
+export function ForkWorkflowButton({ workflow, small = false }: { workflow: WorkflowView; small?: boolean }) {
+  const { status, userId } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const queryClient = useQueryClient();
+  const fork = useMutation({
+    mutationFn: () => forkWorkflow(workflow.owner_handle, workflow.slug),
+    onSuccess: async (forked) => {
+      if (userId) await queryClient.invalidateQueries({ queryKey: workflowKeys.mine(userId) });
+      void navigate(workflowEditorPath(forked.address), { state: { notice: 'forked' } });
+    },
+  });
+  const className = `button${small ? ' button-small' : ''}`;
+  if (status !== 'signed-in') {
+    return (
+      <Link to={`/signin${nextQuery(`${location.pathname}${location.search}`)}`} className={className}>
+        <Icon name="fork" /> Sign in to fork
+      </Link>
+    );
+  }
+  return (
+    <>
+      <button
+        type="button"
+        className={className}
+        onClick={() => fork.mutate()}
+        disabled={fork.isPending}
+        data-testid="fork-workflow"
+        title="Copy this workflow into a private draft of yours"
+        aria-label={`Fork ${workflow.spec.name || workflow.address}`}
+      >
+        <Icon name="fork" /> {fork.isPending ? 'Forking…' : 'Fork'}
+      </button>
+      {fork.error && (
+        <p className="field-error" role="alert">
+          Could not fork: {errorMessage(fork.error)}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** A workflow in a listing: name, summary, owner, the agents it runs (pinned), runs, forks and saves, Fork. */
+export function WorkflowCard({ workflow }: { workflow: WorkflowView }) {
+  const { spec } = workflow;
+  return (
+    <article className="card agent-card wf-card" data-testid="workflow-card" data-address={workflow.address}>
+      <div className="agent-card-head">
+        <div className="agent-card-title">
+          <h3>
+            <Link to={workflowPath(workflow.address)} className="agent-card-name agent-card-link">
+              {spec.name || workflow.slug}
+            </Link>
+          </h3>
+          <p className="agent-card-creator muted">
+            by <code>{workflow.owner_handle}</code>
+          </p>
+        </div>
+      </div>
+      <p className="agent-card-summary">{spec.summary}</p>
+      {workflow.agents.length > 0 && (
+        <ul className="wf-card-agents" aria-label="Agents it runs" data-testid="workflow-agents">
+          {workflow.agents.map((use) => (
+            <li key={`${use.agent}@${use.version}`} className="chip chip-small" title={use.agent}>
+              {use.name ?? use.agent} v{use.version}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="agent-card-foot">
+        <span className="agent-card-stats muted">
+          <span data-testid="workflow-runs">
+            {formatCount(workflow.run_count)} {workflow.run_count === 1 ? 'run' : 'runs'}
+          </span>{' '}
+          · {formatCount(workflow.fork_count)} {workflow.fork_count === 1 ? 'fork' : 'forks'} ·{' '}
+          <span data-testid="workflow-saves">
+            {formatCount(workflow.save_count)} {workflow.save_count === 1 ? 'save' : 'saves'}
+          </span>{' '}
+          · {spec.steps.length} {spec.steps.length === 1 ? 'step' : 'steps'}
+        </span>
+        {!workflow.is_owner && <ForkWorkflowButton workflow={workflow} small />}
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,123 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { errorMessage } from '../../../api/problem';
+import { workflowPath, workflowRunPath, workflowRunsQuery } from '../api';
+import { formatDateTime, formatMicros } from '../../billing/format';
+import { StudioNav } from '../../studio/StudioNav';
+import { RunStatusBadge } from '../WorkflowParts';
+import { useSession } from '../../../session/useSession';
+import { formatDuration } from '../labels';
+
+/** /workflow-runs: the caller's workflow runs, newest first, with their status and cost. */
+export function WorkflowRunsPage() {
+  const { userId } = useSession();
+  const runs = useInfiniteQuery({ ...workflowRunsQuery(userId ?? ''), enabled: userId !== null });
+  const all = runs.data?.pages.flatMap((page) => page.runs) ?? [];
+
+  return (
+    <>
+      <title>Workflow runs · Agora</title>
+      <div className="page-header">
+        <div>
+          <h1>Workflow runs</h1>
+          <p className="lead">Every run of a workflow you started: open one to follow it step by step.</p>
+        </div>
+        <div className="page-header-actions">
+          <Link to="/workflows" className="button">
+            Browse workflows
+          </Link>
+        </div>
+      </div>
+      <StudioNav />
+      {runs.isPending ? (
+        <div className="skeleton skeleton-form" role="status" aria-label="Loading your workflow runs" />
+      ) : runs.error ? (
+        <div className="form-alert" role="alert">
+          <p>Could not load your workflow runs: {errorMessage(runs.error)}</p>
+          <button type="button" className="button" onClick={() => void runs.refetch()}>
+            Try again
+          </button>
+        </div>
+      ) : all.length === 0 ? (
+        <div className="empty-panel" data-testid="no-workflow-runs">
+          <h2>No runs yet</h2>
+          <p className="muted">Run one of your workflows, or one from the Workflows listing.</p>
+          <div className="hero-actions">
+            <Link to="/workflows" className="button button-primary">
+              Browse workflows
+            </Link>
+          </div>
+        </div>
+      ) : (
+        <div className="card table-card">
+          <div className="table-scroll">
+            <table className="data-table" data-testid="workflow-runs">
+              <caption className="visually-hidden">Your workflow runs</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">Workflow</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="numeric">
+                    Steps
+                  </th>
+                  <th scope="col" className="numeric">
+                    Took
+                  </th>
+                  <th scope="col" className="numeric">
+                    Cost
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {all.map((run) => {
+                  const cost = run.steps.reduce((total, step) => total + step.charged_micros, 0);
+                  const done = run.steps.filter((step) => step.status === 'succeeded').length;
+                  return (
+                    <tr key={run.id} data-testid="workflow-run-row" data-run={run.id} data-status={run.status}>
+                      <th scope="row">
+                        <Link to={workflowRunPath(run.id)} className="text-link">
+                          <time dateTime={run.created_at}>{formatDateTime(run.created_at)}</time>
+                        </Link>
+                      </th>
+                      <td>
+                        <Link to={workflowPath(run.workflow)} className="text-link">
+                          {run.spec.name || run.workflow}
+                        </Link>{' '}
+                        <span className="muted">
+                          {run.workflow_version != null ? `v${run.workflow_version}` : 'draft'}
+                        </span>
+                      </td>
+                      <td>
+                        <RunStatusBadge status={run.status} />
+                      </td>
+                      <td className="numeric">
+                        {done} / {run.steps.length}
+                      </td>
+                      <td className="numeric">{formatDuration(run.created_at, run.finished_at)}</td>
+                      <td className="numeric" data-testid="workflow-run-cost">
+                        {formatMicros(cost)}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          {runs.hasNextPage && (
+            <div className="load-more">
+              <button
+                type="button"
+                className="button"
+                onClick={() => void runs.fetchNextPage()}
+                disabled={runs.isFetchingNextPage}
+              >
+                {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
