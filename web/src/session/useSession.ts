@@ -1,6 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
-import { meQuery } from '../features/account/api';
 import { getSessionState, restoreSession, subscribeSession, type SessionState } from '../api/session';
 
 /**
@@ -14,10 +12,4 @@ export function useSession(): SessionState {
     void restoreSession();
   }, []);
   return session;
-}
-
-/** The signed-in user's account (GET /v1/me), shared by the header and the account pages. */
-export function useCurrentUser() {
-  const { userId } = useSession();
-  return useQuery({ ...meQuery(userId ?? ''), enabled: userId !== null });
 }

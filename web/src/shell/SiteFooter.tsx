@@ -1,10 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
-import { healthQuery } from '../features/status/api';
+import { useCachedHealth } from '../features/status/queries';
 
 /** The footer: the version of this UI and, once known, of the API it talks to. */
 export function SiteFooter() {
   // Shares the status page's cache entry; the footer alone never polls.
-  const { data } = useQuery({ ...healthQuery, staleTime: 60_000, retry: false });
+  const { data } = useCachedHealth();
   return (
     <footer className="site-footer">
       <div className="container site-footer-inner">

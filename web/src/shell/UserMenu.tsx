@@ -1,12 +1,9 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
 import { Link, useLocation } from 'react-router';
-import { accountKeys } from '../features/account/api';
-import { creditsQuery } from '../features/billing/api';
 import { errorMessage } from '../api/problem';
-import { signOut } from '../api/session';
+import { useCurrentUser, useDropAccountDataWhenSignedOut, useSignOut } from '../features/account/queries';
+import { useCredits } from '../features/billing/queries';
 import { nextQuery } from '../session/nextPath';
-import { useCurrentUser, useSession } from '../session/useSession';
+import { useSession } from '../session/useSession';
 
 /**
  * The header's account corner: Sign in / Sign up when signed out; the credits available (a
@@ -14,17 +11,12 @@ import { useCurrentUser, useSession } from '../session/useSession';
  * signed in; nothing while the session is restored.
  */
 export function UserMenu() {
-  const { status, userId } = useSession();
+  const { status } = useSession();
   const { data: user } = useCurrentUser();
-  const credits = useQuery({ ...creditsQuery(userId ?? ''), enabled: userId !== null });
-  const queryClient = useQueryClient();
+  const credits = useCredits();
   const location = useLocation();
-  const logout = useMutation({ mutationFn: signOut });
-
-  // However the session ended (sign-out, password change, expiry), drop the account's data.
-  useEffect(() => {
-    if (status === 'signed-out') queryClient.removeQueries({ queryKey: accountKeys.all });
-  }, [status, queryClient]);
+  const logout = useSignOut();
+  useDropAccountDataWhenSignedOut(status);
 
   if (status === 'restoring') return <div className="user-menu" aria-hidden="true" />;
 

@@ -1,5 +1,5 @@
 import { NavLink, Outlet } from 'react-router';
-import { useCurrentUser } from '../../session/useSession';
+import { useCurrentUser } from './queries';
 
 const TABS = [
   { to: '/account', label: 'Profile', end: true },

@@ -1,10 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { accountKeys, updateMe } from './api';
 import type { User } from '../../api/client';
 import { ApiError, errorMessage, type FieldErrors } from '../../api/problem';
-import { endSession, PASSWORD_CHANGED_NOTICE } from '../../api/session';
 import { TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
@@ -14,28 +11,19 @@ import {
   mergeErrors,
   passwordProblem,
   PASSWORD_RULES,
-  useCooldown,
+  useSubmitFailure,
 } from '../../ui/forms/formErrors';
-import { useCurrentUser } from '../../session/useSession';
+import { useChangePassword, useCurrentUser, useUpdateDisplayName, useUpdatePublicProfile } from './queries';
 
 const DISPLAY_NAME_MAX = 80;
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
 
 function DisplayNameForm({ user }: { user: User }) {
-  const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const [displayName, setDisplayName] = useState(user.display_name);
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const [cooldown, startCooldown] = useCooldown();
-  const save = useMutation({
-    mutationFn: (display_name: string) => updateMe({ display_name }),
-    // The header shows the name from the same cache entry.
-    onSuccess: (updated) => queryClient.setQueryData(accountKeys.me(updated.id), updated),
-    onError: (error) => {
-      startCooldown(error);
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
-  });
+  const [cooldown, onError] = useSubmitFailure(formRef);
+  const save = useUpdateDisplayName({ onError });
   const errors = mergeErrors(localErrors, formErrorsFrom(save.error, ['display_name']));
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
@@ -87,24 +75,12 @@ const BIO_MAX = 500;
  * taken handle (409) is said next to the handle field.
  */
 function PublicProfileForm({ user }: { user: User }) {
-  const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const [handle, setHandle] = useState(user.handle);
   const [bio, setBio] = useState(user.bio);
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const [cooldown, startCooldown] = useCooldown();
-  const save = useMutation({
-    mutationFn: (changes: { handle?: string; bio?: string }) => updateMe(changes),
-    onSuccess: async (updated) => {
-      queryClient.setQueryData(accountKeys.me(updated.id), updated);
-      // Addresses of the user's agents change with the handle.
-      await queryClient.invalidateQueries({ queryKey: ['catalog'] });
-    },
-    onError: (error) => {
-      startCooldown(error);
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
-  });
+  const [cooldown, onError] = useSubmitFailure(formRef);
+  const save = useUpdatePublicProfile({ onError });
   const serverErrors =
     save.error instanceof ApiError && save.error.status === 409
       ? { fields: { handle: [save.error.problem?.detail ?? save.error.message] }, form: null, requestId: save.error.requestId }
@@ -182,17 +158,8 @@ function PasswordForm() {
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const [cooldown, startCooldown] = useCooldown();
-  const change = useMutation({
-    mutationFn: (passwords: { current_password: string; new_password: string }) => updateMe(passwords),
-    // The server has signed out every session of the account, this one included: forget it
-    // here too, and the account pages send the user to sign in again, with this notice.
-    onSuccess: () => endSession(PASSWORD_CHANGED_NOTICE),
-    onError: (error) => {
-      startCooldown(error);
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
-  });
+  const [cooldown, onError] = useSubmitFailure(formRef);
+  const change = useChangePassword({ onError });
   const errors = mergeErrors(localErrors, formErrorsFrom(change.error, PASSWORD_FIELDS));
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {

@@ -1,13 +1,12 @@
-import { useMutation } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { FieldErrors } from '../../api/problem';
-import { signIn } from '../../api/session';
 import { nextQuery, safeNextPath } from '../../session/nextPath';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, SubmitButton } from '../../ui/forms/FormAlert';
-import { focusFirstInvalid, formErrorsFrom, mergeErrors, useCooldown } from '../../ui/forms/formErrors';
+import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
+import { useSignIn } from './queries';
 
 const FIELDS = ['email', 'password'] as const;
 
@@ -22,15 +21,11 @@ export function SignInPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const [cooldown, startCooldown] = useCooldown();
+  const [cooldown, onError] = useSubmitFailure(formRef);
 
-  const login = useMutation({
-    mutationFn: signIn,
+  const login = useSignIn({
     onSuccess: () => navigate(next, { replace: true }),
-    onError: (error) => {
-      startCooldown(error);
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
+    onError,
   });
   const errors = mergeErrors(localErrors, formErrorsFrom(login.error, FIELDS));
   // Why the last session ended (e.g. a password change), until the next sign-in.

@@ -1,8 +1,6 @@
-import { useMutation } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { FieldErrors } from '../../api/problem';
-import { signUp } from '../../api/session';
 import { nextQuery, safeNextPath } from '../../session/nextPath';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, SubmitButton } from '../../ui/forms/FormAlert';
@@ -12,8 +10,9 @@ import {
   mergeErrors,
   passwordProblem,
   PASSWORD_RULES,
-  useCooldown,
+  useSubmitFailure,
 } from '../../ui/forms/formErrors';
+import { useSignUp } from './queries';
 
 const FIELDS = ['email', 'display_name', 'password'] as const;
 
@@ -28,16 +27,11 @@ export function SignUpPage() {
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const [cooldown, startCooldown] = useCooldown();
+  const [cooldown, onError] = useSubmitFailure(formRef);
 
-  const register = useMutation({
-    mutationFn: signUp,
+  const register = useSignUp({
     onSuccess: () => navigate(next, { replace: true }),
-    onError: (error) => {
-      startCooldown(error);
-      // After the error renders, so the invalid field exists.
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
+    onError,
   });
   const errors = mergeErrors(localErrors, formErrorsFrom(register.error, FIELDS));
 

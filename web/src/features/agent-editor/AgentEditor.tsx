@@ -1,18 +1,6 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
-import {
-  agentPath,
-  catalogKeys,
-  createAgent,
-  editorPath,
-  publishAgent,
-  updateAgent,
-  type AgentView,
-  type Category,
-  type LlmModel,
-  type Visibility,
-} from '../catalog/api';
+import { agentPath, editorPath, type AgentView, type Category, type LlmModel, type Visibility } from '../catalog/api';
 import type { FieldErrors } from '../../api/problem';
 import { AgentCardView } from '../catalog/AgentCard';
 import { LICENCE_LABELS, VISIBILITY_LABELS } from '../catalog/format';
@@ -21,7 +9,7 @@ import { SelectField, TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, NO_ERRORS, type FormErrors } from '../../ui/forms/formErrors';
-import { useSession } from '../../session/useSession';
+import { useSaveAgent } from './queries';
 import { ExamplesEditor, FallbacksEditor, InputsEditor, ModelOptions, TagInput } from './EditorFields';
 import {
   checkForm,
@@ -74,8 +62,6 @@ function Section({ title, id, children, description }: { title: string; id: stri
  */
 export function AgentEditor({ view, initial, models, categories, owner, notice }: AgentEditorProps) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const { userId } = useSession();
   const formRef = useRef<HTMLFormElement>(null);
   const [form, setForm] = useState<SpecForm>(initial);
   const [slug, setSlug] = useState('');
@@ -86,43 +72,13 @@ export function AgentEditor({ view, initial, models, categories, owner, notice }
   const [done, setDone] = useState<string | null>(null);
   const isNew = view === null;
 
-  /** Listings, the agent's page and the caller's lists all show what changed. */
-  const refresh = async () => {
-    await Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['account'] }),
-      queryClient.invalidateQueries({ queryKey: catalogKeys.all }),
-    ]);
-  };
-
-  const submit = useMutation({
-    mutationFn: async (action: Action): Promise<{ view: AgentView; published?: number }> => {
-      const definition = specFromForm(form);
-      if (!view) {
-        const created = await createAgent({ definition, visibility, ...(slug.trim() ? { slug: slug.trim() } : {}) });
-        return { view: created };
-      }
-      const { handle, slug: agentSlug } = view.agent;
-      let current = view;
-      if (dirty || visibility !== view.agent.visibility) {
-        current = await updateAgent(handle, agentSlug, { definition, visibility });
-        setDirty(false);
-      }
-      if (action.kind === 'publish') {
-        const version = await publishAgent(handle, agentSlug, action.changelog.trim());
-        return { view: current, published: version.version };
-      }
-      return { view: current };
-    },
-    onSuccess: async ({ view: saved, published }) => {
-      if (isNew) {
-        queryClient.setQueryData(catalogKeys.agent(userId, saved.agent.handle, saved.agent.slug), saved);
-        await refresh();
-        void navigate(editorPath(saved.agent.handle, saved.agent.slug), { replace: true, state: { notice: 'created' } });
-        return;
-      }
+  const submit = useSaveAgent(view, {
+    onDraftSaved: () => setDirty(false),
+    onCreated: (created) =>
+      void navigate(editorPath(created.agent.handle, created.agent.slug), { replace: true, state: { notice: 'created' } }),
+    onSaved: ({ published }) => {
       setDone(published ? `Published version ${published}.` : 'Draft saved.');
       if (published) setChangelog('');
-      await refresh();
     },
     onError: () => setTimeout(() => focusFirstInvalid(formRef.current)),
   });
@@ -153,7 +109,7 @@ export function AgentEditor({ view, initial, models, categories, owner, notice }
       setTimeout(() => focusFirstInvalid(formRef.current));
       return;
     }
-    submit.mutate(action);
+    submit.mutate({ ...action, definition: specFromForm(form), visibility, slug: slug.trim(), draftChanged: dirty });
   };
 
   const onSubmit = (event: FormEvent) => {

@@ -1,7 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
-import { agentPath, agentQuery, categoriesQuery, llmModelsQuery, type AgentView } from '../catalog/api';
+import { agentPath, type AgentView } from '../catalog/api';
+import { useAgent, useCategories, useLlmModels } from '../catalog/queries';
 import { ApiError, errorMessage } from '../../api/problem';
 import { STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { AgentEditor } from './AgentEditor';
@@ -9,7 +9,7 @@ import { ImportButton } from './ImportButton';
 import { emptyForm, formFromSpec } from './specForm';
 import { VersionsPanel } from './VersionsPanel';
 import { FormNotice } from '../../ui/forms/FormAlert';
-import { useCurrentUser, useSession } from '../../session/useSession';
+import { useCurrentUser } from '../account/queries';
 
 const NOTICES: Record<string, string> = {
   created: 'Draft created. Publish it when it is ready: until then only you can see it.',
@@ -27,8 +27,8 @@ function useArrivalNotice(): string | null {
 
 /** The models and categories every editor needs, or what to show until they are there. */
 function useEditorData() {
-  const models = useQuery(llmModelsQuery);
-  const categories = useQuery(categoriesQuery);
+  const models = useLlmModels();
+  const categories = useCategories();
   const error = models.error ?? categories.error;
   return { models: models.data, categories: categories.data, error, retry: () => void Promise.all([models.refetch(), categories.refetch()]) };
 }
@@ -140,8 +140,7 @@ function EditorHeader({ view }: { view: AgentView }) {
 /** /studio/agents/:handle/:slug: edit, publish, roll back and deprecate one of the caller's agents. */
 export function EditAgentPage() {
   const { handle = '', slug = '' } = useParams();
-  const { userId } = useSession();
-  const agent = useQuery(agentQuery(userId, handle, slug));
+  const agent = useAgent(handle, slug);
   const { models, categories, error, retry } = useEditorData();
   const { data: user } = useCurrentUser();
   const arrival = useArrivalNotice();

@@ -1,9 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { catalogKeys, editorPath, importAgent } from '../catalog/api';
+import { editorPath } from '../catalog/api';
 import { ApiError, errorMessage } from '../../api/problem';
-import { useSession } from '../../session/useSession';
+import { useImportAgent } from './queries';
 import { Icon } from '../../ui/Icon';
 import { SLUG_PATTERN } from './specForm';
 
@@ -20,16 +19,12 @@ export function ImportButton() {
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const { userId } = useSession();
   const [text, setText] = useState<string | null>(null);
   const [slug, setSlug] = useState('');
   const [tooLarge, setTooLarge] = useState(false);
-  const importFile = useMutation({
-    mutationFn: (request: { text: string; slug?: string }) => importAgent(request.text, request.slug),
-    onSuccess: async (view) => {
+  const importFile = useImportAgent({
+    onSuccess: (view) => {
       setText(null);
-      if (userId) await queryClient.invalidateQueries({ queryKey: catalogKeys.myAgents(userId) });
       void navigate(editorPath(view.agent.handle, view.agent.slug), { state: { notice: 'imported' } });
     },
   });

@@ -1,29 +1,18 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import {
-  catalogKeys,
-  deprecateVersion,
-  setLatestVersion,
-  versionsQuery,
-  type AgentView,
-  type VersionView,
-} from '../catalog/api';
+import type { AgentView, VersionView } from '../catalog/api';
+import { useAgentVersions } from '../catalog/queries';
 import { errorMessage } from '../../api/problem';
-import { useSession } from '../../session/useSession';
+import { useDeprecateVersion, useSetLatestVersion } from './queries';
 import { VersionHistory } from '../catalog/SpecDetails';
 import { FormNotice } from '../../ui/forms/FormAlert';
 
 /** The deprecate button of one version, with a note and a confirm step: it cannot be undone. */
-function DeprecateControl({ view, version, onDone }: { view: AgentView; version: VersionView; onDone: () => Promise<void> }) {
+function DeprecateControl({ view, version }: { view: AgentView; version: VersionView }) {
   const id = useId();
   const [open, setOpen] = useState(false);
   const [note, setNote] = useState('');
-  const deprecate = useMutation({
-    mutationFn: () => deprecateVersion(view.agent.handle, view.agent.slug, version.version, note.trim()),
-    onSuccess: async () => {
-      setOpen(false);
-      await onDone();
-    },
+  const deprecate = useDeprecateVersion(view.agent.handle, view.agent.slug, version.version, {
+    onSuccess: () => setOpen(false),
   });
   if (version.deprecated_at) return null;
   if (!open) {
@@ -40,7 +29,7 @@ function DeprecateControl({ view, version, onDone }: { view: AgentView; version:
   }
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    deprecate.mutate();
+    deprecate.mutate(note.trim());
   };
   return (
     <form className="deprecate-form" onSubmit={onSubmit} aria-label={`Deprecate version ${version.version}`}>
@@ -75,25 +64,11 @@ function DeprecateControl({ view, version, onDone }: { view: AgentView; version:
 
 /** The owner's versions: the history, a rollback to any published version, and deprecation. */
 export function VersionsPanel({ view }: { view: AgentView }) {
-  const { userId } = useSession();
-  const queryClient = useQueryClient();
   const selectId = useId();
   const { handle, slug, latest_version: latest } = view.agent;
-  const versions = useQuery(versionsQuery(userId, handle, slug));
+  const versions = useAgentVersions(handle, slug);
   const [target, setTarget] = useState('');
-  const refresh = async () => {
-    await Promise.all([
-      queryClient.invalidateQueries({ queryKey: catalogKeys.all }),
-      queryClient.invalidateQueries({ queryKey: ['account'] }),
-    ]);
-  };
-  const rollback = useMutation({
-    mutationFn: (version: number) => setLatestVersion(handle, slug, version),
-    onSuccess: async () => {
-      setTarget('');
-      await refresh();
-    },
-  });
+  const rollback = useSetLatestVersion(handle, slug, { onSuccess: () => setTarget('') });
   const others = (versions.data ?? []).filter((version) => version.version !== latest);
 
   return (
@@ -154,7 +129,7 @@ export function VersionsPanel({ view }: { view: AgentView }) {
           <VersionHistory
             versions={versions.data}
             latest={latest}
-            actions={(version) => <DeprecateControl view={view} version={version} onDone={refresh} />}
+            actions={(version) => <DeprecateControl view={view} version={version} />}
           />
         </>
       )}

@@ -1,9 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { accountKeys, revokeApiKey } from '../account/api';
 import type { ApiKey } from '../../api/client';
 import { errorMessage } from '../../api/problem';
 import { formatDate, formatDateTime, STATUS_LABELS } from './apiKeyFormat';
+import { useRevokeApiKey } from './queries';
 
 function StatusBadge({ status }: { status: ApiKey['status'] }) {
   return (
@@ -26,20 +25,8 @@ function DateCell({ value, fallback }: { value: string | null | undefined; fallb
 
 /** The revoke button of one key, with a confirm step: revoking cannot be undone. */
 function RevokeCell({ apiKey, userId }: { apiKey: ApiKey; userId: string }) {
-  const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
-  const revoke = useMutation({
-    mutationFn: () => revokeApiKey(apiKey.id),
-    onSuccess: async () => {
-      const key = accountKeys.apiKeys(userId);
-      // Show it revoked at once, then read back what the server says.
-      queryClient.setQueryData<ApiKey[]>(key, (keys) =>
-        keys?.map((k) => (k.id === apiKey.id ? { ...k, status: 'revoked', revoked_at: new Date().toISOString() } : k)),
-      );
-      setConfirming(false);
-      await queryClient.invalidateQueries({ queryKey: key });
-    },
-  });
+  const revoke = useRevokeApiKey(userId, apiKey.id, { onSuccess: () => setConfirming(false) });
 
   if (apiKey.status === 'revoked') {
     return apiKey.revoked_at ? (

@@ -1,43 +1,31 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
-import { accountKeys, apiKeysQuery, createApiKey } from '../account/api';
-import type { ApiKey, CreatedApiKey } from '../../api/client';
+import type { CreatedApiKey } from '../../api/client';
 import { errorMessage, type FieldErrors } from '../../api/problem';
 import { ApiKeyTable } from './ApiKeyTable';
 import { endOfDayIso, todayIsoDate } from './apiKeyFormat';
 import { NewKeyPanel } from './NewKeyPanel';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, SubmitButton } from '../../ui/forms/FormAlert';
-import { focusFirstInvalid, formErrorsFrom, mergeErrors, useCooldown } from '../../ui/forms/formErrors';
+import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
+import { useApiKeys, useCreateApiKey } from './queries';
 
 const NAME_MAX = 100;
 
 function CreateKeyForm({ userId, onCreated }: { userId: string; onCreated: (created: CreatedApiKey) => void }) {
-  const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const [name, setName] = useState('');
   const [expiresOn, setExpiresOn] = useState('');
   const [today] = useState(todayIsoDate);
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const [cooldown, startCooldown] = useCooldown();
-  const create = useMutation({
-    mutationFn: createApiKey,
-    // The answer holds the secret: do not let the mutation cache keep it after this page.
-    gcTime: 0,
-    onSuccess: async (created) => {
+  const [cooldown, onError] = useSubmitFailure(formRef);
+  const create = useCreateApiKey(userId, {
+    onSuccess: (created) => {
       onCreated(created);
       setName('');
       setExpiresOn('');
-      // The list entry never holds the secret, only its prefix.
-      const key = accountKeys.apiKeys(userId);
-      queryClient.setQueryData<ApiKey[]>(key, (keys) => [created.api_key, ...(keys ?? [])]);
-      await queryClient.invalidateQueries({ queryKey: key });
     },
-    onError: (error) => {
-      startCooldown(error);
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
+    onError,
   });
   const errors = mergeErrors(localErrors, formErrorsFrom(create.error, ['name', 'expires_at']));
 
@@ -102,7 +90,7 @@ export function ApiKeysPage() {
   const { userId } = useSession();
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   // The guard above only renders this page signed in.
-  const keys = useQuery({ ...apiKeysQuery(userId ?? ''), enabled: userId !== null });
+  const keys = useApiKeys();
 
   return (
     <>

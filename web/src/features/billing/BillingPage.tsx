@@ -1,10 +1,10 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { creditsQuery, ledgerQuery, setSpendingLimits, type CreditsView } from './api';
+import type { CreditsView } from './api';
+import { useCredits, useLedger, useSetSpendingLimits } from './queries';
 import { agentPath } from '../catalog/api';
 import { errorMessage, type FieldErrors } from '../../api/problem';
-import { myRunsQuery, runKeys } from '../run/api';
+import { useMyRuns } from '../run/queries';
 import {
   creditsLabel,
   dailySeries,
@@ -19,7 +19,7 @@ import {
 import { BarChart } from '../../ui/BarChart';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
-import { focusFirstInvalid, formErrorsFrom, mergeErrors, useCooldown } from '../../ui/forms/formErrors';
+import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
 
 /** An amount of credits as the API takes it: up to 6 decimals, not negative. */
@@ -60,23 +60,17 @@ function Balance({ credits }: { credits: CreditsView }) {
 
 /** The user's own daily and monthly caps; empty means no cap. */
 function LimitsForm({ credits, userId }: { credits: CreditsView; userId: string }) {
-  const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const [daily, setDaily] = useState(credits.daily_limit ?? '');
   const [monthly, setMonthly] = useState(credits.monthly_limit ?? '');
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const [cooldown, startCooldown] = useCooldown();
-  const save = useMutation({
-    mutationFn: setSpendingLimits,
+  const [cooldown, onError] = useSubmitFailure(formRef);
+  const save = useSetSpendingLimits(userId, {
     onSuccess: (updated) => {
-      queryClient.setQueryData(runKeys.credits(userId), updated);
       setDaily(updated.daily_limit ?? '');
       setMonthly(updated.monthly_limit ?? '');
     },
-    onError: (error) => {
-      startCooldown(error);
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
+    onError,
   });
   const errors = mergeErrors(localErrors, formErrorsFrom(save.error, ['daily', 'monthly']));
 
@@ -159,7 +153,7 @@ function SpendChart({ credits }: { credits: CreditsView }) {
 }
 
 function Ledger({ userId }: { userId: string }) {
-  const ledger = useInfiniteQuery(ledgerQuery(userId));
+  const ledger = useLedger(userId);
   if (ledger.isPending) return <div className="skeleton skeleton-form" role="status" aria-label="Loading the ledger" />;
   if (ledger.error && !ledger.data) {
     return <LoadError what="the ledger" error={ledger.error} retry={() => void ledger.refetch()} />;
@@ -220,7 +214,7 @@ function Ledger({ userId }: { userId: string }) {
 }
 
 function Runs({ userId }: { userId: string }) {
-  const runs = useInfiniteQuery(myRunsQuery(userId));
+  const runs = useMyRuns(userId);
   if (runs.isPending) return <div className="skeleton skeleton-form" role="status" aria-label="Loading your runs" />;
   if (runs.error && !runs.data) return <LoadError what="your runs" error={runs.error} retry={() => void runs.refetch()} />;
   const list = runs.data.pages.flatMap((page) => page.runs);
@@ -310,7 +304,7 @@ function Runs({ userId }: { userId: string }) {
 /** /account/billing: credits, spending limits, daily spend, the ledger and the runs with their cost. */
 export function BillingPage() {
   const { userId } = useSession();
-  const credits = useQuery({ ...creditsQuery(userId ?? ''), enabled: userId !== null });
+  const credits = useCredits();
   if (!userId) return null;
   return (
     <>

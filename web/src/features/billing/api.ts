@@ -4,7 +4,7 @@ import { api, type Schemas } from '../../api/client';
 import { runKeys } from '../run/api';
 
 /**
- * Credits (balance, limits, the ledger) and the caller's own provider keys. Amounts in
+ * Credits: the balance, the spending limits and the ledger. Amounts in
  * `CreditsView` are exact decimal strings in credits; the ledger and the daily series are
  * integer micro-credits (1 credit = 1,000,000).
  */
@@ -15,11 +15,6 @@ export type LedgerEntry = Schemas['LedgerEntry'];
 export type LedgerKind = Schemas['LedgerKind'];
 export type LedgerPage = Schemas['LedgerPage'];
 export type SpendingLimitsRequest = Schemas['SpendingLimitsRequest'];
-export type CredentialView = Schemas['CredentialView'];
-export type CredentialProvider = Schemas['CredentialProvider'];
-export type CreateProviderKeyRequest = Schemas['CreateProviderKeyRequest'];
-
-export const providerKeysKey = (userId: string) => ['account', userId, 'provider-keys'] as const;
 
 export function getCredits(signal?: AbortSignal): Promise<CreditsView> {
   return send(api.GET('/v1/me/credits', { signal }), signal);
@@ -50,25 +45,3 @@ export const ledgerQuery = (userId: string, pageSize = 20) =>
     initialPageParam: null as number | null,
     getNextPageParam: (last: LedgerPage) => last.next_before ?? undefined,
   });
-
-// ---- provider keys -------------------------------------------------------------------------
-
-export async function listProviderKeys(signal?: AbortSignal): Promise<CredentialView[]> {
-  const list = await send(api.GET('/v1/me/provider-keys', { signal }), signal);
-  return list.provider_keys;
-}
-
-export const providerKeysQuery = (userId: string) =>
-  queryOptions({
-    queryKey: providerKeysKey(userId),
-    queryFn: ({ signal }) => listProviderKeys(signal),
-  });
-
-/** POST /v1/me/provider-keys: the key is sent once and never shown again (only its last four). */
-export function createProviderKey(request: CreateProviderKeyRequest): Promise<CredentialView> {
-  return send(api.POST('/v1/me/provider-keys', { body: request }));
-}
-
-export async function deleteProviderKey(id: string): Promise<void> {
-  await send(api.DELETE('/v1/me/provider-keys/{id}', { params: { path: { id } } }));
-}

@@ -1,18 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
-import {
-  catalogKeys,
-  editorPath,
-  exportAgent,
-  forkAgent,
-  savedQuery,
-  type AgentView,
-  type SavedView,
-} from './api';
+import { editorPath, type AgentView, type SavedView } from './api';
 import { errorMessage } from '../../api/problem';
-import { chatPath, createConversation, runKeys } from '../run/api';
-import { useSavedMutations } from './useSaved';
+import { chatPath } from '../chat/api';
+import { useStartConversation } from '../chat/queries';
+import { useExportAgent, useForkAgent, useSavedAgents, useSavedMutations } from './queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
 import { Icon } from '../../ui/Icon';
@@ -77,7 +69,7 @@ export function PinSelect({
 
 function SaveControl({ view, versions, userId }: { view: AgentView; versions: number[]; userId: string }) {
   const { handle, slug, address } = view.agent;
-  const saved = useQuery(savedQuery(userId));
+  const saved = useSavedAgents();
   const entry = saved.data?.find((item) => item.address === address);
   const { save, unsave } = useSavedMutations(userId, handle, slug);
   const busy = save.isPending || unsave.isPending;
@@ -129,14 +121,8 @@ function SaveControl({ view, versions, userId }: { view: AgentView; versions: nu
 
 function ForkButton({ view }: { view: AgentView }) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const { userId } = useSession();
-  const fork = useMutation({
-    mutationFn: () => forkAgent(view.agent.handle, view.agent.slug),
-    onSuccess: async (forked) => {
-      if (userId) await queryClient.invalidateQueries({ queryKey: catalogKeys.myAgents(userId) });
-      void navigate(editorPath(forked.agent.handle, forked.agent.slug), { state: { notice: 'forked' } });
-    },
+  const fork = useForkAgent(view, {
+    onSuccess: (forked) => void navigate(editorPath(forked.agent.handle, forked.agent.slug), { state: { notice: 'forked' } }),
   });
   return (
     <>
@@ -160,10 +146,7 @@ function ForkButton({ view }: { view: AgentView }) {
 }
 
 function ExportButton({ view }: { view: AgentView }) {
-  const exportFile = useMutation({
-    mutationFn: () => exportAgent(view.agent.handle, view.agent.slug),
-    onSuccess: ({ blob, filename }) => download(blob, filename),
-  });
+  const exportFile = useExportAgent(view, { onSuccess: ({ blob, filename }) => download(blob, filename) });
   return (
     <>
       <button
@@ -205,21 +188,14 @@ function ChatButton({ view, userId }: { view: AgentView; userId: string }) {
 
 function StartChatButton({ view, userId }: { view: AgentView; userId: string }) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const version = runVersion(view);
-  const start = useMutation({
-    mutationFn: () => createConversation({ agent: view.agent.address, ...(version !== undefined ? { version } : {}) }),
-    onSuccess: async (conversation) => {
-      await queryClient.invalidateQueries({ queryKey: runKeys.conversations(userId) });
-      void navigate(chatPath(conversation.id));
-    },
-  });
+  const start = useStartConversation(userId, { onSuccess: (conversation) => void navigate(chatPath(conversation.id)) });
   return (
     <>
       <button
         type="button"
         className="button button-primary"
-        onClick={() => start.mutate()}
+        onClick={() => start.mutate({ agent: view.agent.address, ...(version !== undefined ? { version } : {}) })}
         disabled={start.isPending}
         data-testid="start-chat"
         title="Start a conversation with this agent"

@@ -1,6 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { agentPath, agentQuery, editorPath, versionsQuery, type AgentView } from './api';
+import { agentPath, editorPath, type AgentView } from './api';
 import { ApiError, errorMessage } from '../../api/problem';
 import { AgentActions } from './AgentActions';
 import { AgentBadges, AgentIcon } from './AgentCard';
@@ -10,7 +9,7 @@ import { ExamplesSection, InputsSection, ModelSection, PromptSection, VersionHis
 import { BarChart } from '../../ui/BarChart';
 import { ReviewsSection } from '../reviews/ReviewsSection';
 import { TryItPanel } from '../run/TryItPanel';
-import { useCategoryNames } from './useCategoryNames';
+import { useAgent, useAgentVersions, useCategoryNames } from './queries';
 import { useSession } from '../../session/useSession';
 
 /** What the owner should know about an agent others may not see. */
@@ -67,11 +66,9 @@ function Stats({ view }: { view: AgentView }) {
 }
 
 function AgentDetails({ view }: { view: AgentView }) {
-  const { userId, status } = useSession();
-  const viewer = status === 'restoring' ? null : userId;
   const categoryNames = useCategoryNames();
   const { agent, latest } = view;
-  const versions = useQuery(versionsQuery(viewer, agent.handle, agent.slug));
+  const versions = useAgentVersions(agent.handle, agent.slug);
   // The owner of an agent never published sees the draft; everyone else the latest version.
   const spec = latest?.spec ?? view.draft ?? null;
   const sealed = latest?.sealed ?? false;
@@ -191,10 +188,9 @@ function AgentDetails({ view }: { view: AgentView }) {
 /** /agents/:handle/:slug: an agent's listing, details, versions and actions. */
 export function AgentPage() {
   const { handle = '', slug = '' } = useParams();
-  const { userId, status } = useSession();
+  const { status } = useSession();
   // Ask once the session is known, so an owner's draft or private agent is not a 404 first.
-  const viewer = status === 'restoring' ? null : userId;
-  const agent = useQuery({ ...agentQuery(viewer, handle, slug), enabled: status !== 'restoring' });
+  const agent = useAgent(handle, slug, status !== 'restoring');
 
   if (agent.data) return <AgentDetails view={agent.data} />;
   if (agent.error) {

@@ -1,12 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
 import type { CSSProperties } from 'react';
 import { Link, useParams } from 'react-router';
-import { creatorQuery } from './api';
 import { ApiError, errorMessage } from '../../api/problem';
 import { AgentGrid } from './AgentCard';
 import { formatCount, formatDate, hueOf, initials } from './format';
 import { BarChart } from '../../ui/BarChart';
-import { useCategoryNames } from './useCategoryNames';
+import { useCategoryNames, useCreator } from './queries';
 
 /** How many agents the per-agent chart shows. */
 const CHART_AGENTS = 8;
@@ -14,7 +12,7 @@ const CHART_AGENTS = 8;
 /** /creators/:handle: a creator's profile, totals and listed agents. */
 export function CreatorPage() {
   const { handle = '' } = useParams();
-  const creator = useQuery(creatorQuery(handle));
+  const creator = useCreator(handle);
   const categoryNames = useCategoryNames();
 
   if (creator.error) {

@@ -1,9 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { categoriesQuery, listingQuery, type AgentCard, type ListingQuery } from './api';
+import type { AgentCard, ListingQuery } from './api';
 import { errorMessage } from '../../api/problem';
-import { useCategoryNames } from './useCategoryNames';
+import { useAgentListing, useCategories, useCategoryNames } from './queries';
 import { AgentGrid, AgentGridSkeleton } from './AgentCard';
 import { formatCount } from './format';
 import { MAX_QUERY_CHARS } from './searchState';
@@ -61,7 +60,7 @@ function Row({ title, query, pick, more, testId }: {
   testId: string;
 }) {
   const categoryNames = useCategoryNames();
-  const { data, error, isPending } = useQuery(listingQuery(query));
+  const { data, error, isPending } = useAgentListing(query);
   const cards = data ? (pick ? pick(data.agents) : data.agents) : [];
   return (
     <section className="market-section" aria-labelledby={`${testId}-title`} data-testid={testId}>
@@ -89,7 +88,7 @@ function Row({ title, query, pick, more, testId }: {
 }
 
 function Categories() {
-  const { data, error, isPending } = useQuery(categoriesQuery);
+  const { data, error, isPending } = useCategories();
   return (
     <section className="market-section" aria-labelledby="categories-title" data-testid="categories">
       <div className="market-section-head">

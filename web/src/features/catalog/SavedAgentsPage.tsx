@@ -1,11 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { agentPath, savedQuery, splitAddress, type SavedView } from './api';
+import { agentPath, splitAddress, type SavedView } from './api';
 import { errorMessage } from '../../api/problem';
 import { PinSelect } from './AgentActions';
 import { AgentBadges, AgentIcon } from './AgentCard';
 import { formatDate } from './format';
-import { useSavedMutations } from './useSaved';
+import { useSavedAgents, useSavedMutations } from './queries';
 import { useSession } from '../../session/useSession';
 
 function SavedRow({ entry, userId }: { entry: SavedView; userId: string }) {
@@ -85,7 +84,7 @@ function SavedRow({ entry, userId }: { entry: SavedView; userId: string }) {
 /** /account/saved: the caller's library, with "newer version available" and the pins. */
 export function SavedAgentsPage() {
   const { userId } = useSession();
-  const saved = useQuery({ ...savedQuery(userId ?? ''), enabled: userId !== null });
+  const saved = useSavedAgents();
   return (
     <>
       <title>Saved agents · Agora</title>

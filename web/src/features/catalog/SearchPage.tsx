@@ -1,7 +1,6 @@
-import { keepPreviousData, useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
-import { OFFLINE_EMBEDDING_MODEL, searchQuery, type CatalogSort, type SearchMode } from './api';
+import { OFFLINE_EMBEDDING_MODEL, type CatalogSort, type SearchMode } from './api';
 import { ApiError, errorMessage } from '../../api/problem';
 import { AgentGrid, AgentGridSkeleton } from './AgentCard';
 import { FacetPanel } from './FacetPanel';
@@ -18,7 +17,7 @@ import {
   type FacetName,
   type SearchState,
 } from './searchState';
-import { useCategoryNames } from './useCategoryNames';
+import { useAgentSearch, useCategoryNames } from './queries';
 
 const MODES: { value: SearchMode; label: string; hint: string }[] = [
   { value: 'keyword', label: 'Keyword', hint: 'Agents whose name, tags or summary contain your words.' },
@@ -143,10 +142,8 @@ export function SearchPage() {
   const [params, setParams] = useSearchParams();
   const state = useMemo(() => parseSearch(params), [params]);
   const categoryNames = useCategoryNames();
-  const queryClient = useQueryClient();
   const listing = useMemo(() => toListingQuery(state), [state]);
-  const options = searchQuery(listing);
-  const results = useInfiniteQuery({ ...options, placeholderData: keepPreviousData });
+  const { results, startOver } = useAgentSearch(listing);
 
   const [filtersOpen, setFiltersOpen] = useState(false);
   // The words in the box: they reach the URL (and the API) once typing pauses.
@@ -313,7 +310,7 @@ export function SearchPage() {
             <SearchError
               error={results.error}
               onRetry={() => void results.refetch()}
-              onStartOver={() => void queryClient.resetQueries({ queryKey: options.queryKey })}
+              onStartOver={startOver}
             />
           ) : cards.length === 0 ? (
             <div className="empty-panel" data-testid="search-empty">
@@ -334,7 +331,7 @@ export function SearchPage() {
                 <SearchError
                   error={results.error}
                   onRetry={() => void results.fetchNextPage()}
-                  onStartOver={() => void queryClient.resetQueries({ queryKey: options.queryKey })}
+                  onStartOver={startOver}
                 />
               )}
               {results.hasNextPage && !results.isFetchNextPageError && (

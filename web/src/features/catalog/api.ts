@@ -1,7 +1,6 @@
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
 import { send } from '../../api/call';
 import { api, type Schemas } from '../../api/client';
-import { ApiError } from '../../api/problem';
 import type { operations } from '../../api/schema';
 
 /**
@@ -32,8 +31,6 @@ export type InputField = Schemas['InputField'];
 export type InputKind = Schemas['InputKind'];
 export type ExampleMessage = Schemas['ExampleMessage'];
 export type ModelRef = Schemas['ModelRef'];
-export type CreateAgentRequest = Schemas['CreateAgentRequest'];
-export type UpdateAgentRequest = Schemas['UpdateAgentRequest'];
 export type ListingQuery = NonNullable<operations['list_agents']['parameters']['query']>;
 
 /** The embedding model the server uses when no provider is configured: word hashing, not meaning. */
@@ -165,39 +162,7 @@ export const versionsQuery = (viewer: string | null, handle: string, slug: strin
     queryFn: ({ signal }) => listVersions(handle, slug, signal),
   });
 
-// ---- the caller's agents ----------------------------------------------------------------
-
-/** POST /v1/agents: a new draft. 422 errors name `definition.<path>` (and `slug`). */
-export function createAgent(request: CreateAgentRequest): Promise<AgentView> {
-  return send(api.POST('/v1/agents', { body: request }));
-}
-
-/** PATCH /v1/agents/{handle}/{slug}: the draft and/or the visibility. 422 errors name `draft.<path>`. */
-export function updateAgent(handle: string, slug: string, request: UpdateAgentRequest): Promise<AgentView> {
-  return send(api.PATCH('/v1/agents/{handle}/{slug}', { params: { path: { handle, slug } }, body: request }));
-}
-
-/** POST .../versions: publishes the saved draft. 422 errors name `draft.<path>` (or `changelog`). */
-export function publishAgent(handle: string, slug: string, changelog: string): Promise<VersionView> {
-  return send(
-    api.POST('/v1/agents/{handle}/{slug}/versions', { params: { path: { handle, slug } }, body: { changelog } }),
-  );
-}
-
-/** PUT .../latest: roll back (or forward) to another published version. */
-export function setLatestVersion(handle: string, slug: string, version: number): Promise<AgentView> {
-  return send(api.PUT('/v1/agents/{handle}/{slug}/latest', { params: { path: { handle, slug } }, body: { version } }));
-}
-
-/** PATCH .../versions/{n}: deprecates a version (it cannot be undone). */
-export function deprecateVersion(handle: string, slug: string, version: number, note: string): Promise<VersionView> {
-  return send(
-    api.PATCH('/v1/agents/{handle}/{slug}/versions/{version}', {
-      params: { path: { handle, slug, version } },
-      body: { deprecated: true, deprecation_note: note },
-    }),
-  );
-}
+// ---- the caller's own agents ------------------------------------------------------------
 
 /** POST .../forks: a private draft of the caller's, copied from the latest version. */
 export function forkAgent(handle: string, slug: string): Promise<AgentView> {
@@ -214,40 +179,6 @@ export async function exportAgent(handle: string, slug: string): Promise<{ blob:
   );
   return { blob, filename: `${handle}-${slug}.agent.json` };
 }
-
-/**
- * POST /v1/agents/import with the text of an exported file: a new private draft. The text is
- * checked to be a JSON object here; the server checks the rest and names each bad field.
- */
-export function importAgent(text: string, slug?: string): Promise<AgentView> {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return Promise.reject(new ApiError('This file is not JSON: choose an agent file exported from Agora.', { status: 0 }));
-  }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    return Promise.reject(new ApiError('This file is not an agent definition (a JSON object).', { status: 0 }));
-  }
-  return send(
-    api.POST('/v1/agents/import', {
-      params: { query: slug ? { slug } : {} },
-      // The server validates the document and reports every bad field by its path.
-      body: document as AgentSpec,
-    }),
-  );
-}
-
-export async function listMyAgents(signal?: AbortSignal): Promise<AgentView[]> {
-  const list = await send(api.GET('/v1/me/agents', { signal }), signal);
-  return list.agents;
-}
-
-export const myAgentsQuery = (userId: string) =>
-  queryOptions({
-    queryKey: catalogKeys.myAgents(userId),
-    queryFn: ({ signal }) => listMyAgents(signal),
-  });
 
 // ---- saved agents -----------------------------------------------------------------------
 

@@ -1,4 +1,3 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   useEffect,
   useId,
@@ -13,17 +12,11 @@ import {
 import { Link, useLocation, useNavigate } from 'react-router';
 import { agentPath } from '../catalog/api';
 import { ApiError, errorMessage } from '../../api/problem';
-import { reviewKeys } from '../reviews/api';
-import {
-  agentRunsQuery,
-  conversationQuery,
-  runKeys,
-  streamRegenerate,
-  streamReply,
-  type MessageRecord,
-  type RunOutcome,
-  type RunRecord,
-} from '../run/api';
+import { useRefreshReviews } from '../reviews/queries';
+import { streamRegenerate, streamReply, type MessageRecord } from './api';
+import { useConversation, useRefreshConversation } from './queries';
+import type { RunOutcome, RunRecord } from '../run/api';
+import { useAgentRuns, useRefreshAfterRun } from '../run/queries';
 import { isActive, useAnswerStream, type AnswerState, type OpenStream } from '../run/useAnswerStream';
 import { FieldErrorList } from '../../ui/forms/Controls';
 import { AnswerError, AnswerMeta, AnswerStatus } from '../run/AnswerParts';
@@ -105,11 +98,13 @@ function announcement(state: AnswerState): string {
  * and the message box.
  */
 export function ChatView({ id, userId }: { id: string; userId: string }) {
-  const queryClient = useQueryClient();
   const location = useLocation();
-  const conversation = useQuery(conversationQuery(userId, id));
+  const conversation = useConversation(userId, id);
   const agent = conversation.data?.conversation.agent ?? '';
-  const runs = useQuery({ ...agentRunsQuery(userId, agent), enabled: agent !== '' });
+  const runs = useAgentRuns(userId, agent, agent !== '');
+  const refreshConversation = useRefreshConversation(userId, id);
+  const refreshAfterRun = useRefreshAfterRun(userId);
+  const refreshReviews = useRefreshReviews();
   const { state, start, stop, reset } = useAnswerStream();
   const [pending, setPending] = useState<Pending | null>(null);
   const [outcomes, setOutcomes] = useState<ReadonlyMap<string, RunOutcome>>(new Map());
@@ -159,20 +154,14 @@ export function ChatView({ id, userId }: { id: string; userId: string }) {
     if (outcome) setOutcomes((now) => new Map(now).set(outcome.run_id, outcome));
     // A refused message was not sent: give it back to the box.
     if (final.phase === 'error' && next.kind === 'reply' && !final.run) setDraft((now) => now || next.content);
-    await Promise.all([
-      queryClient.invalidateQueries({ queryKey: runKeys.conversation(userId, id) }),
-      queryClient.invalidateQueries({ queryKey: runKeys.conversations(userId) }),
-      queryClient.invalidateQueries({ queryKey: runKeys.credits(userId) }),
-      queryClient.invalidateQueries({ queryKey: runKeys.runs(userId) }),
-      queryClient.invalidateQueries({ queryKey: runKeys.ledger(userId) }),
-    ]);
+    await Promise.all([refreshConversation(), refreshAfterRun()]);
     // The stored messages now hold the answer (or what there was of it when it failed).
     if (final.phase === 'error') setFailure(final.error);
     setPending(null);
     reset();
     if (agent) {
       const [handle, slug] = agent.split('/');
-      if (handle && slug) await queryClient.invalidateQueries({ queryKey: reviewKeys.reviews(handle, slug) });
+      if (handle && slug) await refreshReviews(handle, slug);
     }
   };
 

@@ -1,10 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { errorMessage } from '../../api/problem';
-import { chatPath, conversationsQuery, deleteConversation, runKeys, type ConversationRecord } from '../run/api';
+import { chatPath, type ConversationRecord } from './api';
 import { formatDateTime } from '../billing/format';
 import { conversationTitle } from './conversationTitle';
+import { useConversations, useDeleteConversation } from './queries';
 
 function ConversationItem({
   conversation,
@@ -15,19 +15,12 @@ function ConversationItem({
   active: boolean;
   userId: string;
 }) {
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [confirming, setConfirming] = useState(false);
   const title = conversationTitle(conversation);
-  const remove = useMutation({
-    mutationFn: () => deleteConversation(conversation.id),
-    onSuccess: async () => {
-      queryClient.setQueryData<ConversationRecord[]>(runKeys.conversations(userId), (list) =>
-        list?.filter((item) => item.id !== conversation.id),
-      );
-      queryClient.removeQueries({ queryKey: runKeys.conversation(userId, conversation.id) });
+  const remove = useDeleteConversation(userId, conversation.id, {
+    onSuccess: () => {
       if (active) void navigate('/chat', { replace: true });
-      await queryClient.invalidateQueries({ queryKey: runKeys.conversations(userId) });
     },
   });
   return (
@@ -94,7 +87,7 @@ function ConversationItem({
 
 /** The caller's conversations, the most recent first, each with a delete action. */
 export function ConversationList({ userId, activeId }: { userId: string; activeId: string | undefined }) {
-  const conversations = useQuery(conversationsQuery(userId));
+  const conversations = useConversations(userId);
   if (conversations.isPending) {
     return <div className="skeleton skeleton-form" role="status" aria-label="Loading your conversations" />;
   }

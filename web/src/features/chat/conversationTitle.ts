@@ -1,4 +1,4 @@
-import type { ConversationRecord } from '../run/api';
+import type { ConversationRecord } from './api';
 
 /** A conversation's name in the list: its title (the first message), else the agent's name. */
 export function conversationTitle(conversation: ConversationRecord): string {

@@ -1,21 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
-import {
-  createProviderKey,
-  deleteProviderKey,
-  providerKeysKey,
-  providerKeysQuery,
-  type CreateProviderKeyRequest,
-  type CredentialProvider,
-  type CredentialView,
-} from '../billing/api';
+import type { CreateProviderKeyRequest, CredentialProvider, CredentialView } from './api';
 import { errorMessage, type FieldErrors } from '../../api/problem';
 import { formatDate } from '../catalog/format';
 import { SelectField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
-import { focusFirstInvalid, formErrorsFrom, mergeErrors, useCooldown } from '../../ui/forms/formErrors';
+import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
+import { useAddProviderKey, useDeleteProviderKey, useProviderKeys } from './queries';
 
 const PROVIDERS: { value: CredentialProvider; label: string }[] = [
   { value: 'openai', label: 'OpenAI' },
@@ -32,7 +24,6 @@ const NAME = /^[a-z0-9-]{1,40}$/;
 const FIELDS = ['name', 'provider', 'api_key', 'base_url'] as const;
 
 function AddKeyForm({ userId }: { userId: string }) {
-  const queryClient = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);
   const [name, setName] = useState('');
   const [provider, setProvider] = useState<CredentialProvider>('openai');
@@ -40,25 +31,16 @@ function AddKeyForm({ userId }: { userId: string }) {
   const [baseUrl, setBaseUrl] = useState('');
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
   const [added, setAdded] = useState<string | null>(null);
-  const [cooldown, startCooldown] = useCooldown();
+  const [cooldown, onError] = useSubmitFailure(formRef);
   const compatible = provider === 'openai_compatible';
-  const create = useMutation({
-    mutationFn: createProviderKey,
-    // The request held the key: do not let the mutation cache keep it.
-    gcTime: 0,
-    onSuccess: async (created) => {
+  const create = useAddProviderKey(userId, {
+    onSuccess: (created) => {
       setAdded(created.name);
       setName('');
       setApiKey('');
       setBaseUrl('');
-      const key = providerKeysKey(userId);
-      queryClient.setQueryData<CredentialView[]>(key, (list) => [created, ...(list ?? []).filter((item) => item.id !== created.id)]);
-      await queryClient.invalidateQueries({ queryKey: key });
     },
-    onError: (error) => {
-      startCooldown(error);
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
+    onError,
   });
   const errors = mergeErrors(localErrors, formErrorsFrom(create.error, FIELDS));
 
@@ -157,16 +139,8 @@ function AddKeyForm({ userId }: { userId: string }) {
 }
 
 function DeleteCell({ credential, userId }: { credential: CredentialView; userId: string }) {
-  const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
-  const remove = useMutation({
-    mutationFn: () => deleteProviderKey(credential.id),
-    onSuccess: async () => {
-      const key = providerKeysKey(userId);
-      queryClient.setQueryData<CredentialView[]>(key, (list) => list?.filter((item) => item.id !== credential.id));
-      await queryClient.invalidateQueries({ queryKey: key });
-    },
-  });
+  const remove = useDeleteProviderKey(userId, credential.id);
   if (!confirming) {
     return (
       <button
@@ -271,7 +245,7 @@ function KeyTable({ keys, userId }: { keys: CredentialView[]; userId: string }) 
 /** /account/provider-keys: your own OpenAI, Anthropic or OpenAI-compatible keys, for runs on your account. */
 export function ProviderKeysPage() {
   const { userId } = useSession();
-  const keys = useQuery({ ...providerKeysQuery(userId ?? ''), enabled: userId !== null });
+  const keys = useProviderKeys();
   return (
     <>
       <title>Provider keys · Agora</title>

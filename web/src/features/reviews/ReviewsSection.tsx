@@ -1,50 +1,21 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'react-router';
-import { catalogKeys, type AgentView } from '../catalog/api';
+import type { AgentView } from '../catalog/api';
 import { ApiError, errorMessage, type FieldErrors } from '../../api/problem';
-import {
-  putMyReview,
-  replyToReview,
-  reportReview,
-  reviewKeys,
-  reviewsQuery,
-  type ReviewList,
-  type ReviewRecord,
-} from './api';
-import { agentRunsQuery } from '../run/api';
+import type { ReviewRecord } from './api';
+import { useReplyToReview, useReportReview, useReviews, useSaveMyReview } from './queries';
+import { useAgentRuns } from '../run/queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
 import { formatDate } from '../catalog/format';
 import { TextAreaField } from '../../ui/forms/Controls';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
-import { focusFirstInvalid, formErrorsFrom, mergeErrors, useCooldown } from '../../ui/forms/formErrors';
+import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { Stars, StarInput } from './Stars';
 
 const BODY_MAX = 5000;
 const REPLY_MAX = 5000;
 const REASON_MAX = 1000;
-
-/** Puts a changed review into the cached list (and its rating is read again). */
-function useReviewCache(handle: string, slug: string) {
-  const queryClient = useQueryClient();
-  return async (review: ReviewRecord) => {
-    const key = reviewKeys.reviews(handle, slug);
-    queryClient.setQueryData<ReviewList>(key, (list) => {
-      if (!list) return list;
-      const known = list.reviews.some((item) => item.id === review.id);
-      return {
-        ...list,
-        reviews: known ? list.reviews.map((item) => (item.id === review.id ? review : item)) : [review, ...list.reviews],
-      };
-    });
-    await Promise.all([
-      queryClient.invalidateQueries({ queryKey: key }),
-      // The rating orders the "top rated" listings.
-      queryClient.invalidateQueries({ queryKey: catalogKeys.lists }),
-    ]);
-  };
-}
 
 /** The caller's own review: write it, or change it. */
 function MyReviewForm({ view, mine }: { view: AgentView; mine: ReviewRecord | undefined }) {
@@ -54,19 +25,8 @@ function MyReviewForm({ view, mine }: { view: AgentView; mine: ReviewRecord | un
   const [body, setBody] = useState(mine?.body ?? '');
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
   const [saved, setSaved] = useState(false);
-  const [cooldown, startCooldown] = useCooldown();
-  const store = useReviewCache(handle, slug);
-  const save = useMutation({
-    mutationFn: () => putMyReview(handle, slug, { rating, body: body.trim() }),
-    onSuccess: async (review) => {
-      setSaved(true);
-      await store(review);
-    },
-    onError: (error) => {
-      startCooldown(error);
-      setTimeout(() => focusFirstInvalid(formRef.current));
-    },
-  });
+  const [cooldown, onError] = useSubmitFailure(formRef);
+  const save = useSaveMyReview(handle, slug, { onSuccess: () => setSaved(true), onError });
   const errors = mergeErrors(localErrors, formErrorsFrom(save.error, ['rating', 'body']));
   const forbidden = save.error instanceof ApiError && save.error.status === 403 ? save.error : null;
 
@@ -82,7 +42,7 @@ function MyReviewForm({ view, mine }: { view: AgentView; mine: ReviewRecord | un
       setTimeout(() => focusFirstInvalid(formRef.current));
       return;
     }
-    save.mutate();
+    save.mutate({ rating, body: body.trim() });
   };
 
   return (
@@ -138,10 +98,11 @@ function MyReviewForm({ view, mine }: { view: AgentView; mine: ReviewRecord | un
 function MyReview({ view, mine }: { view: AgentView; mine: ReviewRecord | undefined }) {
   const { status, userId } = useSession();
   const location = useLocation();
-  const runs = useQuery({
-    ...agentRunsQuery(userId ?? '', view.agent.address),
-    enabled: status === 'signed-in' && userId !== null && !view.is_owner && !mine,
-  });
+  const runs = useAgentRuns(
+    userId ?? '',
+    view.agent.address,
+    status === 'signed-in' && userId !== null && !view.is_owner && !mine,
+  );
   if (status === 'restoring') return null;
   if (status === 'signed-out' || !userId) {
     return (
@@ -175,14 +136,7 @@ function ReplyForm({ view, review, onDone }: { view: AgentView; review: ReviewRe
   const { handle, slug } = view.agent;
   const [reply, setReply] = useState(review.reply ?? '');
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const store = useReviewCache(handle, slug);
-  const send = useMutation({
-    mutationFn: () => replyToReview(handle, slug, review.id, reply.trim()),
-    onSuccess: async (updated) => {
-      await store(updated);
-      onDone();
-    },
-  });
+  const send = useReplyToReview(handle, slug, review.id, { onSuccess: onDone });
   const errors = mergeErrors(localErrors, formErrorsFrom(send.error, ['reply']));
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -191,7 +145,7 @@ function ReplyForm({ view, review, onDone }: { view: AgentView; review: ReviewRe
     if (!text) found.reply = ['Write a reply.'];
     else if ([...text].length > REPLY_MAX) found.reply = [`Use at most ${REPLY_MAX.toLocaleString('en')} characters.`];
     setLocalErrors(found);
-    if (Object.keys(found).length === 0) send.mutate();
+    if (Object.keys(found).length === 0) send.mutate(text);
   };
   return (
     <form className="form reply-form" onSubmit={onSubmit} noValidate data-testid="reply-form">
@@ -223,7 +177,7 @@ function ReportForm({ view, review, onDone }: { view: AgentView; review: ReviewR
   const { handle, slug } = view.agent;
   const [reason, setReason] = useState('');
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
-  const report = useMutation({ mutationFn: () => reportReview(handle, slug, review.id, reason.trim()) });
+  const report = useReportReview(handle, slug, review.id);
   const errors = mergeErrors(localErrors, formErrorsFrom(report.error, ['reason']));
   if (report.isSuccess) {
     return (
@@ -242,7 +196,7 @@ function ReportForm({ view, review, onDone }: { view: AgentView; review: ReviewR
     if (!text) found.reason = ['Say what is wrong with this review.'];
     else if ([...text].length > REASON_MAX) found.reason = [`Use at most ${REASON_MAX.toLocaleString('en')} characters.`];
     setLocalErrors(found);
-    if (Object.keys(found).length === 0) report.mutate();
+    if (Object.keys(found).length === 0) report.mutate(text);
   };
   return (
     <form className="form report-form" onSubmit={onSubmit} noValidate data-testid="report-form">
@@ -329,7 +283,7 @@ function ReviewItem({ view, review, userId }: { view: AgentView; review: ReviewR
 export function ReviewsSection({ view }: { view: AgentView }) {
   const { handle, slug } = view.agent;
   const { userId } = useSession();
-  const reviews = useQuery(reviewsQuery(handle, slug));
+  const reviews = useReviews(handle, slug);
   const mine = userId ? reviews.data?.reviews.find((review) => review.user_id === userId) : undefined;
   const rating = reviews.data?.rating;
 

@@ -2,19 +2,15 @@ import { queryOptions } from '@tanstack/react-query';
 import { send } from '../../api/call';
 import { api, type Schemas } from '../../api/client';
 
-/** An agent's reviews and rating (public), the caller's own review, creator replies, reports; and the owner's stats. */
+/** An agent's reviews and rating (public), the caller's own review, creator replies, reports. */
 
 export type ReviewList = Schemas['ReviewsView'];
 export type ReviewRecord = Schemas['ReviewRecord'];
 export type RatingSummary = Schemas['RatingSummary'];
 export type ReviewRequest = Schemas['ReviewRequest'];
-export type AgentStats = Schemas['AgentStats'];
-export type VersionStats = Schemas['VersionStats'];
-export type DailyRuns = Schemas['DailyRuns'];
 
 export const reviewKeys = {
   reviews: (handle: string, slug: string) => ['catalog', 'reviews', handle, slug] as const,
-  stats: (userId: string, handle: string, slug: string) => ['account', userId, 'agent-stats', handle, slug] as const,
 };
 
 export function listReviews(handle: string, slug: string, signal?: AbortSignal): Promise<ReviewList> {
@@ -45,14 +41,3 @@ export async function reportReview(handle: string, slug: string, id: string, rea
     api.POST('/v1/agents/{handle}/{slug}/reviews/{id}/reports', { params: { path: { handle, slug, id } }, body: { reason } }),
   );
 }
-
-export function getAgentStats(handle: string, slug: string, signal?: AbortSignal): Promise<AgentStats> {
-  return send(api.GET('/v1/agents/{handle}/{slug}/stats', { params: { path: { handle, slug } }, signal }), signal);
-}
-
-/** GET .../stats: per version and per day (the last 30 days); the owner only. */
-export const agentStatsQuery = (userId: string, handle: string, slug: string) =>
-  queryOptions({
-    queryKey: reviewKeys.stats(userId, handle, slug),
-    queryFn: ({ signal }) => getAgentStats(handle, slug, signal),
-  });

@@ -1,10 +1,12 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import type { AgentSpec, AgentView } from '../catalog/api';
 import { errorMessage, type FieldErrors } from '../../api/problem';
-import { reviewKeys } from '../reviews/api';
-import { chatPath, createConversation, inputsBody, runKeys, streamRun } from './api';
+import { useRefreshReviews } from '../reviews/queries';
+import { chatPath } from '../chat/api';
+import { useStartConversation } from '../chat/queries';
+import { inputsBody, streamRun } from './api';
+import { useRefreshAfterRun } from './queries';
 import { isActive, useAnswerStream } from './useAnswerStream';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
@@ -21,8 +23,9 @@ import { StreamedText } from './StreamedText';
 const PROMPT_MAX = 20_000;
 
 function TryItForm({ view, spec, userId }: { view: AgentView; spec: AgentSpec; userId: string }) {
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const refreshAfterRun = useRefreshAfterRun(userId);
+  const refreshReviews = useRefreshReviews();
   const formRef = useRef<HTMLFormElement>(null);
   const promptId = useId();
   const fields = spec.inputs ?? [];
@@ -38,21 +41,21 @@ function TryItForm({ view, spec, userId }: { view: AgentView; spec: AgentSpec; u
   const fieldNames = ['input', ...fields.map((field) => `inputs.${field.name}`)];
   const errors = mergeErrors(localErrors, formErrorsFrom(state.phase === 'error' ? state.error : null, fieldNames));
 
-  const continueInChat = useMutation({
-    mutationFn: () => {
-      const { values } = inputsForRequest(fields, raw);
-      return createConversation({
-        agent: address,
-        ...(version !== undefined ? { version } : {}),
-        ...(Object.keys(values).length > 0 ? { inputs: inputsBody(values) } : {}),
-      });
-    },
-    onSuccess: async (conversation) => {
-      await queryClient.invalidateQueries({ queryKey: runKeys.conversations(userId) });
+  const continueInChat = useStartConversation(userId, {
+    onSuccess: (conversation) => {
       const arrival: ChatArrival = { draft: asked };
       void navigate(chatPath(conversation.id), { state: arrival });
     },
   });
+  /** A new conversation with the agent, with the inputs filled in here. */
+  const startChat = () => {
+    const { values } = inputsForRequest(fields, raw);
+    continueInChat.mutate({
+      agent: address,
+      ...(version !== undefined ? { version } : {}),
+      ...(Object.keys(values).length > 0 ? { inputs: inputsBody(values) } : {}),
+    });
+  };
 
   const run = async () => {
     const text = prompt.trim();
@@ -79,12 +82,7 @@ function TryItForm({ view, spec, userId }: { view: AgentView; spec: AgentSpec; u
     );
     if (final.phase === 'error') setTimeout(() => focusFirstInvalid(formRef.current));
     // The balance, the runs and whether a review is allowed all changed.
-    await Promise.all([
-      queryClient.invalidateQueries({ queryKey: runKeys.credits(userId) }),
-      queryClient.invalidateQueries({ queryKey: runKeys.runs(userId) }),
-      queryClient.invalidateQueries({ queryKey: runKeys.ledger(userId) }),
-      queryClient.invalidateQueries({ queryKey: reviewKeys.reviews(view.agent.handle, view.agent.slug) }),
-    ]);
+    await Promise.all([refreshAfterRun(), refreshReviews(view.agent.handle, view.agent.slug)]);
   };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
@@ -171,7 +169,7 @@ function TryItForm({ view, spec, userId }: { view: AgentView; spec: AgentSpec; u
               <button
                 type="button"
                 className="button button-small"
-                onClick={() => continueInChat.mutate()}
+                onClick={startChat}
                 disabled={continueInChat.isPending}
                 data-testid="continue-in-chat"
               >

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { bearerOf, jsonResponse, mockRoutes, problemResponse, sessionBody, unauthorized } from '../../test/fixtures';
 import { controlledSse, outcomeBody, RUN_ID, runInfoBody, sseResponse } from '../../test/streamFixtures';
 import { ApiError } from '../../api/problem';
-import { streamReply, streamRun } from './api';
+import { streamRun } from './api';
+import { streamReply } from '../chat/api';
 import { restoreSession } from '../../api/session';
 
 async function signedIn(token = 'access-1') {

@@ -6,9 +6,10 @@ import { fetchWithSession } from '../../api/session';
 import { readEventStream } from '../../api/sse';
 
 /**
- * Running agents: streamed answers (one-off runs and conversations), the caller's runs and
- * conversations. JSON calls go through the typed `api` client; a streamed answer is read
- * from `fetch`'s body (EventSource cannot POST) with the session's token (session.ts).
+ * Running agents: streamed answers (the reader every streamed answer goes through, and
+ * one-off runs), stopping a run, and the caller's runs. JSON calls go through the typed
+ * `api` client; a streamed answer is read from `fetch`'s body (EventSource cannot POST)
+ * with the session's token (session.ts).
  */
 
 export type RunInfo = Schemas['RunInfo'];
@@ -17,12 +18,6 @@ export type RunRecord = Schemas['RunRecord'];
 export type RunList = Schemas['RunList'];
 export type RunStatus = Schemas['RunStatus'];
 export type CreateRunRequest = Schemas['CreateRunRequest'];
-export type ReplyRequest = Schemas['ReplyRequest'];
-export type RegenerateRequest = Schemas['RegenerateRequest'];
-export type ConversationRecord = Schemas['ConversationRecord'];
-export type ConversationView = Schemas['ConversationView'];
-export type MessageRecord = Schemas['MessageRecord'];
-export type CreateConversationRequest = Schemas['CreateConversationRequest'];
 export type VersionParam = Schemas['VersionParam'];
 
 /** Values of an agent's input fields, as a form holds them. */
@@ -39,8 +34,6 @@ export const runKeys = {
   ledger: (userId: string) => ['account', userId, 'ledger'] as const,
   runs: (userId: string) => ['account', userId, 'runs'] as const,
   agentRuns: (userId: string, agent: string) => ['account', userId, 'runs', 'agent', agent] as const,
-  conversations: (userId: string) => ['account', userId, 'conversations'] as const,
-  conversation: (userId: string, id: string) => ['account', userId, 'conversations', id] as const,
 };
 
 // ---- streamed answers ---------------------------------------------------------------------
@@ -155,18 +148,6 @@ export function streamRun(request: Omit<CreateRunRequest, 'stream'>, handlers?: 
   return streamAnswer('/v1/runs', body, handlers, signal);
 }
 
-/** POST /v1/conversations/{id}/messages: the user's message and the streamed answer. */
-export function streamReply(conversationId: string, content: string, handlers?: StreamHandlers, signal?: AbortSignal) {
-  const body: ReplyRequest = { content, stream: true };
-  return streamAnswer(`/v1/conversations/${encodeURIComponent(conversationId)}/messages`, body, handlers, signal);
-}
-
-/** POST /v1/conversations/{id}/regenerate: a new last answer, replacing the previous one. */
-export function streamRegenerate(conversationId: string, handlers?: StreamHandlers, signal?: AbortSignal) {
-  const body: RegenerateRequest = { stream: true };
-  return streamAnswer(`/v1/conversations/${encodeURIComponent(conversationId)}/regenerate`, body, handlers, signal);
-}
-
 /** POST /v1/runs/{id}/stop: the stream then ends with a `done` whose status is `stopped`. */
 export async function stopRun(runId: string): Promise<void> {
   await send(api.POST('/v1/runs/{id}/stop', { params: { path: { id: runId } } }));
@@ -197,39 +178,3 @@ export const agentRunsQuery = (userId: string, agent: string) =>
     queryKey: runKeys.agentRuns(userId, agent),
     queryFn: ({ signal }) => listMyRuns({ agent, limit: 100 }, signal),
   });
-
-// ---- conversations -------------------------------------------------------------------------
-
-export async function listConversations(signal?: AbortSignal): Promise<ConversationRecord[]> {
-  const list = await send(api.GET('/v1/conversations', { signal }), signal);
-  return list.conversations;
-}
-
-export const conversationsQuery = (userId: string) =>
-  queryOptions({
-    queryKey: runKeys.conversations(userId),
-    queryFn: ({ signal }) => listConversations(signal),
-  });
-
-export function getConversation(id: string, signal?: AbortSignal): Promise<ConversationView> {
-  return send(api.GET('/v1/conversations/{id}', { params: { path: { id } }, signal }), signal);
-}
-
-export const conversationQuery = (userId: string, id: string) =>
-  queryOptions({
-    queryKey: runKeys.conversation(userId, id),
-    queryFn: ({ signal }) => getConversation(id, signal),
-  });
-
-export function createConversation(request: CreateConversationRequest): Promise<ConversationRecord> {
-  return send(api.POST('/v1/conversations', { body: request }));
-}
-
-export async function deleteConversation(id: string): Promise<void> {
-  await send(api.DELETE('/v1/conversations/{id}', { params: { path: { id } } }));
-}
-
-/** The UI path of a conversation. */
-export function chatPath(id: string): string {
-  return `/chat/${encodeURIComponent(id)}`;
-}

@@ -1,5 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
-import { HEALTH_REFRESH_MS, healthQuery } from './api';
+import { HEALTH_REFRESH_MS } from './api';
+import { useLiveHealth } from './queries';
 import { ApiError, errorMessage } from '../../api/problem';
 import { DependencyCard } from './DependencyCard';
 import { LatencyChart } from './LatencyChart';
@@ -42,10 +42,7 @@ function ErrorState({ error, onRetry, retrying }: { error: unknown; onRetry: () 
 
 /** /status: the health of the API and of each dependency, refreshed every 10 seconds. */
 export function StatusPage() {
-  const { data, error, isPending, isFetching, isRefetchError, dataUpdatedAt, refetch } = useQuery({
-    ...healthQuery,
-    refetchInterval: HEALTH_REFRESH_MS,
-  });
+  const { data, error, isPending, isFetching, isRefetchError, dataUpdatedAt, refetch } = useLiveHealth();
   const retry = () => void refetch();
 
   return (

@@ -1,8 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { agentPath, agentQuery, editorPath } from '../catalog/api';
+import { agentPath, editorPath } from '../catalog/api';
+import { useAgent } from '../catalog/queries';
 import { ApiError, errorMessage } from '../../api/problem';
-import { agentStatsQuery, type AgentStats, type VersionStats } from '../reviews/api';
+import type { AgentStats, VersionStats } from './api';
+import { useAgentStats } from './queries';
 import { creditsLabel, dailySeries, formatDay, formatMicros } from '../billing/format';
 import { formatCount } from '../catalog/format';
 import { BarChart } from '../../ui/BarChart';
@@ -120,8 +121,8 @@ function DailyCharts({ stats }: { stats: AgentStats }) {
 export function AgentStatsPage() {
   const { handle = '', slug = '' } = useParams();
   const { userId } = useSession();
-  const agent = useQuery({ ...agentQuery(userId, handle, slug), enabled: userId !== null });
-  const stats = useQuery({ ...agentStatsQuery(userId ?? '', handle, slug), enabled: userId !== null });
+  const agent = useAgent(handle, slug, userId !== null);
+  const stats = useAgentStats(handle, slug);
   const name = agent.data?.latest?.spec.name ?? agent.data?.draft?.name ?? `${handle}/${slug}`;
 
   return (

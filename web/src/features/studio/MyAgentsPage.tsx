@@ -1,17 +1,15 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { agentPath, editorPath, myAgentsQuery } from '../catalog/api';
+import { agentPath, editorPath } from '../catalog/api';
 import { errorMessage } from '../../api/problem';
 import { AgentIcon } from '../catalog/AgentCard';
 import { formatCount, formatDate, STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { ImportButton } from '../agent-editor/ImportButton';
 import { StudioNav } from './StudioNav';
-import { useSession } from '../../session/useSession';
+import { useMyAgents } from './queries';
 
 /** /studio: the caller's agents, drafts included, with their status, visibility and version. */
 export function MyAgentsPage() {
-  const { userId } = useSession();
-  const agents = useQuery({ ...myAgentsQuery(userId ?? ''), enabled: userId !== null });
+  const agents = useMyAgents();
 
   return (
     <>

@@ -1,15 +1,13 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { errorMessage } from '../../api/problem';
-import { myWorkflowsQuery, workflowEditorPath, workflowPath } from './api';
+import { workflowEditorPath, workflowPath } from './api';
+import { useMyWorkflows } from './queries';
 import { formatCount, formatDate, STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { StudioNav } from '../studio/StudioNav';
-import { useSession } from '../../session/useSession';
 
 /** /studio/workflows: the caller's workflows, drafts included, with links to edit and run them. */
 export function MyWorkflowsPage() {
-  const { userId } = useSession();
-  const workflows = useQuery({ ...myWorkflowsQuery(userId ?? ''), enabled: userId !== null });
+  const workflows = useMyWorkflows();
 
   return (
     <>

@@ -1,17 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, errorMessage } from '../../api/problem';
-import {
-  insufficientCredits,
-  startWorkflowRun,
-  workflowKeys,
-  workflowRunPath,
-  type RunVersion,
-  type WorkflowInput,
-  type WorkflowView,
-} from './api';
-import { useSession } from '../../session/useSession';
+import { insufficientCredits, workflowRunPath, type RunVersion, type WorkflowInput, type WorkflowView } from './api';
+import { useStartWorkflowRun } from './queries';
 import { parseInputValue } from './editor/draft';
 import { TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
@@ -75,8 +66,6 @@ export function RunStartError({ error, shownOnFields }: { error: unknown; shownO
 export function RunWorkflowDialog({ workflow, onClose }: { workflow: WorkflowView; onClose: () => void }) {
   const titleId = useId();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const { userId } = useSession();
   const inputs = workflow.spec.inputs ?? [];
   const [values, setValues] = useState<Values>(() => initialValues(inputs));
   const [local, setLocal] = useState<Record<string, string[]>>({});
@@ -91,13 +80,7 @@ export function RunWorkflowDialog({ workflow, onClose }: { workflow: WorkflowVie
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
 
-  const start = useMutation({
-    mutationFn: (body: Record<string, unknown>) => startWorkflowRun(workflow.owner_handle, workflow.slug, version, body),
-    onSuccess: async (run) => {
-      if (userId) await queryClient.invalidateQueries({ queryKey: workflowKeys.runs(userId) });
-      void navigate(workflowRunPath(run.id));
-    },
-  });
+  const start = useStartWorkflowRun(workflow, version, { onSuccess: (run) => void navigate(workflowRunPath(run.id)) });
 
   const serverErrors = start.error instanceof ApiError ? start.error.fieldErrors : {};
   const errorsOf = (name: string) => local[name] ?? serverErrors[`inputs.${name}`];

@@ -1,8 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link, useLocation } from 'react-router';
 import { errorMessage } from '../../api/problem';
-import { savedWorkflowsQuery, type WorkflowView } from './api';
-import { useSavedWorkflowMutations } from './useSavedWorkflows';
+import type { WorkflowView } from './api';
+import { useSavedWorkflowMutations, useSavedWorkflows } from './queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
 import { formatCount } from '../catalog/format';
@@ -18,7 +17,7 @@ function SaveCount({ count }: { count: number }) {
 }
 
 function SaveToggle({ workflow, userId }: { workflow: WorkflowView; userId: string }) {
-  const saved = useQuery(savedWorkflowsQuery(userId));
+  const saved = useSavedWorkflows();
   const isSaved = saved.data?.some((entry) => entry.workflow.address === workflow.address) ?? false;
   const { save, unsave } = useSavedWorkflowMutations(userId, workflow.owner_handle, workflow.slug);
   const busy = save.isPending || unsave.isPending;

@@ -1,10 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { errorMessage } from '../../api/problem';
-import { savedWorkflowsQuery, workflowPath, type SavedWorkflow } from './api';
+import { workflowPath, type SavedWorkflow } from './api';
 import { AgentIcon } from '../catalog/AgentCard';
 import { formatCount, formatDate } from '../catalog/format';
-import { useSavedWorkflowMutations } from './useSavedWorkflows';
+import { useSavedWorkflowMutations, useSavedWorkflows } from './queries';
 import { useSession } from '../../session/useSession';
 
 function SavedWorkflowRow({ entry, userId }: { entry: SavedWorkflow; userId: string }) {
@@ -68,7 +67,7 @@ function SavedWorkflowRow({ entry, userId }: { entry: SavedWorkflow; userId: str
 /** /account/saved-workflows: the caller's library of workflows, most recently saved first. */
 export function SavedWorkflowsPage() {
   const { userId } = useSession();
-  const saved = useQuery({ ...savedWorkflowsQuery(userId ?? ''), enabled: userId !== null });
+  const saved = useSavedWorkflows();
   return (
     <>
       <title>Saved workflows · Agora</title>

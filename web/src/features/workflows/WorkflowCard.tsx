@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { errorMessage } from '../../api/problem';
-import { forkWorkflow, workflowEditorPath, workflowKeys, workflowPath, type WorkflowView } from './api';
+import { workflowEditorPath, workflowPath, type WorkflowView } from './api';
+import { useForkWorkflow } from './queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
 import { formatCount } from '../catalog/format';
@@ -9,16 +9,11 @@ import { Icon } from '../../ui/Icon';
 
 /** Fork: a private draft copy of the workflow, opened in the editor. Signed out, a link to sign in. */
 export function ForkWorkflowButton({ workflow, small = false }: { workflow: WorkflowView; small?: boolean }) {
-  const { status, userId } = useSession();
+  const { status } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
-  const queryClient = useQueryClient();
-  const fork = useMutation({
-    mutationFn: () => forkWorkflow(workflow.owner_handle, workflow.slug),
-    onSuccess: async (forked) => {
-      if (userId) await queryClient.invalidateQueries({ queryKey: workflowKeys.mine(userId) });
-      void navigate(workflowEditorPath(forked.address), { state: { notice: 'forked' } });
-    },
+  const fork = useForkWorkflow(workflow, {
+    onSuccess: (forked) => void navigate(workflowEditorPath(forked.address), { state: { notice: 'forked' } }),
   });
   const className = `button${small ? ' button-small' : ''}`;
   if (status !== 'signed-in') {

@@ -1,8 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation, useParams, useSearchParams } from 'react-router';
 import { ApiError, errorMessage } from '../../api/problem';
-import { workflowEditorPath, workflowPath, workflowQuery, workflowVersionsQuery, type WorkflowView } from './api';
+import { workflowEditorPath, workflowPath, type WorkflowView } from './api';
+import { useWorkflow, useWorkflowVersions } from './queries';
 import { nextQuery } from '../../session/nextPath';
 import { formatCount, formatDate, STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { Markdown } from '../../ui/Markdown';
@@ -17,11 +17,7 @@ import { stepKind } from './graph';
 import { INPUT_TYPE_LABELS, KIND_LABELS, stepSummary } from './labels';
 
 function Versions({ workflow }: { workflow: WorkflowView }) {
-  const { userId } = useSession();
-  const versions = useQuery({
-    ...workflowVersionsQuery(userId, workflow.owner_handle, workflow.slug),
-    enabled: workflow.latest_version != null,
-  });
+  const versions = useWorkflowVersions(workflow);
   if (workflow.latest_version == null) return <p className="muted">Not published yet: only its owner can see and run the draft.</p>;
   if (versions.isPending) return <p className="muted">Loading the versions…</p>;
   if (versions.error) return <p className="field-error">Could not load the versions: {errorMessage(versions.error)}</p>;
@@ -51,8 +47,8 @@ export function WorkflowPage() {
   const { handle = '', slug = '' } = useParams();
   const [params] = useSearchParams();
   const location = useLocation();
-  const { status, userId } = useSession();
-  const workflow = useQuery(workflowQuery(userId, handle, slug));
+  const { status } = useSession();
+  const workflow = useWorkflow(handle, slug);
   const [runOpen, setRunOpen] = useState(params.get('run') === '1');
   const [selected, setSelected] = useState<number | null>(null);
 

@@ -1,18 +1,15 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/problem';
-import { workflowSearchQuery } from './api';
+import { useWorkflowSearch } from './queries';
 import { WorkflowCard } from './WorkflowCard';
-import { useSession } from '../../session/useSession';
 
 /** /workflows: published workflows, searched by words (`?q=`), each with the agents it runs and a Fork button. */
 export function WorkflowsPage() {
   const [params, setParams] = useSearchParams();
   const q = params.get('q')?.trim() ?? '';
   const [text, setText] = useState(q);
-  const { userId } = useSession();
-  const results = useInfiniteQuery(workflowSearchQuery(userId, q));
+  const results = useWorkflowSearch(q);
   const workflows = results.data?.pages.flat() ?? [];
 
   const onSubmit = (event: FormEvent) => {

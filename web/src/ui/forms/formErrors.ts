@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type RefObject } from 'react';
 import { ApiError, errorMessage, type FieldErrors } from '../../api/problem';
 
 /** What a form shows for a failed submit: messages next to its fields, and one for the form. */
@@ -54,7 +54,7 @@ export function passwordProblem(password: string): string | null {
  * Seconds left before the form may be sent again after a 429 (from its Retry-After), and
  * the function to call with each submit error to start the count-down.
  */
-export function useCooldown(): [secondsLeft: number, startFrom: (error: unknown) => void] {
+function useCooldown(): [secondsLeft: number, startFrom: (error: unknown) => void] {
   const [secondsLeft, setSecondsLeft] = useState(0);
   useEffect(() => {
     if (secondsLeft <= 0) return;
@@ -73,3 +73,21 @@ export function useCooldown(): [secondsLeft: number, startFrom: (error: unknown)
 export function focusFirstInvalid(form: HTMLFormElement | null) {
   form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
 }
+
+/**
+ * What a form does when its submit fails: the seconds to wait after a 429 (for
+ * SubmitButton), and the `onError` that starts that count-down and, once the errors have
+ * rendered, moves the focus to the first invalid field.
+ */
+export function useSubmitFailure(
+  formRef: RefObject<HTMLFormElement | null>,
+): [cooldown: number, onError: (error: unknown) => void] {
+  const [cooldown, startCooldown] = useCooldown();
+  const onError = (error: unknown) => {
+    startCooldown(error);
+    // After the error renders, so the invalid field exists.
+    setTimeout(() => focusFirstInvalid(formRef.current));
+  };
+  return [cooldown, onError];
+}
+

@@ -1,10 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
-import { agentPath, listingQuery } from '../../catalog/api';
+import { agentPath } from '../../catalog/api';
+import { useAgentListing, useVersionsToPin } from '../../catalog/queries';
 import { errorMessage } from '../../../api/problem';
 import type { AgentCall } from '../api';
-import { useAgentVersions } from './useAgentVersions';
 import { formatPriceShort } from '../../catalog/format';
 import { FieldErrorList } from '../../../ui/forms/Controls';
 
@@ -37,8 +36,8 @@ export function AgentPicker({
     const timer = setTimeout(() => setQ(text.trim()), 250);
     return () => clearTimeout(timer);
   }, [text]);
-  const results = useQuery({ ...listingQuery({ q, limit: 6 }), enabled: q.length > 0 });
-  const versions = useAgentVersions(call.ref);
+  const results = useAgentListing({ q, limit: 6 }, q.length > 0);
+  const versions = useVersionsToPin(call.ref);
   const hasRefErrors = Boolean(refErrors && refErrors.length > 0);
   const hasVersionErrors = Boolean(versionErrors && versionErrors.length > 0);
 

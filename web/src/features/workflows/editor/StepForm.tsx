@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { AgentCall, ConditionOperator, WorkflowSpec, WorkflowStep } from '../api';
-import { useAgentVersions } from './useAgentVersions';
+import { useVersionsToPin } from '../../catalog/queries';
 import { availableReferences, changeKind, whenReferences } from './draft';
 import { STEP_KINDS, stepKind, type PathError, type StepKind } from '../graph';
 import { KIND_HINTS, KIND_LABELS, OPERATOR_LABELS } from '../labels';
@@ -98,7 +98,7 @@ function AgentCallFields({
   errorsFor: (field: string) => string[] | undefined;
   onChange: (call: AgentCall) => void;
 }) {
-  const versions = useAgentVersions(call.ref);
+  const versions = useVersionsToPin(call.ref);
   const fields = versions.data?.find((version) => version.version === call.version)?.spec.inputs ?? [];
   const inputs = call.inputs ?? {};
   const extra = Object.keys(inputs).filter((key) => !fields.some((field) => field.name === key));

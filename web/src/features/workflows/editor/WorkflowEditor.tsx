@@ -1,21 +1,9 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 import type { Visibility } from '../../catalog/api';
 import { ApiError, errorMessage } from '../../../api/problem';
-import {
-  createWorkflow,
-  publishWorkflow,
-  updateWorkflow,
-  validateWorkflow,
-  workflowEditorPath,
-  workflowKeys,
-  type WorkflowEstimate,
-  type WorkflowSpec,
-  type WorkflowStep,
-  type WorkflowView,
-} from '../api';
-import { useSession } from '../../../session/useSession';
+import { workflowEditorPath, type WorkflowEstimate, type WorkflowSpec, type WorkflowStep, type WorkflowView } from '../api';
+import { useSaveWorkflow, useValidateWorkflow } from '../queries';
 import { availableReferences, draftFromSpec, emptySpec, newStep, slugFromName, specFromDraft, type WorkflowDraft } from './draft';
 import { placeErrors, STEP_KINDS, type PlacedErrors, type StepKind } from '../graph';
 import { KIND_HINTS, KIND_LABELS } from '../labels';
@@ -112,8 +100,6 @@ function ProblemSummary({
  */
 export function WorkflowEditor({ view, handle, notice }: { view: WorkflowView | null; handle: string; notice?: ReactNode }) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const { userId } = useSession();
   const [draft, setDraft] = useState<WorkflowDraft>(() => draftFromSpec(view?.spec ?? emptySpec()));
   const [slug, setSlug] = useState('');
   const [visibility, setVisibility] = useState<Visibility>(view?.visibility ?? 'private');
@@ -164,15 +150,7 @@ export function WorkflowEditor({ view, handle, notice }: { view: WorkflowView | 
     setTab('step');
   };
 
-  const refresh = async () => {
-    await Promise.all([
-      queryClient.invalidateQueries({ queryKey: workflowKeys.lists }),
-      userId ? queryClient.invalidateQueries({ queryKey: workflowKeys.mine(userId) }) : undefined,
-    ]);
-  };
-
-  const validate = useMutation({
-    mutationFn: () => validateWorkflow(sent),
+  const validate = useValidateWorkflow({
     onMutate: () => {
       setDone(null);
     },
@@ -186,29 +164,12 @@ export function WorkflowEditor({ view, handle, notice }: { view: WorkflowView | 
     },
   });
 
-  const submit = useMutation({
-    mutationFn: async (action: Action): Promise<{ saved: WorkflowView; created: boolean; action: Action }> => {
-      if (!view) {
-        const saved = await createWorkflow({ slug: newSlug, visibility, spec: sent });
-        return { saved, created: true, action };
-      }
-      let saved = view;
-      if (dirty || visibility !== view.visibility) {
-        saved = await updateWorkflow(view.owner_handle, view.slug, { spec: sent, visibility });
-        setDirty(false);
-      }
-      if (action === 'publish') saved = await publishWorkflow(view.owner_handle, view.slug, changelog.trim());
-      return { saved, created: false, action };
-    },
+  const submit = useSaveWorkflow(view, {
     onMutate: () => setDone(null),
-    onSuccess: async ({ saved, created, action }) => {
-      queryClient.setQueryData(workflowKeys.workflow(userId, saved.owner_handle, saved.slug), saved);
+    onDraftSaved: () => setDirty(false),
+    onSaved: ({ saved, created, action }) => {
       setFailure(null);
-      if (created) {
-        await refresh();
-        void navigate(workflowEditorPath(saved.address), { replace: true, state: { notice: 'created' } });
-        return;
-      }
+      if (created) return;
       if (action === 'publish') {
         setDone(`Published version ${saved.latest_version ?? ''}.`);
         setChangelog('');
@@ -217,8 +178,8 @@ export function WorkflowEditor({ view, handle, notice }: { view: WorkflowView | 
       } else {
         setDone('Draft saved.');
       }
-      await refresh();
     },
+    onCreated: (saved) => void navigate(workflowEditorPath(saved.address), { replace: true, state: { notice: 'created' } }),
     onError: (error) => setFailure(error),
   });
 
@@ -229,7 +190,7 @@ export function WorkflowEditor({ view, handle, notice }: { view: WorkflowView | 
       return;
     }
     setSlugError(null);
-    submit.mutate(action);
+    submit.mutate({ action, spec: sent, visibility, slug: newSlug, changelog, draftChanged: dirty });
   };
 
   const startRun = () => {
@@ -272,7 +233,7 @@ export function WorkflowEditor({ view, handle, notice }: { view: WorkflowView | 
           <button
             type="button"
             className="button"
-            onClick={() => validate.mutate()}
+            onClick={() => validate.mutate(sent)}
             disabled={pending}
             data-testid="validate"
             aria-busy={validate.isPending || undefined}

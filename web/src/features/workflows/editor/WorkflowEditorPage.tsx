@@ -1,12 +1,12 @@
-import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../../../api/problem';
-import { workflowPath, workflowQuery, type WorkflowView } from '../api';
+import { workflowPath, type WorkflowView } from '../api';
+import { useWorkflow } from '../queries';
 import { STATUS_LABELS, VISIBILITY_LABELS } from '../../catalog/format';
 import { FormNotice } from '../../../ui/forms/FormAlert';
 import { WorkflowEditor } from './WorkflowEditor';
-import { useCurrentUser, useSession } from '../../../session/useSession';
+import { useCurrentUser } from '../../account/queries';
 
 const NOTICES: Record<string, string> = {
   created: 'Workflow created as a draft. Validate it, run it, and publish it when it is ready.',
@@ -106,8 +106,7 @@ function EditorHeader({ view }: { view: WorkflowView }) {
 /** /studio/workflows/:handle/:slug: edit, validate, save, publish and run one of the caller's workflows. */
 export function EditWorkflowPage() {
   const { handle = '', slug = '' } = useParams();
-  const { userId } = useSession();
-  const workflow = useQuery(workflowQuery(userId, handle, slug));
+  const workflow = useWorkflow(handle, slug);
   const arrival = useArrivalNotice();
   const [showArrival, setShowArrival] = useState(true);
 

@@ -1,14 +1,13 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../../../api/problem';
-import { cancelWorkflowRun, workflowKeys, workflowPath, type StepRecord, type StepStatus, type WorkflowRunRecord } from '../api';
+import { workflowPath, type StepRecord, type StepStatus, type WorkflowRunRecord } from '../api';
+import { useCancelWorkflowRun } from '../queries';
 import { formatDateTime, formatMicros } from '../../billing/format';
 import { formatCount } from '../../catalog/format';
 import { BarChart } from '../../../ui/BarChart';
 import { WorkflowCanvas } from '../WorkflowCanvas';
 import { OutputValue, RunStatusBadge, StepStatusBadge } from '../WorkflowParts';
-import { useSession } from '../../../session/useSession';
 import { useLiveWorkflowRun } from './useLiveWorkflowRun';
 import { formatDuration, KIND_LABELS } from '../labels';
 import { STEP_KINDS } from '../graph';
@@ -89,16 +88,9 @@ function StepDetails({ step }: { step: StepRecord }) {
 /** /workflow-runs/:id: a run as it happens, step by step, with what each cost. */
 export function WorkflowRunPage() {
   const { id = '' } = useParams();
-  const { userId } = useSession();
-  const queryClient = useQueryClient();
   const run = useLiveWorkflowRun(id);
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const cancel = useMutation({
-    mutationFn: () => cancelWorkflowRun(id),
-    onSuccess: (record) => {
-      if (userId) queryClient.setQueryData(workflowKeys.run(userId, id), record);
-    },
-  });
+  const cancel = useCancelWorkflowRun(id);
 
   const data = run.data;
   const statuses = useMemo(

@@ -1,17 +1,15 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { errorMessage } from '../../../api/problem';
-import { workflowPath, workflowRunPath, workflowRunsQuery } from '../api';
+import { workflowPath, workflowRunPath } from '../api';
+import { useWorkflowRuns } from '../queries';
 import { formatDateTime, formatMicros } from '../../billing/format';
 import { StudioNav } from '../../studio/StudioNav';
 import { RunStatusBadge } from '../WorkflowParts';
-import { useSession } from '../../../session/useSession';
 import { formatDuration } from '../labels';
 
 /** /workflow-runs: the caller's workflow runs, newest first, with their status and cost. */
 export function WorkflowRunsPage() {
-  const { userId } = useSession();
-  const runs = useInfiniteQuery({ ...workflowRunsQuery(userId ?? ''), enabled: userId !== null });
+  const runs = useWorkflowRuns();
   const all = runs.data?.pages.flatMap((page) => page.runs) ?? [];
 
   return (
