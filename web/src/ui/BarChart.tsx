@@ -1,5 +1,5 @@
 import { useId, type CSSProperties } from 'react';
-import { formatCount } from '../features/catalog/format';
+import { formatCount } from '../format/counts';
 
 export interface Bar {
   label: string;

@@ -13,10 +13,10 @@ import {
   PASSWORD_RULES,
   useSubmitFailure,
 } from '../../ui/forms/formErrors';
+import { formatLongDate } from '../../format/dates';
 import { useChangePassword, useCurrentUser, useUpdateDisplayName, useUpdatePublicProfile } from './queries';
 
 const DISPLAY_NAME_MAX = 80;
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
 
 function DisplayNameForm({ user }: { user: User }) {
   const formRef = useRef<HTMLFormElement>(null);
@@ -242,7 +242,7 @@ export function AccountPage() {
                 <div>
                   <dt>Member since</dt>
                   <dd>
-                    <time dateTime={user.created_at}>{dateFormat.format(new Date(user.created_at))}</time>
+                    <time dateTime={user.created_at}>{formatLongDate(user.created_at)}</time>
                   </dd>
                 </div>
               </dl>

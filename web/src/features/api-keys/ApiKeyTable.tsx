@@ -1,8 +1,14 @@
 import { useState } from 'react';
-import type { ApiKey } from '../../api/client';
+import type { ApiKey, ApiKeyStatus } from '../../api/client';
 import { errorMessage } from '../../api/problem';
-import { formatDate, formatDateTime, STATUS_LABELS } from './apiKeyFormat';
+import { formatDate, formatDateTime } from '../../format/dates';
 import { useRevokeApiKey } from './queries';
+
+const STATUS_LABELS: Record<ApiKeyStatus, string> = {
+  active: 'Active',
+  expired: 'Expired',
+  revoked: 'Revoked',
+};
 
 function StatusBadge({ status }: { status: ApiKey['status'] }) {
   return (

@@ -2,7 +2,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import type { CreatedApiKey } from '../../api/client';
 import { errorMessage, type FieldErrors } from '../../api/problem';
 import { ApiKeyTable } from './ApiKeyTable';
-import { endOfDayIso, todayIsoDate } from './apiKeyFormat';
+import { endOfDayIso, todayIsoDate } from '../../format/dates';
 import { NewKeyPanel } from './NewKeyPanel';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, SubmitButton } from '../../ui/forms/FormAlert';

@@ -1,26 +1,29 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import type { CreditsView } from './api';
+import type { CreditsView, LedgerKind } from './api';
 import { useCredits, useLedger, useSetSpendingLimits } from './queries';
 import { agentPath } from '../catalog/api';
 import { errorMessage, type FieldErrors } from '../../api/problem';
 import { useMyRuns } from '../run/queries';
-import {
-  creditsLabel,
-  dailySeries,
-  formatDateTime,
-  formatDay,
-  formatLatency,
-  formatMicros,
-  formatSignedMicros,
-  ledgerKindLabel,
-  runStatusLabel,
-} from './format';
+import { creditsLabel, formatMicros, formatSignedMicros } from '../../format/credits';
+import { dailySeries, formatDateTime, formatDay } from '../../format/dates';
+import { formatLatency, runStatusLabel } from '../run/format';
 import { BarChart } from '../../ui/BarChart';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
+
+const LEDGER_KIND_LABELS: Record<LedgerKind, string> = {
+  signup_grant: 'Welcome credits',
+  admin_grant: 'Credits from Agora',
+  run_charge: 'Run',
+  creator_earning: 'Earned from your agent',
+};
+
+function ledgerKindLabel(kind: string): string {
+  return (LEDGER_KIND_LABELS as Record<string, string | undefined>)[kind] ?? kind;
+}
 
 /** An amount of credits as the API takes it: up to 6 decimals, not negative. */
 const AMOUNT = /^\d+(\.\d{1,6})?$/;

@@ -1,7 +1,8 @@
 import type { CSSProperties } from 'react';
 import { Link } from 'react-router';
 import { agentPath, type AgentCard, type Licence } from './api';
-import { formatCount, formatPriceShort, hueOf, initials } from './format';
+import { formatCount } from '../../format/counts';
+import { formatPriceShort, hueOf, initials } from './format';
 import { Icon } from '../../ui/Icon';
 
 /**

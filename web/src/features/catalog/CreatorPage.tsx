@@ -2,7 +2,9 @@ import type { CSSProperties } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../../api/problem';
 import { AgentGrid } from './AgentCard';
-import { formatCount, formatDate, hueOf, initials } from './format';
+import { formatCount } from '../../format/counts';
+import { formatDate } from '../../format/dates';
+import { hueOf, initials } from './format';
 import { BarChart } from '../../ui/BarChart';
 import { useCategoryNames, useCreator } from './queries';
 

@@ -4,7 +4,7 @@ import type { AgentCard, ListingQuery } from './api';
 import { errorMessage } from '../../api/problem';
 import { useAgentListing, useCategories, useCategoryNames } from './queries';
 import { AgentGrid, AgentGridSkeleton } from './AgentCard';
-import { formatCount } from './format';
+import { formatCount } from '../../format/counts';
 import { MAX_QUERY_CHARS } from './searchState';
 
 /** How many agents the featured row shows. */

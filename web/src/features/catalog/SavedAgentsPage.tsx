@@ -3,7 +3,7 @@ import { agentPath, splitAddress, type SavedView } from './api';
 import { errorMessage } from '../../api/problem';
 import { PinSelect } from './AgentActions';
 import { AgentBadges, AgentIcon } from './AgentCard';
-import { formatDate } from './format';
+import { formatDate } from '../../format/dates';
 import { useSavedAgents, useSavedMutations } from './queries';
 import { useSession } from '../../session/useSession';
 

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { AgentSpec, VersionView } from './api';
-import { formatDate, providerLabel } from './format';
+import { formatDate } from '../../format/dates';
+import { providerLabel } from './format';
 import { Icon } from '../../ui/Icon';
 
 const INPUT_KIND_LABELS: Record<string, string> = {

@@ -63,21 +63,6 @@ export function formatPriceShort(price: string): string {
   return `${price} cr`;
 }
 
-const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
-const whole = new Intl.NumberFormat('en');
-
-/** 999, 1.2K, 3.4M. */
-export function formatCount(count: number): string {
-  return count < 10_000 ? whole.format(count) : compact.format(count);
-}
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-
-export function formatDate(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
-}
-
 /** A stable hue (0-359) from any text, for monogram icons. */
 export function hueOf(text: string): number {
   let hash = 0;

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { errorMessage } from '../../api/problem';
 import { chatPath, type ConversationRecord } from './api';
-import { formatDateTime } from '../billing/format';
+import { formatDateTime } from '../../format/dates';
 import { conversationTitle } from './conversationTitle';
 import { useConversations, useDeleteConversation } from './queries';
 

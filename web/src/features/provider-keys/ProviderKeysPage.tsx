@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { CreateProviderKeyRequest, CredentialProvider, CredentialView } from './api';
 import { errorMessage, type FieldErrors } from '../../api/problem';
-import { formatDate } from '../catalog/format';
+import { formatDate } from '../../format/dates';
 import { SelectField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';

@@ -7,7 +7,7 @@ import { useReplyToReview, useReportReview, useReviews, useSaveMyReview } from '
 import { useAgentRuns } from '../run/queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
-import { formatDate } from '../catalog/format';
+import { formatDate } from '../../format/dates';
 import { TextAreaField } from '../../ui/forms/Controls';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { ApiError, errorMessage } from '../../api/problem';
-import { creditsLabel, formatLatency, runStatusLabel } from '../billing/format';
+import { creditsLabel } from '../../format/credits';
+import { formatLatency, runStatusLabel } from './format';
 import { providerLabel } from '../catalog/format';
 import type { AnswerFacts } from './answerFacts';
 

@@ -1,5 +1,5 @@
 import type { RunOutcome, RunRecord } from './api';
-import { formatMicros } from '../billing/format';
+import { formatMicros } from '../../format/credits';
 
 /** What an answer cost and which model gave it, from a `done` event or a run record. */
 export interface AnswerFacts {

@@ -1,11 +1,10 @@
+import { formatClockTime } from '../../format/dates';
 import { HEALTH_REFRESH_MS } from './api';
 import { useLiveHealth } from './queries';
 import { ApiError, errorMessage } from '../../api/problem';
 import { DependencyCard } from './DependencyCard';
 import { LatencyChart } from './LatencyChart';
 import { StatusBanner } from './StatusBanner';
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 function LoadingState() {
   return (
@@ -59,7 +58,7 @@ export function StatusPage() {
         <div className="page-header-actions">
           {data && (
             <p className="muted updated-at" aria-live="off">
-              Updated <time dateTime={new Date(dataUpdatedAt).toISOString()}>{timeFormat.format(dataUpdatedAt)}</time>
+              Updated <time dateTime={new Date(dataUpdatedAt).toISOString()}>{formatClockTime(dataUpdatedAt)}</time>
             </p>
           )}
           <button type="button" className="button" onClick={retry} disabled={isFetching}>
@@ -79,7 +78,7 @@ export function StatusPage() {
         <>
           {isRefetchError && (
             <p className="notice" role="alert" data-testid="refresh-error">
-              Could not refresh: {errorMessage(error)} Showing the results from {timeFormat.format(dataUpdatedAt)}.
+              Could not refresh: {errorMessage(error)} Showing the results from {formatClockTime(dataUpdatedAt)}.
             </p>
           )}
           <StatusBanner report={data} />

@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { isoDay } from '../billing/format';
+import { isoDay } from '../../format/dates';
 import { agentViewBody } from '../../test/catalogFixtures';
 import { jsonResponse, mockRoutes, problemResponse, sessionBody, userBody } from '../../test/fixtures';
 import { renderApp } from '../../test/render';

@@ -4,8 +4,9 @@ import { useAgent } from '../catalog/queries';
 import { ApiError, errorMessage } from '../../api/problem';
 import type { AgentStats, VersionStats } from './api';
 import { useAgentStats } from './queries';
-import { creditsLabel, dailySeries, formatDay, formatMicros } from '../billing/format';
-import { formatCount } from '../catalog/format';
+import { creditsLabel, formatMicros } from '../../format/credits';
+import { dailySeries, formatDay } from '../../format/dates';
+import { formatCount } from '../../format/counts';
 import { BarChart } from '../../ui/BarChart';
 import { useSession } from '../../session/useSession';
 

@@ -2,7 +2,9 @@ import { Link } from 'react-router';
 import { errorMessage } from '../../api/problem';
 import { workflowEditorPath, workflowPath } from './api';
 import { useMyWorkflows } from './queries';
-import { formatCount, formatDate, STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
+import { formatCount } from '../../format/counts';
+import { formatDate } from '../../format/dates';
+import { STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { StudioNav } from '../studio/StudioNav';
 
 /** /studio/workflows: the caller's workflows, drafts included, with links to edit and run them. */

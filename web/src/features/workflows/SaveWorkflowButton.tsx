@@ -4,7 +4,7 @@ import type { WorkflowView } from './api';
 import { useSavedWorkflowMutations, useSavedWorkflows } from './queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
-import { formatCount } from '../catalog/format';
+import { formatCount } from '../../format/counts';
 import { Icon } from '../../ui/Icon';
 
 /** "12 saves": how many users have the workflow in their library. */

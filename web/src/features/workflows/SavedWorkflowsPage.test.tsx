@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { formatDate } from '../catalog/format';
+import { formatDate } from '../../format/dates';
 import { jsonResponse, mockRoutes, problemResponse, sessionBody, userBody } from '../../test/fixtures';
 import { renderApp } from '../../test/render';
 import { savedWorkflowBody, workflowSpecBody } from '../../test/workflowFixtures';

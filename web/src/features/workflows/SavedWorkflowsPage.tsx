@@ -2,7 +2,8 @@ import { Link } from 'react-router';
 import { errorMessage } from '../../api/problem';
 import { workflowPath, type SavedWorkflow } from './api';
 import { AgentIcon } from '../catalog/AgentCard';
-import { formatCount, formatDate } from '../catalog/format';
+import { formatCount } from '../../format/counts';
+import { formatDate } from '../../format/dates';
 import { useSavedWorkflowMutations, useSavedWorkflows } from './queries';
 import { useSession } from '../../session/useSession';
 

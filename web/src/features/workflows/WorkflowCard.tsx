@@ -4,7 +4,7 @@ import { workflowEditorPath, workflowPath, type WorkflowView } from './api';
 import { useForkWorkflow } from './queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
-import { formatCount } from '../catalog/format';
+import { formatCount } from '../../format/counts';
 import { Icon } from '../../ui/Icon';
 
 /** Fork: a private draft copy of the workflow, opened in the editor. Signed out, a link to sign in. */

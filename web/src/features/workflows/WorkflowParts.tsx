@@ -2,7 +2,7 @@ import { Fragment } from 'react';
 import { Link } from 'react-router';
 import { agentPath } from '../catalog/api';
 import type { AgentUse, WorkflowEstimate, WorkflowSpec } from './api';
-import { formatMicros } from '../billing/format';
+import { formatMicros } from '../../format/credits';
 import { formatPriceShort } from '../catalog/format';
 import { Markdown } from '../../ui/Markdown';
 import { stepKind } from './graph';

@@ -1,5 +1,5 @@
 import type { ConditionOperator, StepStatus, WorkflowInputType, WorkflowRunStatus, WorkflowStep } from './api';
-import { MICROS } from '../billing/format';
+import { MICROS } from '../../format/credits';
 import { stepKind, type StepKind } from './graph';
 
 /** Words for the parts of a workflow, shared by the editor, the run page and the lists. */
