@@ -45,7 +45,7 @@ function DeprecateControl({ view, version }: { view: AgentView; version: Version
         placeholder="Use v3: it fixes…"
       />
       <p className="muted field-hint">Deprecating cannot be undone.</p>
-      <div className="revoke-actions">
+      <div className="confirm-actions">
         <button type="submit" className="button button-small button-danger" disabled={deprecate.isPending}>
           {deprecate.isPending ? 'Deprecating…' : `Deprecate v${version.version}`}
         </button>

@@ -1,6 +1,5 @@
-import { useState } from 'react';
 import type { ApiKey, ApiKeyStatus } from '../../api/client';
-import { errorMessage } from '../../api/problem';
+import { ConfirmAction } from '../../ui/ConfirmAction';
 import { formatDate, formatDateTime } from '../../format/dates';
 import { useRevokeApiKey } from './queries';
 
@@ -31,9 +30,7 @@ function DateCell({ value, fallback }: { value: string | null | undefined; fallb
 
 /** The revoke button of one key, with a confirm step: revoking cannot be undone. */
 function RevokeCell({ apiKey, userId }: { apiKey: ApiKey; userId: string }) {
-  const [confirming, setConfirming] = useState(false);
-  const revoke = useRevokeApiKey(userId, apiKey.id, { onSuccess: () => setConfirming(false) });
-
+  const revoke = useRevokeApiKey(userId, apiKey.id);
   if (apiKey.status === 'revoked') {
     return apiKey.revoked_at ? (
       <span className="muted">Revoked {formatDate(apiKey.revoked_at)}</span>
@@ -41,50 +38,15 @@ function RevokeCell({ apiKey, userId }: { apiKey: ApiKey; userId: string }) {
       <span className="muted">Revoked</span>
     );
   }
-  if (!confirming) {
-    return (
-      <button
-        type="button"
-        className="button button-small button-danger-outline"
-        onClick={() => setConfirming(true)}
-        aria-label={`Revoke ${apiKey.name}`}
-      >
-        Revoke
-      </button>
-    );
-  }
   return (
-    <div className="revoke-confirm" role="group" aria-label={`Confirm revoking ${apiKey.name}`}>
-      <p className="revoke-question">Programs using this key stop working. Revoke it?</p>
-      <div className="revoke-actions">
-        <button
-          type="button"
-          className="button button-small button-danger"
-          onClick={() => revoke.mutate()}
-          disabled={revoke.isPending}
-          // The button appears where "Revoke" was: keep the keyboard focus on it.
-          autoFocus
-        >
-          {revoke.isPending ? 'Revoking…' : 'Yes, revoke'}
-        </button>
-        <button
-          type="button"
-          className="button button-small"
-          onClick={() => {
-            setConfirming(false);
-            revoke.reset();
-          }}
-          disabled={revoke.isPending}
-        >
-          Cancel
-        </button>
-      </div>
-      {revoke.error && (
-        <p className="field-error" role="alert">
-          {errorMessage(revoke.error)}
-        </p>
-      )}
-    </div>
+    <ConfirmAction
+      action={revoke}
+      ask={{ label: 'Revoke', name: `Revoke ${apiKey.name}`, className: 'button button-small button-danger-outline' }}
+      confirmName={`Confirm revoking ${apiKey.name}`}
+      confirmLabel="Yes, revoke"
+      pendingLabel="Revoking…"
+      layout={{ kind: 'panel', question: 'Programs using this key stop working. Revoke it?' }}
+    />
   );
 }
 

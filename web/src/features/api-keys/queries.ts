@@ -34,7 +34,7 @@ export function useCreateApiKey(userId: string, { onSuccess, onError }: Mutation
 }
 
 /** DELETE /v1/me/api-keys/{id}: the key shows revoked at once, then the list is read again. */
-export function useRevokeApiKey(userId: string, id: string, { onSuccess }: MutationHandlers<void> = {}) {
+export function useRevokeApiKey(userId: string, id: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: () => revokeApiKey(id),
@@ -43,7 +43,6 @@ export function useRevokeApiKey(userId: string, id: string, { onSuccess }: Mutat
       queryClient.setQueryData<ApiKey[]>(key, (keys) =>
         keys?.map((k) => (k.id === id ? { ...k, status: 'revoked', revoked_at: new Date().toISOString() } : k)),
       );
-      onSuccess?.();
       await queryClient.invalidateQueries({ queryKey: key });
     },
   });

@@ -1,8 +1,8 @@
-import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { errorMessage } from '../../api/problem';
 import { chatPath, type ConversationRecord } from './api';
 import { formatDateTime } from '../../format/dates';
+import { ConfirmAction } from '../../ui/ConfirmAction';
 import { conversationTitle } from './conversationTitle';
 import { useConversations, useDeleteConversation } from './queries';
 
@@ -16,7 +16,6 @@ function ConversationItem({
   userId: string;
 }) {
   const navigate = useNavigate();
-  const [confirming, setConfirming] = useState(false);
   const title = conversationTitle(conversation);
   const remove = useDeleteConversation(userId, conversation.id, {
     onSuccess: () => {
@@ -41,46 +40,21 @@ function ConversationItem({
           <time dateTime={conversation.updated_at}>{formatDateTime(conversation.updated_at)}</time>
         </span>
       </Link>
-      {confirming ? (
-        <div className="conversation-confirm" role="group" aria-label={`Confirm deleting “${title}”`}>
-          <button
-            type="button"
-            className="button button-small button-danger"
-            onClick={() => remove.mutate()}
-            disabled={remove.isPending}
-            autoFocus
-          >
-            {remove.isPending ? 'Deleting…' : 'Delete'}
-          </button>
-          <button
-            type="button"
-            className="button button-small"
-            onClick={() => {
-              setConfirming(false);
-              remove.reset();
-            }}
-            disabled={remove.isPending}
-          >
-            Keep
-          </button>
-        </div>
-      ) : (
-        <button
-          type="button"
-          className="link-button conversation-delete"
-          onClick={() => setConfirming(true)}
-          aria-label={`Delete “${title}”`}
-          title="Delete this conversation"
-          data-testid="delete-conversation"
-        >
-          ×
-        </button>
-      )}
-      {remove.error && (
-        <p className="field-error" role="alert">
-          Could not delete: {errorMessage(remove.error)}
-        </p>
-      )}
+      <ConfirmAction
+        action={remove}
+        ask={{
+          label: '×',
+          name: `Delete “${title}”`,
+          className: 'link-button conversation-delete',
+          title: 'Delete this conversation',
+          testId: 'delete-conversation',
+        }}
+        confirmName={`Confirm deleting “${title}”`}
+        confirmLabel="Delete"
+        pendingLabel="Deleting…"
+        cancelLabel="Keep"
+        layout={{ kind: 'row', className: 'conversation-confirm', errorPrefix: 'Could not delete: ' }}
+      />
     </li>
   );
 }

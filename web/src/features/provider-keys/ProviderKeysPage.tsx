@@ -2,6 +2,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import type { CreateProviderKeyRequest, CredentialProvider, CredentialView } from './api';
 import { errorMessage, type FieldErrors } from '../../api/problem';
 import { formatDate } from '../../format/dates';
+import { ConfirmAction } from '../../ui/ConfirmAction';
 import { SelectField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
@@ -139,51 +140,16 @@ function AddKeyForm({ userId }: { userId: string }) {
 }
 
 function DeleteCell({ credential, userId }: { credential: CredentialView; userId: string }) {
-  const [confirming, setConfirming] = useState(false);
   const remove = useDeleteProviderKey(userId, credential.id);
-  if (!confirming) {
-    return (
-      <button
-        type="button"
-        className="button button-small button-danger-outline"
-        onClick={() => setConfirming(true)}
-        aria-label={`Delete ${credential.name}`}
-      >
-        Delete
-      </button>
-    );
-  }
   return (
-    <div className="revoke-confirm" role="group" aria-label={`Confirm deleting ${credential.name}`}>
-      <p className="revoke-question">Runs that use this key will fall back or fail. Delete it?</p>
-      <div className="revoke-actions">
-        <button
-          type="button"
-          className="button button-small button-danger"
-          onClick={() => remove.mutate()}
-          disabled={remove.isPending}
-          autoFocus
-        >
-          {remove.isPending ? 'Deleting…' : 'Yes, delete'}
-        </button>
-        <button
-          type="button"
-          className="button button-small"
-          onClick={() => {
-            setConfirming(false);
-            remove.reset();
-          }}
-          disabled={remove.isPending}
-        >
-          Cancel
-        </button>
-      </div>
-      {remove.error && (
-        <p className="field-error" role="alert">
-          {errorMessage(remove.error)}
-        </p>
-      )}
-    </div>
+    <ConfirmAction
+      action={remove}
+      ask={{ label: 'Delete', name: `Delete ${credential.name}`, className: 'button button-small button-danger-outline' }}
+      confirmName={`Confirm deleting ${credential.name}`}
+      confirmLabel="Yes, delete"
+      pendingLabel="Deleting…"
+      layout={{ kind: 'panel', question: 'Runs that use this key will fall back or fail. Delete it?' }}
+    />
   );
 }
 
