@@ -2,6 +2,7 @@ import { NavLink, Outlet, Link } from 'react-router';
 import { Logo } from './Logo';
 import { SiteFooter } from './SiteFooter';
 import { UserMenu } from './UserMenu';
+import './shell.css';
 
 const NAV_ITEMS = [
   { to: '/marketplace', label: 'Marketplace' },

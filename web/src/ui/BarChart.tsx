@@ -1,5 +1,6 @@
 import { useId, type CSSProperties } from 'react';
 import { formatCount } from '../format/counts';
+import './BarChart.css';
 
 export interface Bar {
   label: string;

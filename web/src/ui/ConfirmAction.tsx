@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { errorMessage } from '../api/problem';
+import './ConfirmAction.css';
 
 /** The part of a mutation the confirm step drives: run it, or forget its error on Cancel. */
 export interface ConfirmableAction {

@@ -1,5 +1,6 @@
 import { lazy, Suspense } from 'react';
 import type { MarkdownVariant } from './MarkdownView';
+import './Markdown.css';
 
 /**
  * The Markdown parser is the largest part of the bundle and only agent pages, the editor and

@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from 'react-router';
 import { useCurrentUser } from './queries';
+import './account.css';
 
 const TABS = [
   { to: '/account', label: 'Profile', end: true },

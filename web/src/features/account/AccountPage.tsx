@@ -15,6 +15,7 @@ import {
 } from '../../ui/forms/formErrors';
 import { formatLongDate } from '../../format/dates';
 import { useChangePassword, useCurrentUser, useUpdateDisplayName, useUpdatePublicProfile } from './queries';
+import './account.css';
 
 const DISPLAY_NAME_MAX = 80;
 

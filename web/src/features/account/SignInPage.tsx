@@ -7,6 +7,7 @@ import { FormAlert, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
 import { useSignIn } from './queries';
+import './account.css';
 
 const FIELDS = ['email', 'password'] as const;
 

@@ -13,6 +13,7 @@ import {
   useSubmitFailure,
 } from '../../ui/forms/formErrors';
 import { useSignUp } from './queries';
+import './account.css';
 
 const FIELDS = ['email', 'display_name', 'password'] as const;
 

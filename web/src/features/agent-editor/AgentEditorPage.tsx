@@ -10,6 +10,7 @@ import { emptyForm, formFromSpec } from './specForm';
 import { VersionsPanel } from './VersionsPanel';
 import { FormNotice } from '../../ui/forms/FormAlert';
 import { useCurrentUser } from '../account/queries';
+import './agent-editor.css';
 
 const NOTICES: Record<string, string> = {
   created: 'Draft created. Publish it when it is ready: until then only you can see it.',

@@ -5,6 +5,7 @@ import { ApiError, errorMessage } from '../../api/problem';
 import { useImportAgent } from './queries';
 import { Icon } from '../../ui/Icon';
 import { SLUG_PATTERN } from './specForm';
+import './agent-editor.css';
 
 /** The largest file worth sending: a definition is at most about 80 KB of text. */
 const MAX_FILE_BYTES = 512 * 1024;

@@ -9,6 +9,7 @@ import { FormAlert, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
 import { useApiKeys, useCreateApiKey } from './queries';
+import './api-keys.css';
 
 const NAME_MAX = 100;
 

@@ -13,6 +13,7 @@ import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
+import './billing.css';
 
 const LEDGER_KIND_LABELS: Record<LedgerKind, string> = {
   signup_grant: 'Welcome credits',

@@ -4,6 +4,7 @@ import { agentPath, type AgentCard, type Licence } from './api';
 import { formatCount } from '../../format/counts';
 import { formatPriceShort, hueOf, initials } from './format';
 import { Icon } from '../../ui/Icon';
+import './catalog.css';
 
 /**
  * An agent's icon: a monogram on a colour made from its address. Icons are upload keys

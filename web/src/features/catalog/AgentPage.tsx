@@ -13,6 +13,7 @@ import { ReviewsSection } from '../reviews/ReviewsSection';
 import { TryItPanel } from '../run/TryItPanel';
 import { useAgent, useAgentVersions, useCategoryNames } from './queries';
 import { useSession } from '../../session/useSession';
+import './catalog.css';
 
 /** What the owner should know about an agent others may not see. */
 function OwnerNotice({ view }: { view: AgentView }) {

@@ -7,6 +7,7 @@ import { formatDate } from '../../format/dates';
 import { hueOf, initials } from './format';
 import { BarChart } from '../../ui/BarChart';
 import { useCategoryNames, useCreator } from './queries';
+import './catalog.css';
 
 /** How many agents the per-agent chart shows. */
 const CHART_AGENTS = 8;

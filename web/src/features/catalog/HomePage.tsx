@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import { MarketplaceSearchBox, MarketplaceSections } from './MarketplaceSections';
+import './catalog.css';
 
 /** The landing page: what Agora is, a search box, and the marketplace's front page. */
 export function HomePage() {

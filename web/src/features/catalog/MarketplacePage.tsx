@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import { MarketplaceSearchBox, MarketplaceSections } from './MarketplaceSections';
+import './catalog.css';
 
 /** /marketplace: search, featured, trending and newest agents, and the categories. */
 export function MarketplacePage() {

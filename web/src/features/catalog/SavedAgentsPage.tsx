@@ -6,6 +6,7 @@ import { AgentBadges, AgentIcon } from './AgentCard';
 import { formatDate } from '../../format/dates';
 import { useSavedAgents, useSavedMutations } from './queries';
 import { useSession } from '../../session/useSession';
+import './catalog.css';
 
 function SavedRow({ entry, userId }: { entry: SavedView; userId: string }) {
   const parts = splitAddress(entry.address) ?? { handle: '', slug: '' };

@@ -18,6 +18,7 @@ import {
   type SearchState,
 } from './searchState';
 import { useAgentSearch, useCategoryNames } from './queries';
+import './catalog.css';
 
 const MODES: { value: SearchMode; label: string; hint: string }[] = [
   { value: 'keyword', label: 'Keyword', hint: 'Agents whose name, tags or summary contain your words.' },

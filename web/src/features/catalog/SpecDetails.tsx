@@ -3,6 +3,7 @@ import type { AgentSpec, VersionView } from './api';
 import { formatDate } from '../../format/dates';
 import { providerLabel } from './format';
 import { Icon } from '../../ui/Icon';
+import './catalog.css';
 
 const INPUT_KIND_LABELS: Record<string, string> = {
   text: 'Text',

@@ -2,6 +2,7 @@ import { Link, useParams } from 'react-router';
 import { ChatView } from './ChatView';
 import { ConversationList } from './ConversationList';
 import { useSession } from '../../session/useSession';
+import './chat.css';
 
 /** What the chat area shows before a conversation is chosen. */
 function ChatHome() {

@@ -12,6 +12,7 @@ import { TextAreaField } from '../../ui/forms/Controls';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { Stars, StarInput } from './Stars';
+import './reviews.css';
 
 const BODY_MAX = 5000;
 const REPLY_MAX = 5000;

@@ -4,6 +4,7 @@ import { creditsLabel } from '../../format/credits';
 import { formatLatency, runStatusLabel } from './format';
 import { providerLabel } from '../catalog/format';
 import type { AnswerFacts } from './answerFacts';
+import './run.css';
 
 /** "agora · echo · 0.05001 credits · 11 tokens out · 353 ms". */
 export function AnswerMeta({ facts }: { facts: AnswerFacts }) {

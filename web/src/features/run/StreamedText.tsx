@@ -1,4 +1,5 @@
 import { Markdown } from '../../ui/Markdown';
+import './run.css';
 
 /**
  * A model's answer, rendered as inert Markdown (see MarkdownView.tsx): no HTML, no image

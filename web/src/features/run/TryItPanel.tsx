@@ -18,6 +18,7 @@ import { factsFromOutcome } from './answerFacts';
 import { emptyInputs, inputsForRequest, type RawInputs } from './inputValues';
 import { runVersion, type ChatArrival } from './runOptions';
 import { StreamedText } from './StreamedText';
+import './run.css';
 
 /** The longest prompt the panel accepts (the server has its own limit). */
 const PROMPT_MAX = 20_000;

@@ -5,6 +5,7 @@ import { ApiError, errorMessage } from '../../api/problem';
 import { DependencyCard } from './DependencyCard';
 import { LatencyChart } from './LatencyChart';
 import { StatusBanner } from './StatusBanner';
+import './status.css';
 
 function LoadingState() {
   return (

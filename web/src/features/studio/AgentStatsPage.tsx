@@ -9,6 +9,7 @@ import { dailySeries, formatDay } from '../../format/dates';
 import { formatCount } from '../../format/counts';
 import { BarChart } from '../../ui/BarChart';
 import { useSession } from '../../session/useSession';
+import './studio.css';
 
 function versionLabel(stats: VersionStats): string {
   return stats.version == null ? 'Draft' : `v${stats.version}`;

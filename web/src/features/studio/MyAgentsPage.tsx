@@ -8,6 +8,7 @@ import { STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { ImportButton } from '../agent-editor/ImportButton';
 import { StudioNav } from './StudioNav';
 import { useMyAgents } from './queries';
+import './studio.css';
 
 /** /studio: the caller's agents, drafts included, with their status, visibility and version. */
 export function MyAgentsPage() {

@@ -1,4 +1,5 @@
 import { NavLink } from 'react-router';
+import './studio.css';
 
 const TABS = [
   { to: '/studio', label: 'My agents', end: true },

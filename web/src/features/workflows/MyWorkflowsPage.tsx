@@ -6,6 +6,7 @@ import { formatCount } from '../../format/counts';
 import { formatDate } from '../../format/dates';
 import { STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { StudioNav } from '../studio/StudioNav';
+import './workflows.css';
 
 /** /studio/workflows: the caller's workflows, drafts included, with links to edit and run them. */
 export function MyWorkflowsPage() {

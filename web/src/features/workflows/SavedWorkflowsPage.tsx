@@ -6,6 +6,7 @@ import { formatCount } from '../../format/counts';
 import { formatDate } from '../../format/dates';
 import { useSavedWorkflowMutations, useSavedWorkflows } from './queries';
 import { useSession } from '../../session/useSession';
+import './workflows.css';
 
 function SavedWorkflowRow({ entry, userId }: { entry: SavedWorkflow; userId: string }) {
   const { workflow } = entry;

@@ -17,6 +17,7 @@ import { AgentsUsed } from './WorkflowParts';
 import { useSession } from '../../session/useSession';
 import { stepKind } from './graph';
 import { INPUT_TYPE_LABELS, KIND_LABELS, stepSummary } from './labels';
+import './workflows.css';
 
 function Versions({ workflow }: { workflow: WorkflowView }) {
   const versions = useWorkflowVersions(workflow);

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/problem';
 import { useWorkflowSearch } from './queries';
 import { WorkflowCard } from './WorkflowCard';
+import './workflows.css';
 
 /** /workflows: published workflows, searched by words (`?q=`), each with the agents it runs and a Fork button. */
 export function WorkflowsPage() {

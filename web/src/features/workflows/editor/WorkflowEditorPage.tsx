@@ -7,6 +7,7 @@ import { STATUS_LABELS, VISIBILITY_LABELS } from '../../catalog/format';
 import { FormNotice } from '../../../ui/forms/FormAlert';
 import { WorkflowEditor } from './WorkflowEditor';
 import { useCurrentUser } from '../../account/queries';
+import '../workflows.css';
 
 const NOTICES: Record<string, string> = {
   created: 'Workflow created as a draft. Validate it, run it, and publish it when it is ready.',

@@ -12,6 +12,7 @@ import { OutputValue, RunStatusBadge, StepStatusBadge } from '../WorkflowParts';
 import { useLiveWorkflowRun } from './useLiveWorkflowRun';
 import { formatDuration, KIND_LABELS } from '../labels';
 import { STEP_KINDS } from '../graph';
+import '../workflows.css';
 
 function kindLabel(kind: string): string {
   return (STEP_KINDS as readonly string[]).includes(kind) ? KIND_LABELS[kind as (typeof STEP_KINDS)[number]] : kind;

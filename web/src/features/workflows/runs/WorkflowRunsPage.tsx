@@ -7,6 +7,7 @@ import { formatMicros } from '../../../format/credits';
 import { StudioNav } from '../../studio/StudioNav';
 import { RunStatusBadge } from '../WorkflowParts';
 import { formatDuration } from '../labels';
+import '../workflows.css';
 
 /** /workflow-runs: the caller's workflow runs, newest first, with their status and cost. */
 export function WorkflowRunsPage() {
