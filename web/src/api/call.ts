@@ -1,5 +1,8 @@
 import { ApiError, apiErrorFrom } from './problem';
 
+/** The message of an ApiError for a request no answer came back to. */
+export const NO_ANSWER = 'No answer from the server: check your connection and try again.';
+
 /** The part of an openapi-fetch result that `send` needs. */
 interface ApiResult<T> {
   data?: T;
@@ -18,7 +21,7 @@ export async function send<T>(request: Promise<ApiResult<T>>, signal?: AbortSign
     result = await request;
   } catch (cause) {
     if (signal?.aborted) throw cause;
-    throw new ApiError('No answer from the server: check your connection and try again.', { status: 0, cause });
+    throw new ApiError(NO_ANSWER, { status: 0, cause });
   }
   if (!result.response.ok) throw apiErrorFrom(result.error, result.response);
   return result.data as T;

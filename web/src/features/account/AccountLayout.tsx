@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from 'react-router';
+import { Outlet } from 'react-router';
+import { SubNav } from '../../ui/SubNav';
 import { useCurrentUser } from './queries';
 import './account.css';
 
@@ -31,17 +32,7 @@ export function AccountLayout() {
           </p>
         </div>
       </div>
-      <nav aria-label="Account" className="subnav">
-        <ul>
-          {TABS.map((tab) => (
-            <li key={tab.to}>
-              <NavLink to={tab.to} end={tab.end} className="subnav-link">
-                {tab.label}
-              </NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <SubNav label="Account" tabs={TABS} />
       <Outlet />
     </>
   );

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import type { User } from '../../api/client';
-import { ApiError, errorMessage, type FieldErrors } from '../../api/problem';
+import { ApiError, type FieldErrors } from '../../api/problem';
 import { TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
@@ -15,6 +15,7 @@ import {
 } from '../../ui/forms/formErrors';
 import { formatLongDate } from '../../format/dates';
 import { useChangePassword, useCurrentUser, useUpdateDisplayName, useUpdatePublicProfile } from './queries';
+import { LoadError } from '../../ui/LoadError';
 import './account.css';
 
 const DISPLAY_NAME_MAX = 80;
@@ -250,12 +251,7 @@ export function AccountPage() {
               <DisplayNameForm user={user} />
             </>
           ) : (
-            <div className="form-alert" role="alert">
-              <p>Could not load your profile: {errorMessage(error)}</p>
-              <button type="button" className="button" onClick={() => void refetch()} disabled={isFetching}>
-                Try again
-              </button>
-            </div>
+            <LoadError what="your profile" error={error} onRetry={() => void refetch()} retrying={isFetching} />
           )}
         </section>
         <section className="card settings-section" aria-labelledby="password-title">

@@ -1,6 +1,6 @@
-import { useState } from 'react';
-import { Link, useLocation, useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { agentPath, type AgentView } from '../catalog/api';
+import { ForkedFrom } from '../catalog/AgentCard';
 import { useAgent, useCategories, useLlmModels } from '../catalog/queries';
 import { ApiError, errorMessage } from '../../api/problem';
 import { STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
@@ -8,7 +8,8 @@ import { AgentEditor } from './AgentEditor';
 import { ImportButton } from './ImportButton';
 import { emptyForm, formFromSpec } from './specForm';
 import { VersionsPanel } from './VersionsPanel';
-import { FormNotice } from '../../ui/forms/FormAlert';
+import { useArrivalNotice } from '../../ui/arrivalNotice';
+import { LoadError } from '../../ui/LoadError';
 import { useCurrentUser } from '../account/queries';
 import './agent-editor.css';
 
@@ -17,14 +18,6 @@ const NOTICES: Record<string, string> = {
   forked: 'Forked: this is your private copy. Change it, then publish it as your own.',
   imported: 'Imported as a private draft. Check it, then publish it.',
 };
-
-/** The notice a page that sent the user here asked for (`navigate(..., { state: { notice } })`). */
-function useArrivalNotice(): string | null {
-  const location = useLocation();
-  const state: unknown = location.state;
-  const key = typeof state === 'object' && state !== null && 'notice' in state ? String(state.notice) : '';
-  return NOTICES[key] ?? null;
-}
 
 /** The models and categories every editor needs, or what to show until they are there. */
 function useEditorData() {
@@ -39,17 +32,6 @@ function Loading({ label }: { label: string }) {
     <div role="status" aria-label={label}>
       <div className="skeleton skeleton-banner" aria-hidden="true" />
       <div className="skeleton skeleton-form" aria-hidden="true" />
-    </div>
-  );
-}
-
-function LoadError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
-  return (
-    <div className="form-alert" role="alert">
-      <p>Could not load the editor: {errorMessage(error)}</p>
-      <button type="button" className="button" onClick={onRetry}>
-        Try again
-      </button>
     </div>
   );
 }
@@ -76,7 +58,7 @@ export function NewAgentPage() {
         </div>
       </div>
       {error ? (
-        <LoadError error={error} onRetry={retry} />
+        <LoadError what="the editor" error={error} onRetry={retry} />
       ) : !models || !categories || !user ? (
         <Loading label="Loading the editor" />
       ) : (
@@ -112,15 +94,7 @@ function EditorHeader({ view }: { view: AgentView }) {
           <span className="tag-badge">{VISIBILITY_LABELS[agent.visibility]}</span>
           {agent.latest_version != null && <span className="tag-badge">Latest v{agent.latest_version}</span>}
         </p>
-        {agent.forked_from && (
-          <p className="forked-from" data-testid="forked-from">
-            Forked from{' '}
-            <Link to={agentPath(agent.forked_from.address)} className="text-link">
-              {agent.forked_from.address}
-            </Link>{' '}
-            (v{agent.forked_from.version})
-          </p>
-        )}
+        {agent.forked_from && <ForkedFrom origin={agent.forked_from} />}
         {agent.status === 'delisted' && (
           <p className="notice" role="note">
             Delisted by the administrators{agent.delist_reason ? `: ${agent.delist_reason}` : '.'}
@@ -144,9 +118,7 @@ export function EditAgentPage() {
   const agent = useAgent(handle, slug);
   const { models, categories, error, retry } = useEditorData();
   const { data: user } = useCurrentUser();
-  const arrival = useArrivalNotice();
-  // The notice is for the arrival only: dismissed, it does not come back on re-render.
-  const [showArrival, setShowArrival] = useState(true);
+  const arrival = useArrivalNotice(NOTICES);
 
   if (agent.error) {
     const notFound = agent.error instanceof ApiError && agent.error.status === 404;
@@ -160,7 +132,7 @@ export function EditAgentPage() {
       </section>
     );
   }
-  if (error) return <LoadError error={error} onRetry={retry} />;
+  if (error) return <LoadError what="the editor" error={error} onRetry={retry} />;
   if (!agent.data || !models || !categories) return <Loading label="Loading the editor" />;
 
   const view = agent.data;
@@ -187,16 +159,7 @@ export function EditAgentPage() {
         models={models}
         categories={categories}
         owner={{ handle: view.agent.handle, name: user?.display_name ?? view.agent.creator_name }}
-        notice={
-          arrival && showArrival ? (
-            <div className="arrival-notice">
-              <FormNotice testId="arrival-notice">{arrival}</FormNotice>
-              <button type="button" className="link-button" onClick={() => setShowArrival(false)}>
-                Dismiss
-              </button>
-            </div>
-          ) : undefined
-        }
+        notice={arrival}
       />
       {view.agent.latest_version != null && <VersionsPanel view={view} />}
     </>

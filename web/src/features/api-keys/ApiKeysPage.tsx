@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { CreatedApiKey } from '../../api/client';
-import { errorMessage, type FieldErrors } from '../../api/problem';
+import type { FieldErrors } from '../../api/problem';
 import { ApiKeyTable } from './ApiKeyTable';
 import { endOfDayIso, todayIsoDate } from '../../format/dates';
 import { NewKeyPanel } from './NewKeyPanel';
@@ -9,6 +9,7 @@ import { FormAlert, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
 import { useApiKeys, useCreateApiKey } from './queries';
+import { LoadError } from '../../ui/LoadError';
 import './api-keys.css';
 
 const NAME_MAX = 100;
@@ -117,12 +118,7 @@ export function ApiKeysPage() {
         ) : keys.data ? (
           <ApiKeyTable keys={keys.data} userId={userId ?? ''} />
         ) : (
-          <div className="form-alert" role="alert">
-            <p>Could not load your API keys: {errorMessage(keys.error)}</p>
-            <button type="button" className="button" onClick={() => void keys.refetch()} disabled={keys.isFetching}>
-              Try again
-            </button>
-          </div>
+          <LoadError what="your API keys" error={keys.error} onRetry={() => void keys.refetch()} retrying={keys.isFetching} />
         )}
       </section>
     </>

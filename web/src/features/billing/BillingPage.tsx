@@ -9,10 +9,13 @@ import { creditsLabel, formatMicros, formatSignedMicros } from '../../format/cre
 import { dailySeries, formatDateTime, formatDay } from '../../format/dates';
 import { formatLatency, runStatusLabel } from '../run/format';
 import { BarChart } from '../../ui/BarChart';
+import { LoadError } from '../../ui/LoadError';
+import { StatList } from '../../ui/StatList';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
+import { LoadMoreButton } from '../../ui/LoadMoreButton';
 import './billing.css';
 
 const LEDGER_KIND_LABELS: Record<LedgerKind, string> = {
@@ -29,19 +32,6 @@ function ledgerKindLabel(kind: string): string {
 /** An amount of credits as the API takes it: up to 6 decimals, not negative. */
 const AMOUNT = /^\d+(\.\d{1,6})?$/;
 
-function LoadError({ what, error, retry }: { what: string; error: unknown; retry: () => void }) {
-  return (
-    <div className="form-alert" role="alert">
-      <p>
-        Could not load {what}: {errorMessage(error)}
-      </p>
-      <button type="button" className="button button-small" onClick={retry}>
-        Try again
-      </button>
-    </div>
-  );
-}
-
 function Balance({ credits }: { credits: CreditsView }) {
   const facts = [
     { label: 'Available', value: credits.available, testId: 'credits-available' },
@@ -51,14 +41,7 @@ function Balance({ credits }: { credits: CreditsView }) {
     { label: 'Spent this month', value: credits.spent_this_month, testId: 'credits-spent-month' },
   ];
   return (
-    <dl className="stat-row credit-stats" data-testid="credits">
-      {facts.map((fact) => (
-        <div key={fact.label} className="stat">
-          <dt>{fact.label}</dt>
-          <dd data-testid={fact.testId}>{fact.value}</dd>
-        </div>
-      ))}
-    </dl>
+    <StatList stats={facts} className="credit-stats" testId="credits" />
   );
 }
 
@@ -160,7 +143,7 @@ function Ledger({ userId }: { userId: string }) {
   const ledger = useLedger(userId);
   if (ledger.isPending) return <div className="skeleton skeleton-form" role="status" aria-label="Loading the ledger" />;
   if (ledger.error && !ledger.data) {
-    return <LoadError what="the ledger" error={ledger.error} retry={() => void ledger.refetch()} />;
+    return <LoadError what="the ledger" error={ledger.error} onRetry={() => void ledger.refetch()} compact />;
   }
   const entries = ledger.data.pages.flatMap((page) => page.entries);
   if (entries.length === 0) return <p className="muted empty-state">No credits in or out yet.</p>;
@@ -201,17 +184,7 @@ function Ledger({ userId }: { userId: string }) {
       </div>
       {ledger.error && <p className="field-error" role="alert">Could not load more: {errorMessage(ledger.error)}</p>}
       {ledger.hasNextPage && (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void ledger.fetchNextPage()}
-            disabled={ledger.isFetchingNextPage}
-            data-testid="ledger-more"
-          >
-            {ledger.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
+        <LoadMoreButton pages={ledger} testId="ledger-more" />
       )}
     </>
   );
@@ -220,7 +193,7 @@ function Ledger({ userId }: { userId: string }) {
 function Runs({ userId }: { userId: string }) {
   const runs = useMyRuns(userId);
   if (runs.isPending) return <div className="skeleton skeleton-form" role="status" aria-label="Loading your runs" />;
-  if (runs.error && !runs.data) return <LoadError what="your runs" error={runs.error} retry={() => void runs.refetch()} />;
+  if (runs.error && !runs.data) return <LoadError what="your runs" error={runs.error} onRetry={() => void runs.refetch()} compact />;
   const list = runs.data.pages.flatMap((page) => page.runs);
   if (list.length === 0) {
     return (
@@ -289,17 +262,7 @@ function Runs({ userId }: { userId: string }) {
       <p className="muted field-hint">Cost is the agent’s price plus what the model cost. * Token counts estimated by Agora.</p>
       {runs.error && <p className="field-error" role="alert">Could not load more: {errorMessage(runs.error)}</p>}
       {runs.hasNextPage && (
-        <div className="load-more">
-          <button
-            type="button"
-            className="button"
-            onClick={() => void runs.fetchNextPage()}
-            disabled={runs.isFetchingNextPage}
-            data-testid="runs-more"
-          >
-            {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
+        <LoadMoreButton pages={runs} testId="runs-more" />
       )}
     </>
   );
@@ -330,7 +293,7 @@ export function BillingPage() {
             </p>
           </>
         ) : (
-          <LoadError what="your credits" error={credits.error} retry={() => void credits.refetch()} />
+          <LoadError what="your credits" error={credits.error} onRetry={() => void credits.refetch()} compact />
         )}
       </section>
       {credits.data && (

@@ -7,6 +7,7 @@ import { useStartConversation } from '../chat/queries';
 import { useExportAgent, useForkAgent, useSavedAgents, useSavedMutations } from './queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
+import { ActionButton } from '../../ui/ActionButton';
 import { Icon } from '../../ui/Icon';
 import { runVersion } from '../run/runOptions';
 
@@ -125,46 +126,34 @@ function ForkButton({ view }: { view: AgentView }) {
     onSuccess: (forked) => void navigate(editorPath(forked.agent.handle, forked.agent.slug), { state: { notice: 'forked' } }),
   });
   return (
-    <>
-      <button
-        type="button"
-        className="button"
-        onClick={() => fork.mutate()}
-        disabled={fork.isPending}
-        data-testid="fork-agent"
-        title="Copy this agent into a private draft of yours"
-      >
-        <Icon name="fork" /> {fork.isPending ? 'Forking…' : 'Fork'}
-      </button>
-      {fork.error && (
-        <p className="field-error" role="alert">
-          Could not fork: {errorMessage(fork.error)}
-        </p>
-      )}
-    </>
+    <ActionButton
+      run={() => fork.mutate()}
+      pending={fork.isPending}
+      error={fork.error}
+      icon={<Icon name="fork" />}
+      label="Fork"
+      pendingLabel="Forking…"
+      failure="fork"
+      title="Copy this agent into a private draft of yours"
+      testId="fork-agent"
+    />
   );
 }
 
 function ExportButton({ view }: { view: AgentView }) {
   const exportFile = useExportAgent(view, { onSuccess: ({ blob, filename }) => download(blob, filename) });
   return (
-    <>
-      <button
-        type="button"
-        className="button"
-        onClick={() => exportFile.mutate()}
-        disabled={exportFile.isPending}
-        data-testid="export-agent"
-        title="Download the agent's definition (agora.agent/v1 JSON)"
-      >
-        <Icon name="download" /> {exportFile.isPending ? 'Exporting…' : 'Export'}
-      </button>
-      {exportFile.error && (
-        <p className="field-error" role="alert">
-          Could not export: {errorMessage(exportFile.error)}
-        </p>
-      )}
-    </>
+    <ActionButton
+      run={() => exportFile.mutate()}
+      pending={exportFile.isPending}
+      error={exportFile.error}
+      icon={<Icon name="download" />}
+      label="Export"
+      pendingLabel="Exporting…"
+      failure="export"
+      title="Download the agent's definition (agora.agent/v1 JSON)"
+      testId="export-agent"
+    />
   );
 }
 
@@ -191,23 +180,18 @@ function StartChatButton({ view, userId }: { view: AgentView; userId: string }) 
   const version = runVersion(view);
   const start = useStartConversation(userId, { onSuccess: (conversation) => void navigate(chatPath(conversation.id)) });
   return (
-    <>
-      <button
-        type="button"
-        className="button button-primary"
-        onClick={() => start.mutate({ agent: view.agent.address, ...(version !== undefined ? { version } : {}) })}
-        disabled={start.isPending}
-        data-testid="start-chat"
-        title="Start a conversation with this agent"
-      >
-        <Icon name="chat" /> {start.isPending ? 'Starting…' : 'Chat'}
-      </button>
-      {start.error && (
-        <p className="field-error" role="alert">
-          Could not start a chat: {errorMessage(start.error)}
-        </p>
-      )}
-    </>
+    <ActionButton
+      run={() => start.mutate({ agent: view.agent.address, ...(version !== undefined ? { version } : {}) })}
+      pending={start.isPending}
+      error={start.error}
+      icon={<Icon name="chat" />}
+      label="Chat"
+      pendingLabel="Starting…"
+      failure="start a chat"
+      className="button button-primary"
+      title="Start a conversation with this agent"
+      testId="start-chat"
+    />
   );
 }
 

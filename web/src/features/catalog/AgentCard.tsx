@@ -1,6 +1,6 @@
 import type { CSSProperties } from 'react';
 import { Link } from 'react-router';
-import { agentPath, type AgentCard, type Licence } from './api';
+import { agentPath, type AgentCard, type ForkOrigin, type Licence } from './api';
 import { formatCount } from '../../format/counts';
 import { formatPriceShort, hueOf, initials } from './format';
 import { Icon } from '../../ui/Icon';
@@ -41,6 +41,19 @@ export function AgentBadges({ isDemo, licence, price }: { isDemo: boolean; licen
         {formatPriceShort(price)}
       </span>
     </span>
+  );
+}
+
+/** "Forked from <address> (v<version>)": where a fork was copied from. */
+export function ForkedFrom({ origin }: { origin: ForkOrigin }) {
+  return (
+    <p className="forked-from" data-testid="forked-from">
+      Forked from{' '}
+      <Link to={agentPath(origin.address)} className="text-link">
+        {origin.address}
+      </Link>{' '}
+      (v{origin.version})
+    </p>
   );
 }
 

@@ -1,14 +1,15 @@
 import { Link, useParams } from 'react-router';
-import { agentPath, editorPath, type AgentView } from './api';
+import { editorPath, type AgentView } from './api';
 import { ApiError, errorMessage } from '../../api/problem';
 import { AgentActions } from './AgentActions';
-import { AgentBadges, AgentIcon } from './AgentCard';
+import { AgentBadges, AgentIcon, ForkedFrom } from './AgentCard';
 import { formatCount } from '../../format/counts';
 import { formatDate } from '../../format/dates';
 import { formatPrice, languageLabel, STATUS_LABELS, VISIBILITY_LABELS } from './format';
 import { Markdown } from '../../ui/Markdown';
 import { ExamplesSection, InputsSection, ModelSection, PromptSection, VersionHistory } from './SpecDetails';
 import { BarChart } from '../../ui/BarChart';
+import { StatList } from '../../ui/StatList';
 import { ReviewsSection } from '../reviews/ReviewsSection';
 import { TryItPanel } from '../run/TryItPanel';
 import { useAgent, useAgentVersions, useCategoryNames } from './queries';
@@ -55,14 +56,9 @@ function Stats({ view }: { view: AgentView }) {
       <h2 id="stats-title" className="section-title">
         Activity
       </h2>
-      <dl className="stat-row">
-        {bars.map((bar) => (
-          <div key={bar.label} className="stat">
-            <dt>{bar.label}</dt>
-            <dd data-testid={`stat-${bar.label.toLowerCase()}`}>{formatCount(bar.value)}</dd>
-          </div>
-        ))}
-      </dl>
+      <StatList
+        stats={bars.map((bar) => ({ label: bar.label, value: formatCount(bar.value), testId: `stat-${bar.label.toLowerCase()}` }))}
+      />
       <BarChart title="Saves, forks, views and runs" bars={bars} testId="stats-chart" />
     </section>
   );
@@ -101,15 +97,7 @@ function AgentDetails({ view }: { view: AgentView }) {
               {view.is_owner && <span className="chip">{STATUS_LABELS[agent.status]} · {VISIBILITY_LABELS[agent.visibility]}</span>}
             </div>
           )}
-          {agent.forked_from && (
-            <p className="forked-from" data-testid="forked-from">
-              Forked from{' '}
-              <Link to={agentPath(agent.forked_from.address)} className="text-link">
-                {agent.forked_from.address}
-              </Link>{' '}
-              (v{agent.forked_from.version})
-            </p>
-          )}
+          {agent.forked_from && <ForkedFrom origin={agent.forked_from} />}
         </div>
       </header>
       <AgentActions view={view} versions={(versions.data ?? []).map((version) => version.version)} />

@@ -6,6 +6,7 @@ import { formatCount } from '../../format/counts';
 import { formatDate } from '../../format/dates';
 import { hueOf, initials } from './format';
 import { BarChart } from '../../ui/BarChart';
+import { StatList } from '../../ui/StatList';
 import { useCategoryNames, useCreator } from './queries';
 import './catalog.css';
 
@@ -72,14 +73,7 @@ export function CreatorPage() {
           <h2 id="totals-title" className="section-title">
             Totals
           </h2>
-          <dl className="stat-row" data-testid="creator-totals">
-            {totals.map((total) => (
-              <div key={total.label} className="stat">
-                <dt>{total.label}</dt>
-                <dd>{formatCount(total.value)}</dd>
-              </div>
-            ))}
-          </dl>
+          <StatList stats={totals.map((total) => ({ label: total.label, value: formatCount(total.value) }))} testId="creator-totals" />
           <BarChart title="Saves, forks and runs over all agents" bars={totals.slice(1)} testId="creator-chart" />
         </section>
         {perAgent.length > 1 && perAgent.some((bar) => bar.value > 0) && (

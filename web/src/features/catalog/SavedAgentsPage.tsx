@@ -6,6 +6,7 @@ import { AgentBadges, AgentIcon } from './AgentCard';
 import { formatDate } from '../../format/dates';
 import { useSavedAgents, useSavedMutations } from './queries';
 import { useSession } from '../../session/useSession';
+import { LoadError } from '../../ui/LoadError';
 import './catalog.css';
 
 function SavedRow({ entry, userId }: { entry: SavedView; userId: string }) {
@@ -99,12 +100,7 @@ export function SavedAgentsPage() {
         {saved.isPending ? (
           <div className="skeleton skeleton-form" role="status" aria-label="Loading your saved agents" />
         ) : saved.error ? (
-          <div className="form-alert" role="alert">
-            <p>Could not load your saved agents: {errorMessage(saved.error)}</p>
-            <button type="button" className="button" onClick={() => void saved.refetch()}>
-              Try again
-            </button>
-          </div>
+          <LoadError what="your saved agents" error={saved.error} onRetry={() => void saved.refetch()} />
         ) : saved.data.length === 0 ? (
           <p className="empty-state muted" data-testid="no-saved">
             Nothing saved yet. <Link to="/marketplace" className="text-link">Browse the marketplace</Link> and save the

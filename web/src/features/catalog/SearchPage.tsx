@@ -18,6 +18,7 @@ import {
   type SearchState,
 } from './searchState';
 import { useAgentSearch, useCategoryNames } from './queries';
+import { LoadMoreButton } from '../../ui/LoadMoreButton';
 import './catalog.css';
 
 const MODES: { value: SearchMode; label: string; hint: string }[] = [
@@ -336,17 +337,7 @@ export function SearchPage() {
                 />
               )}
               {results.hasNextPage && !results.isFetchNextPageError && (
-                <div className="load-more">
-                  <button
-                    type="button"
-                    className="button"
-                    onClick={() => void results.fetchNextPage()}
-                    disabled={results.isFetchingNextPage}
-                    data-testid="load-more"
-                  >
-                    {results.isFetchingNextPage ? 'Loading…' : 'Load more'}
-                  </button>
-                </div>
+                <LoadMoreButton pages={results} testId="load-more" />
               )}
             </>
           )}

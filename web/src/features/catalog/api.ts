@@ -10,6 +10,7 @@ import type { operations } from '../../api/schema';
  */
 
 export type AgentCard = Schemas['AgentCard'];
+export type ForkOrigin = Schemas['ForkOrigin'];
 export type AgentSpec = Schemas['AgentSpec'];
 export type AgentSummary = Schemas['AgentSummary'];
 export type AgentView = Schemas['AgentView'];

@@ -1,10 +1,10 @@
 import { Link, useNavigate } from 'react-router';
-import { errorMessage } from '../../api/problem';
 import { chatPath, type ConversationRecord } from './api';
 import { formatDateTime } from '../../format/dates';
 import { ConfirmAction } from '../../ui/ConfirmAction';
 import { conversationTitle } from './conversationTitle';
 import { useConversations, useDeleteConversation } from './queries';
+import { LoadError } from '../../ui/LoadError';
 
 function ConversationItem({
   conversation,
@@ -67,12 +67,7 @@ export function ConversationList({ userId, activeId }: { userId: string; activeI
   }
   if (conversations.error) {
     return (
-      <div className="form-alert" role="alert">
-        <p>Could not load your conversations: {errorMessage(conversations.error)}</p>
-        <button type="button" className="button button-small" onClick={() => void conversations.refetch()}>
-          Try again
-        </button>
-      </div>
+      <LoadError what="your conversations" error={conversations.error} onRetry={() => void conversations.refetch()} compact />
     );
   }
   const sorted = [...conversations.data].sort((a, b) => b.updated_at.localeCompare(a.updated_at));

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { CreateProviderKeyRequest, CredentialProvider, CredentialView } from './api';
-import { errorMessage, type FieldErrors } from '../../api/problem';
+import type { FieldErrors } from '../../api/problem';
 import { formatDate } from '../../format/dates';
 import { ConfirmAction } from '../../ui/ConfirmAction';
 import { SelectField } from '../../ui/forms/Controls';
@@ -9,6 +9,7 @@ import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
 import { useAddProviderKey, useDeleteProviderKey, useProviderKeys } from './queries';
+import { LoadError } from '../../ui/LoadError';
 
 const PROVIDERS: { value: CredentialProvider; label: string }[] = [
   { value: 'openai', label: 'OpenAI' },
@@ -233,12 +234,7 @@ export function ProviderKeysPage() {
         ) : keys.data ? (
           <KeyTable keys={keys.data} userId={userId ?? ''} />
         ) : (
-          <div className="form-alert" role="alert">
-            <p>Could not load your provider keys: {errorMessage(keys.error)}</p>
-            <button type="button" className="button" onClick={() => void keys.refetch()} disabled={keys.isFetching}>
-              Try again
-            </button>
-          </div>
+          <LoadError what="your provider keys" error={keys.error} onRetry={() => void keys.refetch()} retrying={keys.isFetching} />
         )}
       </section>
     </>

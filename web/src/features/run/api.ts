@@ -1,8 +1,9 @@
-import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
+import { queryOptions } from '@tanstack/react-query';
 import { send } from '../../api/call';
 import { api, type Schemas } from '../../api/client';
-import { ApiError, apiErrorFrom, parseProblem } from '../../api/problem';
-import { fetchWithSession } from '../../api/session';
+import { pagesBefore } from '../../api/pages';
+import { isEventStream, openEventStream, parseJson } from '../../api/eventStream';
+import { ApiError, parseProblem } from '../../api/problem';
 import { readEventStream } from '../../api/sse';
 
 /**
@@ -47,14 +48,6 @@ export interface StreamHandlers {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export function isRunInfo(value: unknown): value is RunInfo {
@@ -105,19 +98,8 @@ export async function streamAnswer(
       body: JSON.stringify(body),
       ...(signal ? { signal } : {}),
     });
-  let response: Response;
-  try {
-    response = await fetchWithSession(build);
-  } catch (cause) {
-    if (signal?.aborted) throw cause;
-    throw new ApiError('No answer from the server: check your connection and try again.', { status: 0, cause });
-  }
-  if (!response.ok) {
-    const text = await response.text().catch(() => '');
-    throw apiErrorFrom(parseJson(text) ?? text, response);
-  }
-  const type = response.headers.get('content-type') ?? '';
-  if (!response.body || !type.includes('text/event-stream')) {
+  const response = await openEventStream(build, signal);
+  if (!isEventStream(response)) {
     // A 200 with a problem body should not happen, but say what it was if it does.
     const text = await response.text().catch(() => '');
     const problem = parseProblem(parseJson(text));
@@ -164,13 +146,7 @@ export function listMyRuns(
 
 /** The caller's runs, newest first, page after page. */
 export const myRunsQuery = (userId: string, pageSize = 20) =>
-  infiniteQueryOptions({
-    queryKey: [...runKeys.runs(userId), 'pages', pageSize] as const,
-    queryFn: ({ signal, pageParam }) =>
-      listMyRuns(pageParam ? { before: pageParam, limit: pageSize } : { limit: pageSize }, signal),
-    initialPageParam: '',
-    getNextPageParam: (last: RunList) => last.next_before ?? undefined,
-  });
+  pagesBefore([...runKeys.runs(userId), 'pages', pageSize] as const, listMyRuns, pageSize);
 
 /** The caller's latest runs of one agent (at most 100): the cost of each answer, and whether they may review it. */
 export const agentRunsQuery = (userId: string, agent: string) =>

@@ -8,6 +8,7 @@ import { creditsLabel, formatMicros } from '../../format/credits';
 import { dailySeries, formatDay } from '../../format/dates';
 import { formatCount } from '../../format/counts';
 import { BarChart } from '../../ui/BarChart';
+import { StatList } from '../../ui/StatList';
 import { useSession } from '../../session/useSession';
 import './studio.css';
 
@@ -36,14 +37,7 @@ function Totals({ stats }: { stats: AgentStats }) {
     { label: 'Revenue, all time', value: creditsLabel(formatMicros(allTime.revenue)), testId: 'stats-revenue-all' },
   ];
   return (
-    <dl className="stat-row" data-testid="stats-totals">
-      {facts.map((fact) => (
-        <div key={fact.label} className="stat">
-          <dt>{fact.label}</dt>
-          <dd data-testid={fact.testId}>{fact.value}</dd>
-        </div>
-      ))}
-    </dl>
+    <StatList stats={facts} testId="stats-totals" />
   );
 }
 

@@ -1,6 +1,5 @@
 import { Link } from 'react-router';
 import { agentPath, editorPath } from '../catalog/api';
-import { errorMessage } from '../../api/problem';
 import { AgentIcon } from '../catalog/AgentCard';
 import { formatCount } from '../../format/counts';
 import { formatDate } from '../../format/dates';
@@ -8,6 +7,7 @@ import { STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { ImportButton } from '../agent-editor/ImportButton';
 import { StudioNav } from './StudioNav';
 import { useMyAgents } from './queries';
+import { LoadError } from '../../ui/LoadError';
 import './studio.css';
 
 /** /studio: the caller's agents, drafts included, with their status, visibility and version. */
@@ -33,12 +33,7 @@ export function MyAgentsPage() {
       {agents.isPending ? (
         <div className="skeleton skeleton-form" role="status" aria-label="Loading your agents" />
       ) : agents.error ? (
-        <div className="form-alert" role="alert">
-          <p>Could not load your agents: {errorMessage(agents.error)}</p>
-          <button type="button" className="button" onClick={() => void agents.refetch()}>
-            Try again
-          </button>
-        </div>
+        <LoadError what="your agents" error={agents.error} onRetry={() => void agents.refetch()} />
       ) : agents.data.length === 0 ? (
         <div className="empty-panel" data-testid="no-agents">
           <h2>No agents yet</h2>

@@ -1,4 +1,4 @@
-import { NavLink } from 'react-router';
+import { SubNav } from '../../ui/SubNav';
 import './studio.css';
 
 const TABS = [
@@ -9,17 +9,5 @@ const TABS = [
 
 /** The creator's studio sections: agents, workflows and the runs of workflows. */
 export function StudioNav() {
-  return (
-    <nav aria-label="Studio" className="subnav">
-      <ul>
-        {TABS.map((tab) => (
-          <li key={tab.to}>
-            <NavLink to={tab.to} end={tab.end} className="subnav-link">
-              {tab.label}
-            </NavLink>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
+  return <SubNav label="Studio" tabs={TABS} />;
 }

@@ -1,11 +1,11 @@
 import { Link } from 'react-router';
-import { errorMessage } from '../../api/problem';
 import { workflowEditorPath, workflowPath } from './api';
 import { useMyWorkflows } from './queries';
 import { formatCount } from '../../format/counts';
 import { formatDate } from '../../format/dates';
 import { STATUS_LABELS, VISIBILITY_LABELS } from '../catalog/format';
 import { StudioNav } from '../studio/StudioNav';
+import { LoadError } from '../../ui/LoadError';
 import './workflows.css';
 
 /** /studio/workflows: the caller's workflows, drafts included, with links to edit and run them. */
@@ -30,12 +30,7 @@ export function MyWorkflowsPage() {
       {workflows.isPending ? (
         <div className="skeleton skeleton-form" role="status" aria-label="Loading your workflows" />
       ) : workflows.error ? (
-        <div className="form-alert" role="alert">
-          <p>Could not load your workflows: {errorMessage(workflows.error)}</p>
-          <button type="button" className="button" onClick={() => void workflows.refetch()}>
-            Try again
-          </button>
-        </div>
+        <LoadError what="your workflows" error={workflows.error} onRetry={() => void workflows.refetch()} />
       ) : workflows.data.length === 0 ? (
         <div className="empty-panel" data-testid="no-workflows">
           <h2>No workflows yet</h2>

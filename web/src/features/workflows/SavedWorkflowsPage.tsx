@@ -6,6 +6,7 @@ import { formatCount } from '../../format/counts';
 import { formatDate } from '../../format/dates';
 import { useSavedWorkflowMutations, useSavedWorkflows } from './queries';
 import { useSession } from '../../session/useSession';
+import { LoadError } from '../../ui/LoadError';
 import './workflows.css';
 
 function SavedWorkflowRow({ entry, userId }: { entry: SavedWorkflow; userId: string }) {
@@ -81,12 +82,7 @@ export function SavedWorkflowsPage() {
         {saved.isPending ? (
           <div className="skeleton skeleton-form" role="status" aria-label="Loading your saved workflows" />
         ) : saved.error ? (
-          <div className="form-alert" role="alert">
-            <p>Could not load your saved workflows: {errorMessage(saved.error)}</p>
-            <button type="button" className="button" onClick={() => void saved.refetch()}>
-              Try again
-            </button>
-          </div>
+          <LoadError what="your saved workflows" error={saved.error} onRetry={() => void saved.refetch()} />
         ) : saved.data.length === 0 ? (
           <p className="empty-state muted" data-testid="no-saved-workflows">
             No saved workflows yet.{' '}

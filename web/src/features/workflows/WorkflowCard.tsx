@@ -1,10 +1,10 @@
 import { Link, useLocation, useNavigate } from 'react-router';
-import { errorMessage } from '../../api/problem';
 import { workflowEditorPath, workflowPath, type WorkflowView } from './api';
 import { useForkWorkflow } from './queries';
 import { useSession } from '../../session/useSession';
 import { nextQuery } from '../../session/nextPath';
 import { formatCount } from '../../format/counts';
+import { ActionButton } from '../../ui/ActionButton';
 import { Icon } from '../../ui/Icon';
 
 /** Fork: a private draft copy of the workflow, opened in the editor. Signed out, a link to sign in. */
@@ -24,24 +24,19 @@ export function ForkWorkflowButton({ workflow, small = false }: { workflow: Work
     );
   }
   return (
-    <>
-      <button
-        type="button"
-        className={className}
-        onClick={() => fork.mutate()}
-        disabled={fork.isPending}
-        data-testid="fork-workflow"
-        title="Copy this workflow into a private draft of yours"
-        aria-label={`Fork ${workflow.spec.name || workflow.address}`}
-      >
-        <Icon name="fork" /> {fork.isPending ? 'Forking…' : 'Fork'}
-      </button>
-      {fork.error && (
-        <p className="field-error" role="alert">
-          Could not fork: {errorMessage(fork.error)}
-        </p>
-      )}
-    </>
+    <ActionButton
+      run={() => fork.mutate()}
+      pending={fork.isPending}
+      error={fork.error}
+      icon={<Icon name="fork" />}
+      label="Fork"
+      pendingLabel="Forking…"
+      failure="fork"
+      className={className}
+      title="Copy this workflow into a private draft of yours"
+      ariaLabel={`Fork ${workflow.spec.name || workflow.address}`}
+      testId="fork-workflow"
+    />
   );
 }
 

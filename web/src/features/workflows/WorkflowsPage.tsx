@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { errorMessage } from '../../api/problem';
 import { useWorkflowSearch } from './queries';
 import { WorkflowCard } from './WorkflowCard';
+import { LoadError } from '../../ui/LoadError';
+import { LoadMoreButton } from '../../ui/LoadMoreButton';
 import './workflows.css';
 
 /** /workflows: published workflows, searched by words (`?q=`), each with the agents it runs and a Fork button. */
@@ -56,12 +57,7 @@ export function WorkflowsPage() {
       {results.isPending ? (
         <div className="skeleton skeleton-form" role="status" aria-label="Loading workflows" />
       ) : results.error ? (
-        <div className="form-alert" role="alert">
-          <p>Could not load workflows: {errorMessage(results.error)}</p>
-          <button type="button" className="button" onClick={() => void results.refetch()}>
-            Try again
-          </button>
-        </div>
+        <LoadError what="workflows" error={results.error} onRetry={() => void results.refetch()} />
       ) : workflows.length === 0 ? (
         <div className="empty-panel" data-testid="no-workflows">
           <h2>{q ? `No workflow matches “${q}”` : 'No published workflows yet'}</h2>
@@ -80,16 +76,7 @@ export function WorkflowsPage() {
             ))}
           </ul>
           {results.hasNextPage && (
-            <div className="load-more">
-              <button
-                type="button"
-                className="button"
-                onClick={() => void results.fetchNextPage()}
-                disabled={results.isFetchingNextPage}
-              >
-                {results.isFetchingNextPage ? 'Loading…' : 'Load more'}
-              </button>
-            </div>
+            <LoadMoreButton pages={results} />
           )}
         </>
       )}

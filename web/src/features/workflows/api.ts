@@ -1,8 +1,9 @@
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
 import { send } from '../../api/call';
 import { api, type Schemas } from '../../api/client';
-import { ApiError, apiErrorFrom } from '../../api/problem';
-import { fetchWithSession } from '../../api/session';
+import { pagesBefore } from '../../api/pages';
+import { isEventStream, openEventStream, parseJson } from '../../api/eventStream';
+import { ApiError } from '../../api/problem';
 import { readEventStream } from '../../api/sse';
 
 /**
@@ -228,13 +229,7 @@ export function listWorkflowRuns(
 
 /** The caller's workflow runs, newest first, page after page. */
 export const workflowRunsQuery = (userId: string, pageSize = 20) =>
-  infiniteQueryOptions({
-    queryKey: [...workflowKeys.runs(userId), 'pages', pageSize] as const,
-    queryFn: ({ signal, pageParam }) =>
-      listWorkflowRuns(pageParam ? { before: pageParam, limit: pageSize } : { limit: pageSize }, signal),
-    initialPageParam: '',
-    getNextPageParam: (last: WorkflowRunList) => last.next_before ?? undefined,
-  });
+  pagesBefore([...workflowKeys.runs(userId), 'pages', pageSize] as const, listWorkflowRuns, pageSize);
 
 export function getWorkflowRun(id: string, signal?: AbortSignal): Promise<WorkflowRunRecord> {
   return send(api.GET('/v1/workflow-runs/{id}', { params: { path: { id } }, signal }), signal);
@@ -283,37 +278,15 @@ export async function followWorkflowRun(
       headers: { Accept: 'text/event-stream' },
       ...(signal ? { signal } : {}),
     });
-  let response: Response;
-  try {
-    response = await fetchWithSession(build);
-  } catch (cause) {
-    if (signal?.aborted) throw cause;
-    throw new ApiError('No answer from the server: check your connection and try again.', { status: 0, cause });
-  }
-  if (!response.ok) {
-    const text = await response.text().catch(() => '');
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // Not JSON: the status says enough.
-    }
-    throw apiErrorFrom(body, response);
-  }
-  const type = response.headers.get('content-type') ?? '';
-  if (!response.body || !type.includes('text/event-stream')) {
+  const response = await openEventStream(build, signal);
+  if (!isEventStream(response)) {
     throw new ApiError('The server did not answer with an event stream.', { status: response.status });
   }
   try {
     for await (const event of readEventStream(response.body)) {
       if (event.event === 'end') return true;
       if (event.event !== 'run') continue;
-      let data: unknown;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        continue;
-      }
+      const data = parseJson(event.data);
       if (isWorkflowRun(data)) onRun(data);
     }
   } catch (cause) {

@@ -1,25 +1,18 @@
-import { useState } from 'react';
-import { Link, useLocation, useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../../../api/problem';
 import { workflowPath, type WorkflowView } from '../api';
 import { useWorkflow } from '../queries';
 import { STATUS_LABELS, VISIBILITY_LABELS } from '../../catalog/format';
-import { FormNotice } from '../../../ui/forms/FormAlert';
+import { useArrivalNotice } from '../../../ui/arrivalNotice';
 import { WorkflowEditor } from './WorkflowEditor';
 import { useCurrentUser } from '../../account/queries';
+import { LoadError } from '../../../ui/LoadError';
 import '../workflows.css';
 
 const NOTICES: Record<string, string> = {
   created: 'Workflow created as a draft. Validate it, run it, and publish it when it is ready.',
   forked: 'Forked: this is your private copy. Change it, then publish it as your own.',
 };
-
-function useArrivalNotice(): string | null {
-  const location = useLocation();
-  const state: unknown = location.state;
-  const key = typeof state === 'object' && state !== null && 'notice' in state ? String(state.notice) : '';
-  return NOTICES[key] ?? null;
-}
 
 function Loading() {
   return (
@@ -57,12 +50,7 @@ export function NewWorkflowPage() {
         </div>
       </div>
       {error ? (
-        <div className="form-alert" role="alert">
-          <p>Could not load your account: {errorMessage(error)}</p>
-          <button type="button" className="button" onClick={() => void refetch()}>
-            Try again
-          </button>
-        </div>
+        <LoadError what="your account" error={error} onRetry={() => void refetch()} />
       ) : !user ? (
         <Loading />
       ) : (
@@ -108,8 +96,7 @@ function EditorHeader({ view }: { view: WorkflowView }) {
 export function EditWorkflowPage() {
   const { handle = '', slug = '' } = useParams();
   const workflow = useWorkflow(handle, slug);
-  const arrival = useArrivalNotice();
-  const [showArrival, setShowArrival] = useState(true);
+  const arrival = useArrivalNotice(NOTICES);
 
   if (workflow.error) {
     const notFound = workflow.error instanceof ApiError && workflow.error.status === 404;
@@ -144,16 +131,7 @@ export function EditWorkflowPage() {
         key={view.address}
         view={view}
         handle={view.owner_handle}
-        notice={
-          arrival && showArrival ? (
-            <div className="arrival-notice">
-              <FormNotice testId="arrival-notice">{arrival}</FormNotice>
-              <button type="button" className="link-button" onClick={() => setShowArrival(false)}>
-                Dismiss
-              </button>
-            </div>
-          ) : undefined
-        }
+        notice={arrival}
       />
     </>
   );

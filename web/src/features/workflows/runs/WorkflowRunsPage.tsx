@@ -1,5 +1,4 @@
 import { Link } from 'react-router';
-import { errorMessage } from '../../../api/problem';
 import { workflowPath, workflowRunPath } from '../api';
 import { useWorkflowRuns } from '../queries';
 import { formatDateTime } from '../../../format/dates';
@@ -7,6 +6,8 @@ import { formatMicros } from '../../../format/credits';
 import { StudioNav } from '../../studio/StudioNav';
 import { RunStatusBadge } from '../WorkflowParts';
 import { formatDuration } from '../labels';
+import { LoadError } from '../../../ui/LoadError';
+import { LoadMoreButton } from '../../../ui/LoadMoreButton';
 import '../workflows.css';
 
 /** /workflow-runs: the caller's workflow runs, newest first, with their status and cost. */
@@ -32,12 +33,7 @@ export function WorkflowRunsPage() {
       {runs.isPending ? (
         <div className="skeleton skeleton-form" role="status" aria-label="Loading your workflow runs" />
       ) : runs.error ? (
-        <div className="form-alert" role="alert">
-          <p>Could not load your workflow runs: {errorMessage(runs.error)}</p>
-          <button type="button" className="button" onClick={() => void runs.refetch()}>
-            Try again
-          </button>
-        </div>
+        <LoadError what="your workflow runs" error={runs.error} onRetry={() => void runs.refetch()} />
       ) : all.length === 0 ? (
         <div className="empty-panel" data-testid="no-workflow-runs">
           <h2>No runs yet</h2>
@@ -105,16 +101,7 @@ export function WorkflowRunsPage() {
             </table>
           </div>
           {runs.hasNextPage && (
-            <div className="load-more">
-              <button
-                type="button"
-                className="button"
-                onClick={() => void runs.fetchNextPage()}
-                disabled={runs.isFetchingNextPage}
-              >
-                {runs.isFetchingNextPage ? 'Loading…' : 'Load more'}
-              </button>
-            </div>
+            <LoadMoreButton pages={runs} />
           )}
         </div>
       )}
