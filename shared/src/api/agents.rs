@@ -1,23 +1,29 @@
-//! `/v1/agents`, `/v1/categories`, `/v1/creators`, `/v1/me/agents`, `/v1/me/saved-agents`
-//! and the catalog's admin routes: the marketplace over HTTP.
+//! `/v1/agents` and `/v1/me/agents`: agents over HTTP — browse and search, drafts,
+//! import, export, forks, and administrators' delisting.
 
 use axum::{
     body::Bytes,
     extract::{Path, State},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, Utc};
+
 use http::{HeaderValue, StatusCode, header};
+
 use serde::{Deserialize, Serialize};
+
 use utoipa::{IntoParams, ToSchema};
 
-use super::{SignedIn, SignedInAdmin, json::StrictJson, query::StrictQuery};
+use super::{
+    SignedIn, SignedInAdmin, cache_control::cacheable, json::StrictJson, path::AgentPath,
+    query::StrictQuery,
+};
+
 use crate::{
     AppState, Error,
     api::problem::Problem,
-    domain::{AgentSpec, Caller, Credits, RequestOrigin, VersionNumber, models},
-    ports::{AgentCard, CatalogFilters, CatalogSort, Category, SearchMode, Visibility},
-    services::catalog::{AgentView, ListingPage, ListingRequest, SavedView, VersionView},
+    domain::{AgentSpec, Caller, Credits, RequestOrigin},
+    ports::{CatalogFilters, CatalogSort, SearchMode, Visibility},
+    services::catalog::{AgentView, ListingPage, ListingRequest},
 };
 
 // ---- requests and responses ------------------------------------------------------------
@@ -71,32 +77,6 @@ pub struct UpdateAgentRequest {
     pub visibility: Option<Visibility>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PublishRequest {
-    /// What changed, shown with the version (up to 5,000 characters).
-    #[serde(default)]
-    pub changelog: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateVersionRequest {
-    /// `true` marks the version deprecated (it cannot be undone).
-    pub deprecated: Option<bool>,
-    /// Shown to users of the deprecated version.
-    pub deprecation_note: Option<String>,
-    /// Not allowed: versions are immutable (409).
-    #[schema(value_type = Option<Object>)]
-    pub definition: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetLatestRequest {
-    pub version: i32,
-}
-
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForkRequest {
@@ -104,28 +84,11 @@ pub struct ForkRequest {
     pub slug: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SaveRequest {
-    /// Keep using this version; `newer_version_available` tells when there is a later one.
-    pub pinned_version: Option<i32>,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelistRequest {
     /// Why; the owner sees it.
     pub reason: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CategoryRequest {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub position: i32,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -145,76 +108,8 @@ pub struct ImportQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct VersionList {
-    pub versions: Vec<VersionView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct AgentList {
     pub agents: Vec<AgentView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SavedList {
-    pub saved: Vec<SavedView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CategoryList {
-    pub categories: Vec<Category>,
-}
-
-/// A creator's public page.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatorPage {
-    pub handle: String,
-    pub display_name: String,
-    pub bio: String,
-    pub avatar: Option<String>,
-    pub joined_at: DateTime<Utc>,
-    pub public_agents: i64,
-    pub total_saves: i64,
-    pub total_forks: i64,
-    pub total_runs: i64,
-    /// Listed agents, newest first.
-    pub agents: Vec<AgentCard>,
-}
-
-/// A model an agent may use.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LlmModel {
-    pub provider: models::Provider,
-    pub name: String,
-    pub max_output_tokens: u32,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LlmModelList {
-    pub models: Vec<LlmModel>,
-}
-
-/// `{handle}/{slug}` path parameters.
-#[derive(Debug, Deserialize)]
-pub struct AgentPath {
-    handle: String,
-    slug: String,
-}
-
-/// `{handle}/{slug}/versions/{version}` path parameters; a version that is not a positive
-/// number is as missing as an unknown one.
-#[derive(Debug, Deserialize)]
-pub struct VersionPath {
-    handle: String,
-    slug: String,
-    version: String,
-}
-
-impl VersionPath {
-    fn number(&self) -> Result<i32, Error> {
-        VersionNumber::parse(&self.version)
-            .map(VersionNumber::get)
-            .map_err(|_| Error::NotFound(format!("This agent has no version {}.", self.version)))
-    }
 }
 
 // ---- handlers --------------------------------------------------------------------------
@@ -408,167 +303,6 @@ pub async fn update_agent(
     ))
 }
 
-/// Publishes the draft as the next version.
-#[utoipa::path(
-    post,
-    path = "/v1/agents/{handle}/{slug}/versions",
-    tag = "catalog",
-    operation_id = "publish_agent_version",
-    summary = "Publish the draft as a new version",
-    params(("handle" = String, Path), ("slug" = String, Path)),
-    request_body = PublishRequest,
-    responses(
-        (status = 201, description = "The new version; `latest` points at it", body = VersionView),
-        (status = 403, description = "You may see but not change this agent", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The draft is invalid (`errors` under `draft.`)", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn publish_agent_version(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-    Path(path): Path<AgentPath>,
-    StrictJson(request): StrictJson<PublishRequest>,
-) -> Result<Response, Error> {
-    let version = state
-        .catalog()?
-        .publish(&caller, &path.handle, &path.slug, &request.changelog)
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(version)).into_response())
-}
-
-/// Every version of an agent, newest first.
-#[utoipa::path(
-    get,
-    path = "/v1/agents/{handle}/{slug}/versions",
-    tag = "catalog",
-    operation_id = "list_agent_versions",
-    summary = "An agent's versions and changelogs",
-    params(("handle" = String, Path), ("slug" = String, Path)),
-    responses(
-        (status = 200, description = "Newest first", body = VersionList),
-        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn list_agent_versions(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(path): Path<AgentPath>,
-) -> Result<axum::Json<VersionList>, Error> {
-    let versions = state
-        .catalog()?
-        .list_versions(&caller, &path.handle, &path.slug)
-        .await?;
-    Ok(axum::Json(VersionList { versions }))
-}
-
-/// One version of an agent.
-#[utoipa::path(
-    get,
-    path = "/v1/agents/{handle}/{slug}/versions/{version}",
-    tag = "catalog",
-    operation_id = "get_agent_version",
-    summary = "One version",
-    params(("handle" = String, Path), ("slug" = String, Path), ("version" = i32, Path)),
-    responses(
-        (status = 200, description = "The version", body = VersionView),
-        (status = 404, description = "No such agent or version", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn get_agent_version(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(path): Path<VersionPath>,
-) -> Result<axum::Json<VersionView>, Error> {
-    let number = path.number()?;
-    Ok(axum::Json(
-        state
-            .catalog()?
-            .get_version(&caller, &path.handle, &path.slug, number)
-            .await?,
-    ))
-}
-
-/// Deprecates a version; its definition never changes.
-#[utoipa::path(
-    patch,
-    path = "/v1/agents/{handle}/{slug}/versions/{version}",
-    tag = "catalog",
-    operation_id = "update_agent_version",
-    summary = "Deprecate a version",
-    description = "Published versions are immutable: a `definition` here is refused with 409; edit the draft and publish a new version instead.",
-    params(("handle" = String, Path), ("slug" = String, Path), ("version" = i32, Path)),
-    request_body = UpdateVersionRequest,
-    responses(
-        (status = 200, description = "The version", body = VersionView),
-        (status = 409, description = "Versions are immutable (problem `conflict`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agent or version", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn update_agent_version(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-    Path(path): Path<VersionPath>,
-    StrictJson(request): StrictJson<UpdateVersionRequest>,
-) -> Result<axum::Json<VersionView>, Error> {
-    let number = path.number()?;
-    let catalog = state.catalog()?;
-    if request.definition.is_some() {
-        // Make sure the caller may change the agent before telling them how.
-        catalog
-            .get_version(&caller, &path.handle, &path.slug, number)
-            .await?;
-        return Err(Error::Conflict(
-            "Published versions are immutable: edit the draft (PATCH /v1/agents/{handle}/{slug}) and publish a new version.".into(),
-        ));
-    }
-    if request.deprecated != Some(true) {
-        return Err(Error::invalid(
-            "deprecated",
-            "send true to deprecate the version (it cannot be undone)",
-        ));
-    }
-    Ok(axum::Json(
-        catalog
-            .deprecate(
-                &caller,
-                &path.handle,
-                &path.slug,
-                number,
-                request.deprecation_note.as_deref().unwrap_or(""),
-            )
-            .await?,
-    ))
-}
-
-/// Points `latest` at another version (roll back or forward).
-#[utoipa::path(
-    put,
-    path = "/v1/agents/{handle}/{slug}/latest",
-    tag = "catalog",
-    operation_id = "set_latest_version",
-    summary = "Roll `latest` back (or forward)",
-    params(("handle" = String, Path), ("slug" = String, Path)),
-    request_body = SetLatestRequest,
-    responses(
-        (status = 200, description = "The agent", body = AgentView),
-        (status = 422, description = "No such version", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn set_latest_version(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-    Path(path): Path<AgentPath>,
-    StrictJson(request): StrictJson<SetLatestRequest>,
-) -> Result<axum::Json<AgentView>, Error> {
-    Ok(axum::Json(
-        state
-            .catalog()?
-            .set_latest(&caller, &path.handle, &path.slug, request.version)
-            .await?,
-    ))
-}
-
 /// Forks an open agent into a private draft of the caller's.
 #[utoipa::path(
     post,
@@ -723,199 +457,11 @@ pub async fn list_my_agents(
     }))
 }
 
-/// The caller's library.
-#[utoipa::path(
-    get,
-    path = "/v1/me/saved-agents",
-    tag = "catalog",
-    operation_id = "list_saved_agents",
-    summary = "Your saved agents",
-    responses((status = 200, description = "Most recently saved first", body = SavedList))
-)]
-pub async fn list_saved_agents(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-) -> Result<axum::Json<SavedList>, Error> {
-    Ok(axum::Json(SavedList {
-        saved: state.catalog()?.saved(&caller).await?,
-    }))
-}
-
-/// Saves an agent to the library, optionally pinned to a version.
-#[utoipa::path(
-    put,
-    path = "/v1/me/saved-agents/{handle}/{slug}",
-    tag = "catalog",
-    operation_id = "save_agent",
-    summary = "Save (or re-pin) an agent",
-    params(("handle" = String, Path), ("slug" = String, Path)),
-    request_body = SaveRequest,
-    responses(
-        (status = 200, description = "The saved entry", body = SavedView),
-        (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No such version to pin", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn save_agent(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-    Path(path): Path<AgentPath>,
-    StrictJson(request): StrictJson<SaveRequest>,
-) -> Result<axum::Json<SavedView>, Error> {
-    Ok(axum::Json(
-        state
-            .catalog()?
-            .save(&caller, &path.handle, &path.slug, request.pinned_version)
-            .await?,
-    ))
-}
-
-/// Removes an agent from the library.
-#[utoipa::path(
-    delete,
-    path = "/v1/me/saved-agents/{handle}/{slug}",
-    tag = "catalog",
-    operation_id = "unsave_agent",
-    summary = "Remove a saved agent",
-    params(("handle" = String, Path), ("slug" = String, Path)),
-    responses(
-        (status = 204, description = "Removed"),
-        (status = 404, description = "Not in your library", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn unsave_agent(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-    Path(path): Path<AgentPath>,
-) -> Result<StatusCode, Error> {
-    state
-        .catalog()?
-        .unsave(&caller, &path.handle, &path.slug)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// The marketplace's categories.
-#[utoipa::path(
-    get,
-    path = "/v1/categories",
-    tag = "catalog",
-    operation_id = "list_categories",
-    summary = "Categories",
-    responses((status = 200, description = "In display order, with listed-agent counts", body = CategoryList))
-)]
-pub async fn list_categories(State(state): State<AppState>) -> Result<Response, Error> {
-    let categories = state.catalog()?.categories().await?;
-    Ok(cacheable(axum::Json(CategoryList { categories })))
-}
-
-/// Adds or changes a category: administrators only.
-#[utoipa::path(
-    put,
-    path = "/v1/admin/categories/{slug}",
-    tag = "admin",
-    operation_id = "put_category",
-    summary = "Add or change a category (administrators)",
-    params(("slug" = String, Path)),
-    request_body = CategoryRequest,
-    responses(
-        (status = 200, description = "The category", body = Category),
-        (status = 422, description = "A bad slug, name or description", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn put_category(
-    State(state): State<AppState>,
-    SignedInAdmin(caller): SignedInAdmin,
-    Path(slug): Path<String>,
-    StrictJson(request): StrictJson<CategoryRequest>,
-) -> Result<axum::Json<Category>, Error> {
-    Ok(axum::Json(
-        state
-            .catalog()?
-            .upsert_category(
-                &caller,
-                Category {
-                    slug,
-                    name: request.name,
-                    description: request.description,
-                    position: request.position,
-                    agent_count: 0,
-                },
-            )
-            .await?,
-    ))
-}
-
-/// A creator's public page.
-#[utoipa::path(
-    get,
-    path = "/v1/creators/{handle}",
-    tag = "catalog",
-    operation_id = "get_creator",
-    summary = "A creator's profile and agents",
-    params(("handle" = String, Path)),
-    responses(
-        (status = 200, description = "The creator", body = CreatorPage),
-        (status = 404, description = "No creator has this handle", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn get_creator(
-    State(state): State<AppState>,
-    Path(handle): Path<String>,
-) -> Result<axum::Json<CreatorPage>, Error> {
-    let view = state.catalog()?.creator(&handle).await?;
-    let creator = view.creator;
-    Ok(axum::Json(CreatorPage {
-        handle: creator.handle,
-        display_name: creator.display_name,
-        bio: creator.bio,
-        avatar: creator.avatar,
-        joined_at: creator.joined_at,
-        public_agents: creator.public_agents,
-        total_saves: creator.total_saves,
-        total_forks: creator.total_forks,
-        total_runs: creator.total_runs,
-        agents: view.agents,
-    }))
-}
-
-/// The models an agent may name.
-#[utoipa::path(
-    get,
-    path = "/v1/llm-models",
-    tag = "catalog",
-    operation_id = "list_llm_models",
-    summary = "Models agents may use",
-    responses((status = 200, description = "Every known model, by provider", body = LlmModelList))
-)]
-pub async fn list_llm_models() -> Response {
-    cacheable(axum::Json(LlmModelList {
-        models: models::MODELS
-            .iter()
-            .map(|model| LlmModel {
-                provider: model.provider,
-                name: model.name.to_owned(),
-                max_output_tokens: model.max_output_tokens,
-            })
-            .collect(),
-    }))
-}
-
 fn created(view: &AgentView) -> Response {
     let mut response = (StatusCode::CREATED, axum::Json(view)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/agents/{}", view.agent.address)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    response
-}
-
-/// Public listings may be cached briefly by browsers and CDNs.
-fn cacheable(body: impl IntoResponse) -> Response {
-    let mut response = body.into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=15"),
-    );
     response
 }
 

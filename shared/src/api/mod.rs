@@ -7,15 +7,21 @@
 //! `functions/`, `template.yaml` and `events/` agree.
 
 pub mod admin;
+pub mod agent_stats;
+pub mod agent_versions;
 pub mod agents;
 pub mod auth;
 mod authentication;
+mod cache_control;
+pub mod categories;
 pub mod conversations;
+pub mod creators;
 pub mod credits;
 pub mod error_format;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod llm_models;
 pub mod me;
 pub mod middleware;
 pub mod openai;
@@ -23,11 +29,13 @@ pub mod openapi;
 pub mod paging;
 pub mod path;
 pub mod problem;
+pub mod provider_keys;
 pub mod query;
 pub mod request_id;
 pub mod reviews;
 pub mod run_answer;
 pub mod runs;
+pub mod saved_agents;
 pub mod sse;
 pub mod state;
 pub mod uploads;
@@ -139,30 +147,30 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             agents::update_agent,
         ),
-        Route::new::<agents::__path_publish_agent_version, _, _>(
+        Route::new::<agent_versions::__path_publish_agent_version, _, _>(
             "agents-publish",
             Access::User,
-            agents::publish_agent_version,
+            agent_versions::publish_agent_version,
         ),
-        Route::new::<agents::__path_list_agent_versions, _, _>(
+        Route::new::<agent_versions::__path_list_agent_versions, _, _>(
             "agents-versions",
             Access::Public,
-            agents::list_agent_versions,
+            agent_versions::list_agent_versions,
         ),
-        Route::new::<agents::__path_get_agent_version, _, _>(
+        Route::new::<agent_versions::__path_get_agent_version, _, _>(
             "agents-version-get",
             Access::Public,
-            agents::get_agent_version,
+            agent_versions::get_agent_version,
         ),
-        Route::new::<agents::__path_update_agent_version, _, _>(
+        Route::new::<agent_versions::__path_update_agent_version, _, _>(
             "agents-version-update",
             Access::User,
-            agents::update_agent_version,
+            agent_versions::update_agent_version,
         ),
-        Route::new::<agents::__path_set_latest_version, _, _>(
+        Route::new::<agent_versions::__path_set_latest_version, _, _>(
             "agents-set-latest",
             Access::User,
-            agents::set_latest_version,
+            agent_versions::set_latest_version,
         ),
         Route::new::<agents::__path_fork_agent, _, _>(
             "agents-fork",
@@ -189,40 +197,40 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             agents::list_my_agents,
         ),
-        Route::new::<agents::__path_list_saved_agents, _, _>(
+        Route::new::<saved_agents::__path_list_saved_agents, _, _>(
             "saved-list",
             Access::User,
-            agents::list_saved_agents,
+            saved_agents::list_saved_agents,
         ),
-        Route::new::<agents::__path_save_agent, _, _>(
+        Route::new::<saved_agents::__path_save_agent, _, _>(
             "saved-put",
             Access::User,
-            agents::save_agent,
+            saved_agents::save_agent,
         ),
-        Route::new::<agents::__path_unsave_agent, _, _>(
+        Route::new::<saved_agents::__path_unsave_agent, _, _>(
             "saved-delete",
             Access::User,
-            agents::unsave_agent,
+            saved_agents::unsave_agent,
         ),
-        Route::new::<agents::__path_list_categories, _, _>(
+        Route::new::<categories::__path_list_categories, _, _>(
             "categories-list",
             Access::Public,
-            agents::list_categories,
+            categories::list_categories,
         ),
-        Route::new::<agents::__path_put_category, _, _>(
+        Route::new::<categories::__path_put_category, _, _>(
             "admin-categories-put",
             Access::Admin,
-            agents::put_category,
+            categories::put_category,
         ),
-        Route::new::<agents::__path_get_creator, _, _>(
+        Route::new::<creators::__path_get_creator, _, _>(
             "creators-get",
             Access::Public,
-            agents::get_creator,
+            creators::get_creator,
         ),
-        Route::new::<agents::__path_list_llm_models, _, _>(
+        Route::new::<llm_models::__path_list_llm_models, _, _>(
             "llm-models-list",
             Access::Public,
-            agents::list_llm_models,
+            llm_models::list_llm_models,
         ),
         Route::new::<uploads::__path_create_upload, _, _>(
             "uploads-create",
@@ -304,25 +312,25 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             credits::set_spending_limits,
         ),
-        Route::new::<credits::__path_list_provider_keys, _, _>(
+        Route::new::<provider_keys::__path_list_provider_keys, _, _>(
             "provider-keys-list",
             Access::User,
-            credits::list_provider_keys,
+            provider_keys::list_provider_keys,
         ),
-        Route::new::<credits::__path_create_provider_key, _, _>(
+        Route::new::<provider_keys::__path_create_provider_key, _, _>(
             "provider-keys-create",
             Access::User,
-            credits::create_provider_key,
+            provider_keys::create_provider_key,
         ),
-        Route::new::<credits::__path_delete_provider_key, _, _>(
+        Route::new::<provider_keys::__path_delete_provider_key, _, _>(
             "provider-keys-delete",
             Access::User,
-            credits::delete_provider_key,
+            provider_keys::delete_provider_key,
         ),
-        Route::new::<credits::__path_get_agent_stats, _, _>(
+        Route::new::<agent_stats::__path_get_agent_stats, _, _>(
             "agents-stats",
             Access::User,
-            credits::get_agent_stats,
+            agent_stats::get_agent_stats,
         ),
         Route::new::<reviews::__path_list_reviews, _, _>(
             "reviews-list",

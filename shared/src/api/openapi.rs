@@ -14,7 +14,10 @@ use utoipa::{
     },
 };
 
-use super::{Access, admin, agents, auth, me, routes, uploads};
+use super::{
+    Access, admin, agent_versions, agents, auth, categories, creators, llm_models, me, routes,
+    saved_agents, uploads,
+};
 use crate::{
     domain::Role,
     ports::AuditEntry,
@@ -37,11 +40,11 @@ pub const BEARER_SCHEME: &str = "bearer";
         auth::RegisterRequest, auth::LoginRequest, auth::RefreshRequest, auth::RefreshTokenDelivery,
         auth::SessionResponse, me::User, me::UpdateMeRequest, me::ApiKey, me::ApiKeyStatus,
         me::ApiKeyList, me::CreateApiKeyRequest, me::CreatedApiKey, admin::AuditLogPage, AuditEntry,
-        agents::CreateAgentRequest, agents::UpdateAgentRequest, agents::PublishRequest,
-        agents::UpdateVersionRequest, agents::SetLatestRequest, agents::ForkRequest,
-        agents::SaveRequest, agents::DelistRequest, agents::CategoryRequest, agents::VersionList,
-        agents::AgentList, agents::SavedList, agents::CategoryList, agents::CreatorPage,
-        agents::LlmModel, agents::LlmModelList,
+        agents::CreateAgentRequest, agents::UpdateAgentRequest, agent_versions::PublishRequest,
+        agent_versions::UpdateVersionRequest, agent_versions::SetLatestRequest, agents::ForkRequest,
+        saved_agents::SaveRequest, agents::DelistRequest, categories::CategoryRequest, agent_versions::VersionList,
+        agents::AgentList, saved_agents::SavedList, categories::CategoryList, creators::CreatorPage,
+        llm_models::LlmModel, llm_models::LlmModelList,
         crate::services::catalog::ListingPage, crate::services::catalog::AgentView,
         crate::services::catalog::AgentSummary, crate::services::catalog::VersionView,
         crate::services::catalog::ForkOrigin, crate::services::catalog::SavedView,
@@ -70,8 +73,8 @@ pub const BEARER_SCHEME: &str = "bearer";
         super::openai::AssistantMessage, super::openai::ChatUsage, super::openai::AgoraRun,
         super::openai::ModelList, super::openai::ModelEntry,
         super::credits::CreditsView, super::credits::LedgerPage, super::credits::SpendingLimitsRequest,
-        super::credits::CreateProviderKeyRequest, super::credits::ProviderKeyList,
-        super::credits::AgentStats, crate::ports::LedgerEntry, crate::ports::LedgerKind,
+        super::provider_keys::CreateProviderKeyRequest, super::provider_keys::ProviderKeyList,
+        super::agent_stats::AgentStats, crate::ports::LedgerEntry, crate::ports::LedgerKind,
         crate::ports::DailyCredits, crate::ports::DailyRuns,
         crate::ports::VersionStats, crate::services::credentials::CredentialView,
         crate::services::credentials::CredentialProvider,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{Error, services::runs::VersionChoice};
+use crate::{Error, domain::VersionNumber, services::runs::VersionChoice};
 
 /// A version number, or `"draft"` (the owner's unpublished draft).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -42,4 +42,28 @@ pub fn split_address<'a>(address: &'a str, field: &str) -> Result<(&'a str, &'a 
 /// An id from a path, or the 404 of a missing one (`missing` says what is missing).
 pub fn parse_id(id: &str, missing: &str) -> Result<Uuid, Error> {
     Uuid::parse_str(id).map_err(|_| Error::NotFound(missing.to_owned()))
+}
+
+/// `{handle}/{slug}` path parameters.
+#[derive(Debug, Deserialize)]
+pub struct AgentPath {
+    pub handle: String,
+    pub slug: String,
+}
+
+/// `{handle}/{slug}/versions/{version}` path parameters; a version that is not a positive
+/// number is as missing as an unknown one.
+#[derive(Debug, Deserialize)]
+pub struct VersionPath {
+    pub handle: String,
+    pub slug: String,
+    version: String,
+}
+
+impl VersionPath {
+    pub fn number(&self) -> Result<i32, Error> {
+        VersionNumber::parse(&self.version)
+            .map(VersionNumber::get)
+            .map_err(|_| Error::NotFound(format!("This agent has no version {}.", self.version)))
+    }
 }
