@@ -362,3 +362,23 @@ fn the_use_tree_reader_expands_nested_groups_and_renames() {
         ]
     );
 }
+
+/// One concern per file: a file that grows past this has become two.
+const MAX_LINES: usize = 700;
+
+#[test]
+fn no_source_file_holds_more_than_one_concern_s_worth_of_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let long: Vec<String> = crate::support::walk(&src)
+        .iter()
+        .filter_map(|file| {
+            let lines = std::fs::read_to_string(file).unwrap().lines().count();
+            (lines > MAX_LINES).then(|| format!("{} ({lines} lines)", file.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "files over {MAX_LINES} lines; split them along their concerns:\n{}",
+        long.join("\n")
+    );
+}

@@ -5,6 +5,7 @@ mod accounts;
 mod agents;
 mod conversations;
 mod credentials;
+mod credits;
 mod iam;
 mod idempotency;
 pub mod migrations;
@@ -17,8 +18,9 @@ mod workflows;
 use std::{path::PathBuf, str::FromStr, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::config::SslMode;
+use tokio_postgres::{Row, config::SslMode};
 
 pub use self::iam::{IamTokenError, RdsIamTokens};
 use crate::ports::DependencyProbe;
@@ -241,4 +243,34 @@ impl DependencyProbe for Db {
             .map(|_| ())
             .map_err(|error| error.to_string())
     }
+}
+
+// ---- statements prepared once per connection ---------------------------------------
+
+/// Runs `sql` as a statement prepared once per connection (a round trip saved per call).
+pub(super) async fn query_one(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> crate::Result<Row> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.query_one(&statement, params).await?)
+}
+
+pub(super) async fn query_opt(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> crate::Result<Option<Row>> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.query_opt(&statement, params).await?)
+}
+
+pub(super) async fn execute(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> crate::Result<u64> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.execute(&statement, params).await?)
 }

@@ -10,7 +10,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::{Db, runs::ensure_account};
+use super::{Db, credits::ensure_account};
 use crate::{
     Error, Result,
     domain::workflow::WorkflowSpec,
