@@ -163,6 +163,10 @@ pub async fn run(
                 let (client, samples, errors) = (client.clone(), samples.clone(), errors.clone());
                 let paths = scenario.paths.clone();
                 let base = base.to_owned();
+                #[expect(
+                    clippy::disallowed_methods,
+                    reason = "load generators run side by side; each is joined before the figures are read"
+                )]
                 tokio::spawn(async move {
                     let mut index = worker * 7;
                     let mut local = Vec::new();

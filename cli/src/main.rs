@@ -225,6 +225,10 @@ async fn serve_with_database(
         // Workflow steps go to SQS: consume them here, as the worker function would.
         let worker = state.workflow_worker()?;
         for _ in 0..2 {
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "the SQS pollers live as long as the server"
+            )]
             tokio::spawn(worker.clone().run());
         }
     }
@@ -248,6 +252,10 @@ async fn serve_with_database(
         applied.len()
     ))?;
     // What the scheduled maintenance function does in AWS, every minute here.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the maintenance timer lives as long as the server (aborted at shutdown)"
+    )]
     let maintenance = tokio::spawn({
         let state = state.clone();
         async move {

@@ -231,6 +231,10 @@ pub async fn assemble(config: Config, overrides: Overrides) -> Result<App, Start
 
 /// Steps run in this process as messages arrive; runs a previous process left running go
 /// on where they stopped (its queue lived in memory).
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the in-process queue's worker lives as long as the process"
+)]
 fn start_local_worker(worker: Arc<WorkflowWorker>) {
     tokio::spawn(worker.clone().run());
     tokio::spawn(async move {

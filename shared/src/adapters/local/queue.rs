@@ -56,6 +56,10 @@ impl InProcessQueue {
         if delay.is_zero() {
             deliver();
         } else {
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "a delayed message is the in-process queue's own timer, as SQS's DelaySeconds is SQS's"
+            )]
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 deliver();

@@ -186,6 +186,10 @@ where
             let (client, connection) = pg_config.connect(tls).await?;
             // The connection task ends when the client is dropped or the server goes away;
             // it is owned by the pool's client wrapper, which aborts it on drop.
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "a connection's I/O runs beside its client for as long as the pool keeps it"
+            )]
             let task = tokio::spawn(async move {
                 if let Err(error) = connection.await {
                     tracing::warn!(%error, "database connection closed");

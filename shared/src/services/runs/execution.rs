@@ -102,6 +102,10 @@ impl Execution {
             created_at: self.created_at,
         };
         let (sender, events) = mpsc::channel(64);
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the answer streams to the caller while it is produced; it settles before its stream ends, so a Lambda response never outlives it"
+        )]
         tokio::spawn(self.answer(committed, attempts, started, sender));
         Ok(ActiveRun { info, events })
     }

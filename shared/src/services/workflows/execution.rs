@@ -244,6 +244,10 @@ impl WorkflowService {
             // run between its record and its charge; the next delivery adopts its result.
             let runs = self.ports.runs.clone();
             let run_caller = caller.clone();
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "an agent run is never cut between its record and its charge when the delivery waiting for it is"
+            )]
             let task = tokio::spawn(async move {
                 let mut active = runs.start(&run_caller, request).await?;
                 let mut outcome = None;

@@ -89,6 +89,10 @@ impl WorkflowWorker {
                     },
                 };
                 let worker = self.clone();
+                #[expect(
+                    clippy::disallowed_methods,
+                    reason = "the long-running worker loop (agora serve) runs deliveries side by side"
+                )]
                 tokio::spawn(async move {
                     worker.settle(&delivery).await;
                     drop(taken);
