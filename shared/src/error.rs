@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::domain::{FieldError, caller::CallerError, crypto::CryptoError, json::JsonError};
+use crate::domain::{
+    FieldError, caller::CallerError, crypto::CryptoError, json::JsonError, llm::RunFailure,
+};
 
 /// Every failure a request can end in.
 #[derive(Debug, thiserror::Error)]
@@ -64,10 +66,9 @@ pub enum Error {
     /// The `Idempotency-Key` was used with another request.
     #[error("the Idempotency-Key was used with another request")]
     IdempotencyKeyReused,
-    /// A run failed at its provider: `kind` is the problem type (`upstream-invalid`,
-    /// `upstream-timeout`, `upstream-unavailable`, `upstream-refused`).
+    /// A run failed at its provider.
     #[error("{detail}")]
-    RunFailed { kind: String, detail: String },
+    RunFailed { failure: RunFailure, detail: String },
     /// No provider this agent names can be called here; the message says what to set up.
     #[error("{0}")]
     NoProvider(String),
@@ -110,10 +111,12 @@ impl Error {
             }
             Self::InFlight { .. } => StatusCode::CONFLICT,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::RunFailed { kind, .. } => match kind.as_str() {
-                "upstream-timeout" => StatusCode::GATEWAY_TIMEOUT,
-                "upstream-unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::BAD_GATEWAY,
+            Self::RunFailed { failure, .. } => match failure {
+                RunFailure::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+                RunFailure::UpstreamUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                RunFailure::UpstreamInvalid
+                | RunFailure::UpstreamRefused
+                | RunFailure::Abandoned => StatusCode::BAD_GATEWAY,
             },
             Self::NoProvider(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -142,12 +145,7 @@ impl Error {
             Self::SpendingLimit { .. } => "spending-limit",
             Self::InFlight { .. } => "in-flight",
             Self::IdempotencyKeyReused => "idempotency-key-reused",
-            Self::RunFailed { kind, .. } => match kind.as_str() {
-                "upstream-timeout" => "upstream-timeout",
-                "upstream-unavailable" => "upstream-unavailable",
-                "upstream-refused" => "upstream-refused",
-                _ => "upstream-invalid",
-            },
+            Self::RunFailed { failure, .. } => failure.as_str(),
             Self::NoProvider(_) => "provider-not-configured",
             Self::RateLimited { .. } => "rate-limited",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
@@ -197,13 +195,14 @@ impl Error {
                 "This Idempotency-Key was used with a different request; use a new key for a new request."
                     .into()
             }
-            Self::RunFailed { kind, detail } => match kind.as_str() {
-                "upstream-timeout" => format!("The model did not answer in time ({detail}); retry later."),
-                "upstream-unavailable" => format!(
+            Self::RunFailed { failure, detail } => match failure {
+                RunFailure::UpstreamTimeout => format!("The model did not answer in time ({detail}); retry later."),
+                RunFailure::UpstreamUnavailable => format!(
                     "The model's provider is unavailable or rate limited ({detail}); retry in a moment."
                 ),
-                "upstream-refused" => format!("The model's provider refused the request: {detail}."),
-                _ => format!("The model's answer was unusable ({detail}); nothing unusable was billed as an answer."),
+                RunFailure::UpstreamRefused => format!("The model's provider refused the request: {detail}."),
+                RunFailure::UpstreamInvalid => format!("The model's answer was unusable ({detail}); nothing unusable was billed as an answer."),
+                RunFailure::Abandoned => format!("The run was cut off ({detail}); nothing was billed."),
             },
             Self::NoProvider(what) => what.clone(),
             Self::InvalidCredentials => {
@@ -253,13 +252,8 @@ impl Error {
             | Self::MethodNotAllowed { .. } => {
                 tracing::debug!(problem = self.slug(), "client error")
             }
-            Self::RunFailed { kind, detail } => {
-                tracing::warn!(
-                    problem = self.slug(),
-                    kind,
-                    detail,
-                    "run failed at its provider"
-                )
+            Self::RunFailed { detail, .. } => {
+                tracing::warn!(problem = self.slug(), detail, "run failed at its provider")
             }
             Self::NoProvider(what) => {
                 tracing::warn!(problem = self.slug(), what, "no provider configured")
@@ -304,7 +298,10 @@ impl Error {
             Self::RateLimited { retry_after, .. } | Self::InFlight { retry_after } => {
                 Some(retry_after.as_secs().max(1))
             }
-            Self::RunFailed { kind, .. } if kind == "upstream-unavailable" => Some(5),
+            Self::RunFailed {
+                failure: RunFailure::UpstreamUnavailable,
+                ..
+            } => Some(5),
             _ => None,
         }
     }

@@ -17,7 +17,7 @@ use super::{
     SignedIn,
     error_format::ErrorFormat,
     idempotency, json,
-    path::{VersionParam, parse_id, split_address},
+    path::{VersionParam, agent_address, parse_id},
     run_answer::{RunResponse, answer},
 };
 use crate::{
@@ -91,11 +91,11 @@ pub async fn create_conversation(
     SignedIn(caller): SignedIn,
     json::StrictJson(request): json::StrictJson<CreateConversationRequest>,
 ) -> Result<(StatusCode, axum::Json<ConversationRecord>), Error> {
-    let (handle, slug) = split_address(&request.agent, "agent")?;
-    let version = VersionParam::choice(request.version.as_ref(), "version")?;
+    let agent = agent_address(&request.agent, "agent")?
+        .at(VersionParam::choice(request.version.as_ref(), "version")?);
     let conversation = state
         .conversations()?
-        .create(&caller, handle, slug, version, request.inputs)
+        .create(&caller, &agent, request.inputs)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(conversation)))
 }

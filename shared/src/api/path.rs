@@ -5,7 +5,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{Error, domain::VersionNumber, services::runs::VersionChoice};
+use crate::{
+    Error,
+    domain::{AgentAddress, VersionChoice, VersionNumber},
+};
 
 /// A version number, or `"draft"` (the owner's unpublished draft).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -31,11 +34,11 @@ impl VersionParam {
     }
 }
 
-/// `handle/slug`, or a 422 on `field`.
-pub fn split_address<'a>(address: &'a str, field: &str) -> Result<(&'a str, &'a str), Error> {
-    address
-        .split_once('/')
-        .filter(|(handle, slug)| !handle.is_empty() && !slug.is_empty() && !slug.contains('/'))
+/// An agent's `handle/slug` (its version comes in a field of its own), or a 422 on `field`.
+pub fn agent_address(text: &str, field: &str) -> Result<AgentAddress, Error> {
+    AgentAddress::parse(text)
+        .ok()
+        .filter(|address| address.version == VersionChoice::Latest)
         .ok_or_else(|| Error::invalid(field, "must be an agent address `handle/slug`"))
 }
 

@@ -19,7 +19,7 @@ use super::{
     error_format::ErrorFormat,
     idempotency, json,
     paging::page_size,
-    path::{VersionParam, parse_id, split_address},
+    path::{VersionParam, agent_address, parse_id},
     query::StrictQuery,
     run_answer::{RunResponse, answer},
 };
@@ -144,7 +144,8 @@ async fn start_run(
 ) -> Result<Response, Error> {
     json::require_json(headers)?;
     let request: CreateRunRequest = json::parse(body)?;
-    let (handle, slug) = split_address(&request.agent, "agent")?;
+    let agent = agent_address(&request.agent, "agent")?
+        .at(VersionParam::choice(request.version.as_ref(), "version")?);
     let messages = match (request.input, request.messages) {
         (Some(input), None) => vec![Message::new(Role::User, input)],
         (None, Some(messages)) => messages
@@ -173,9 +174,7 @@ async fn start_run(
             caller,
             RunRequest {
                 id: run_id,
-                handle: handle.to_owned(),
-                slug: slug.to_owned(),
-                version: VersionParam::choice(request.version.as_ref(), "version")?,
+                agent,
                 messages,
                 inputs: request.inputs,
                 max_tokens: request.max_tokens,
@@ -209,11 +208,11 @@ pub async fn list_runs(
     let agent = query
         .agent
         .as_deref()
-        .map(|address| split_address(address, "agent"))
+        .map(|address| agent_address(address, "agent"))
         .transpose()?;
     let runs = state
         .runs()?
-        .list_runs(&caller, agent, query.before, limit)
+        .list_runs(&caller, agent.as_ref(), query.before, limit)
         .await?;
     let next_before = (runs.len() == limit)
         .then(|| runs.last().map(|run| run.id))

@@ -157,6 +157,59 @@ pub enum ProviderError {
     Refused { status: u16, message: String },
 }
 
+/// How a run failed at its provider: the last segment of the problem type the caller gets,
+/// and what the run record keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunFailure {
+    /// An answer Agora cannot use; nothing unusable is billed as an answer.
+    UpstreamInvalid,
+    /// No answer in time.
+    UpstreamTimeout,
+    /// The provider is unavailable or rate limited; retry in a moment.
+    UpstreamUnavailable,
+    /// The provider refused the request itself.
+    UpstreamRefused,
+    /// The process running it stopped; the maintenance job ended it unbilled.
+    Abandoned,
+}
+
+impl RunFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UpstreamInvalid => "upstream-invalid",
+            Self::UpstreamTimeout => "upstream-timeout",
+            Self::UpstreamUnavailable => "upstream-unavailable",
+            Self::UpstreamRefused => "upstream-refused",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// A stored kind; anything unknown counts as an unusable answer.
+    pub fn from_stored(stored: &str) -> Self {
+        match stored {
+            "upstream-timeout" => Self::UpstreamTimeout,
+            "upstream-unavailable" => Self::UpstreamUnavailable,
+            "upstream-refused" => Self::UpstreamRefused,
+            "abandoned" => Self::Abandoned,
+            _ => Self::UpstreamInvalid,
+        }
+    }
+}
+
+impl From<&ProviderError> for RunFailure {
+    fn from(error: &ProviderError) -> Self {
+        match error {
+            ProviderError::Invalid(_) => Self::UpstreamInvalid,
+            ProviderError::Timeout => Self::UpstreamTimeout,
+            ProviderError::RateLimited { .. } | ProviderError::Unavailable(_) => {
+                Self::UpstreamUnavailable
+            }
+            ProviderError::Refused { .. } => Self::UpstreamRefused,
+        }
+    }
+}
+
 impl ProviderError {
     /// Whether the same call may succeed if made again.
     pub fn is_retryable(&self) -> bool {

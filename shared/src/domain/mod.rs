@@ -4,6 +4,7 @@
 //! services turn that message into a per-field validation error.
 
 pub mod account;
+pub mod address;
 pub mod agent;
 pub mod blob;
 pub mod caller;
@@ -20,9 +21,11 @@ pub mod slug;
 pub mod tokens;
 pub mod validation;
 pub mod version;
+pub mod visibility;
 pub mod workflow;
 
 pub use account::{DisplayName, Role};
+pub use address::{AgentAddress, VersionChoice};
 pub use agent::{AgentSpec, Licence};
 pub use caller::{Caller, RequestOrigin};
 pub use email::Email;

@@ -6,70 +6,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{audit::AuditRecord, search::AgentCard};
+pub use crate::domain::visibility::{AgentStatus, Exposure, Visibility};
 use crate::domain::{AgentSpec, Slug};
-
-/// Who may see an agent beyond its owner.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// The owner only.
-    Private,
-    /// Anyone with the address; absent from listings and search.
-    Unlisted,
-    /// Everyone; listed once published.
-    Public,
-}
-
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Private => "private",
-            Self::Unlisted => "unlisted",
-            Self::Public => "public",
-        }
-    }
-
-    pub fn from_stored(stored: &str) -> Self {
-        match stored {
-            "public" => Self::Public,
-            "unlisted" => Self::Unlisted,
-            _ => Self::Private,
-        }
-    }
-}
-
-/// Where an agent is in its life.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum AgentStatus {
-    /// Never published.
-    Draft,
-    Published,
-    /// Taken off the marketplace by an administrator; the owner sees the reason.
-    Delisted,
-}
-
-impl AgentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Delisted => "delisted",
-        }
-    }
-
-    pub fn from_stored(stored: &str) -> Self {
-        match stored {
-            "published" => Self::Published,
-            "delisted" => Self::Delisted,
-            _ => Self::Draft,
-        }
-    }
-}
 
 /// An agent as stored (its draft included): services decide what a caller may see of it.
 #[derive(Clone, Debug)]
@@ -95,6 +33,18 @@ pub struct AgentRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+}
+
+impl AgentRecord {
+    /// What decides who may see it.
+    pub fn exposure(&self) -> Exposure {
+        Exposure {
+            owner_id: self.owner_id,
+            visibility: self.visibility,
+            status: self.status,
+            published: self.latest_version.is_some(),
+        }
+    }
 }
 
 /// One immutable published version.

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::domain::llm::{FinishReason, Usage};
+use crate::domain::llm::{FinishReason, RunFailure, Usage};
 
 /// Where a run was asked for.
 #[derive(
@@ -215,8 +215,8 @@ pub struct FinishedRun {
 /// Why a run failed, as its record and its problem say.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RunError {
-    /// The problem type's last segment (`upstream-invalid`, `timeout`, ...).
-    pub kind: String,
+    /// The problem type's last segment.
+    pub kind: RunFailure,
     pub detail: String,
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::catalog::{AgentStatus, Visibility};
+use super::catalog::{AgentStatus, Exposure, Visibility};
 use crate::domain::workflow::WorkflowSpec;
 
 /// A workflow: its owner's draft and, once published, its numbered versions.
@@ -29,6 +29,18 @@ pub struct WorkflowRecord {
     pub save_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl WorkflowRecord {
+    /// What decides who may see it (the same rule as agents).
+    pub fn exposure(&self) -> Exposure {
+        Exposure {
+            owner_id: self.owner_id,
+            visibility: self.visibility,
+            status: self.status,
+            published: self.latest_version.is_some(),
+        }
+    }
 }
 
 /// A workflow in a user's library.
@@ -144,9 +156,48 @@ impl StepStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WorkflowRunError {
     pub step: Option<String>,
-    /// A problem type: `step-failed`, `dead-lettered`, `cancelled`, `timed-out`.
-    pub kind: String,
+    pub kind: WorkflowFailure,
     pub detail: String,
+}
+
+/// How a workflow run failed (a problem type's last segment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkflowFailure {
+    /// A step failed for good (after its retries).
+    StepFailed,
+    /// A step's message kept failing and went to the dead-letter queue; a redrive opens
+    /// the run again.
+    DeadLettered,
+    /// Its user cancelled it.
+    Cancelled,
+    /// It outlived the longest a run may take.
+    TimedOut,
+    /// Its first steps could not be queued.
+    QueueUnavailable,
+}
+
+impl WorkflowFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StepFailed => "step-failed",
+            Self::DeadLettered => "dead-lettered",
+            Self::Cancelled => "cancelled",
+            Self::TimedOut => "timed-out",
+            Self::QueueUnavailable => "queue-unavailable",
+        }
+    }
+
+    /// A stored kind; anything unknown counts as a failed step.
+    pub fn from_stored(stored: &str) -> Self {
+        match stored {
+            "dead-lettered" => Self::DeadLettered,
+            "cancelled" => Self::Cancelled,
+            "timed-out" => Self::TimedOut,
+            "queue-unavailable" => Self::QueueUnavailable,
+            _ => Self::StepFailed,
+        }
+    }
 }
 
 /// A run of a workflow, with every step.

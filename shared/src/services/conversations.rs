@@ -9,11 +9,11 @@ use uuid::Uuid;
 use crate::{
     Error, Result,
     domain::{
-        Caller,
+        AgentAddress, Caller, VersionChoice,
         llm::{Message, Role},
     },
     ports::{Clock, ConversationRecord, ConversationStore, MessageRecord, NewMessage, RunSource},
-    services::runs::{ActiveRun, ConversationTurn, RunRequest, RunService, VersionChoice, prompt},
+    services::runs::{ActiveRun, ConversationTurn, RunRequest, RunService, prompt},
 };
 
 /// The most conversations one listing returns.
@@ -50,18 +50,16 @@ impl ConversationService {
         Self { store, runs, clock }
     }
 
-    /// Starts a conversation with the agent at `handle/slug`, pinned to `version` (the
-    /// latest published one by default), with its input fields filled in.
+    /// Starts a conversation with `agent`, pinned to its version (the latest published one
+    /// by default), with its input fields filled in.
     pub async fn create(
         &self,
         caller: &Caller,
-        handle: &str,
-        slug: &str,
-        version: VersionChoice,
+        agent: &AgentAddress,
         inputs: BTreeMap<String, serde_json::Value>,
     ) -> Result<ConversationRecord> {
         let user_id = caller.user()?.user_id;
-        let target = self.runs.resolve(caller, handle, slug, version).await?;
+        let target = self.runs.resolve(caller, agent).await?;
         prompt::system_prompt(&target.spec, &inputs)?;
         let now = self.clock.now();
         let record = ConversationRecord {
@@ -164,17 +162,14 @@ impl ConversationService {
         question: Option<NewMessage>,
         options: ReplyOptions,
     ) -> Result<ActiveRun> {
-        let (handle, slug) = conversation
-            .agent
-            .split_once('/')
-            .ok_or_else(|| Error::Internal("a conversation's agent has no handle".into()))?;
+        let agent = AgentAddress::parse(&conversation.agent)
+            .map_err(|_| Error::Internal("a conversation's agent has no handle".into()))?
+            .at(conversation
+                .agent_version
+                .map_or(VersionChoice::Draft, VersionChoice::Number));
         let request = RunRequest {
             id: run_id,
-            handle: handle.to_owned(),
-            slug: slug.to_owned(),
-            version: conversation
-                .agent_version
-                .map_or(VersionChoice::Draft, VersionChoice::Number),
+            agent,
             messages,
             inputs: conversation.inputs.clone(),
             max_tokens: options.max_tokens,

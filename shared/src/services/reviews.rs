@@ -8,10 +8,7 @@ use uuid::Uuid;
 use crate::{
     Error, Result,
     domain::Caller,
-    ports::{
-        AgentDirectory, AgentRecord, AgentStatus, RatingSummary, ReviewError, ReviewRecord,
-        ReviewStore, Visibility,
-    },
+    ports::{AgentDirectory, AgentRecord, RatingSummary, ReviewError, ReviewRecord, ReviewStore},
 };
 
 pub const MAX_REVIEW_CHARS: usize = 5_000;
@@ -165,9 +162,7 @@ impl ReviewService {
             .await?
             .ok_or_else(agent_not_found)?;
         let owner = caller.user_id() == Some(agent.owner_id);
-        let listed =
-            agent.status == AgentStatus::Published && agent.visibility != Visibility::Private;
-        if owner || listed {
+        if owner || agent.exposure().is_out() {
             Ok(agent)
         } else {
             Err(agent_not_found())

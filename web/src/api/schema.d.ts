@@ -1220,7 +1220,7 @@ export interface components {
             versions: components["schemas"]["VersionStats"][];
         };
         /**
-         * @description Where an agent is in its life.
+         * @description Where an agent or a workflow is in its life.
          * @enum {string}
          */
         AgentStatus: "draft" | "published" | "delisted";
@@ -2057,9 +2057,15 @@ export interface components {
         /** @description Why a run failed, as its record and its problem say. */
         RunError: {
             detail: string;
-            /** @description The problem type's last segment (`upstream-invalid`, `timeout`, ...). */
-            kind: string;
+            /** @description The problem type's last segment. */
+            kind: components["schemas"]["RunFailure"];
         };
+        /**
+         * @description How a run failed at its provider: the last segment of the problem type the caller gets,
+         *     and what the run record keeps.
+         * @enum {string}
+         */
+        RunFailure: "upstream-invalid" | "upstream-timeout" | "upstream-unavailable" | "upstream-refused" | "abandoned";
         /** @description What is known when a run's answer starts. */
         RunInfo: {
             /** @description `handle/slug`. */
@@ -2449,7 +2455,7 @@ export interface components {
             version: number;
         };
         /**
-         * @description Who may see an agent beyond its owner.
+         * @description Who may see an agent or a workflow beyond its owner.
          * @enum {string}
          */
         Visibility: "private" | "unlisted" | "public";
@@ -2465,6 +2471,11 @@ export interface components {
              */
             worst_case: string;
         };
+        /**
+         * @description How a workflow run failed (a problem type's last segment).
+         * @enum {string}
+         */
+        WorkflowFailure: "step-failed" | "dead-lettered" | "cancelled" | "timed-out" | "queue-unavailable";
         /**
          * @description The format tag every workflow carries.
          * @enum {string}
@@ -2489,8 +2500,7 @@ export interface components {
         /** @description Why a run failed: the step and what went wrong, as a problem detail. */
         WorkflowRunError: {
             detail: string;
-            /** @description A problem type: `step-failed`, `dead-lettered`, `cancelled`, `timed-out`. */
-            kind: string;
+            kind: components["schemas"]["WorkflowFailure"];
             step?: string | null;
         };
         WorkflowRunList: {

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::{
     Error, Result,
+    domain::llm::RunFailure,
     ports::{
         Attempt, CredentialKind, DailyRuns, FinishedRun, NewRun, RunError, RunRecord, RunSource,
         RunStatus, RunStore, StartRules, StartRunError, VersionStats,
@@ -441,8 +442,8 @@ fn run_from(row: &Row) -> Result<RunRecord> {
         cached: row.get("cached"),
         output: row.get("output"),
         finish_reason: row.get("finish_reason"),
-        error: error_kind.map(|kind| RunError {
-            kind,
+        error: error_kind.map(|kind: String| RunError {
+            kind: RunFailure::from_stored(&kind),
             detail: error_detail.unwrap_or_default(),
         }),
         ttft_ms: row.get("ttft_ms"),

@@ -16,9 +16,9 @@ use crate::{
     domain::workflow::WorkflowSpec,
     ports::{
         AgentStatus, NewWorkflow, NewWorkflowRun, SavedWorkflowRecord, StartWorkflowRunError,
-        StepRecord, StepResult, StepStatus, Visibility, WorkflowLibrary, WorkflowQuery,
-        WorkflowRecord, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus, WorkflowRunStore,
-        WorkflowStore, WorkflowVersionRecord,
+        StepRecord, StepResult, StepStatus, Visibility, WorkflowFailure, WorkflowLibrary,
+        WorkflowQuery, WorkflowRecord, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
+        WorkflowRunStore, WorkflowStore, WorkflowVersionRecord,
     },
 };
 
@@ -121,7 +121,7 @@ fn run_from(row: &Row, steps: Vec<StepRecord>) -> Result<WorkflowRunRecord> {
         outputs: outputs.and_then(|outputs| serde_json::from_value(outputs).ok()),
         error: kind.map(|kind| WorkflowRunError {
             step: row.get("error_step"),
-            kind,
+            kind: WorkflowFailure::from_stored(&kind),
             detail: row
                 .get::<_, Option<String>>("error_detail")
                 .unwrap_or_default(),
@@ -628,7 +628,7 @@ impl WorkflowRunStore for Db {
                     &status.as_str(),
                     &outputs,
                     &error.and_then(|error| error.step.clone()),
-                    &error.map(|error| error.kind.clone()),
+                    &error.map(|error| error.kind.as_str()),
                     &error.map(|error| error.detail.clone()),
                 ],
             )

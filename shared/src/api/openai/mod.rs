@@ -25,11 +25,11 @@ use super::{SignedIn, error_format::ErrorFormat, idempotency, json, sse};
 use crate::{
     AppState, Error,
     domain::{
-        Caller,
+        AgentAddress, Caller,
         llm::{FinishReason, Message, Role, check_sampling},
     },
     ports::{RunSource, RunStatus},
-    services::runs::{ActiveRun, RunEvent, RunInfo, RunOutcome, RunRequest, VersionChoice},
+    services::runs::{ActiveRun, RunEvent, RunInfo, RunOutcome, RunRequest},
 };
 
 /// The model prefix that names an agent.
@@ -189,7 +189,7 @@ async fn complete(
 ) -> Result<Response, OpenAiError> {
     json::require_json(headers)?;
     let request: ChatCompletionRequest = json::parse(body)?;
-    let (handle, slug, version) = parse_model(&request.model)?;
+    let agent = parse_model(&request.model)?;
     if request.n.is_some_and(|n| n != 1) {
         return Err(Error::invalid("n", "only n = 1 is supported").into());
     }
@@ -226,9 +226,7 @@ async fn complete(
             caller,
             RunRequest {
                 id: run_id,
-                handle: handle.to_owned(),
-                slug: slug.to_owned(),
-                version,
+                agent,
                 messages,
                 inputs: Default::default(),
                 max_tokens: request.max_completion_tokens.or(request.max_tokens),
@@ -287,31 +285,18 @@ pub async fn list_models(
 }
 
 /// `agent:<handle>/<slug>[@<version>]`.
-fn parse_model(model: &str) -> Result<(&str, &str, VersionChoice), Error> {
-    let invalid = || {
-        Error::invalid(
-            "model",
-            format!(
-                "`{model}` is not an agent; use `agent:<handle>/<slug>` or `agent:<handle>/<slug>@<version>` (GET /v1/models lists them)"
-            ),
-        )
-    };
-    let address = model.strip_prefix(AGENT_PREFIX).ok_or_else(invalid)?;
-    let (address, version) = match address.split_once('@') {
-        Some((address, version)) => {
-            let number: i32 = version.parse().map_err(|_| invalid())?;
-            if number < 1 {
-                return Err(invalid());
-            }
-            (address, VersionChoice::Number(number))
-        }
-        None => (address, VersionChoice::Latest),
-    };
-    let (handle, slug) = address
-        .split_once('/')
-        .filter(|(handle, slug)| !handle.is_empty() && !slug.is_empty())
-        .ok_or_else(invalid)?;
-    Ok((handle, slug, version))
+fn parse_model(model: &str) -> Result<AgentAddress, Error> {
+    model
+        .strip_prefix(AGENT_PREFIX)
+        .and_then(|address| AgentAddress::parse(address).ok())
+        .ok_or_else(|| {
+            Error::invalid(
+                "model",
+                format!(
+                    "`{model}` is not an agent; use `agent:<handle>/<slug>` or `agent:<handle>/<slug>@<version>` (GET /v1/models lists them)"
+                ),
+            )
+        })
 }
 
 /// A message's text: a string, or the text parts of a list.
@@ -444,16 +429,17 @@ fn chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::VersionChoice;
 
     #[test]
     fn models_name_agents_and_versions() {
         assert_eq!(
             parse_model("agent:ada/summarizer").unwrap(),
-            ("ada", "summarizer", VersionChoice::Latest)
+            AgentAddress::new("ada", "summarizer", VersionChoice::Latest)
         );
         assert_eq!(
             parse_model("agent:ada/summarizer@3").unwrap(),
-            ("ada", "summarizer", VersionChoice::Number(3))
+            AgentAddress::new("ada", "summarizer", VersionChoice::Number(3))
         );
         for bad in [
             "gpt-4o",

@@ -292,23 +292,7 @@ fn view_is_privileged(caller: &Caller) -> bool {
 
 /// Whether the caller may see the agent at all.
 fn may_see(caller: &Caller, record: &AgentRecord) -> bool {
-    if caller.user_id() == Some(record.owner_id) {
-        return true;
-    }
-    let admin = matches!(
-        caller,
-        Caller::User(Principal {
-            role: crate::domain::Role::Admin,
-            ..
-        })
-    );
-    match record.status {
-        AgentStatus::Published => {
-            record.visibility != Visibility::Private && record.latest_version.is_some()
-        }
-        AgentStatus::Delisted => admin,
-        AgentStatus::Draft => false,
-    }
+    record.exposure().visible_to(caller)
 }
 
 fn version_view(version: VersionRecord, owner: bool) -> VersionView {

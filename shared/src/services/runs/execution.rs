@@ -21,6 +21,7 @@ use super::{
 };
 use crate::{
     Error, Result,
+    domain::llm::RunFailure,
     domain::{
         Credits,
         llm::{self, FinishReason, LlmEvent, LlmRequest, ProviderError, Usage},
@@ -546,24 +547,14 @@ fn failed_attempt(model: &PlannedModel, error: &ProviderError, started: Instant)
 
 fn run_error(error: &ProviderError) -> RunError {
     RunError {
-        kind: problem_kind(error).to_owned(),
+        kind: RunFailure::from(error),
         detail: error.to_string(),
-    }
-}
-
-/// The problem type a provider failure becomes.
-fn problem_kind(error: &ProviderError) -> &'static str {
-    match error {
-        ProviderError::Invalid(_) => "upstream-invalid",
-        ProviderError::Timeout => "upstream-timeout",
-        ProviderError::RateLimited { .. } | ProviderError::Unavailable(_) => "upstream-unavailable",
-        ProviderError::Refused { .. } => "upstream-refused",
     }
 }
 
 fn run_failed(error: &ProviderError) -> Error {
     Error::RunFailed {
-        kind: problem_kind(error).to_owned(),
+        failure: RunFailure::from(error),
         detail: error.to_string(),
     }
 }

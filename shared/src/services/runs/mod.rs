@@ -20,14 +20,13 @@ use self::providers::Providers;
 use crate::{
     Error, Result,
     domain::{
-        AgentSpec, Caller, Licence,
+        AgentAddress, AgentSpec, Caller, Licence, VersionChoice,
         llm::{self, FinishReason, LlmRequest, Message, Sampling, Usage},
         models, pricing,
     },
     ports::{
-        AgentDirectory, AgentRecord, AgentStatus, Cache, Clock, CreditStore, FinishedRun,
-        NewMessage, NewRun, RunError, RunRecord, RunSource, RunStatus, RunStore, StartRules,
-        StartRunError, Visibility,
+        AgentDirectory, AgentRecord, Cache, Clock, CreditStore, FinishedRun, NewMessage, NewRun,
+        RunError, RunRecord, RunSource, RunStatus, RunStore, StartRules, StartRunError,
     },
     services::rate_limit::{Limit, RateLimiter},
 };
@@ -81,24 +80,14 @@ pub(crate) struct Shared {
     settings: RunSettings,
 }
 
-/// Which version of an agent to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VersionChoice {
-    Latest,
-    Number(i32),
-    /// The owner's unpublished draft.
-    Draft,
-}
-
 /// A run to start.
 #[derive(Clone, Debug)]
 pub struct RunRequest {
     /// Chosen by the caller of the service: derived from an `Idempotency-Key` when there is
     /// one, so a retry of a run that finished finds it instead of running it again.
     pub id: Uuid,
-    pub handle: String,
-    pub slug: String,
-    pub version: VersionChoice,
+    /// The agent and the version to run.
+    pub agent: AgentAddress,
     /// The conversation so far, ending with the user's new message.
     pub messages: Vec<Message>,
     pub inputs: BTreeMap<String, serde_json::Value>,
@@ -186,9 +175,7 @@ impl RunService {
         let principal = caller.user()?;
         let user_id = principal.user_id;
         prompt::check_messages(&request.messages, "messages")?;
-        let target = self
-            .resolve(caller, &request.handle, &request.slug, request.version)
-            .await?;
+        let target = self.resolve(caller, &request.agent).await?;
         let system = prompt::system_prompt(&target.spec, &request.inputs)?;
         let max_tokens = self.max_tokens(&request, &target.spec)?;
         let plan = self
@@ -327,17 +314,17 @@ impl RunService {
     pub async fn list_runs(
         &self,
         caller: &Caller,
-        agent: Option<(&str, &str)>,
+        agent: Option<&AgentAddress>,
         before: Option<Uuid>,
         limit: usize,
     ) -> Result<Vec<RunRecord>> {
         let user_id = caller.user()?.user_id;
         let agent_id = match agent {
-            Some((handle, slug)) => Some(
+            Some(agent) => Some(
                 self.shared
                     .ports
                     .agents
-                    .find_agent(handle, slug)
+                    .find_agent(&agent.handle, &agent.slug)
                     .await?
                     .map(|record| record.id)
                     .ok_or_else(not_found)?,
@@ -358,29 +345,20 @@ impl RunService {
     }
 
     /// The agent the caller may run, at the version asked for.
-    pub async fn resolve(
-        &self,
-        caller: &Caller,
-        handle: &str,
-        slug: &str,
-        version: VersionChoice,
-    ) -> Result<RunTarget> {
+    pub async fn resolve(&self, caller: &Caller, agent: &AgentAddress) -> Result<RunTarget> {
         let record = self
             .shared
             .ports
             .agents
-            .find_agent(handle, slug)
+            .find_agent(&agent.handle, &agent.slug)
             .await?
             .ok_or_else(not_found)?;
         let owner = caller.user_id() == Some(record.owner_id);
-        let listed = record.status == AgentStatus::Published
-            && record.visibility != Visibility::Private
-            && record.latest_version.is_some();
-        if !owner && !listed {
+        if !owner && !record.exposure().is_out() {
             return Err(not_found());
         }
         let address = format!("{}/{}", record.owner_handle, record.slug);
-        let (version, spec) = match (version, record.latest_version) {
+        let (version, spec) = match (agent.version, record.latest_version) {
             (VersionChoice::Draft, _) if owner => (None, record.draft.clone()),
             (VersionChoice::Draft, _) => return Err(not_found()),
             (VersionChoice::Latest, None) if owner => (None, record.draft.clone()),
@@ -551,7 +529,7 @@ impl RunOutcome {
     pub fn problem(&self) -> Option<Error> {
         let error = self.error.as_ref()?;
         Some(Error::RunFailed {
-            kind: error.kind.clone(),
+            failure: error.kind,
             detail: error.detail.clone(),
         })
     }

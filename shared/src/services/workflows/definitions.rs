@@ -10,14 +10,14 @@ use crate::{
     Error, Result,
     domain::FieldError,
     domain::{
-        Caller,
+        AgentAddress, Caller, VersionChoice,
         workflow::{Action, AgentCall, Reference, Template, WorkflowPlan, WorkflowSpec},
     },
     ports::{
-        AgentStatus, NewWorkflow, SavedWorkflowRecord, Visibility, WorkflowQuery, WorkflowRecord,
+        NewWorkflow, SavedWorkflowRecord, Visibility, WorkflowQuery, WorkflowRecord,
         WorkflowVersionRecord,
     },
-    services::runs::{RunTarget, VersionChoice},
+    services::runs::RunTarget,
 };
 
 use super::{
@@ -184,7 +184,7 @@ impl WorkflowService {
         caller: &Caller,
         call: &AgentCall,
     ) -> Result<RunTarget> {
-        let Some((handle, slug)) = call.agent.split_once('/') else {
+        let Ok(agent) = AgentAddress::parse(&call.agent) else {
             return Err(Error::NotFound(format!(
                 "`{}` is not an agent address; write handle/slug",
                 call.agent
@@ -198,7 +198,7 @@ impl WorkflowService {
         }
         self.ports
             .runs
-            .resolve(caller, handle, slug, VersionChoice::Number(call.version))
+            .resolve(caller, &agent.at(VersionChoice::Number(call.version)))
             .await
             .map_err(|error| match error {
                 Error::NotFound(_) => Error::NotFound(format!(
@@ -616,10 +616,7 @@ pub(super) fn check_slug(slug: &str) -> Result<()> {
 
 /// Its owner sees a workflow always; others once it is published and not private.
 pub(super) fn may_see(caller: &Caller, record: &WorkflowRecord) -> bool {
-    caller.user_id() == Some(record.owner_id)
-        || (record.status == AgentStatus::Published
-            && record.visibility != Visibility::Private
-            && record.latest_version.is_some())
+    record.exposure().visible_to(caller)
 }
 
 pub(super) fn workflow_not_found() -> Error {

@@ -12,12 +12,12 @@ use uuid::Uuid;
 use crate::{
     Error,
     domain::{
-        Caller,
+        AgentAddress, Caller, VersionChoice,
         llm::{Message, Role as MessageRole},
         workflow::{self, Action, AgentCall, Reference, Scope, Template},
     },
     ports::{RunSource, RunStatus, WorkflowRunRecord},
-    services::runs::{RunEvent, RunRequest, VersionChoice},
+    services::runs::{RunEvent, RunRequest},
 };
 
 use super::WorkflowService;
@@ -222,12 +222,12 @@ impl WorkflowService {
                 };
                 inputs.insert(name.clone(), value);
             }
-            let (handle, slug) = call.agent.split_once('/').unwrap_or((&call.agent, ""));
+            let agent = AgentAddress::parse(&call.agent)
+                .map_err(StepFailure::Fatal)?
+                .at(VersionChoice::Number(call.version));
             let request = RunRequest {
                 id,
-                handle: handle.to_owned(),
-                slug: slug.to_owned(),
-                version: VersionChoice::Number(call.version),
+                agent,
                 messages: vec![Message {
                     role: MessageRole::User,
                     content: prompt,

@@ -9,12 +9,11 @@ use uuid::Uuid;
 
 use crate::{
     Error, Result,
-    domain::Caller,
+    domain::{Caller, VersionChoice},
     ports::{
-        NewWorkflowRun, StartWorkflowRunError, StepMessage, StepStatus, WorkflowRunError,
-        WorkflowRunRecord, WorkflowRunStatus,
+        NewWorkflowRun, StartWorkflowRunError, StepMessage, StepStatus, WorkflowFailure,
+        WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
     },
-    services::runs::VersionChoice,
 };
 
 use super::definitions::workflow_not_found;
@@ -123,7 +122,7 @@ impl WorkflowService {
                     None,
                     Some(&WorkflowRunError {
                         step: None,
-                        kind: "queue-unavailable".into(),
+                        kind: WorkflowFailure::QueueUnavailable,
                         detail: "The run could not be queued; nothing ran and nothing was charged. Try again.".into(),
                     }),
                 )
@@ -169,7 +168,7 @@ impl WorkflowService {
                     None,
                     Some(&WorkflowRunError {
                         step: None,
-                        kind: "cancelled".into(),
+                        kind: WorkflowFailure::Cancelled,
                         detail: "Cancelled by its user.".into(),
                     }),
                 )
@@ -198,7 +197,7 @@ impl WorkflowService {
         for id in self.ports.workflow_runs.stale_runs(before).await? {
             let error = WorkflowRunError {
                 step: None,
-                kind: "timed-out".into(),
+                kind: WorkflowFailure::TimedOut,
                 detail: format!(
                     "The run did not finish within {} hours; what was still held is released.",
                     self.settings.run_ttl.as_secs() / 3600

@@ -16,7 +16,7 @@ use crate::{
     },
     ports::{
         Delivery, MAX_SEND_DELAY, RunRecord, StepMessage, StepRecord, StepResult, StepStatus,
-        Verdict, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
+        Verdict, WorkflowFailure, WorkflowRunError, WorkflowRunRecord, WorkflowRunStatus,
     },
 };
 
@@ -79,7 +79,7 @@ impl WorkflowService {
                 None,
                 Some(&WorkflowRunError {
                     step: Some(message.step.clone()),
-                    kind: "dead-lettered".into(),
+                    kind: WorkflowFailure::DeadLettered,
                     detail: format!(
                         "Step `{}` failed {} times ({why}); its message is in the dead-letter queue. `agora workflows redrive` retries it.",
                         message.step, self.settings.max_receive_count
@@ -101,7 +101,7 @@ impl WorkflowService {
             && run
                 .error
                 .as_ref()
-                .is_some_and(|error| error.kind == "dead-lettered")
+                .is_some_and(|error| error.kind == WorkflowFailure::DeadLettered)
         {
             // A redriven message: the run continues where it stopped.
             self.ports.workflow_runs.reopen_run(run.id).await?;
@@ -267,7 +267,7 @@ impl WorkflowService {
                 None,
                 Some(&WorkflowRunError {
                     step: step.map(str::to_owned),
-                    kind: "step-failed".into(),
+                    kind: WorkflowFailure::StepFailed,
                     detail: detail.to_owned(),
                 }),
             )
