@@ -7,7 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{SignedInAdmin, query::StrictQuery};
-use crate::{AppState, Error, api::problem::Problem, ports::AuditEntry};
+use crate::services::accounts::AuditEntryView;
+use crate::{AppState, Error, api::problem::Problem};
 
 /// Largest page of the audit log.
 pub const MAX_AUDIT_PAGE: usize = 100;
@@ -27,7 +28,7 @@ pub struct AuditLogQuery {
 /// One page of the audit log, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditLogPage {
-    pub entries: Vec<AuditEntry>,
+    pub entries: Vec<AuditEntryView>,
     /// Pass as `cursor` for the next page; absent on the last one.
     pub next_cursor: Option<String>,
 }
@@ -75,7 +76,7 @@ pub async fn list_audit_log(
         .then(|| entries.last().map(|entry| format!("a{}", entry.id)))
         .flatten();
     Ok(axum::Json(AuditLogPage {
-        entries,
+        entries: entries.into_iter().map(Into::into).collect(),
         next_cursor,
     }))
 }

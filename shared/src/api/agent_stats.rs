@@ -9,19 +9,16 @@ use utoipa::ToSchema;
 
 use super::SignedIn;
 
-use crate::{
-    AppState, Error,
-    api::problem::Problem,
-    ports::{DailyRuns, VersionStats},
-};
+use crate::services::runs::views::{DailyRunsView, VersionStatsView};
+use crate::{AppState, Error, api::problem::Problem};
 
 /// An agent's figures, for its owner.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgentStats {
     /// Per version, newest first (`null`: runs of the draft).
-    pub versions: Vec<VersionStats>,
+    pub versions: Vec<VersionStatsView>,
     /// The last 30 days, oldest first.
-    pub daily: Vec<DailyRuns>,
+    pub daily: Vec<DailyRunsView>,
 }
 
 /// An agent's runs, users, tokens and revenue, per version and per day: the owner only.
@@ -49,5 +46,8 @@ pub async fn get_agent_stats(
         .billing()?
         .agent_stats(&caller, &handle, &slug)
         .await?;
-    Ok(axum::Json(AgentStats { versions, daily }))
+    Ok(axum::Json(AgentStats {
+        versions: versions.into_iter().map(Into::into).collect(),
+        daily: daily.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::{SignedInAdmin, cache_control::cacheable, json::StrictJson};
 
+use crate::services::catalog::views::CategoryView;
 use crate::{AppState, Error, api::problem::Problem, ports::Category};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -26,7 +27,7 @@ pub struct CategoryRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryList {
-    pub categories: Vec<Category>,
+    pub categories: Vec<CategoryView>,
 }
 
 /// The marketplace's categories.
@@ -40,7 +41,9 @@ pub struct CategoryList {
 )]
 pub async fn list_categories(State(state): State<AppState>) -> Result<Response, Error> {
     let categories = state.catalog()?.categories().await?;
-    Ok(cacheable(axum::Json(CategoryList { categories })))
+    Ok(cacheable(axum::Json(CategoryList {
+        categories: categories.into_iter().map(Into::into).collect(),
+    })))
 }
 
 /// Adds or changes a category: administrators only.
@@ -53,7 +56,7 @@ pub async fn list_categories(State(state): State<AppState>) -> Result<Response, 
     params(("slug" = String, Path)),
     request_body = CategoryRequest,
     responses(
-        (status = 200, description = "The category", body = Category),
+        (status = 200, description = "The category", body = CategoryView),
         (status = 422, description = "A bad slug, name or description", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -62,7 +65,7 @@ pub async fn put_category(
     SignedInAdmin(caller): SignedInAdmin,
     Path(slug): Path<String>,
     StrictJson(request): StrictJson<CategoryRequest>,
-) -> Result<axum::Json<Category>, Error> {
+) -> Result<axum::Json<CategoryView>, Error> {
     Ok(axum::Json(
         state
             .catalog()?
@@ -76,6 +79,7 @@ pub async fn put_category(
                     agent_count: 0,
                 },
             )
-            .await?,
+            .await?
+            .into(),
     ))
 }

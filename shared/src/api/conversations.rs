@@ -20,11 +20,11 @@ use super::{
     path::{VersionParam, agent_address, parse_id},
     run_answer::{RunResponse, answer},
 };
+use crate::services::conversations::ConversationEntry;
 use crate::{
     AppState, Error,
     api::problem::Problem,
     domain::llm::check_sampling,
-    ports::ConversationRecord,
     services::conversations::{ConversationView, ReplyOptions},
 };
 
@@ -44,7 +44,7 @@ pub struct CreateConversationRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConversationList {
     /// Most recently active first.
-    pub conversations: Vec<ConversationRecord>,
+    pub conversations: Vec<ConversationEntry>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,7 +81,7 @@ fn yes() -> bool {
     summary = "Start a conversation",
     request_body = CreateConversationRequest,
     responses(
-        (status = 201, description = "The conversation", body = ConversationRecord),
+        (status = 201, description = "The conversation", body = ConversationEntry),
         (status = 404, description = "No agent or version you may run has this address", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid inputs or version", body = Problem, content_type = "application/problem+json"),
     )
@@ -90,14 +90,14 @@ pub async fn create_conversation(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     json::StrictJson(request): json::StrictJson<CreateConversationRequest>,
-) -> Result<(StatusCode, axum::Json<ConversationRecord>), Error> {
+) -> Result<(StatusCode, axum::Json<ConversationEntry>), Error> {
     let agent = agent_address(&request.agent, "agent")?
         .at(VersionParam::choice(request.version.as_ref(), "version")?);
     let conversation = state
         .conversations()?
         .create(&caller, &agent, request.inputs)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(conversation)))
+    Ok((StatusCode::CREATED, axum::Json(conversation.into())))
 }
 
 /// The caller's conversations.
@@ -114,7 +114,13 @@ pub async fn list_conversations(
     SignedIn(caller): SignedIn,
 ) -> Result<axum::Json<ConversationList>, Error> {
     Ok(axum::Json(ConversationList {
-        conversations: state.conversations()?.list(&caller).await?,
+        conversations: state
+            .conversations()?
+            .list(&caller)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     }))
 }
 

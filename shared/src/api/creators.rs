@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use utoipa::ToSchema;
 
-use crate::{AppState, Error, api::problem::Problem, ports::AgentCard};
+use crate::services::catalog::views::AgentCardView;
+use crate::{AppState, Error, api::problem::Problem};
 
 /// A creator's public page.
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,7 +24,7 @@ pub struct CreatorPage {
     pub total_forks: i64,
     pub total_runs: i64,
     /// Listed agents, newest first.
-    pub agents: Vec<AgentCard>,
+    pub agents: Vec<AgentCardView>,
 }
 
 /// A creator's public page.

@@ -11,12 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{SignedIn, json::StrictJson, query::StrictQuery};
 
-use crate::{
-    AppState, Error,
-    api::problem::Problem,
-    domain::Credits,
-    ports::{DailyCredits, LedgerEntry},
-};
+use crate::services::billing::{DailyCreditsView, LedgerEntryView};
+use crate::{AppState, Error, api::problem::Problem, domain::Credits};
 
 /// The caller's credits, in credits (`"4.75"`).
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,7 +34,7 @@ pub struct CreditsView {
     #[schema(value_type = String)]
     pub spent_this_month: Credits,
     /// The last 30 days, oldest first (days without activity left out).
-    pub daily: Vec<DailyCredits>,
+    pub daily: Vec<DailyCreditsView>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,7 +50,7 @@ pub struct LedgerQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LedgerPage {
     /// Newest first.
-    pub entries: Vec<LedgerEntry>,
+    pub entries: Vec<LedgerEntryView>,
     pub next_before: Option<i64>,
 }
 
@@ -92,7 +88,7 @@ pub async fn get_credits(
         monthly_limit: account.monthly_limit_micros.map(credits),
         spent_today: credits(account.spent_today_micros),
         spent_this_month: credits(account.spent_this_month_micros),
-        daily,
+        daily: daily.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -124,7 +120,7 @@ pub async fn list_ledger(
         .then(|| entries.last().map(|entry| entry.id))
         .flatten();
     Ok(axum::Json(LedgerPage {
-        entries,
+        entries: entries.into_iter().map(Into::into).collect(),
         next_before,
     }))
 }

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{SignedIn, json::StrictJson};
+use crate::services::reviews::ReviewView;
 use crate::{
-    AppState, Error, api::problem::Problem, domain::Caller, ports::ReviewRecord,
-    services::reviews::ReviewsView,
+    AppState, Error, api::problem::Problem, domain::Caller, services::reviews::ReviewsView,
 };
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -75,7 +75,7 @@ pub async fn list_reviews(
         ("slug" = String, Path, description = "The agent's slug"),
     ),
     responses(
-        (status = 200, description = "Your review", body = ReviewRecord),
+        (status = 200, description = "Your review", body = ReviewView),
         (status = 403, description = "You have no completed run of this agent, or it is yours", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A rating outside 1 to 5, or too long a text", body = Problem, content_type = "application/problem+json"),
@@ -86,12 +86,13 @@ pub async fn put_my_review(
     SignedIn(caller): SignedIn,
     Path((handle, slug)): Path<(String, String)>,
     StrictJson(request): StrictJson<ReviewRequest>,
-) -> Result<axum::Json<ReviewRecord>, Error> {
+) -> Result<axum::Json<ReviewView>, Error> {
     Ok(axum::Json(
         state
             .reviews()?
             .review(&caller, &handle, &slug, request.rating, &request.body)
-            .await?,
+            .await?
+            .into(),
     ))
 }
 
@@ -109,7 +110,7 @@ pub async fn put_my_review(
         ("id" = Uuid, Path, description = "The review's id"),
     ),
     responses(
-        (status = 200, description = "The review with its reply", body = ReviewRecord),
+        (status = 200, description = "The review with its reply", body = ReviewView),
         (status = 403, description = "Only the agent's creator replies", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agent or review", body = Problem, content_type = "application/problem+json"),
     )
@@ -119,13 +120,14 @@ pub async fn reply_to_review(
     SignedIn(caller): SignedIn,
     Path((handle, slug, id)): Path<(String, String, String)>,
     StrictJson(request): StrictJson<ReplyToReviewRequest>,
-) -> Result<axum::Json<ReviewRecord>, Error> {
+) -> Result<axum::Json<ReviewView>, Error> {
     let id = review_id(&id)?;
     Ok(axum::Json(
         state
             .reviews()?
             .reply(&caller, &handle, &slug, id, &request.reply)
-            .await?,
+            .await?
+            .into(),
     ))
 }
 

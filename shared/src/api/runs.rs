@@ -23,6 +23,7 @@ use super::{
     query::StrictQuery,
     run_answer::{RunResponse, answer},
 };
+use crate::services::runs::views::RunView;
 use crate::{
     AppState, Error,
     api::problem::Problem,
@@ -30,7 +31,7 @@ use crate::{
         Caller,
         llm::{Message, Role, check_sampling},
     },
-    ports::{RunRecord, RunSource},
+    ports::RunSource,
     services::runs::RunRequest,
 };
 
@@ -72,7 +73,7 @@ pub struct CreateRunRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunList {
-    pub runs: Vec<RunRecord>,
+    pub runs: Vec<RunView>,
     /// Pass as `before` for the next page.
     pub next_before: Option<Uuid>,
 }
@@ -217,7 +218,10 @@ pub async fn list_runs(
     let next_before = (runs.len() == limit)
         .then(|| runs.last().map(|run| run.id))
         .flatten();
-    Ok(axum::Json(RunList { runs, next_before }))
+    Ok(axum::Json(RunList {
+        runs: runs.into_iter().map(Into::into).collect(),
+        next_before,
+    }))
 }
 
 /// One of the caller's runs.
@@ -229,7 +233,7 @@ pub async fn list_runs(
     summary = "A run",
     params(("id" = Uuid, Path, description = "The run's id")),
     responses(
-        (status = 200, description = "The run record", body = RunRecord),
+        (status = 200, description = "The run record", body = RunView),
         (status = 404, description = "You have no run with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -237,9 +241,11 @@ pub async fn get_run(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
-) -> Result<axum::Json<RunRecord>, Error> {
+) -> Result<axum::Json<RunView>, Error> {
     let id = parse_id(&id, "You have no run with this id.")?;
-    Ok(axum::Json(state.runs()?.find_run(&caller, id).await?))
+    Ok(axum::Json(
+        state.runs()?.find_run(&caller, id).await?.into(),
+    ))
 }
 
 /// Stops a running answer; it ends with what it has, billed for what was produced.
@@ -251,7 +257,7 @@ pub async fn get_run(
     summary = "Stop a running answer",
     params(("id" = Uuid, Path, description = "The run's id")),
     responses(
-        (status = 202, description = "Asked to stop (a finished run stays as it was)", body = RunRecord),
+        (status = 202, description = "Asked to stop (a finished run stays as it was)", body = RunView),
         (status = 404, description = "You have no run with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -259,8 +265,8 @@ pub async fn stop_run(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
-) -> Result<(StatusCode, axum::Json<RunRecord>), Error> {
+) -> Result<(StatusCode, axum::Json<RunView>), Error> {
     let id = parse_id(&id, "You have no run with this id.")?;
     let run = state.runs()?.stop(&caller, id).await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(run)))
+    Ok((StatusCode::ACCEPTED, axum::Json(run.into())))
 }

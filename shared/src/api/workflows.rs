@@ -25,8 +25,11 @@ use crate::{
     AppState, Error,
     api::problem::Problem,
     domain::{Caller, workflow::WorkflowSpec},
-    ports::{Visibility, WorkflowRunRecord, WorkflowRunStatus, WorkflowVersionRecord},
-    services::workflows::{SavedWorkflow, WorkflowEstimate, WorkflowView},
+    ports::{Visibility, WorkflowRunStatus},
+    services::workflows::{
+        SavedWorkflow, WorkflowEstimate, WorkflowView,
+        views::{WorkflowRunView, WorkflowVersionView},
+    },
 };
 
 #[derive(Debug, Deserialize)]
@@ -128,12 +131,12 @@ pub struct SavedWorkflowList {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkflowVersionList {
-    pub versions: Vec<WorkflowVersionRecord>,
+    pub versions: Vec<WorkflowVersionView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkflowRunList {
-    pub runs: Vec<WorkflowRunRecord>,
+    pub runs: Vec<WorkflowRunView>,
     /// Pass as `before` for the next page.
     pub next_before: Option<Uuid>,
 }
@@ -462,7 +465,7 @@ pub async fn fork_workflow(
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body give the same run"),
     ),
     responses(
-        (status = 202, description = "The run, started", body = WorkflowRunRecord),
+        (status = 202, description = "The run, started", body = WorkflowRunView),
         (status = 402, description = "Your balance cannot cover the run's worst case", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No workflow you may run has this address", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid inputs, or a definition that no longer validates", body = Problem, content_type = "application/problem+json"),
@@ -546,7 +549,7 @@ pub async fn list_workflow_runs(
     summary = "A workflow run",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The run", body = WorkflowRunRecord),
+        (status = 200, description = "The run", body = WorkflowRunView),
         (status = 404, description = "You have no run with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -554,7 +557,7 @@ pub async fn get_workflow_run(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
-) -> Result<axum::Json<WorkflowRunRecord>, Error> {
+) -> Result<axum::Json<WorkflowRunView>, Error> {
     Ok(axum::Json(
         state.workflows()?.find_run(&caller, run_id(&id)?).await?,
     ))
@@ -570,7 +573,7 @@ pub async fn get_workflow_run(
     description = "No step starts after this; an agent run in flight is asked to stop and is charged for what it used; what is still held is released. Cancelling a finished run changes nothing.",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The run", body = WorkflowRunRecord),
+        (status = 200, description = "The run", body = WorkflowRunView),
         (status = 404, description = "You have no run with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -578,7 +581,7 @@ pub async fn cancel_workflow_run(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
-) -> Result<axum::Json<WorkflowRunRecord>, Error> {
+) -> Result<axum::Json<WorkflowRunView>, Error> {
     Ok(axum::Json(
         state.workflows()?.cancel_run(&caller, run_id(&id)?).await?,
     ))
@@ -599,7 +602,7 @@ const STREAM_LIMIT: Duration = Duration::from_secs(280);
     description = "Server-Sent Events: `run` with the whole run (as `GET /v1/workflow-runs/{id}`) at once and whenever a step changes, then `end` when the run has finished. Streams close after about 5 minutes; reconnect to go on.",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "An event stream of `run` events, then `end`", body = WorkflowRunRecord, content_type = "text/event-stream"),
+        (status = 200, description = "An event stream of `run` events, then `end`", body = WorkflowRunView, content_type = "text/event-stream"),
         (status = 404, description = "You have no run with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -613,7 +616,7 @@ pub async fn follow_workflow_run(
     let started = tokio::time::Instant::now();
     // (last sent, whether to stop) → the next event.
     let events = futures::stream::unfold(
-        (Some(first), None::<WorkflowRunRecord>, false),
+        (Some(first), None::<WorkflowRunView>, false),
         move |(next, last, done)| {
             let state = state.clone();
             let caller = caller.clone();

@@ -66,7 +66,7 @@ pub struct AuditRecord {
 }
 
 /// One audit row as read back.
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug)]
 pub struct AuditEntry {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
@@ -75,7 +75,6 @@ pub struct AuditEntry {
     pub subject: Option<String>,
     pub client_addr: Option<String>,
     pub request_id: Option<String>,
-    #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
 

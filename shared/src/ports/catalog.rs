@@ -80,7 +80,7 @@ pub enum CreateAgentError {
 }
 
 /// A category of the marketplace.
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug)]
 pub struct Category {
     pub slug: String,
     pub name: String,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// A conversation as listed.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ConversationRecord {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -16,14 +16,13 @@ pub struct ConversationRecord {
     pub agent_version: Option<i32>,
     pub title: String,
     /// The agent's input fields, as given when the conversation started.
-    #[schema(value_type = HashMap<String, serde_json::Value>)]
     pub inputs: std::collections::BTreeMap<String, serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 /// One message of a conversation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageRecord {
     pub id: Uuid,
     pub role: crate::domain::llm::Role,

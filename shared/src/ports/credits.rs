@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 /// A user's credits.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreditAccount {
     pub balance_micros: i64,
     pub held_micros: i64,
@@ -47,7 +47,7 @@ impl LedgerKind {
 }
 
 /// One ledger row.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LedgerEntry {
     pub id: i64,
     pub kind: LedgerKind,
@@ -60,7 +60,7 @@ pub struct LedgerEntry {
 }
 
 /// One day of a user's spending and earning, for charts.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DailyCredits {
     pub day: NaiveDate,
     pub spent_micros: i64,

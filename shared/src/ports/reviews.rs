@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// A review as shown on the agent's page.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReviewRecord {
     pub id: Uuid,
     pub agent_id: Uuid,
@@ -24,7 +24,7 @@ pub struct ReviewRecord {
 }
 
 /// An agent's rating.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RatingSummary {
     pub count: i32,
     /// The plain mean of the stars, when there are reviews.

@@ -221,7 +221,7 @@ pub struct RunError {
 }
 
 /// A run as stored.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug)]
 pub struct RunRecord {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -256,7 +256,7 @@ pub struct RunRecord {
 }
 
 /// Per-version figures of an agent, for its creator.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct VersionStats {
     /// `None`: runs of the draft.
     pub version: Option<i32>,
@@ -271,7 +271,7 @@ pub struct VersionStats {
 }
 
 /// One day of an agent's runs.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DailyRuns {
     pub day: NaiveDate,
     pub runs: i64,

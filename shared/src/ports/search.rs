@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::domain::AgentSpec;
 
 /// What a listing shows of an agent: its latest version's listing fields and counters.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug)]
 pub struct AgentCard {
     pub id: Uuid,
     /// `handle/slug`, the agent's address.
@@ -22,7 +22,6 @@ pub struct AgentCard {
     pub tags: Vec<String>,
     pub icon: Option<String>,
     pub licence: crate::domain::Licence,
-    #[schema(value_type = String)]
     pub price_per_run: crate::domain::Credits,
     pub provider: String,
     pub model: String,

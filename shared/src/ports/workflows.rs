@@ -11,7 +11,7 @@ use super::catalog::{AgentStatus, Exposure, Visibility};
 use crate::domain::workflow::WorkflowSpec;
 
 /// A workflow: its owner's draft and, once published, its numbered versions.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkflowRecord {
     pub id: Uuid,
     pub owner_id: Uuid,
@@ -51,7 +51,7 @@ pub struct SavedWorkflowRecord {
 }
 
 /// One published version: immutable.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkflowVersionRecord {
     pub version: i32,
     pub spec: WorkflowSpec,
@@ -201,7 +201,7 @@ impl WorkflowFailure {
 }
 
 /// A run of a workflow, with every step.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkflowRunRecord {
     pub id: Uuid,
     pub workflow_id: Uuid,
@@ -213,9 +213,7 @@ pub struct WorkflowRunRecord {
     pub status: WorkflowRunStatus,
     /// The definition this run follows, as it was when the run started.
     pub spec: WorkflowSpec,
-    #[schema(value_type = HashMap<String, Object>)]
     pub inputs: BTreeMap<String, serde_json::Value>,
-    #[schema(value_type = Option<HashMap<String, Object>>)]
     pub outputs: Option<BTreeMap<String, serde_json::Value>>,
     pub error: Option<WorkflowRunError>,
     /// The worst-case cost computed when the run started (micro-credits).
@@ -239,7 +237,7 @@ impl WorkflowRunRecord {
 }
 
 /// One step of a run.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StepRecord {
     pub step_id: String,
     /// `agent`, `template`, `extract`, `condition` or `map`.
@@ -247,7 +245,6 @@ pub struct StepRecord {
     pub status: StepStatus,
     /// Times the step was started (a redelivered message that finds it running adds none).
     pub attempts: i32,
-    #[schema(value_type = Option<Object>)]
     pub output: Option<serde_json::Value>,
     pub error: Option<String>,
     pub input_tokens: i64,

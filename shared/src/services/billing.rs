@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::{
@@ -11,7 +12,7 @@ use crate::{
     domain::{Caller, Credits},
     ports::{
         AgentDirectory, Clock, CreditAccount, CreditStore, DailyCredits, DailyRuns, LedgerEntry,
-        RunStore, VersionStats,
+        LedgerKind, RunStore, VersionStats,
     },
 };
 
@@ -127,5 +128,54 @@ impl BillingService {
         let versions = self.runs.version_stats(agent.id).await?;
         let daily = self.runs.daily_runs(agent.id, since).await?;
         Ok((versions, daily))
+    }
+}
+
+/// One ledger row.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = LedgerEntry)]
+pub struct LedgerEntryView {
+    pub id: i64,
+    pub kind: LedgerKind,
+    /// Positive: credits in; negative: credits out.
+    pub amount_micros: i64,
+    pub balance_after_micros: i64,
+    pub run_id: Option<Uuid>,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<LedgerEntry> for LedgerEntryView {
+    fn from(record: LedgerEntry) -> Self {
+        Self {
+            id: record.id,
+            kind: record.kind,
+            amount_micros: record.amount_micros,
+            balance_after_micros: record.balance_after_micros,
+            run_id: record.run_id,
+            note: record.note,
+            created_at: record.created_at,
+        }
+    }
+}
+
+/// One day of a user's spending and earning, for charts.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = DailyCredits)]
+pub struct DailyCreditsView {
+    pub day: NaiveDate,
+    pub spent_micros: i64,
+    pub earned_micros: i64,
+    pub runs: i64,
+}
+
+impl From<DailyCredits> for DailyCreditsView {
+    fn from(record: DailyCredits) -> Self {
+        Self {
+            day: record.day,
+            spent_micros: record.spent_micros,
+            earned_micros: record.earned_micros,
+            runs: record.runs,
+        }
     }
 }

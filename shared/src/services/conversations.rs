@@ -4,6 +4,7 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
@@ -28,9 +29,9 @@ pub struct ConversationService {
 /// A conversation with its messages.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ConversationView {
-    pub conversation: ConversationRecord,
+    pub conversation: ConversationEntry,
     /// Oldest first; regenerated answers are left out.
-    pub messages: Vec<MessageRecord>,
+    pub messages: Vec<MessageView>,
 }
 
 /// Options of one reply.
@@ -87,8 +88,8 @@ impl ConversationService {
         let conversation = self.find(caller, id).await?;
         let messages = self.store.messages(id).await?;
         Ok(ConversationView {
-            conversation,
-            messages,
+            conversation: conversation.into(),
+            messages: messages.into_iter().map(Into::into).collect(),
         })
     }
 
@@ -220,4 +221,71 @@ impl ConversationService {
 
 fn not_found() -> Error {
     Error::NotFound("You have no conversation with this id.".into())
+}
+
+/// A conversation as listed.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ConversationRecord)]
+pub struct ConversationEntry {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub agent_id: Uuid,
+    /// `handle/slug`.
+    pub agent: String,
+    pub agent_name: String,
+    pub agent_version: Option<i32>,
+    pub title: String,
+    /// The agent's input fields, as given when the conversation started.
+    #[schema(value_type = HashMap<String, serde_json::Value>)]
+    pub inputs: std::collections::BTreeMap<String, serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ConversationRecord> for ConversationEntry {
+    fn from(record: ConversationRecord) -> Self {
+        Self {
+            id: record.id,
+            user_id: record.user_id,
+            agent_id: record.agent_id,
+            agent: record.agent,
+            agent_name: record.agent_name,
+            agent_version: record.agent_version,
+            title: record.title,
+            inputs: record.inputs,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// One message of a conversation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = MessageRecord)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub role: crate::domain::llm::Role,
+    pub content: String,
+    pub run_id: Option<Uuid>,
+    /// `complete`, `stopped`, `failed` or `superseded` (regenerated).
+    pub status: String,
+    /// Of an answer: the model that wrote it and what it cost, in micro-credits.
+    pub model: Option<String>,
+    pub charged_micros: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<MessageRecord> for MessageView {
+    fn from(record: MessageRecord) -> Self {
+        Self {
+            id: record.id,
+            role: record.role,
+            content: record.content,
+            run_id: record.run_id,
+            status: record.status,
+            model: record.model,
+            charged_micros: record.charged_micros,
+            created_at: record.created_at,
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
@@ -17,11 +18,11 @@ pub const MAX_LISTED: usize = 100;
 /// An agent's reviews as the caller sees them.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ReviewsView {
-    pub rating: RatingSummary,
+    pub rating: RatingView,
     /// Newest first (at most 100).
-    pub reviews: Vec<ReviewRecord>,
+    pub reviews: Vec<ReviewView>,
     /// The caller's own review, if they wrote one.
-    pub mine: Option<ReviewRecord>,
+    pub mine: Option<ReviewView>,
     /// Whether the caller may write (or rewrite) a review: they ran the agent to completion
     /// and it is not theirs.
     pub can_review: bool,
@@ -49,9 +50,9 @@ impl ReviewService {
             _ => (None, false),
         };
         Ok(ReviewsView {
-            rating,
-            reviews,
-            mine,
+            rating: rating.into(),
+            reviews: reviews.into_iter().map(Into::into).collect(),
+            mine: mine.map(Into::into),
             can_review,
         })
     }
@@ -176,4 +177,63 @@ fn agent_not_found() -> Error {
 
 fn review_not_found() -> Error {
     Error::NotFound("This agent has no review with this id.".into())
+}
+
+/// A review as shown on the agent's page.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ReviewRecord)]
+pub struct ReviewView {
+    pub id: Uuid,
+    pub agent_id: Uuid,
+    pub user_id: Uuid,
+    /// The reviewer's handle and name.
+    pub author_handle: String,
+    pub author_name: String,
+    /// 1 to 5 stars.
+    pub rating: i16,
+    pub body: String,
+    /// The creator's answer.
+    pub reply: Option<String>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ReviewRecord> for ReviewView {
+    fn from(record: ReviewRecord) -> Self {
+        Self {
+            id: record.id,
+            agent_id: record.agent_id,
+            user_id: record.user_id,
+            author_handle: record.author_handle,
+            author_name: record.author_name,
+            rating: record.rating,
+            body: record.body,
+            reply: record.reply,
+            replied_at: record.replied_at,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// An agent's rating.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = RatingSummary)]
+pub struct RatingView {
+    pub count: i32,
+    /// The plain mean of the stars, when there are reviews.
+    pub average: Option<f64>,
+    /// The Bayesian score "top rated" sorts by: (5 x 3.5 + sum) / (5 + count).
+    pub score: f64,
+}
+
+impl From<RatingSummary> for RatingView {
+    fn from(record: RatingSummary) -> Self {
+        Self {
+            count: record.count,
+            average: record.average,
+            score: record.score,
+        }
+    }
 }

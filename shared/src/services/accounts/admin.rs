@@ -8,6 +8,7 @@ use crate::{
     domain::{Caller, DisplayName, Email, Handle, Password, RequestOrigin, Role},
     ports::{AuditAction, AuditEntry, ProfileChange, UserRecord},
 };
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 impl AccountService {
@@ -127,5 +128,35 @@ impl AccountService {
             .await
             .map_err(|error| Error::Internal(error.to_string()))?;
         Ok(user.id)
+    }
+}
+
+/// One audit row as read back.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<AuditEntry> for AuditEntryView {
+    fn from(record: AuditEntry) -> Self {
+        Self {
+            id: record.id,
+            occurred_at: record.occurred_at,
+            actor_id: record.actor_id,
+            action: record.action,
+            subject: record.subject,
+            client_addr: record.client_addr,
+            request_id: record.request_id,
+            details: record.details,
+        }
     }
 }

@@ -9,6 +9,8 @@ mod api_keys;
 mod profile;
 mod sessions;
 
+pub use self::admin::AuditEntryView;
+
 use crate::domain::tokens::TokenKeys;
 use crate::{
     Error, Result,

@@ -221,7 +221,11 @@ impl CatalogService {
                 let visible = visible_ids.contains(&agent.id);
                 let latest = if visible { agent.latest_version } else { None };
                 SavedView {
-                    card: cards.iter().find(|card| card.id == agent.id).cloned(),
+                    card: cards
+                        .iter()
+                        .find(|card| card.id == agent.id)
+                        .cloned()
+                        .map(Into::into),
                     address: format!("{}/{}", agent.owner_handle, agent.slug),
                     pinned_version,
                     latest_version: latest,

@@ -2,6 +2,7 @@
 //! generation), an agent's page, categories and creators' pages.
 
 use super::search::{CatalogPage, CatalogQuery, PageStart};
+use super::views::AgentCardView;
 use super::{
     AgentView, CACHE_TTL, CachedView, CatalogService, CreatorView, DEFAULT_PAGE_SIZE,
     DETAIL_CACHE_TTL, MAX_PAGE_SIZE, MAX_QUERY_CHARS, cursor, search, view_is_privileged,
@@ -9,10 +10,7 @@ use super::{
 use crate::{
     Error, Result,
     domain::{Caller, RequestOrigin, Slug},
-    ports::{
-        AgentCard, AgentStatus, CatalogFilters, CatalogSort, Category, Facets, SearchMode,
-        Visibility,
-    },
+    ports::{AgentStatus, CatalogFilters, CatalogSort, Category, Facets, SearchMode, Visibility},
 };
 use uuid::Uuid;
 
@@ -174,7 +172,14 @@ impl CatalogService {
         )
         .await?;
         let page = ListingPage {
-            agents: self.ports.listings.agent_cards(&agent_ids).await?,
+            agents: self
+                .ports
+                .listings
+                .agent_cards(&agent_ids)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             next_cursor: next.map(|next| cursor::encode(&fingerprint, &next)),
             facets: (request.facets && start == PageStart::First).then_some(facets),
             embedding_model: semantic.then(|| self.ports.embedder.model().to_owned()),
@@ -257,7 +262,7 @@ pub struct ListingRequest {
 /// One page of a listing.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ListingPage {
-    pub agents: Vec<AgentCard>,
+    pub agents: Vec<AgentCardView>,
     pub next_cursor: Option<String>,
     pub facets: Option<Facets>,
     /// The embedding model semantic ranking used, when it did

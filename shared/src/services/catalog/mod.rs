@@ -13,16 +13,17 @@ mod library;
 mod listings;
 pub mod search;
 pub mod seed;
+pub mod views;
 
 pub use self::listings::{ListingPage, ListingRequest};
 
+use self::views::AgentCardView;
 use crate::{
     Error, Result,
     domain::{AgentSpec, Caller, Licence, caller::Principal},
     ports::{
-        AgentCard, AgentDirectory, AgentLibrary, AgentListings, AgentRecord, AgentStatus,
-        AgentStore, Cache, CategoryStore, Clock, CreatorRecord, Embedder, SearchIndex,
-        VersionRecord, Visibility,
+        AgentDirectory, AgentLibrary, AgentListings, AgentRecord, AgentStatus, AgentStore, Cache,
+        CategoryStore, Clock, CreatorRecord, Embedder, SearchIndex, VersionRecord, Visibility,
     },
 };
 use std::{sync::Arc, time::Duration};
@@ -129,7 +130,7 @@ pub struct VersionView {
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct SavedView {
     /// Absent when the agent is no longer visible to you (made private, delisted).
-    pub card: Option<AgentCard>,
+    pub card: Option<AgentCardView>,
     pub address: String,
     pub pinned_version: Option<i32>,
     pub latest_version: Option<i32>,
@@ -141,7 +142,7 @@ pub struct SavedView {
 #[derive(Clone, Debug)]
 pub struct CreatorView {
     pub creator: CreatorRecord,
-    pub agents: Vec<AgentCard>,
+    pub agents: Vec<AgentCardView>,
 }
 
 impl CatalogService {

@@ -9,6 +9,7 @@ pub(crate) mod execution;
 pub mod guard;
 pub mod prompt;
 pub mod providers;
+pub mod views;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 

@@ -13,15 +13,13 @@ use crate::{
         AgentAddress, Caller, VersionChoice,
         workflow::{Action, AgentCall, Reference, Template, WorkflowPlan, WorkflowSpec},
     },
-    ports::{
-        NewWorkflow, SavedWorkflowRecord, Visibility, WorkflowQuery, WorkflowRecord,
-        WorkflowVersionRecord,
-    },
+    ports::{NewWorkflow, SavedWorkflowRecord, Visibility, WorkflowQuery, WorkflowRecord},
     services::runs::RunTarget,
 };
 
 use super::{
-    AgentUse, SavedWorkflow, StepEstimate, WorkflowEstimate, WorkflowService, WorkflowView, credits,
+    AgentUse, SavedWorkflow, StepEstimate, WorkflowEstimate, WorkflowService, WorkflowView,
+    credits, views::WorkflowVersionView,
 };
 
 impl WorkflowService {
@@ -246,9 +244,10 @@ impl WorkflowService {
         caller: &Caller,
         handle: &str,
         slug: &str,
-    ) -> Result<Vec<WorkflowVersionRecord>> {
+    ) -> Result<Vec<WorkflowVersionView>> {
         let record = self.visible(caller, handle, slug).await?;
-        self.ports.store.list_workflow_versions(record.id).await
+        let versions = self.ports.store.list_workflow_versions(record.id).await?;
+        Ok(versions.into_iter().map(Into::into).collect())
     }
 
     pub async fn update(

@@ -30,6 +30,7 @@ mod definitions;
 mod execution;
 mod runs;
 mod steps;
+pub mod views;
 mod worker;
 
 pub use self::{execution::step_run_id, worker::WorkflowWorker};

@@ -17,7 +17,7 @@ use crate::{
 };
 
 use super::definitions::workflow_not_found;
-use super::{WorkflowService, credits, step_run_id};
+use super::{WorkflowService, credits, step_run_id, views::WorkflowRunView};
 
 impl WorkflowService {
     // ---- runs ------------------------------------------------------------------------------
@@ -34,7 +34,7 @@ impl WorkflowService {
         version: VersionChoice,
         inputs: BTreeMap<String, Value>,
         run_id: Uuid,
-    ) -> Result<WorkflowRunRecord> {
+    ) -> Result<WorkflowRunView> {
         let user_id = caller.user()?.user_id;
         let record = self.visible(caller, handle, slug).await?;
         let owner = record.owner_id == user_id;
@@ -92,7 +92,7 @@ impl WorkflowService {
                 if existing.user_id != user_id || existing.workflow_id != record.id {
                     return Err(Error::IdempotencyKeyReused);
                 }
-                return Ok(*existing);
+                return Ok((*existing).into());
             }
             Err(StartWorkflowRunError::InsufficientCredits { available, needed }) => {
                 return Err(Error::InsufficientCredits {
@@ -132,7 +132,12 @@ impl WorkflowService {
         self.find_run(caller, run_id).await
     }
 
-    pub async fn find_run(&self, caller: &Caller, id: Uuid) -> Result<WorkflowRunRecord> {
+    /// One of the caller's runs, with every step.
+    pub async fn find_run(&self, caller: &Caller, id: Uuid) -> Result<WorkflowRunView> {
+        self.owned_run(caller, id).await.map(Into::into)
+    }
+
+    async fn owned_run(&self, caller: &Caller, id: Uuid) -> Result<WorkflowRunRecord> {
         let user_id = caller.user()?.user_id;
         self.ports
             .workflow_runs
@@ -147,18 +152,20 @@ impl WorkflowService {
         caller: &Caller,
         before: Option<Uuid>,
         limit: usize,
-    ) -> Result<Vec<WorkflowRunRecord>> {
+    ) -> Result<Vec<WorkflowRunView>> {
         let user_id = caller.user()?.user_id;
-        self.ports
+        let runs = self
+            .ports
             .workflow_runs
             .list_runs(user_id, before, limit)
-            .await
+            .await?;
+        Ok(runs.into_iter().map(Into::into).collect())
     }
 
     /// Cancels a running run: no step starts after this; a step's agent run in flight is
     /// asked to stop (it is charged for what it used); what is still held is released.
-    pub async fn cancel_run(&self, caller: &Caller, id: Uuid) -> Result<WorkflowRunRecord> {
-        let run = self.find_run(caller, id).await?;
+    pub async fn cancel_run(&self, caller: &Caller, id: Uuid) -> Result<WorkflowRunView> {
+        let run = self.owned_run(caller, id).await?;
         if run.status == WorkflowRunStatus::Running {
             self.ports
                 .workflow_runs
