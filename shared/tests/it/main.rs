@@ -20,6 +20,7 @@ mod aws;
 mod cache;
 mod catalog;
 mod chat;
+mod contracts;
 mod embedders;
 mod idempotency;
 mod lambda;
