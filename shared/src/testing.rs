@@ -47,8 +47,46 @@ pub fn with_database(url: &str, database: &str) -> String {
     }
 }
 
-/// Creates an empty, fully migrated database for one test and returns its URL.
-pub async fn fresh_database() -> String {
+/// A database of one test: dropped when the test is done with it (connections still open
+/// to it are closed), so runs against a long-lived server leave nothing behind.
+#[derive(Debug)]
+pub struct TestDatabase {
+    url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (admin_database_url(), self.name.clone());
+        // Drop cannot wait on the test's runtime: a thread of its own does the work, and
+        // the test waits for it, so the database is gone when the test ends.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let admin = connect(&admin_url).await;
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("could not drop the test database {}: {error}", self.name);
+        }
+    }
+}
+
+/// Creates an empty, fully migrated database for one test; it is dropped with the guard.
+pub async fn fresh_database() -> TestDatabase {
     let admin_url = admin_database_url();
     let admin = connect(&admin_url).await;
     let template = format!("agora_template_{}", migrations::schema_fingerprint());
@@ -92,7 +130,10 @@ pub async fn fresh_database() -> String {
         .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
         .await
         .expect("clone template");
-    with_database(&admin_url, &name)
+    TestDatabase {
+        url: with_database(&admin_url, &name),
+        name,
+    }
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {

@@ -42,7 +42,8 @@ impl Api {
 
 #[tokio::test]
 async fn sign_up_sign_in_create_a_key_use_it_revoke_it_and_be_refused() {
-    let url = agora::testing::fresh_database().await;
+    let database = agora::testing::fresh_database().await;
+    let url = database.url().to_owned();
     let home = tempfile::tempdir().unwrap();
     let agora_home = home.path().display().to_string();
     let server = Server::start(&[
@@ -123,7 +124,8 @@ async fn sign_up_sign_in_create_a_key_use_it_revoke_it_and_be_refused() {
 
 #[tokio::test]
 async fn admin_create_grants_the_first_administrator_from_the_command_line() {
-    let url = agora::testing::fresh_database().await;
+    let database = agora::testing::fresh_database().await;
+    let url = database.url().to_owned();
     let secrets = agora::testing::test_signing_keys();
     let email = format!("root-{}@example.com", uuid::Uuid::new_v4().simple());
     let password = "the first admin's passphrase";

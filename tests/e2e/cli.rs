@@ -29,7 +29,8 @@ fn events(file: &str) -> String {
 
 #[tokio::test]
 async fn invoke_prints_the_lambda_response_of_a_function() {
-    let url = agora::testing::fresh_database().await;
+    let database = agora::testing::fresh_database().await;
+    let url = database.url().to_owned();
     let (ok, stdout, stderr) = agora(
         &[
             "invoke",

@@ -22,7 +22,8 @@ fn python() -> String {
 
 #[tokio::test]
 async fn the_openai_sdk_runs_a_demo_agent_whole_and_streamed() {
-    let url = agora::testing::fresh_database().await;
+    let database = agora::testing::fresh_database().await;
+    let url = database.url().to_owned();
     let home = tempfile::tempdir().unwrap();
     let agora_home = home.path().display().to_string();
     let server = Server::start(&[

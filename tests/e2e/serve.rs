@@ -196,7 +196,8 @@ async fn serve_creates_starts_and_stops_a_local_cluster_and_reuses_it() {
 
 #[tokio::test]
 async fn serve_uses_a_given_database_url_and_migrates_it() {
-    let url = agora::testing::fresh_database().await;
+    let database = agora::testing::fresh_database().await;
+    let url = database.url().to_owned();
     let server = Server::start(&[
         ("DATABASE_URL", url.as_str()),
         ("AGORA_WEB_DIR", "/nonexistent"),

@@ -1,9 +1,12 @@
 //! Accounts: sign-up, sign-in, sessions, the caller's profile and API keys, over the real
 //! router with real PostgreSQL and Redis (issue 3; RELIABILITY 1, 3, 5, 6, 7, 19, 26).
 
-use std::sync::{
-    Arc, Mutex,
-    atomic::{AtomicUsize, Ordering},
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
 };
 
 use agora::{
@@ -17,7 +20,7 @@ use chrono::{DateTime, Utc};
 use http::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, TestUser, backed_vars, closed_port};
+use crate::support::{TestApp, TestUser, closed_port};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -69,8 +72,8 @@ impl PasswordHasher for CountingHasher {
 
 async fn app_with_clock() -> (TestApp, TestClock) {
     let clock = TestClock::new();
-    let app = TestApp::with_overrides(
-        backed_vars().await,
+    let app = TestApp::with_config_and_overrides(
+        |_| {},
         Overrides {
             clock: Some(Arc::new(clock.clone())),
             ..Overrides::default()
@@ -78,16 +81,6 @@ async fn app_with_clock() -> (TestApp, TestClock) {
     )
     .await;
     (app, clock)
-}
-
-async fn app_with(extra: &[(&str, &str)]) -> TestApp {
-    let mut vars = backed_vars().await;
-    vars.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    TestApp::with_vars(vars).await
 }
 
 async fn refresh(app: &TestApp, token: &str) -> crate::support::TestResponse {
@@ -290,8 +283,8 @@ async fn an_unknown_email_costs_one_verification_like_a_known_one() {
         inner: Argon2Hasher::new().unwrap(),
         verifications: AtomicUsize::new(0),
     });
-    let app = TestApp::with_overrides(
-        backed_vars().await,
+    let app = TestApp::with_config_and_overrides(
+        |_| {},
         Overrides {
             hasher: Some(hasher.clone()),
             ..Overrides::default()
@@ -358,8 +351,8 @@ async fn an_oversized_password_is_refused_before_hashing() {
         inner: Argon2Hasher::new().unwrap(),
         verifications: AtomicUsize::new(0),
     });
-    let app = TestApp::with_overrides(
-        backed_vars().await,
+    let app = TestApp::with_config_and_overrides(
+        |_| {},
         Overrides {
             hasher: Some(hasher.clone()),
             ..Overrides::default()
@@ -774,7 +767,7 @@ async fn an_expired_api_key_is_refused_and_a_past_expiry_is_invalid() {
 
 #[tokio::test]
 async fn api_key_names_and_the_live_key_cap_are_enforced() {
-    let app = app_with(&[("AGORA_MAX_API_KEYS", "2")]).await;
+    let app = TestApp::with_config(|config| config.auth.max_api_keys = 2).await;
     let user = app.with_user().await;
     for name in ["", "  ", &"k".repeat(101), "tab\tname"] {
         let response = app
@@ -918,10 +911,12 @@ async fn a_lost_database_is_a_503_with_retry_after_never_a_500() {
     let app = TestApp::spawn().await;
     let user = app.with_user().await;
     let (_, key) = app.api_key(&user).await;
-    let mut vars = backed_vars().await;
-    vars[0].1 = format!("postgres://agora@127.0.0.1:{}/agora", closed_port());
-    vars.push(("DATABASE_CONNECT_TIMEOUT_MS".into(), "500".into()));
-    let lost = TestApp::with_vars(vars).await;
+    let mut config = app.config.clone();
+    if let Some(database) = &mut config.database {
+        database.url = format!("postgres://agora@127.0.0.1:{}/agora", closed_port());
+        database.connect_timeout = Duration::from_millis(500);
+    }
+    let lost = TestApp::from_config(config, Default::default()).await;
     let calls = [
         (
             "POST",

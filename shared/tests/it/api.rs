@@ -11,7 +11,7 @@ use axum::{Router, body::Body, routing::post};
 use http::{Request, StatusCode};
 use serde::Deserialize;
 
-use crate::support::{TestApp, backed_vars, closed_port, send};
+use crate::support::{TestApp, closed_port, send};
 
 #[tokio::test]
 async fn health_is_ok_when_database_and_cache_answer() {
@@ -38,13 +38,16 @@ async fn health_is_ok_when_database_and_cache_answer() {
 
 #[tokio::test]
 async fn health_is_503_naming_an_unreachable_database_without_hanging() {
-    let mut vars = backed_vars().await;
-    vars[0].1 = format!(
-        "postgres://agora:secret-password@127.0.0.1:{}/agora",
-        closed_port()
-    );
-    vars.push(("DATABASE_CONNECT_TIMEOUT_MS".into(), "500".into()));
-    let app = TestApp::with_vars(vars).await;
+    let app = TestApp::with_config(|config| {
+        if let Some(database) = &mut config.database {
+            database.url = format!(
+                "postgres://agora:secret-password@127.0.0.1:{}/agora",
+                closed_port()
+            );
+            database.connect_timeout = Duration::from_millis(500);
+        }
+    })
+    .await;
     let response = app.get("/v1/health").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     let report = response.json();
@@ -64,9 +67,12 @@ async fn health_is_503_naming_an_unreachable_database_without_hanging() {
 
 #[tokio::test]
 async fn health_is_503_naming_an_unreachable_cache() {
-    let mut vars = backed_vars().await;
-    vars[1].1 = format!("redis://127.0.0.1:{}", closed_port());
-    let app = TestApp::with_vars(vars).await;
+    let app = TestApp::with_config(|config| {
+        if let Some(redis) = &mut config.redis {
+            redis.url = format!("redis://127.0.0.1:{}", closed_port());
+        }
+    })
+    .await;
     let response = app.get("/v1/health").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     let report = response.json();
@@ -77,7 +83,7 @@ async fn health_is_503_naming_an_unreachable_cache() {
 
 #[tokio::test]
 async fn health_without_a_database_says_how_to_configure_one() {
-    let app = TestApp::with_vars(Vec::new()).await;
+    let app = TestApp::without_backends().await;
     let response = app.get("/v1/health").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
@@ -90,7 +96,7 @@ async fn health_without_a_database_says_how_to_configure_one() {
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_route_and_is_current_in_docs() {
-    let app = TestApp::with_vars(Vec::new()).await;
+    let app = TestApp::without_backends().await;
     let response = app.get("/v1/openapi.json").await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.header("content-type"), "application/json");
@@ -150,7 +156,7 @@ async fn the_openapi_document_describes_every_route_and_is_current_in_docs() {
 
 #[tokio::test]
 async fn unknown_paths_are_404_problems_quoting_the_request_id() {
-    let app = TestApp::with_vars(Vec::new()).await;
+    let app = TestApp::without_backends().await;
     let response = app
         .send(
             Request::get("/v1/no-such-thing")
@@ -171,7 +177,7 @@ async fn unknown_paths_are_404_problems_quoting_the_request_id() {
 
 #[tokio::test]
 async fn a_wrong_method_is_a_405_problem_with_allow() {
-    let app = TestApp::with_vars(Vec::new()).await;
+    let app = TestApp::without_backends().await;
     let response = app
         .send(Request::delete("/v1/health").body(Body::empty()).unwrap())
         .await;
@@ -181,7 +187,7 @@ async fn a_wrong_method_is_a_405_problem_with_allow() {
 
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
-    let app = TestApp::with_vars(Vec::new()).await;
+    let app = TestApp::without_backends().await;
     let response = app.get("/v1/openapi.json").await;
     assert!(uuid::Uuid::parse_str(response.header("x-request-id")).is_ok());
 }
@@ -342,7 +348,7 @@ async fn every_log_line_of_a_request_carries_its_request_id_and_xray_trace_id() 
         .with(agora::telemetry::json_layer(move || writer.clone()));
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let app = TestApp::with_vars(Vec::new()).await;
+    let app = TestApp::without_backends().await;
     let request = Request::get("/v1/missing?key=sk-live-should-not-be-logged")
         .header("x-request-id", "req-log-1")
         .header(
@@ -396,11 +402,9 @@ async fn the_web_ui_is_served_with_a_fallback_for_client_routes() {
     .unwrap();
     std::fs::create_dir(web.path().join("assets")).unwrap();
     std::fs::write(web.path().join("assets/app.js"), "console.log(1)").unwrap();
-    let app = TestApp::with_vars(vec![(
-        "AGORA_WEB_DIR".into(),
-        web.path().display().to_string(),
-    )])
-    .await;
+    let mut config = crate::support::base_config();
+    config.http.web_dir = web.path().to_owned();
+    let app = TestApp::from_config(config, Default::default()).await;
 
     let index = app.get("/").await;
     assert_eq!(index.status, StatusCode::OK);
@@ -425,11 +429,9 @@ async fn the_web_ui_is_served_with_a_fallback_for_client_routes() {
 
 #[tokio::test]
 async fn without_a_built_ui_the_root_says_how_to_build_it() {
-    let app = TestApp::with_vars(vec![(
-        "AGORA_WEB_DIR".into(),
-        "/nonexistent/web/dist".into(),
-    )])
-    .await;
+    let mut config = crate::support::base_config();
+    config.http.web_dir = "/nonexistent/web/dist".into();
+    let app = TestApp::from_config(config, Default::default()).await;
     let problem = app
         .get("/")
         .await

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use agora::{
+    adapters::secrets::SecretLocation,
     api::Access,
     domain::tokens::{TokenKeys, TokenPolicy, ed25519_pkcs8},
     domain::{RequestOrigin, Role},
@@ -17,7 +18,7 @@ use http::{Request, StatusCode};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, TestUser, backed_vars, closed_port};
+use crate::support::{TestApp, TestUser, closed_port};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -229,16 +230,6 @@ fn login_from(address: &str, email: &str, password: &str) -> Request<Body> {
     request
 }
 
-async fn app_with(extra: &[(&str, &str)]) -> TestApp {
-    let mut vars = backed_vars().await;
-    vars.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    TestApp::with_vars(vars).await
-}
-
 async fn failed_logins_are_limited_per_account(app: &TestApp) {
     let user = app.with_user().await;
     for _ in 0..3 {
@@ -265,26 +256,27 @@ async fn failed_logins_are_limited_per_account(app: &TestApp) {
 
 #[tokio::test]
 async fn failed_logins_are_limited_per_account_with_redis() {
-    failed_logins_are_limited_per_account(&app_with(&[("AGORA_LOGIN_MAX_FAILURES", "3")]).await)
-        .await;
+    failed_logins_are_limited_per_account(
+        &TestApp::with_config(|config| config.auth.login_failures_per_account = 3).await,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn failed_logins_are_still_limited_when_redis_is_down() {
-    let mut vars = backed_vars().await;
-    for (name, value) in &mut vars {
-        if name == "REDIS_URL" {
-            *value = format!("redis://127.0.0.1:{}", closed_port());
+    let app = TestApp::with_config(|config| {
+        if let Some(redis) = &mut config.redis {
+            redis.url = format!("redis://127.0.0.1:{}", closed_port());
         }
-    }
-    vars.push(("AGORA_LOGIN_MAX_FAILURES".into(), "3".into()));
-    let app = TestApp::with_vars(vars).await;
+        config.auth.login_failures_per_account = 3;
+    })
+    .await;
     failed_logins_are_limited_per_account(&app).await;
 }
 
 #[tokio::test]
 async fn failed_logins_are_limited_per_client_address() {
-    let app = app_with(&[("AGORA_LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await;
+    let app = TestApp::with_config(|config| config.auth.login_failures_per_address = 3).await;
     let user = app.with_user().await;
     for attempt in 0..3 {
         let email = format!("nobody-{attempt}@example.com");
@@ -304,7 +296,7 @@ async fn failed_logins_are_limited_per_client_address() {
 
 #[tokio::test]
 async fn each_caller_is_limited_to_the_configured_requests_per_minute() {
-    let app = app_with(&[("AGORA_RATE_LIMIT_PER_MINUTE", "3")]).await;
+    let app = TestApp::with_config(|config| config.auth.requests_per_minute = 3).await;
     let user = app.with_user().await;
     for _ in 0..3 {
         assert_eq!(
@@ -583,13 +575,11 @@ async fn signing_keys_come_from_secrets_manager_and_rotate_by_kid() {
         .unwrap()
         .arn
         .unwrap();
-    let mut vars: Vec<(String, String)> = backed_vars()
-        .await
-        .into_iter()
-        .filter(|(name, _)| name != "AGORA_SECRETS")
-        .collect();
-    vars.push(("AGORA_SECRET_ID".to_owned(), id.clone()));
-    let before = TestApp::with_vars(vars.clone()).await;
+    let before = TestApp::with_config(|config| {
+        config.secret = SecretLocation::SecretsManager(id.clone());
+        config.aws.secret_id = Some(id.clone());
+    })
+    .await;
     let user = before.with_user().await;
     let kid = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
     assert_eq!(kid(&user.access_token), "1");
@@ -601,7 +591,7 @@ async fn signing_keys_come_from_secrets_manager_and_rotate_by_kid() {
         .send()
         .await
         .unwrap();
-    let after = TestApp::with_vars(vars).await;
+    let after = TestApp::from_config(before.config.clone(), Default::default()).await;
     assert_eq!(
         after
             .call("GET", "/v1/me", Some(&user.access_token), None)

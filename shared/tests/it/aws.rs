@@ -1,7 +1,9 @@
 //! Health probes of the configured AWS services, against moto's server.
 
-use agora::{AppState, Config};
+use agora::adapters::aws::AwsSettings;
 use aws_config::BehaviorVersion;
+
+use crate::support::TestApp;
 
 async fn sdk() -> aws_config::SdkConfig {
     assert!(
@@ -12,7 +14,7 @@ async fn sdk() -> aws_config::SdkConfig {
 }
 
 /// Creates one of each resource in moto and returns their ids.
-async fn provision() -> Vec<(String, String)> {
+async fn provision() -> AwsSettings {
     let sdk = sdk().await;
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let bucket = format!("agora-{unique}");
@@ -69,31 +71,31 @@ async fn provision() -> Vec<(String, String)> {
         .unwrap()
         .arn
         .unwrap();
-    vec![
-        ("S3_BUCKET".into(), bucket),
-        ("QUEUE_URL".into(), queue_url),
-        ("IDEMPOTENCY_TABLE".into(), table),
-        ("KMS_KEY_ID".into(), key_id),
-        ("AGORA_SECRET_ID".into(), secret),
-        (
-            "AWS_ENDPOINT_URL".into(),
-            std::env::var("AWS_ENDPOINT_URL").unwrap(),
-        ),
-    ]
+    AwsSettings {
+        s3_bucket: Some(bucket),
+        queue_url: Some(queue_url),
+        idempotency_table: Some(table),
+        kms_key_id: Some(key_id),
+        secret_id: Some(secret),
+        endpoint_url: Some(std::env::var("AWS_ENDPOINT_URL").unwrap()),
+        dead_letter_queue_url: None,
+    }
 }
 
-async fn report(vars: Vec<(String, String)>) -> serde_json::Value {
-    let state = AppState::build(Config::from_vars(vars).unwrap())
-        .await
-        .unwrap();
-    serde_json::to_value(state.health(agora::services::health::PROBE_BUDGET).await).unwrap()
+/// The health report of an app over a fresh database and Redis and these AWS services.
+async fn report(aws: AwsSettings) -> serde_json::Value {
+    let app = TestApp::with_config(|config| config.aws = aws).await;
+    serde_json::to_value(
+        app.state
+            .health(agora::services::health::PROBE_BUDGET)
+            .await,
+    )
+    .unwrap()
 }
 
 #[tokio::test]
 async fn every_configured_aws_service_is_probed_and_ok() {
-    let mut vars = crate::support::backed_vars().await;
-    vars.extend(provision().await);
-    let report = report(vars).await;
+    let report = report(provision().await).await;
     let names: Vec<&str> = report["checks"]
         .as_array()
         .unwrap()
@@ -117,18 +119,12 @@ async fn every_configured_aws_service_is_probed_and_ok() {
 
 #[tokio::test]
 async fn a_missing_aws_resource_fails_its_probe_and_only_its_probe() {
-    let mut vars = crate::support::backed_vars().await;
-    vars.extend(
-        provision()
-            .await
-            .into_iter()
-            .map(|(name, value)| match name.as_str() {
-                "S3_BUCKET" => (name, "agora-no-such-bucket".to_owned()),
-                "IDEMPOTENCY_TABLE" => (name, "no-such-table".to_owned()),
-                _ => (name, value),
-            }),
-    );
-    let report = report(vars).await;
+    let aws = AwsSettings {
+        s3_bucket: Some("agora-no-such-bucket".to_owned()),
+        idempotency_table: Some("no-such-table".to_owned()),
+        ..provision().await
+    };
+    let report = report(aws).await;
     assert_eq!(report["status"], "degraded");
     for check in report["checks"].as_array().unwrap() {
         let expected = if ["s3", "dynamodb"].contains(&check["name"].as_str().unwrap()) {

@@ -25,7 +25,7 @@ async fn post_json(
 #[tokio::test]
 async fn a_conversation_pins_its_version_streams_replies_and_keeps_the_history() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (creator, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
     let created = post_json(
@@ -192,7 +192,10 @@ async fn a_stopped_answer_ends_with_what_it_had_and_is_billed_for_it() {
     stub.always(Scenario::Stall {
         pieces: vec!["Partial ".into(), "words".into()],
     });
-    let app = app_with_stub(&stub, &[("AGORA_PROVIDER_TIMEOUT_MS", "5000")]).await;
+    let app = app_with_stub(&stub, |config| {
+        config.runs.provider_timeout = Duration::from_millis(5000)
+    })
+    .await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
     let conversation = post_json(
@@ -260,7 +263,10 @@ async fn a_client_that_disconnects_mid_stream_is_still_recorded_and_billed() {
     stub.always(Scenario::Stall {
         pieces: vec!["Half ".into(), "an answer".into()],
     });
-    let app = app_with_stub(&stub, &[("AGORA_PROVIDER_TIMEOUT_MS", "5000")]).await;
+    let app = app_with_stub(&stub, |config| {
+        config.runs.provider_timeout = Duration::from_millis(5000)
+    })
+    .await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
     let request = http::Request::post("/v1/runs")
@@ -307,7 +313,7 @@ async fn a_sealed_prompt_never_reaches_anyone_but_its_owner_even_when_the_model_
     let canary = "CANARY-sealed-3f9a1c";
     let stub = LlmStub::start().await;
     stub.always(Scenario::EchoSystem);
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let creator = app.with_user().await;
     let mut spec = agent_spec("Sealed", "Keeps its prompt");
     spec["licence"] = json!("sealed");
@@ -359,7 +365,7 @@ async fn a_sealed_prompt_never_reaches_anyone_but_its_owner_even_when_the_model_
 async fn chat_completions_speak_openais_format_and_errors() {
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("Hello from an agent", 12, 4));
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
     let (_, key) = app.api_key(&user).await;
@@ -525,7 +531,7 @@ async fn errors_made_before_the_handler_runs_speak_openais_format_on_its_paths()
 #[tokio::test]
 async fn private_agents_of_others_cannot_be_run_and_look_missing() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let owner = app.with_user().await;
     let mut spec = agent_spec("Private", "Mine only");
     spec["model"] = json!({ "provider": "openai", "name": "gpt-4o-mini" });
@@ -556,7 +562,7 @@ async fn private_agents_of_others_cannot_be_run_and_look_missing() {
 #[tokio::test]
 async fn bad_run_requests_get_problems_that_say_what_to_fix() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "agora", "echo", "0").await;
     let user = app.with_user().await;
     for (body, field) in [

@@ -17,9 +17,11 @@ use crate::{
 const IN_PROGRESS: Duration = Duration::from_secs(60);
 const KEEP: Duration = Duration::from_secs(24 * 3600);
 
-async fn postgres_store() -> Arc<dyn IdempotencyStore> {
+/// The PostgreSQL store of a fresh app (the app keeps its database for as long as it lives).
+async fn postgres_store() -> (TestApp, Arc<dyn IdempotencyStore>) {
     let app = TestApp::spawn().await;
-    app.state.idempotency().unwrap()
+    let store = app.state.idempotency().unwrap();
+    (app, store)
 }
 
 async fn dynamodb_store() -> Arc<dyn IdempotencyStore> {
@@ -170,7 +172,8 @@ async fn contract(store: Arc<dyn IdempotencyStore>) {
 
 #[tokio::test]
 async fn the_postgres_store_keeps_the_contract() {
-    contract(postgres_store().await).await;
+    let (_app, store) = postgres_store().await;
+    contract(store).await;
 }
 
 #[tokio::test]
@@ -197,7 +200,7 @@ async fn post_run(
 async fn the_same_key_and_body_replays_the_first_response_byte_for_byte() {
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("Only once", 10, 5));
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.1").await;
     let user = app.with_user().await;
     for stream in [false, true] {
@@ -220,7 +223,7 @@ async fn the_same_key_and_body_replays_the_first_response_byte_for_byte() {
 async fn a_key_reused_with_another_body_is_422_and_keys_are_per_caller() {
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("Hi", 10, 5));
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
     let key = "order-42";
@@ -259,7 +262,10 @@ async fn a_key_in_flight_is_409_and_a_refused_request_is_not_remembered() {
         Duration::from_millis(800),
         Box::new(Scenario::answer("Slow", 10, 5)),
     ));
-    let app = app_with_stub(&stub, &[("AGORA_PROVIDER_TIMEOUT_MS", "3000")]).await;
+    let app = app_with_stub(&stub, |config| {
+        config.runs.provider_timeout = Duration::from_millis(3000)
+    })
+    .await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
     let body = json!({ "agent": address, "input": "hi" });
@@ -297,7 +303,7 @@ async fn a_retry_after_the_execution_died_finds_the_run_and_never_charges_twice(
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("Charged once", 10, 5));
     let clock = crate::accounts::TestClock::new();
-    let app = app_with_clock(&stub, &[], clock.clone()).await;
+    let app = app_with_clock(&stub, |_| {}, clock.clone()).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.3").await;
     let user = app.with_user().await;
     let body = json!({ "agent": address, "input": "hi" });

@@ -10,9 +10,8 @@ fn events_dir() -> PathBuf {
 }
 
 async fn invoke(function: &str, event_file: &str) -> serde_json::Value {
-    let state = AppState::build(Config::from_vars(crate::support::backed_vars().await).unwrap())
-        .await
-        .unwrap();
+    let (config, _database) = crate::support::backed_config().await;
+    let state = AppState::build(config).await.unwrap();
     let event = std::fs::read(events_dir().join(event_file)).unwrap();
     lambda::invoke(state, function, &event).await.unwrap()
 }
@@ -114,12 +113,10 @@ fn event(file: &str) -> serde_json::Value {
 /// comes back in `cookies`, and a `cookies` list in the event reaches the refresh route.
 #[tokio::test]
 async fn the_refresh_cookie_round_trips_through_http_api_v2_events() {
-    let app = agora::bootstrap::assemble(
-        Config::from_vars(crate::support::backed_vars().await).unwrap(),
-        Default::default(),
-    )
-    .await
-    .unwrap();
+    let (config, _database) = crate::support::backed_config().await;
+    let app = agora::bootstrap::assemble(config, Default::default())
+        .await
+        .unwrap();
     app.db.as_ref().unwrap().migrate().await.unwrap();
     let state = app.state;
     let mut register = event("auth-register.apigw-v2.json");

@@ -97,7 +97,8 @@ async fn concurrent_migrators_apply_each_migration_once() {
 
 #[tokio::test]
 async fn an_edited_or_unknown_migration_is_refused() {
-    let db = Db::new(&database(testing::fresh_database().await), None).unwrap();
+    let test_database = testing::fresh_database().await;
+    let db = Db::new(&database(test_database.url().to_owned()), None).unwrap();
     let connection = db.connection().await.unwrap();
     connection
         .execute(
@@ -111,7 +112,8 @@ async fn an_edited_or_unknown_migration_is_refused() {
         Err(MigrationError::Edited { version: 1 })
     ));
 
-    let db = Db::new(&database(testing::fresh_database().await), None).unwrap();
+    let other_database = testing::fresh_database().await;
+    let db = Db::new(&database(other_database.url().to_owned()), None).unwrap();
     let connection = db.connection().await.unwrap();
     connection
         .execute(

@@ -20,7 +20,7 @@ async fn a_saved_key_is_encrypted_never_returned_and_used_for_the_users_runs() {
     agora::testing::remember_secret(OWN_KEY);
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("With your key", 10, 5));
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.25").await;
     let user = app.with_user().await;
     let saved = app
@@ -125,7 +125,7 @@ async fn keys_are_wrapped_by_kms_when_a_key_is_configured() {
         .key_id;
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("Via KMS", 10, 5));
-    let app = app_with_stub(&stub, &[("KMS_KEY_ID", &key_id)]).await;
+    let app = app_with_stub(&stub, |config| config.aws.kms_key_id = Some(key_id.clone())).await;
     let (_, address) = published_on(&app, "anthropic", "claude-3-5-haiku-latest", "0").await;
     let user = app.with_user().await;
     let saved = app
@@ -214,7 +214,12 @@ async fn a_creators_endpoint_gets_only_its_owners_key_never_the_platforms() {
     let stub = LlmStub::start().await;
     let (url, seen) = canary_listener().await;
     // The operator allows loopback for this test's listener (a VPC range in production).
-    let app = app_with_stub(&stub, &[("AGORA_EGRESS_ALLOW", "127.0.0.1/32")]).await;
+    let app = app_with_stub(&stub, |config| {
+        config.providers.egress =
+            agora::adapters::egress::EgressPolicy::new(vec!["127.0.0.1/32".parse().unwrap()])
+                .unwrap()
+    })
+    .await;
     let creator = app.with_user().await;
     let creator_key = "sk-creator-endpoint-key-Qw8";
     agora::testing::remember_secret(creator_key);
@@ -308,7 +313,12 @@ async fn an_endpoint_that_redirects_is_never_followed() {
     let stub = LlmStub::start().await;
     let (canary_url, canary) = canary_listener().await;
     let (url, hits) = redirecting_listener(format!("{canary_url}/chat/completions")).await;
-    let app = app_with_stub(&stub, &[("AGORA_EGRESS_ALLOW", "127.0.0.1/32")]).await;
+    let app = app_with_stub(&stub, |config| {
+        config.providers.egress =
+            agora::adapters::egress::EgressPolicy::new(vec!["127.0.0.1/32".parse().unwrap()])
+                .unwrap()
+    })
+    .await;
     let creator = app.with_user().await;
     app.call(
         "POST",
@@ -344,7 +354,14 @@ async fn a_name_that_resolves_to_a_private_address_at_call_time_is_refused() {
     let (url, seen) = canary_listener().await;
     // Saved while the operator allowed loopback, by a name, as a rebinding attacker would.
     let by_name = url.replace("127.0.0.1", "localhost");
-    let allowed = app_with_stub(&stub, &[("AGORA_EGRESS_ALLOW", "127.0.0.1/32,::1/128")]).await;
+    let allowed = app_with_stub(&stub, |config| {
+        config.providers.egress = agora::adapters::egress::EgressPolicy::new(vec![
+            "127.0.0.1/32".parse().unwrap(),
+            "::1/128".parse().unwrap(),
+        ])
+        .unwrap()
+    })
+    .await;
     let creator = allowed.with_user().await;
     let saved = allowed
         .call(
@@ -361,9 +378,9 @@ async fn a_name_that_resolves_to_a_private_address_at_call_time_is_refused() {
     let address = allowed.published_agent(&creator, spec).await;
     // The same database, served without the allowlist: the name now resolves to an address
     // the guard refuses, at connection time.
-    let mut vars = allowed.vars.clone();
-    vars.retain(|(name, _)| name != "AGORA_EGRESS_ALLOW");
-    let guarded = crate::support::TestApp::with_vars(vars).await;
+    let mut config = allowed.config.clone();
+    config.providers.egress = Default::default();
+    let guarded = crate::support::TestApp::from_config(config, Default::default()).await;
     let user = guarded.with_user().await;
     let response = guarded
         .call(

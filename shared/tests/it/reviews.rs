@@ -12,7 +12,7 @@ use crate::{
 #[tokio::test]
 async fn only_users_who_ran_an_agent_review_it_once_and_the_creator_replies() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (creator, address) = published_on(&app, "agora", "echo", "0").await;
     let user = app.with_user().await;
     let review_path = format!("/v1/agents/{address}/reviews/mine");
@@ -162,7 +162,7 @@ async fn only_users_who_ran_an_agent_review_it_once_and_the_creator_replies() {
 #[tokio::test]
 async fn top_rated_orders_by_the_bayesian_rating_and_trending_counts_runners() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, loved) = published_on(&app, "agora", "echo", "0").await;
     let (_, liked) = published_on(&app, "agora", "echo", "0").await;
     let (_, unrated) = published_on(&app, "agora", "echo", "0").await;

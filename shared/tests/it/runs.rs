@@ -3,60 +3,81 @@
 
 use std::time::Duration;
 
+use agora::{Config, bootstrap::Overrides, domain::secret::SecretString};
 use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
     llm_stub::{LlmStub, Scenario},
-    support::{TestApp, TestUser, agent_spec, backed_vars},
+    support::{TestApp, TestUser, agent_spec},
 };
 
 /// Agora's own provider key in these tests: it must only ever reach the providers' hosts.
 pub const PLATFORM_KEY: &str = "sk-platform-canary-7Hq2";
 
-/// An app whose providers all point at `stub`, with fast retries and timeouts.
-pub async fn app_with_stub(stub: &LlmStub, extra: &[(&str, &str)]) -> TestApp {
-    TestApp::with_vars(stub_vars(stub, extra).await).await
+/// An app whose providers all point at `stub`, with fast retries and timeouts, and the
+/// settings `configure` changes.
+pub async fn app_with_stub(stub: &LlmStub, configure: impl FnOnce(&mut Config)) -> TestApp {
+    app_with_overrides(stub, configure, Overrides::default()).await
 }
 
 /// [`app_with_stub`] with a clock the test moves.
 pub async fn app_with_clock(
     stub: &LlmStub,
-    extra: &[(&str, &str)],
+    configure: impl FnOnce(&mut Config),
     clock: crate::accounts::TestClock,
 ) -> TestApp {
-    TestApp::with_overrides(
-        stub_vars(stub, extra).await,
-        agora::bootstrap::Overrides {
-            clock: Some(std::sync::Arc::new(clock)),
-            ..Default::default()
+    let overrides = Overrides {
+        clock: Some(std::sync::Arc::new(clock)),
+        ..Default::default()
+    };
+    app_with_overrides(stub, configure, overrides).await
+}
+
+async fn app_with_overrides(
+    stub: &LlmStub,
+    configure: impl FnOnce(&mut Config),
+    overrides: Overrides,
+) -> TestApp {
+    TestApp::with_config_and_overrides(
+        |config| {
+            point_at_stub(config, stub);
+            configure(config);
         },
+        overrides,
     )
     .await
 }
 
-pub async fn stub_vars(stub: &LlmStub, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut vars = backed_vars().await;
-    for (name, value) in [
-        ("OPENAI_API_KEY", PLATFORM_KEY.to_owned()),
-        ("AGORA_OPENAI_BASE_URL", format!("{}/v1", stub.url())),
-        ("ANTHROPIC_API_KEY", PLATFORM_KEY.to_owned()),
-        ("AGORA_ANTHROPIC_BASE_URL", stub.url()),
-        ("AGORA_BEDROCK", "true".to_owned()),
-        ("AGORA_BEDROCK_ENDPOINT_URL", stub.url()),
-        ("AGORA_ECHO_DELAY_MS", "0".to_owned()),
-        ("AGORA_PROVIDER_TIMEOUT_MS", "600".to_owned()),
-        ("AGORA_PROVIDER_RETRY_BASE_MS", "5".to_owned()),
-        ("AGORA_REQUEST_TIMEOUT_MS", "8000".to_owned()),
-    ] {
-        vars.push((name.into(), value));
-    }
-    for (name, value) in extra {
-        vars.retain(|(existing, _)| existing != name);
-        vars.push(((*name).into(), (*value).into()));
-    }
+/// Points every provider of `config` at `stub`, with fast retries and timeouts.
+pub fn point_at_stub(config: &mut Config, stub: &LlmStub) {
     agora::testing::remember_secret(PLATFORM_KEY);
-    vars
+    let providers = &mut config.providers;
+    providers.openai_api_key = Some(SecretString::new(PLATFORM_KEY.to_owned()));
+    providers.openai_base_url = format!("{}/v1", stub.url());
+    providers.anthropic_api_key = Some(SecretString::new(PLATFORM_KEY.to_owned()));
+    providers.anthropic_base_url = stub.url();
+    providers.bedrock = true;
+    providers.bedrock_endpoint_url = Some(stub.url());
+    providers.echo_word_delay = Duration::ZERO;
+    config.runs.provider_timeout = Duration::from_millis(600);
+    config.runs.retry_base = Duration::from_millis(5);
+    set_request_timeout(config, Duration::from_millis(8_000));
+}
+
+/// The request budget, and the budget for finding a model that answers within it (as
+/// configuration derives it).
+pub fn set_request_timeout(config: &mut Config, timeout: Duration) {
+    config.http.request_timeout = timeout;
+    config.runs.start_budget = timeout
+        .saturating_sub(Duration::from_secs(1))
+        .max(Duration::from_millis(500));
+}
+
+/// Credits a new account receives, in runs and in workflows alike.
+pub fn set_signup_credits(config: &mut Config, micros: i64) {
+    config.runs.signup_grant_micros = micros;
+    config.workflows.signup_grant_micros = micros;
 }
 
 /// An agent on `provider`/`model` by a new creator, published; returns (creator, address).
@@ -125,7 +146,7 @@ async fn run(app: &TestApp, user: &TestUser, body: Value) -> crate::support::Tes
 #[tokio::test]
 async fn a_run_of_the_offline_model_is_recorded_billed_and_earns_its_creator_the_price() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (creator, address) = published_on(&app, "agora", "echo", "0.01").await;
     let user = app.with_user().await;
     let response = run(
@@ -201,7 +222,7 @@ async fn a_run_of_the_offline_model_is_recorded_billed_and_earns_its_creator_the
 async fn every_token_is_billed_once_at_the_stubs_usage_times_the_versioned_price() {
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("Hello from the stub", 31, 12));
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     for (provider, model) in [
         ("openai", "gpt-4o-mini"),
         ("anthropic", "claude-3-5-haiku-latest"),
@@ -271,7 +292,7 @@ async fn every_token_is_billed_once_at_the_stubs_usage_times_the_versioned_price
 #[tokio::test]
 async fn a_failing_model_falls_back_to_the_next_and_only_the_answer_is_billed() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[("AGORA_PROVIDER_RETRIES", "1")]).await;
+    let app = app_with_stub(&stub, |config| config.runs.max_retries = 1).await;
     let creator = app.with_user().await;
     let mut spec = agent_spec("Fallback", "Falls back");
     spec["model"] = json!({
@@ -335,7 +356,7 @@ async fn when_every_model_fails_the_run_is_recorded_failed_unbilled_with_a_probl
         status: 429,
         retry_after: Some(30),
     });
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.5").await;
     let user = app.with_user().await;
     let response = run(&app, &user, json!({ "agent": address, "input": "hi" })).await;
@@ -369,7 +390,7 @@ async fn untrustworthy_provider_answers_end_in_upstream_invalid_and_a_failed_rec
         for stream in [false, true] {
             let stub = LlmStub::start().await;
             stub.always(scenario.clone());
-            let app = app_with_stub(&stub, &[]).await;
+            let app = app_with_stub(&stub, |_| {}).await;
             let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
             let user = app.with_user().await;
             // Opens the account (with its sign-up credits) before the run.
@@ -417,7 +438,7 @@ async fn an_error_after_partial_output_bills_what_was_produced_once() {
     stub.always(Scenario::Truncated {
         pieces: vec!["Partial ".into(), "answer".into()],
     });
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.2").await;
     let user = app.with_user().await;
     let response = run(
@@ -459,7 +480,7 @@ async fn an_error_after_partial_output_bills_what_was_produced_once() {
 #[tokio::test]
 async fn a_balance_one_micro_credit_short_of_the_worst_case_gets_402_and_no_provider_call() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[("AGORA_SIGNUP_CREDITS", "0")]).await;
+    let app = app_with_stub(&stub, |config| crate::runs::set_signup_credits(config, 0)).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o", "0.05").await;
     let user = app.with_user().await;
     // The worst case: the price, plus gpt-4o's price of the input bound and max_tokens.
@@ -522,14 +543,11 @@ async fn concurrent_runs_never_overdraw_the_balance() {
         Duration::from_millis(700),
         Box::new(Scenario::answer("ok", 10, 10)),
     ));
-    let app = app_with_stub(
-        &stub,
-        &[
-            ("AGORA_SIGNUP_CREDITS", "0"),
-            ("AGORA_MAX_CONCURRENT_RUNS", "100"),
-            ("AGORA_PROVIDER_TIMEOUT_MS", "3000"),
-        ],
-    )
+    let app = app_with_stub(&stub, |config| {
+        crate::runs::set_signup_credits(config, 0);
+        config.runs.max_concurrent_runs = 100;
+        config.runs.provider_timeout = Duration::from_millis(3000);
+    })
     .await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "1").await;
     let user = app.with_user().await;
@@ -587,10 +605,10 @@ async fn a_run_whose_process_died_has_its_hold_released_by_maintenance() {
     let clock = crate::accounts::TestClock::new();
     let app = app_with_clock(
         &stub,
-        &[
-            ("AGORA_PROVIDER_TIMEOUT_MS", "60000"),
-            ("AGORA_REQUEST_TIMEOUT_MS", "60000"),
-        ],
+        |config| {
+            config.runs.provider_timeout = Duration::from_millis(60000);
+            crate::runs::set_request_timeout(config, Duration::from_millis(60000));
+        },
         clock.clone(),
     )
     .await;
@@ -660,13 +678,10 @@ async fn a_user_over_the_concurrency_cap_waits_with_retry_after() {
         Duration::from_millis(600),
         Box::new(Scenario::answer("ok", 5, 2)),
     ));
-    let app = app_with_stub(
-        &stub,
-        &[
-            ("AGORA_MAX_CONCURRENT_RUNS", "1"),
-            ("AGORA_PROVIDER_TIMEOUT_MS", "3000"),
-        ],
-    )
+    let app = app_with_stub(&stub, |config| {
+        config.runs.max_concurrent_runs = 1;
+        config.runs.provider_timeout = Duration::from_millis(3000);
+    })
     .await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
@@ -686,7 +701,7 @@ async fn a_user_over_the_concurrency_cap_waits_with_retry_after() {
 #[tokio::test]
 async fn a_spending_limit_refuses_runs_that_could_exceed_it() {
     let stub = LlmStub::start().await;
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "agora", "echo", "0.5").await;
     let user = app.with_user().await;
     let limits = app
@@ -730,7 +745,7 @@ async fn a_spending_limit_refuses_runs_that_could_exceed_it() {
 async fn identical_deterministic_requests_are_answered_from_the_cache() {
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("Deterministic answer", 10, 3));
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (creator, address) = published_on(&app, "openai", "gpt-4o-mini", "0.2").await;
     let user = app.with_user().await;
     let body = json!({ "agent": address, "input": "same question", "temperature": 0 });
@@ -779,9 +794,12 @@ async fn agoras_provider_keys_come_from_secrets_manager_in_aws() {
         .unwrap();
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("From the secret's key", 5, 2));
-    let mut vars = stub_vars(&stub, &[("AGORA_SECRET_ID", &name)]).await;
-    vars.retain(|(name, _)| name != "OPENAI_API_KEY" && name != "AGORA_SECRETS");
-    let app = TestApp::with_vars(vars).await;
+    let app = app_with_stub(&stub, |config| {
+        config.secret = agora::adapters::secrets::SecretLocation::SecretsManager(name.clone());
+        config.aws.secret_id = Some(name.clone());
+        config.providers.openai_api_key = None;
+    })
+    .await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
     assert_eq!(
@@ -800,7 +818,7 @@ async fn agoras_provider_keys_come_from_secrets_manager_in_aws() {
 async fn every_route_that_reaches_a_provider_passes_the_metering_chokepoint() {
     let stub = LlmStub::start().await;
     stub.always(Scenario::answer("Metered", 7, 3));
-    let app = app_with_stub(&stub, &[]).await;
+    let app = app_with_stub(&stub, |_| {}).await;
     let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
     let user = app.with_user().await;
     let conversation = app

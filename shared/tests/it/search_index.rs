@@ -5,7 +5,7 @@
 //! documented `knn` query instead; real vector search is proven on pgvector.
 
 use agora::{
-    Config,
+    adapters::opensearch::OpenSearchSettings,
     adapters::{local::embedder::OfflineEmbedder, opensearch::OpenSearchIndex},
     domain::{AgentSpec, Slug},
     ports::{
@@ -17,7 +17,7 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::support::{agent_spec, backed_vars};
+use crate::support::agent_spec;
 
 /// Four listed agents, varied on every filter, published a day apart (newest last).
 fn entries(owner: Uuid) -> Vec<CatalogEntry> {
@@ -258,8 +258,8 @@ async fn contract(index: &dyn SearchIndex, entries: &[CatalogEntry], typo_tolera
 
 #[tokio::test]
 async fn the_postgres_index_meets_the_contract_and_ranks_by_meaning() {
-    let vars = backed_vars().await;
-    let app = agora::bootstrap::assemble(Config::from_vars(vars).unwrap(), Default::default())
+    let (config, _database) = crate::support::backed_config().await;
+    let app = agora::bootstrap::assemble(config, Default::default())
         .await
         .unwrap();
     let state = app.state;
@@ -393,13 +393,14 @@ fn the_opensearch_mapping_and_knn_requests_follow_the_documented_format() {
 /// The catalog over the OpenSearch index, end to end: publish lists, unlisting removes.
 #[tokio::test]
 async fn the_catalog_lists_and_unlists_through_opensearch() {
-    let mut vars = backed_vars().await;
-    vars.push(("OPENSEARCH_URL".into(), opensearch_url()));
-    vars.push((
-        "OPENSEARCH_INDEX".into(),
-        format!("agents-e2e-{}", Uuid::new_v4().simple()),
-    ));
-    let app = crate::support::TestApp::with_vars(vars).await;
+    let app = crate::support::TestApp::with_config(|config| {
+        config.opensearch = Some(OpenSearchSettings {
+            url: opensearch_url(),
+            index: format!("agents-e2e-{}", Uuid::new_v4().simple()),
+            sigv4: false,
+        });
+    })
+    .await;
     let owner = app.with_user().await;
     let address = app
         .published_agent(

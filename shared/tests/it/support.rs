@@ -4,7 +4,7 @@ use agora::{
     AppState, Config,
     adapters::{local::queue::InProcessQueue, sqs::SqsQueue},
     bootstrap::{Overrides, assemble},
-    testing,
+    testing::{self, TestDatabase},
 };
 use axum::{Router, body::Body};
 use http::{Request, StatusCode};
@@ -14,14 +14,16 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
-    /// The environment the app was built from (to build another over the same database).
-    pub vars: Vec<(String, String)>,
+    /// The configuration the app was built from (to build another over the same database).
+    pub config: Config,
     /// The database of this app, when it has one.
     pub database_url: Option<String>,
     /// The in-process workflow queue, when steps are not sent to SQS.
     pub local_queue: Option<InProcessQueue>,
-    /// The SQS workflow queue, when the app has `QUEUE_URL`.
+    /// The SQS workflow queue, when the app has one.
     pub sqs_queue: Option<SqsQueue>,
+    /// The database made for this app's test, dropped with the app.
+    _database: Option<TestDatabase>,
 }
 
 /// A response, fully read.
@@ -77,51 +79,76 @@ impl TestResponse {
     }
 }
 
-/// Environment for a test app: a fresh database, Redis under a unique prefix.
-pub async fn backed_vars() -> Vec<(String, String)> {
-    vec![
-        ("DATABASE_URL".into(), testing::fresh_database().await),
-        ("REDIS_URL".into(), testing::redis_url()),
-        ("REDIS_KEY_PREFIX".into(), testing::unique_prefix()),
+/// The defaults, with local state (the blob folder, secrets) in a folder of the test's own,
+/// never in the source tree the tests run from.
+pub fn base_config() -> Config {
+    let home = std::env::temp_dir().join(format!("agora-test-{}", uuid::Uuid::new_v4()));
+    Config::from_vars([("AGORA_HOME".to_owned(), home.display().to_string())]).expect("test config")
+}
+
+/// A configuration over a fresh database (dropped with the returned guard), Redis under a
+/// key prefix of its own, and the signing keys every test app shares.
+pub async fn backed_config() -> (Config, TestDatabase) {
+    let database = testing::fresh_database().await;
+    let mut config = base_config();
+    let backed = Config::from_vars([
+        ("DATABASE_URL".to_owned(), database.url().to_owned()),
+        ("REDIS_URL".to_owned(), testing::redis_url()),
+        ("REDIS_KEY_PREFIX".to_owned(), testing::unique_prefix()),
         (
-            "AGORA_SECRETS".into(),
+            "AGORA_SECRETS".to_owned(),
             testing::test_signing_keys().to_owned(),
         ),
-    ]
+    ])
+    .expect("test config");
+    config.database = backed.database;
+    config.redis = backed.redis;
+    config.secret = backed.secret;
+    (config, database)
 }
 
 impl TestApp {
     /// The app over a fresh database and Redis.
     pub async fn spawn() -> Self {
-        Self::with_vars(backed_vars().await).await
+        Self::with_config(|_| {}).await
     }
 
-    pub async fn with_vars(vars: Vec<(String, String)>) -> Self {
-        Self::with_overrides(vars, Overrides::default()).await
+    /// The app over a fresh database and Redis, with the settings `configure` changes.
+    pub async fn with_config(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::with_config_and_overrides(configure, Overrides::default()).await
     }
 
-    /// The app with some parts replaced (a counting hasher, a movable clock).
-    pub async fn with_overrides(mut vars: Vec<(String, String)>, overrides: Overrides) -> Self {
+    /// [`TestApp::with_config`] with some parts replaced (a counting hasher, a movable
+    /// clock).
+    pub async fn with_config_and_overrides(
+        configure: impl FnOnce(&mut Config),
+        overrides: Overrides,
+    ) -> Self {
+        let (mut config, database) = backed_config().await;
+        configure(&mut config);
+        let mut app = Self::from_config(config, overrides).await;
+        app._database = Some(database);
+        app
+    }
+
+    /// The app with no database, cache or AWS service: the embedded defaults only.
+    pub async fn without_backends() -> Self {
+        Self::from_config(base_config(), Overrides::default()).await
+    }
+
+    /// The app over exactly `config` (another app's database stays that app's).
+    pub async fn from_config(config: Config, overrides: Overrides) -> Self {
         testing::capture_logs();
-        // Local state (the blob folder, secrets) goes to a folder of this app's own, never
-        // into the source tree the tests run from.
-        if !vars.iter().any(|(name, _)| name == "AGORA_HOME") {
-            let home = std::env::temp_dir().join(format!("agora-test-{}", uuid::Uuid::new_v4()));
-            vars.push(("AGORA_HOME".into(), home.display().to_string()));
-        }
-        let database_url = vars
-            .iter()
-            .find(|(name, _)| name == "DATABASE_URL")
-            .map(|(_, url)| url.clone());
-        let config = Config::from_vars(vars.clone()).expect("test config");
-        let app = assemble(config, overrides).await.expect("state");
+        let database_url = config.database.as_ref().map(|db| db.url.clone());
+        let app = assemble(config.clone(), overrides).await.expect("state");
         Self {
             router: agora::api::app(app.state.clone()),
             state: app.state,
-            vars,
+            config,
             database_url,
             local_queue: app.local_queue,
             sqs_queue: app.sqs_queue,
+            _database: None,
         }
     }
 

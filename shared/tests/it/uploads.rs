@@ -10,7 +10,7 @@ use base64::Engine;
 use http::{Request, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, TestResponse, TestUser, agent_spec, backed_vars};
+use crate::support::{TestApp, TestResponse, TestUser, agent_spec};
 
 /// A tiny but genuine PNG (the signature and an IHDR chunk are all the check reads).
 fn png(size: usize) -> Vec<u8> {
@@ -414,13 +414,12 @@ async fn size_and_type_limits_hold_before_and_after_upload() {
 #[tokio::test]
 async fn with_s3_an_oversized_upload_is_refused_at_use_and_deleted() {
     let store = s3_store().await;
-    let mut vars = backed_vars().await;
-    vars.push(("S3_BUCKET".into(), store_bucket(&store)));
-    vars.push((
-        "AWS_ENDPOINT_URL".into(),
-        std::env::var("AWS_ENDPOINT_URL").unwrap(),
-    ));
-    let app = TestApp::with_vars(vars).await;
+    let bucket = store_bucket(&store);
+    let app = TestApp::with_config(|config| {
+        config.aws.s3_bucket = Some(bucket);
+        config.aws.endpoint_url = Some(std::env::var("AWS_ENDPOINT_URL").unwrap());
+    })
+    .await;
     let user = app.with_user().await;
     let issued = ticket(&app, &user, "avatar", "image/png", 100).await.json();
     let form = form_of(&issued);

@@ -158,7 +158,7 @@ async fn held(app: &TestApp, user_id: &str) -> i64 {
 #[tokio::test]
 async fn a_workflow_runs_every_step_once_bills_each_agent_run_once_and_releases_its_hold() {
     let stub = crate::llm_stub::LlmStub::start().await;
-    let app = crate::runs::app_with_stub(&stub, &[]).await;
+    let app = crate::runs::app_with_stub(&stub, |_| {}).await;
     let (creator, agent) = published_on(&app, "agora", "echo", "0.01").await;
     let user = app.with_user().await;
     let address = create(&app, &user, "brief", brief(&agent)).await;
@@ -260,7 +260,7 @@ async fn a_workflow_runs_every_step_once_bills_each_agent_run_once_and_releases_
 #[tokio::test]
 async fn a_published_workflow_is_listed_searched_saved_and_forked_by_others_with_its_agents() {
     let stub = crate::llm_stub::LlmStub::start().await;
-    let app = crate::runs::app_with_stub(&stub, &[]).await;
+    let app = crate::runs::app_with_stub(&stub, |_| {}).await;
     let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
     let owner = app.with_user().await;
     let reader = app.with_user().await;
@@ -463,7 +463,7 @@ async fn bad_definitions_are_rejected_before_anything_runs_with_errors_at_the_st
 #[tokio::test]
 async fn a_run_whose_worst_case_exceeds_the_balance_is_402_and_nothing_runs() {
     let stub = crate::llm_stub::LlmStub::start().await;
-    let app = crate::runs::app_with_stub(&stub, &[]).await;
+    let app = crate::runs::app_with_stub(&stub, |_| {}).await;
     // 5 credits on sign-up; this agent costs 3 per run and the map may run it 5 times.
     let (_, agent) = published_on(&app, "agora", "echo", "3").await;
     let user = app.with_user().await;
@@ -523,27 +523,28 @@ async fn sqs_queues() -> (String, String) {
 }
 
 async fn sqs_app(stub: &crate::llm_stub::LlmStub, queue: &str) -> TestApp {
-    let mut vars = crate::runs::stub_vars(
-        stub,
-        &[
-            ("AGORA_WORKFLOW_MAX_RECEIVE_COUNT", "3"),
-            ("AGORA_WORKFLOW_RETRY_BASE_MS", "10"),
-            ("AGORA_ECHO_DELAY_MS", "5"),
-            ("AGORA_MAX_CONCURRENT_RUNS", "50"),
-            ("AGORA_RUNS_PER_MINUTE", "100000"),
-            ("DATABASE_POOL_SIZE", "32"),
-            // More attempts than receives: a failing step outlives its message, which is
-            // dead-lettered (the redrive case).
-            ("AGORA_WORKFLOW_STEP_ATTEMPTS", "10"),
-        ],
-    )
-    .await;
-    vars.push(("QUEUE_URL".into(), queue.to_owned()));
-    vars.push((
-        "AWS_ENDPOINT_URL".into(),
-        std::env::var("AWS_ENDPOINT_URL").expect("moto: run under scripts/test"),
-    ));
-    TestApp::with_vars(vars).await
+    crate::runs::app_with_stub(stub, |config| {
+        config.workflows.max_receive_count = 3;
+        config.workflows.retry_base = Duration::from_millis(10);
+        // More attempts than receives: a failing step outlives its message, which is
+        // dead-lettered (the redrive case).
+        config.workflows.max_step_attempts = 10;
+        busy(config);
+        config.aws.queue_url = Some(queue.to_owned());
+        config.aws.endpoint_url =
+            Some(std::env::var("AWS_ENDPOINT_URL").expect("moto: run under scripts/test"));
+    })
+    .await
+}
+
+/// Settings for many runs at once: short echoes, no per-user caps in the way, a larger pool.
+fn busy(config: &mut agora::Config) {
+    config.providers.echo_word_delay = Duration::from_millis(5);
+    config.runs.max_concurrent_runs = 50;
+    config.runs.runs_per_minute = 100_000;
+    if let Some(database) = &mut config.database {
+        database.pool_size = 32;
+    }
 }
 
 /// A deterministic pseudo-random sequence (xorshift), so a failing seed can be replayed.
@@ -848,18 +849,12 @@ fn the_template_dead_letters_after_five_receives_with_visibility_six_times_the_w
 #[tokio::test]
 async fn in_process_duplicated_early_and_killed_deliveries_never_run_or_bill_a_step_twice() {
     let stub = crate::llm_stub::LlmStub::start().await;
-    let app = crate::runs::app_with_stub(
-        &stub,
-        &[
-            ("AGORA_ECHO_DELAY_MS", "5"),
-            ("AGORA_MAX_CONCURRENT_RUNS", "50"),
-            ("AGORA_RUNS_PER_MINUTE", "100000"),
-            ("DATABASE_POOL_SIZE", "32"),
-            // Duplicates that find a step in flight wait and come back; dead-lettering is
-            // tested over SQS, so here they may come back often.
-            ("AGORA_WORKFLOW_MAX_RECEIVE_COUNT", "50"),
-        ],
-    )
+    let app = crate::runs::app_with_stub(&stub, |config| {
+        busy(config);
+        // Duplicates that find a step in flight wait and come back; dead-lettering is
+        // tested over SQS, so here they may come back often.
+        config.workflows.max_receive_count = 50;
+    })
     .await;
     let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
     for seed in chaos_seeds(0x1a_2026) {
@@ -919,7 +914,10 @@ async fn in_process_chaos(app: &TestApp, agent: &str, seed: u64) {
 async fn a_delivery_finding_its_step_in_flight_looks_again_with_a_fresh_message_instead_of_dead_lettering()
  {
     let stub = crate::llm_stub::LlmStub::start().await;
-    let app = crate::runs::app_with_stub(&stub, &[("AGORA_ECHO_DELAY_MS", "100")]).await;
+    let app = crate::runs::app_with_stub(&stub, |config| {
+        config.providers.echo_word_delay = Duration::from_millis(100)
+    })
+    .await;
     let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
     let user = app.with_user().await;
     let address = create(&app, &user, "brief", brief(&agent)).await;
@@ -979,13 +977,9 @@ async fn a_restarted_local_worker_resumes_the_runs_whose_messages_it_lost() {
     .await;
     let run_id = started.json()["id"].as_str().unwrap().to_owned();
 
-    let vars = first
-        .vars
-        .iter()
-        .filter(|(name, _)| name != "QUEUE_URL")
-        .cloned()
-        .collect();
-    let restarted = TestApp::with_vars(vars).await;
+    let mut config = first.config.clone();
+    config.aws.queue_url = None;
+    let restarted = TestApp::from_config(config, Default::default()).await;
     assert!(restarted.local_queue.is_some());
     let run = wait_until_finished(&restarted, &user, &run_id).await;
     assert_eq!(run["status"], "succeeded", "{run:#}");
@@ -1029,7 +1023,10 @@ async fn maintenance_ends_runs_that_outlived_their_time_and_releases_the_hold() 
 #[tokio::test]
 async fn a_cancel_during_a_running_step_stops_the_run_and_releases_its_hold() {
     let stub = crate::llm_stub::LlmStub::start().await;
-    let app = crate::runs::app_with_stub(&stub, &[("AGORA_ECHO_DELAY_MS", "200")]).await;
+    let app = crate::runs::app_with_stub(&stub, |config| {
+        config.providers.echo_word_delay = Duration::from_millis(200)
+    })
+    .await;
     let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
     let user = app.with_user().await;
     let address = create(&app, &user, "brief", brief(&agent)).await;
