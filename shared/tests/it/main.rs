@@ -28,6 +28,7 @@ mod llm_stub;
 mod postgres;
 mod provider_keys;
 mod providers;
+mod responses;
 mod reviews;
 mod runs;
 mod search_index;

@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Summarise, check, split into items, answer each item, and a step that never runs.
-fn brief(agent: &str) -> Value {
+pub(crate) fn brief(agent: &str) -> Value {
     json!({
         "format": "agora.workflow/v1",
         "name": "Brief",
@@ -34,7 +34,7 @@ fn brief(agent: &str) -> Value {
     })
 }
 
-async fn create(app: &TestApp, user: &TestUser, slug: &str, spec: Value) -> String {
+pub(crate) async fn create(app: &TestApp, user: &TestUser, slug: &str, spec: Value) -> String {
     let response = app
         .call(
             "POST",
@@ -52,7 +52,7 @@ async fn create(app: &TestApp, user: &TestUser, slug: &str, spec: Value) -> Stri
     response.json()["address"].as_str().unwrap().to_owned()
 }
 
-async fn start(
+pub(crate) async fn start(
     app: &TestApp,
     user: &TestUser,
     address: &str,
@@ -67,7 +67,7 @@ async fn start(
     .await
 }
 
-async fn wait_until_finished(app: &TestApp, user: &TestUser, run_id: &str) -> Value {
+pub(crate) async fn wait_until_finished(app: &TestApp, user: &TestUser, run_id: &str) -> Value {
     for _ in 0..200 {
         let run = app
             .call(
