@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::{
     body::Bytes,
     extract::{Path, State},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ use crate::services::conversations::ConversationEntry;
 use crate::{
     AppState, Error,
     api::problem::Problem,
-    domain::llm::check_sampling,
+    domain::{Caller, llm::check_sampling},
     services::conversations::{ConversationView, ReplyOptions},
 };
 
@@ -199,7 +199,6 @@ pub async fn send_message(
     body: Bytes,
 ) -> Response {
     let route = format!("POST /v1/conversations/{id}/messages");
-    let request = (state.clone(), caller.clone(), headers.clone(), body.clone());
     idempotency::once(
         &state,
         &caller,
@@ -207,29 +206,33 @@ pub async fn send_message(
         &route,
         &body,
         ErrorFormat::Problem,
-        |run_id| async move {
-            let (state, caller, headers, body) = request;
-            let result = async {
-                let id = parse_id(&id, "You have no conversation with this id.")?;
-                json::require_json(&headers)?;
-                let request: ReplyRequest = json::parse(&body)?;
-                check_sampling(request.temperature, None)?;
-                let options = ReplyOptions {
-                    max_tokens: request.max_tokens,
-                    temperature: request.temperature,
-                    stream: request.stream,
-                };
-                let run = state
-                    .conversations()?
-                    .reply(&caller, id, run_id, request.content, options.clone())
-                    .await?;
-                answer(run, options.stream).await
-            }
-            .await;
-            result.unwrap_or_else(IntoResponse::into_response)
-        },
+        |run_id| reply(&state, &caller, &id, &headers, &body, run_id),
     )
     .await
+}
+
+async fn reply(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    run_id: Uuid,
+) -> Result<Response, Error> {
+    let id = parse_id(id, "You have no conversation with this id.")?;
+    json::require_json(headers)?;
+    let request: ReplyRequest = json::parse(body)?;
+    check_sampling(request.temperature, None)?;
+    let options = ReplyOptions {
+        max_tokens: request.max_tokens,
+        temperature: request.temperature,
+        stream: request.stream,
+    };
+    let run = state
+        .conversations()?
+        .reply(caller, id, run_id, request.content, options.clone())
+        .await?;
+    answer(run, options.stream).await
 }
 
 /// Answers the last message again; the previous answer is superseded.

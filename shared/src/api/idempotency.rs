@@ -38,7 +38,8 @@ const MAX_KEY_CHARS: usize = 255;
 /// Runs `execute` once per caller and `Idempotency-Key`. It receives the run id to use:
 /// derived from the key when there is one, so even a retry after the record expired or
 /// the first execution died finds the same run instead of running (and charging) again.
-pub async fn once<F, Fut>(
+/// Its error is written in the surface's format (`E`: problem+json or OpenAI's).
+pub async fn once<F, Fut, E>(
     state: &AppState,
     caller: &Caller,
     headers: &HeaderMap,
@@ -49,8 +50,14 @@ pub async fn once<F, Fut>(
 ) -> Response
 where
     F: FnOnce(Uuid) -> Fut,
-    Fut: Future<Output = Response>,
+    Fut: Future<Output = Result<Response, E>>,
+    E: IntoResponse,
 {
+    let execute = |run_id| async move {
+        execute(run_id)
+            .await
+            .unwrap_or_else(IntoResponse::into_response)
+    };
     let Some(key) = headers.get(IDEMPOTENCY_KEY) else {
         return execute(Uuid::now_v7()).await;
     };

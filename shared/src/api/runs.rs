@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use axum::{
     body::Bytes,
     extract::{Path, State},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -117,7 +117,6 @@ pub async fn create_run(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = (state.clone(), caller.clone(), headers.clone(), body.clone());
     idempotency::once(
         &state,
         &caller,
@@ -125,13 +124,7 @@ pub async fn create_run(
         "POST /v1/runs",
         &body,
         ErrorFormat::Problem,
-        |run_id| async move {
-            let (state, caller, headers, body) = request;
-            match start_run(&state, &caller, &headers, &body, run_id).await {
-                Ok(response) => response,
-                Err(error) => error.into_response(),
-            }
-        },
+        |run_id| start_run(&state, &caller, &headers, &body, run_id),
     )
     .await
 }

@@ -479,7 +479,6 @@ pub async fn start_workflow_run(
     body: Bytes,
 ) -> Response {
     let route = format!("POST /v1/workflows/{}/{}/runs", path.handle, path.slug);
-    let request = (state.clone(), caller.clone(), headers.clone(), body.clone());
     idempotency::once(
         &state,
         &caller,
@@ -487,31 +486,34 @@ pub async fn start_workflow_run(
         &route,
         &body,
         ErrorFormat::Problem,
-        |id| async move {
-            let (state, caller, headers, body) = request;
-            let started = async {
-                json::require_json(&headers)?;
-                let request: StartWorkflowRunRequest = json::parse(&body)?;
-                let version = VersionParam::choice(request.version.as_ref(), "version")?;
-                state
-                    .workflows()?
-                    .start_run(
-                        &caller,
-                        &path.handle,
-                        &path.slug,
-                        version,
-                        request.inputs,
-                        id,
-                    )
-                    .await
-            };
-            match started.await {
-                Ok(run) => (StatusCode::ACCEPTED, axum::Json(run)).into_response(),
-                Err(error) => error.into_response(),
-            }
-        },
+        |id| start_run(&state, &caller, &path, &headers, &body, id),
     )
     .await
+}
+
+async fn start_run(
+    state: &AppState,
+    caller: &Caller,
+    path: &WorkflowPath,
+    headers: &HeaderMap,
+    body: &[u8],
+    id: Uuid,
+) -> Result<Response, Error> {
+    json::require_json(headers)?;
+    let request: StartWorkflowRunRequest = json::parse(body)?;
+    let version = VersionParam::choice(request.version.as_ref(), "version")?;
+    let run = state
+        .workflows()?
+        .start_run(
+            caller,
+            &path.handle,
+            &path.slug,
+            version,
+            request.inputs,
+            id,
+        )
+        .await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(run)).into_response())
 }
 
 /// Your workflow runs, newest first.

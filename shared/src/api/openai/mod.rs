@@ -162,7 +162,6 @@ pub async fn create_chat_completion(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = (state.clone(), caller.clone(), headers.clone(), body.clone());
     idempotency::once(
         &state,
         &caller,
@@ -170,12 +169,7 @@ pub async fn create_chat_completion(
         "POST /v1/chat/completions",
         &body,
         ErrorFormat::OpenAi,
-        |run_id| async move {
-            let (state, caller, headers, body) = request;
-            complete(&state, &caller, &headers, &body, run_id)
-                .await
-                .unwrap_or_else(IntoResponse::into_response)
-        },
+        |run_id| complete(&state, &caller, &headers, &body, run_id),
     )
     .await
 }
