@@ -41,24 +41,31 @@ pub struct AppState {
     inner: Arc<Services>,
 }
 
-/// The services of one process. Those that need the database are absent without one, and
-/// their routes answer 503 saying what to set.
+/// The services of one process.
 pub struct Services {
     pub http: HttpSettings,
     pub clock: Arc<dyn Clock>,
     pub health: HealthService,
-    pub accounts: Option<AccountService>,
-    pub catalog: Option<CatalogService>,
-    pub uploads: Option<Arc<UploadService>>,
-    pub runs: Option<Arc<RunService>>,
-    pub conversations: Option<ConversationService>,
-    pub credentials: Option<Arc<CredentialService>>,
-    pub billing: Option<BillingService>,
-    pub reviews: Option<ReviewService>,
+    /// HTTP idempotency records (DynamoDB, or the database).
     pub idempotency: Option<Arc<dyn IdempotencyStore>>,
-    pub workflows: Option<Arc<WorkflowService>>,
-    pub workflow_worker: Option<Arc<WorkflowWorker>>,
-    pub maintenance: Option<MaintenanceService>,
+    /// Everything that keeps its state in the database: absent without one, and then
+    /// their routes answer 503 saying what to set.
+    pub stored: Option<StoredServices>,
+}
+
+/// The services that keep their state in the database.
+pub struct StoredServices {
+    pub accounts: AccountService,
+    pub catalog: CatalogService,
+    pub uploads: Arc<UploadService>,
+    pub runs: Arc<RunService>,
+    pub conversations: ConversationService,
+    pub credentials: Arc<CredentialService>,
+    pub billing: BillingService,
+    pub reviews: ReviewService,
+    pub workflows: Arc<WorkflowService>,
+    pub workflow_worker: Arc<WorkflowWorker>,
+    pub maintenance: MaintenanceService,
 }
 
 impl AppState {
@@ -81,54 +88,59 @@ impl AppState {
         self.inner.health.report(budget).await
     }
 
-    pub fn accounts(&self) -> crate::Result<&AccountService> {
-        self.inner.accounts.as_ref().ok_or_else(no_database)
-    }
-
-    pub fn catalog(&self) -> crate::Result<&CatalogService> {
-        self.inner.catalog.as_ref().ok_or_else(no_database)
-    }
-
-    pub fn uploads(&self) -> crate::Result<&UploadService> {
-        self.inner.uploads.as_deref().ok_or_else(no_database)
-    }
-
-    /// The run path (the metering chokepoint).
-    pub fn runs(&self) -> crate::Result<&RunService> {
-        self.inner.runs.as_deref().ok_or_else(no_database)
-    }
-
-    pub fn conversations(&self) -> crate::Result<&ConversationService> {
-        self.inner.conversations.as_ref().ok_or_else(no_database)
-    }
-
-    pub fn credentials(&self) -> crate::Result<&CredentialService> {
-        self.inner.credentials.as_deref().ok_or_else(no_database)
-    }
-
-    pub fn billing(&self) -> crate::Result<&BillingService> {
-        self.inner.billing.as_ref().ok_or_else(no_database)
-    }
-
-    pub fn reviews(&self) -> crate::Result<&ReviewService> {
-        self.inner.reviews.as_ref().ok_or_else(no_database)
-    }
-
     pub fn idempotency(&self) -> crate::Result<Arc<dyn IdempotencyStore>> {
         self.inner.idempotency.clone().ok_or_else(no_database)
     }
 
+    /// The services that need the database, or a 503 naming the missing setting.
+    fn stored(&self) -> crate::Result<&StoredServices> {
+        self.inner.stored.as_ref().ok_or_else(no_database)
+    }
+
+    pub fn accounts(&self) -> crate::Result<&AccountService> {
+        Ok(&self.stored()?.accounts)
+    }
+
+    pub fn catalog(&self) -> crate::Result<&CatalogService> {
+        Ok(&self.stored()?.catalog)
+    }
+
+    pub fn uploads(&self) -> crate::Result<&UploadService> {
+        Ok(&self.stored()?.uploads)
+    }
+
+    /// The run path (the metering chokepoint).
+    pub fn runs(&self) -> crate::Result<&RunService> {
+        Ok(&self.stored()?.runs)
+    }
+
+    pub fn conversations(&self) -> crate::Result<&ConversationService> {
+        Ok(&self.stored()?.conversations)
+    }
+
+    pub fn credentials(&self) -> crate::Result<&CredentialService> {
+        Ok(&self.stored()?.credentials)
+    }
+
+    pub fn billing(&self) -> crate::Result<&BillingService> {
+        Ok(&self.stored()?.billing)
+    }
+
+    pub fn reviews(&self) -> crate::Result<&ReviewService> {
+        Ok(&self.stored()?.reviews)
+    }
+
     pub fn workflows(&self) -> crate::Result<&WorkflowService> {
-        self.inner.workflows.as_deref().ok_or_else(no_database)
+        Ok(&self.stored()?.workflows)
     }
 
     /// The worker that runs workflow steps off the queue.
     pub fn workflow_worker(&self) -> crate::Result<&Arc<WorkflowWorker>> {
-        self.inner.workflow_worker.as_ref().ok_or_else(no_database)
+        Ok(&self.stored()?.workflow_worker)
     }
 
     pub fn maintenance(&self) -> crate::Result<&MaintenanceService> {
-        self.inner.maintenance.as_ref().ok_or_else(no_database)
+        Ok(&self.stored()?.maintenance)
     }
 }
 

@@ -12,7 +12,7 @@ use self::backends::Backends;
 use crate::{
     AppState, Config,
     adapters::{local::queue::InProcessQueue, postgres::Db, sqs::SqsQueue},
-    api::state::Services,
+    api::state::{Services, StoredServices},
     ports::{Clock, Embedder, PasswordHasher},
     services::{
         accounts::{AccountPorts, AccountService},
@@ -86,140 +86,19 @@ impl AppState {
 /// also starts the local workflow worker and resumes the runs a previous process left.
 pub async fn assemble(config: Config, overrides: Overrides) -> Result<App, StartupError> {
     let backends = Backends::connect(&config, overrides).await?;
-    let credentials = backends.db.as_ref().map(|db| {
-        Arc::new(CredentialService::new(
-            Arc::new(db.clone()),
-            backends.key_wrapper.clone(),
-            Arc::new(config.providers.egress.clone()),
-        ))
-    });
-    let providers = providers::build(&config, &backends, credentials.clone())?;
-    let Backends {
-        db,
-        cache,
-        local_cache,
-        clock,
-        ..
-    } = &backends;
-    let limiter = RateLimiter::new(cache.clone(), local_cache.clone(), clock.clone());
-    let uploads = db.as_ref().map(|db| {
-        Arc::new(UploadService::new(
-            backends.blobs.clone(),
-            Arc::new(db.clone()),
-            clock.clone(),
-            backends.direct_uploads.clone(),
-        ))
-    });
-    let runs = db.as_ref().map(|db| {
-        let store = Arc::new(db.clone());
-        Arc::new(RunService::new(
-            RunPorts {
-                agents: store.clone(),
-                runs: store.clone(),
-                credits: store,
-                providers: Arc::new(providers),
-                cache: cache.clone(),
-                clock: clock.clone(),
-                limiter: limiter.clone(),
-            },
-            config.runs.clone(),
-        ))
-    });
-    let workflows = db.as_ref().zip(runs.clone()).map(|(db, runs)| {
-        let store = Arc::new(db.clone());
-        Arc::new(WorkflowService::new(
-            WorkflowPorts {
-                store: store.clone(),
-                library: store.clone(),
-                workflow_runs: store.clone(),
-                queue: backends.queue.clone(),
-                runs,
-                run_store: store,
-                clock: clock.clone(),
-            },
-            config.workflows.clone(),
-        ))
-    });
-    let workflow_worker = workflows
-        .clone()
-        .map(|service| Arc::new(WorkflowWorker::new(service, backends.consumer.clone())));
-    if let (Some(worker), Some(_)) = (&workflow_worker, &backends.local_queue) {
-        start_local_worker(worker.clone());
+    let stored = match &backends.db {
+        Some(db) => Some(stored_services(&config, &backends, db)?),
+        None => None,
+    };
+    if let (Some(stored), Some(_)) = (&stored, &backends.local_queue) {
+        start_local_worker(stored.workflow_worker.clone());
     }
-    let maintenance = runs
-        .clone()
-        .zip(workflows.clone())
-        .zip(backends.idempotency.clone())
-        .map(|((runs, workflows), idempotency)| {
-            MaintenanceService::new(runs, workflows, idempotency, clock.clone())
-        });
-    let catalog = db.as_ref().zip(uploads.clone()).map(|(db, uploads)| {
-        let store = Arc::new(db.clone());
-        CatalogService::new(CatalogPorts {
-            directory: store.clone(),
-            agents: store.clone(),
-            library: store.clone(),
-            categories: store.clone(),
-            listings: store,
-            index: backends.search_index(db),
-            embedder: backends.embedder.clone(),
-            cache: cache.clone(),
-            clock: clock.clone(),
-            uploads,
-            credentials: credentials.clone(),
-        })
-    });
-    let accounts = db.as_ref().zip(uploads.clone()).map(|(db, uploads)| {
-        let store = Arc::new(db.clone());
-        AccountService::new(
-            AccountPorts {
-                users: store.clone(),
-                sessions: store.clone(),
-                api_keys: store.clone(),
-                audit: store,
-                hasher: backends.hasher.clone(),
-                secret: backends.secret.clone(),
-                uploads,
-                cache: cache.clone(),
-                clock: clock.clone(),
-                limiter,
-            },
-            config.auth.clone(),
-        )
-    });
-    let conversations = db
-        .as_ref()
-        .zip(runs.clone())
-        .map(|(db, runs)| ConversationService::new(Arc::new(db.clone()), runs, clock.clone()));
-    let billing = db.as_ref().map(|db| {
-        let store = Arc::new(db.clone());
-        BillingService::new(
-            store.clone(),
-            store.clone(),
-            store,
-            clock.clone(),
-            config.runs.signup_grant_micros,
-        )
-    });
-    let reviews = db
-        .as_ref()
-        .map(|db| ReviewService::new(Arc::new(db.clone()), Arc::new(db.clone())));
     let state = AppState::new(Services {
         http: config.http.clone(),
-        clock: clock.clone(),
+        clock: backends.clock.clone(),
         health: HealthService::new(backends.probes(&config)),
-        accounts,
-        catalog,
-        uploads,
-        runs,
-        conversations,
-        credentials,
-        billing,
-        reviews,
         idempotency: backends.idempotency.clone(),
-        workflows,
-        workflow_worker,
-        maintenance,
+        stored,
     });
     Ok(App {
         state,
@@ -227,6 +106,154 @@ pub async fn assemble(config: Config, overrides: Overrides) -> Result<App, Start
         local_queue: backends.local_queue,
         sqs_queue: backends.sqs_queue,
     })
+}
+
+/// The services that keep their state in `db`, area by area.
+fn stored_services(
+    config: &Config,
+    backends: &Backends,
+    db: &Db,
+) -> Result<StoredServices, StartupError> {
+    let store = Arc::new(db.clone());
+    let clock = backends.clock.clone();
+    let limiter = RateLimiter::new(
+        backends.cache.clone(),
+        backends.local_cache.clone(),
+        clock.clone(),
+    );
+    let uploads = Arc::new(UploadService::new(
+        backends.blobs.clone(),
+        store.clone(),
+        clock.clone(),
+        backends.direct_uploads.clone(),
+    ));
+    let credentials = Arc::new(CredentialService::new(
+        store.clone(),
+        backends.key_wrapper.clone(),
+        Arc::new(config.providers.egress.clone()),
+    ));
+    let runs = Arc::new(run_service(
+        config,
+        backends,
+        &store,
+        credentials.clone(),
+        limiter.clone(),
+    )?);
+    let workflows = Arc::new(workflow_service(config, backends, &store, runs.clone()));
+    let idempotency = backends
+        .idempotency
+        .clone()
+        .unwrap_or_else(|| store.clone());
+    Ok(StoredServices {
+        accounts: account_service(config, backends, &store, uploads.clone(), limiter),
+        catalog: catalog_service(backends, db, &store, uploads.clone(), credentials.clone()),
+        conversations: ConversationService::new(store.clone(), runs.clone(), clock.clone()),
+        billing: BillingService::new(
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            clock.clone(),
+            config.runs.signup_grant_micros,
+        ),
+        reviews: ReviewService::new(store.clone(), store.clone()),
+        maintenance: MaintenanceService::new(runs.clone(), workflows.clone(), idempotency, clock),
+        workflow_worker: Arc::new(WorkflowWorker::new(
+            workflows.clone(),
+            backends.consumer.clone(),
+        )),
+        uploads,
+        credentials,
+        runs,
+        workflows,
+    })
+}
+
+fn account_service(
+    config: &Config,
+    backends: &Backends,
+    store: &Arc<Db>,
+    uploads: Arc<UploadService>,
+    limiter: RateLimiter,
+) -> AccountService {
+    AccountService::new(
+        AccountPorts {
+            users: store.clone(),
+            sessions: store.clone(),
+            api_keys: store.clone(),
+            audit: store.clone(),
+            hasher: backends.hasher.clone(),
+            secret: backends.secret.clone(),
+            uploads,
+            cache: backends.cache.clone(),
+            clock: backends.clock.clone(),
+            limiter,
+        },
+        config.auth.clone(),
+    )
+}
+
+fn catalog_service(
+    backends: &Backends,
+    db: &Db,
+    store: &Arc<Db>,
+    uploads: Arc<UploadService>,
+    credentials: Arc<CredentialService>,
+) -> CatalogService {
+    CatalogService::new(CatalogPorts {
+        directory: store.clone(),
+        agents: store.clone(),
+        library: store.clone(),
+        categories: store.clone(),
+        listings: store.clone(),
+        index: backends.search_index(db),
+        embedder: backends.embedder.clone(),
+        cache: backends.cache.clone(),
+        clock: backends.clock.clone(),
+        uploads,
+        credentials,
+    })
+}
+
+fn run_service(
+    config: &Config,
+    backends: &Backends,
+    store: &Arc<Db>,
+    credentials: Arc<CredentialService>,
+    limiter: RateLimiter,
+) -> Result<RunService, StartupError> {
+    let providers = providers::build(config, backends, credentials)?;
+    Ok(RunService::new(
+        RunPorts {
+            agents: store.clone(),
+            runs: store.clone(),
+            credits: store.clone(),
+            providers: Arc::new(providers),
+            cache: backends.cache.clone(),
+            clock: backends.clock.clone(),
+            limiter,
+        },
+        config.runs.clone(),
+    ))
+}
+
+fn workflow_service(
+    config: &Config,
+    backends: &Backends,
+    store: &Arc<Db>,
+    runs: Arc<RunService>,
+) -> WorkflowService {
+    WorkflowService::new(
+        WorkflowPorts {
+            store: store.clone(),
+            library: store.clone(),
+            workflow_runs: store.clone(),
+            queue: backends.queue.clone(),
+            runs,
+            run_store: store.clone(),
+            clock: backends.clock.clone(),
+        },
+        config.workflows.clone(),
+    )
 }
 
 /// Steps run in this process as messages arrive; runs a previous process left running go

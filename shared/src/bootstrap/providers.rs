@@ -22,7 +22,7 @@ use crate::{
 pub(super) fn build(
     config: &Config,
     backends: &Backends,
-    credentials: Option<Arc<CredentialService>>,
+    credentials: Arc<CredentialService>,
 ) -> Result<Providers, StartupError> {
     let settings = &config.providers;
     let idle = config.runs.provider_timeout;

@@ -321,7 +321,8 @@ impl CatalogService {
                 other => return Err(other),
             }
         }
-        if let (Some(credentials), Some(user_id)) = (&self.ports.credentials, caller.user_id()) {
+        if let Some(user_id) = caller.user_id() {
+            let credentials = &self.ports.credentials;
             let models = std::iter::once((
                 "model".to_owned(),
                 spec.model.provider,

@@ -63,7 +63,7 @@ pub struct CatalogPorts {
     /// Checks the icons definitions name.
     pub uploads: Arc<crate::services::uploads::UploadService>,
     /// Checks the OpenAI-compatible endpoints definitions name (their owner's).
-    pub credentials: Option<Arc<crate::services::credentials::CredentialService>>,
+    pub credentials: Arc<crate::services::credentials::CredentialService>,
 }
 
 pub struct CatalogService {

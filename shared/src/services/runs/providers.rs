@@ -38,7 +38,7 @@ pub struct Providers {
     pub echo: Arc<dyn LlmProvider>,
     pub factory: Arc<dyn ProviderConnector>,
     /// Users' own keys and creators' endpoints; `None` without a database.
-    pub credentials: Option<Arc<CredentialService>>,
+    pub credentials: Arc<CredentialService>,
 }
 
 /// Where Agora's own provider keys come from: the configuration first, then the secret.
@@ -86,7 +86,7 @@ impl Providers {
         bedrock: Option<Arc<dyn LlmProvider>>,
         echo: Arc<dyn LlmProvider>,
         factory: Arc<dyn ProviderConnector>,
-        credentials: Option<Arc<CredentialService>>,
+        credentials: Arc<CredentialService>,
     ) -> Self {
         Self {
             platform: OnceCell::new(),
@@ -179,10 +179,10 @@ impl Providers {
                 CredentialKind::Offline,
             )),
             Provider::OpenaiCompatible => {
-                let (Some(credentials), Some(name)) = (&self.credentials, &model.endpoint) else {
+                let Some(name) = &model.endpoint else {
                     return Ok(None);
                 };
-                credentials
+                self.credentials
                     .endpoint(owner_id, name)
                     .await?
                     .map(|(base_url, key)| {
@@ -194,10 +194,7 @@ impl Providers {
                     })
             }
             provider @ (Provider::Openai | Provider::Anthropic) => {
-                let own = match &self.credentials {
-                    Some(credentials) => credentials.own_key(user_id, provider).await?,
-                    None => None,
-                };
+                let own = self.credentials.own_key(user_id, provider).await?;
                 let platform = self.platform().await?;
                 let platform = match provider {
                     Provider::Openai => &platform.openai,
