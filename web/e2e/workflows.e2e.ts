@@ -161,8 +161,9 @@ describe('workflows in Chromium: the visual editor, validation on the graph, a l
     expect(await estimate.getByTestId('worst-case').innerText()).toMatch(/^\d+(\.\d+)?$/);
     expect(await estimate.getByTestId('agents-used').innerText()).toContain(AGENT_NAME);
     expect(await page.locator('[data-testid="wf-node"][data-invalid]').count()).toBe(0);
-    // One edge: draft → polish.
-    expect(await page.locator('.react-flow__edge').count()).toBe(1);
+    // One edge: draft → polish. React Flow draws edges only once it has measured both
+    // nodes, a frame or more after the prompt changed, so wait for it.
+    await expect.poll(() => page.locator('.react-flow__edge').count(), WAIT).toBe(1);
   });
 
   it('saves the workflow and runs it: the run page follows each step to the end', async () => {
