@@ -9,6 +9,7 @@ use crate::{
 };
 
 pub fn runs(env: &Env, request_timeout: Duration) -> Result<RunSettings, ConfigError> {
+    let hold_ttl = env.parse_seconds("AGORA_RUN_HOLD_TTL_SECONDS", 900, 60..=86_400)?;
     Ok(RunSettings {
         max_output_tokens: env.parse_range("AGORA_MAX_OUTPUT_TOKENS", 8_192, 1..=200_000)?,
         default_max_tokens: env.parse_range("AGORA_DEFAULT_MAX_TOKENS", 1_024, 1..=200_000)?,
@@ -28,13 +29,21 @@ pub fn runs(env: &Env, request_timeout: Duration) -> Result<RunSettings, ConfigE
                 .map_err(|problem| env.invalid("AGORA_SIGNUP_CREDITS", problem))?
                 .micros(),
         },
-        hold_ttl: env.parse_seconds("AGORA_RUN_HOLD_TTL_SECONDS", 900, 60..=86_400)?,
+        hold_ttl,
+        answer_budget: answer_budget(env, hold_ttl)?,
         response_cache_ttl: env.parse_seconds(
             "AGORA_RESPONSE_CACHE_TTL_SECONDS",
             3_600,
             0..=604_800,
         )?,
     })
+}
+
+/// `AGORA_RUN_ANSWER_SECONDS` (10 minutes by default), and always at least 30 seconds
+/// inside the hold, so a run settles before the maintenance job would end it.
+fn answer_budget(env: &Env, hold_ttl: Duration) -> Result<Duration, ConfigError> {
+    let asked = env.parse_seconds("AGORA_RUN_ANSWER_SECONDS", 600, 1..=86_400)?;
+    Ok(asked.min(hold_ttl.saturating_sub(Duration::from_secs(30))))
 }
 
 pub fn workflows(env: &Env, runs: &RunSettings) -> Result<WorkflowSettings, ConfigError> {

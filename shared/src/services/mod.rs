@@ -1,6 +1,7 @@
 //! Business logic per area. Services take ports and plain values, never axum or Lambda types.
 
 pub mod accounts;
+pub mod backoff;
 pub mod billing;
 pub mod catalog;
 pub mod conversations;

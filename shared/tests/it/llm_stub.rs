@@ -55,8 +55,58 @@ pub enum Scenario {
     Garbage,
     /// Streams the pieces, then goes silent.
     Stall { pieces: Vec<String> },
+    /// Streams the pieces, then repeats the last one every `every`, never finishing.
+    Trickle {
+        pieces: Vec<String>,
+        every: Duration,
+    },
+    /// Exactly these bytes, whatever the API: a hostile or broken provider.
+    Raw(RawAnswer),
     /// Waits, then plays the scenario.
     Delayed(Duration, Box<Scenario>),
+}
+
+/// A response written byte for byte.
+#[derive(Clone, Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    /// Sent one after another as the body, then the body ends.
+    pub chunks: Vec<Bytes>,
+}
+
+impl RawAnswer {
+    /// A JSON body with this status.
+    pub fn json(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            chunks: vec![Bytes::from(body.to_owned())],
+        }
+    }
+
+    /// An event stream of these bytes.
+    pub fn sse(chunks: Vec<Bytes>) -> Self {
+        Self {
+            status: 200,
+            headers: vec![("content-type", "text/event-stream".into())],
+            chunks,
+        }
+    }
+
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+
+    fn into_response(self) -> Response {
+        let mut response = Response::builder().status(self.status);
+        for (name, value) in self.headers {
+            response = response.header(name, value);
+        }
+        let body = futures::stream::iter(self.chunks.into_iter().map(Ok::<_, std::io::Error>));
+        response.body(Body::from_stream(body)).unwrap()
+    }
 }
 
 impl Scenario {
@@ -174,8 +224,15 @@ fn received(path: String, headers: HeaderMap, body: &Bytes) -> Received {
 
 /// A response whose body is `chunks`, sent as they come (a stream).
 fn streamed(content_type: &'static str, chunks: Vec<Bytes>, then: Ending) -> Response {
+    let last = chunks.last().cloned().unwrap_or_default();
     let body = futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
     let body = match then {
+        Ending::Repeat(every) => body
+            .chain(futures::stream::unfold(last, move |last| async move {
+                tokio::time::sleep(every).await;
+                Some((Ok(last.clone()), last))
+            }))
+            .boxed(),
         Ending::Close => body.boxed(),
         Ending::Hang => body
             .chain(futures::stream::once(async {
@@ -193,6 +250,8 @@ fn streamed(content_type: &'static str, chunks: Vec<Bytes>, then: Ending) -> Res
 enum Ending {
     Close,
     Hang,
+    /// Repeats the last chunk every so often, forever.
+    Repeat(Duration),
 }
 
 fn status_response(api: Api, status: u16, retry_after: Option<u64>) -> Response {
@@ -333,6 +392,14 @@ async fn openai(State(script): Shared, headers: HeaderMap, body: Bytes) -> Respo
             vec![Bytes::from("data: {\"choices\": [{\"delta\": \n\n")],
             Ending::Close,
         ),
+        Scenario::Trickle { pieces, every } => {
+            let chunks = pieces
+                .iter()
+                .map(|piece| sse(chunk(serde_json::json!({"content": piece}), None)))
+                .collect();
+            streamed("text/event-stream", chunks, Ending::Repeat(every))
+        }
+        Scenario::Raw(raw) => raw.into_response(),
         Scenario::Delayed(..) => unreachable!("take() plays delays"),
     }
 }
@@ -431,6 +498,12 @@ async fn anthropic(State(script): Shared, headers: HeaderMap, body: Bytes) -> Re
             vec![Bytes::from("event: message_start\ndata: {not json\n\n")],
             Ending::Close,
         ),
+        Scenario::Trickle { pieces, every } => {
+            let mut chunks = vec![start(10)];
+            chunks.extend(deltas(&pieces));
+            streamed("text/event-stream", chunks, Ending::Repeat(every))
+        }
+        Scenario::Raw(raw) => raw.into_response(),
         Scenario::Delayed(..) => unreachable!("take() plays delays"),
     }
 }
@@ -479,6 +552,12 @@ async fn bedrock_converse(
         Scenario::Stall { .. } => {
             streamed("application/json", vec![Bytes::from("{")], Ending::Hang)
         }
+        Scenario::Trickle { every, .. } => streamed(
+            "application/json",
+            vec![Bytes::from(" ")],
+            Ending::Repeat(every),
+        ),
+        Scenario::Raw(raw) => raw.into_response(),
         Scenario::Delayed(..) => unreachable!("take() plays delays"),
     }
 }
@@ -539,6 +618,10 @@ async fn bedrock_converse_stream(
             vec![Bytes::from_static(b"\x00\x00\x00\x10garbage-frame!!")],
             Ending::Close,
         ),
+        Scenario::Trickle { pieces, every } => {
+            streamed(content_type, deltas(&pieces), Ending::Repeat(every))
+        }
+        Scenario::Raw(raw) => raw.into_response(),
         Scenario::Delayed(..) => unreachable!("take() plays delays"),
     }
 }

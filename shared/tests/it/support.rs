@@ -391,3 +391,62 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+impl TestApp {
+    /// The ledger's invariants, checked after a test did its worst: every balance equals
+    /// the sum of its ledger and is never negative, a run is charged and earns its creator
+    /// at most once, a finished run's charge is what its record says and within its hold,
+    /// and, once `settled`, no run is still running and no credits are held.
+    pub async fn assert_ledger_consistent(&self, settled: bool) {
+        let db = self.db().await;
+        let broken = db
+            .query(
+                "SELECT a.user_id::text, a.balance_micros, COALESCE(l.total, 0)::bigint
+                   FROM credit_accounts a
+                   LEFT JOIN (SELECT user_id, sum(amount_micros) AS total
+                                FROM credit_ledger GROUP BY user_id) l USING (user_id)
+                  WHERE a.balance_micros <> COALESCE(l.total, 0) OR a.balance_micros < 0",
+                &[],
+            )
+            .await
+            .unwrap();
+        let broken: Vec<(String, i64, i64)> = broken
+            .iter()
+            .map(|row| (row.get(0), row.get(1), row.get(2)))
+            .collect();
+        assert!(broken.is_empty(), "balance <> SUM(ledger): {broken:?}");
+        let mischarged = db
+            .query(
+                "SELECT r.id::text, r.status, r.charged_micros, r.hold_micros,
+                        COALESCE(-l.amount_micros, 0)::bigint
+                   FROM runs r
+                   LEFT JOIN credit_ledger l ON l.run_id = r.id AND l.kind = 'run_charge'
+                  WHERE r.status <> 'running'
+                    AND (r.charged_micros <> COALESCE(-l.amount_micros, 0)
+                         OR r.charged_micros > r.hold_micros)",
+                &[],
+            )
+            .await
+            .unwrap();
+        let mischarged: Vec<(String, String, i64, i64, i64)> = mischarged
+            .iter()
+            .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4)))
+            .collect();
+        assert!(
+            mischarged.is_empty(),
+            "runs whose charge is not their ledger's (id, status, charged, hold, ledger): {mischarged:?}"
+        );
+        if settled {
+            assert_eq!(
+                self.count("runs", "status = 'running'").await,
+                0,
+                "runs left running"
+            );
+            assert_eq!(
+                self.count("credit_accounts", "held_micros <> 0").await,
+                0,
+                "credits left held"
+            );
+        }
+    }
+}

@@ -51,12 +51,11 @@ impl AnthropicMessages {
                 serde_json::json!({ "role": message.role.as_str(), "content": message.content })
             })
             .collect();
-        let mut body = serde_json::json!({
-            "model": request.model,
-            "max_tokens": request.sampling.max_tokens,
-            "messages": messages,
-            "stream": request.stream,
-        });
+        let mut body = serde_json::Map::new();
+        body.insert("model".into(), request.model.clone().into());
+        body.insert("max_tokens".into(), request.sampling.max_tokens.into());
+        body.insert("messages".into(), messages.into());
+        body.insert("stream".into(), request.stream.into());
         let system: Vec<&str> = request
             .system
             .iter()
@@ -70,29 +69,33 @@ impl AnthropicMessages {
             )
             .collect();
         if !system.is_empty() {
-            body["system"] = system.join("\n\n").into();
+            body.insert("system".into(), system.join("\n\n").into());
         }
         if let Some(temperature) = request.sampling.temperature {
             // Anthropic's range is 0 to 1; Agora's (OpenAI's) is 0 to 2.
-            body["temperature"] = (temperature / 2.0).into();
+            body.insert("temperature".into(), (temperature / 2.0).into());
         }
         if let Some(top_p) = request.sampling.top_p {
-            body["top_p"] = top_p.into();
+            body.insert("top_p".into(), top_p.into());
         }
         if !request.tools.is_empty() {
-            body["tools"] = request
-                .tools
-                .iter()
-                .map(|tool| {
-                    serde_json::json!({
-                        "name": tool.name,
-                        "description": tool.description,
-                        "input_schema": tool.parameters,
+            body.insert(
+                "tools".into(),
+                request
+                    .tools
+                    .iter()
+                    .map(|tool| {
+                        serde_json::json!({
+                            "name": tool.name,
+                            "description": tool.description,
+                            "input_schema": tool.parameters,
+                        })
                     })
-                })
-                .collect();
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
         }
-        body
+        serde_json::Value::Object(body)
     }
 }
 

@@ -63,8 +63,8 @@ impl LlmProvider for BedrockConverse {
             .collect();
         let inference = InferenceConfiguration::builder()
             .max_tokens(i32::try_from(request.sampling.max_tokens).unwrap_or(i32::MAX))
-            .set_temperature(request.sampling.temperature.map(|t| (t / 2.0) as f32))
-            .set_top_p(request.sampling.top_p.map(|p| p as f32))
+            .set_temperature(request.sampling.temperature.map(|t| narrow(t / 2.0)))
+            .set_top_p(request.sampling.top_p.map(narrow))
             .build();
         let tools = tool_config(request)?;
         if !request.stream {
@@ -381,18 +381,19 @@ fn message_of(error: &impl ProvideErrorMetadata) -> String {
         .collect()
 }
 
+/// A sampling value (checked to lie in 0 to 2) as Bedrock's `f32`.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "sampling values are validated to lie in 0 to 2; f32 keeps them to 7 digits"
+)]
+fn narrow(value: f64) -> f32 {
+    value as f32
+}
+
+/// `x-amz-retry-after` (milliseconds) or `retry-after` (seconds).
 fn retry_after(raw: Option<&aws_smithy_runtime_api::http::Response>) -> Option<Duration> {
-    let raw = raw?;
-    let header = |name| {
-        raw.headers()
-            .get(name)
-            .and_then(|v| v.trim().parse::<f64>().ok())
-    };
-    header("x-amz-retry-after")
-        .map(|ms| ms / 1000.0)
-        .or_else(|| header("retry-after"))
-        .filter(|secs| secs.is_finite() && *secs >= 0.0)
-        .map(Duration::from_secs_f64)
+    let headers = raw?.headers();
+    super::retry_hint(headers.get("x-amz-retry-after"), headers.get("retry-after"))
 }
 
 fn document_of(value: &serde_json::Value) -> Document {

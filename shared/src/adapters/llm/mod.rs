@@ -4,6 +4,15 @@
 //! [`LlmEvent`](crate::domain::llm::LlmEvent) stream and its failures into
 //! [`ProviderError`]s; nothing else knows a wire format.
 
+// Everything a provider sends is untrusted: nothing on this path may panic or overflow on it.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::unreachable,
+    clippy::cast_possible_truncation
+)]
+
 pub mod anthropic;
 pub mod bedrock;
 pub mod connector;
@@ -63,7 +72,7 @@ pub(crate) fn sse_events(
     let mut total = 0usize;
     let bytes = response.bytes_stream().map(move |chunk| {
         let chunk = chunk.map_err(|error| transport(&error))?;
-        total += chunk.len();
+        total = total.saturating_add(chunk.len());
         if total > egress::MAX_RESPONSE_BYTES {
             return Err(ProviderError::Invalid(format!(
                 "the stream is longer than {} bytes",
@@ -152,16 +161,29 @@ pub(crate) async fn send(
     })
 }
 
-/// `retry-after-ms` (OpenAI) or `retry-after` in seconds; an HTTP date is ignored.
+/// `retry-after-ms` (OpenAI) or `retry-after` in seconds.
 fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_millis(ms as u64));
+    retry_hint(header("retry-after-ms"), header("retry-after"))
+}
+
+/// The longest wait a provider's hint can ask for; a longer one means "not soon".
+const LONGEST_HINT: Duration = Duration::from_secs(3600);
+
+/// A provider's wait hint, in milliseconds when it gives them, else in seconds, at most
+/// [`LONGEST_HINT`]. An HTTP date, a negative number or NaN is no hint. A header is the
+/// provider's to write, so nothing in it may panic (`Duration::from_secs_f64` would).
+pub(crate) fn retry_hint(millis: Option<&str>, seconds: Option<&str>) -> Option<Duration> {
+    let number = |raw: Option<&str>| raw.and_then(|value| value.trim().parse::<f64>().ok());
+    let seconds = match number(millis) {
+        Some(millis) => millis / 1000.0,
+        None => number(seconds)?,
+    };
+    if seconds.is_nan() || seconds < 0.0 {
+        return None;
     }
-    header("retry-after")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|secs| secs.is_finite() && *secs >= 0.0)
-        .map(Duration::from_secs_f64)
+    let longest = LONGEST_HINT.as_secs_f64();
+    Some(Duration::try_from_secs_f64(seconds.min(longest)).unwrap_or(LONGEST_HINT))
 }
 
 /// A streamed answer: each Server-Sent Event read into normalised events by `read` (the
@@ -239,5 +261,34 @@ mod tests {
             http::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
         assert_eq!(retry_after(&dated), None);
+    }
+
+    #[test]
+    fn absurd_wait_hints_are_capped_or_ignored_and_never_panic() {
+        for raw in ["1e20", "1e308", "1e309", "inf", "18446744073709551616"] {
+            assert_eq!(retry_hint(None, Some(raw)), Some(LONGEST_HINT), "{raw}");
+            assert_eq!(retry_hint(Some(raw), None), Some(LONGEST_HINT), "{raw}");
+        }
+        for raw in ["-inf", "NaN", "-0.5", "-1e20"] {
+            assert_eq!(retry_hint(None, Some(raw)), None, "{raw}");
+            assert_eq!(retry_hint(Some(raw), Some("1")), None, "{raw} ms wins");
+        }
+        for raw in ["", " ", "soon"] {
+            assert_eq!(retry_hint(None, Some(raw)), None, "{raw}");
+            let fallback = retry_hint(Some(raw), Some("1"));
+            assert_eq!(
+                fallback,
+                Some(Duration::from_secs(1)),
+                "{raw} ms is no number"
+            );
+        }
+        assert_eq!(retry_hint(None, Some("1e-400")), Some(Duration::ZERO));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_header_value_panics(millis in proptest::option::of(".{0,40}"), seconds in proptest::option::of("[-+0-9.eE]{0,40}|inf|NaN|.{0,20}")) {
+            let _ = retry_hint(millis.as_deref(), seconds.as_deref());
+        }
     }
 }

@@ -54,49 +54,55 @@ impl OpenAiChat {
     }
 
     fn body(&self, request: &LlmRequest) -> serde_json::Value {
-        let mut messages = Vec::with_capacity(request.messages.len() + 1);
+        let mut messages = Vec::with_capacity(request.messages.len().saturating_add(1));
         if let Some(system) = &request.system {
             messages.push(serde_json::json!({ "role": "system", "content": system }));
         }
         messages.extend(request.messages.iter().map(|message| {
             serde_json::json!({ "role": message.role.as_str(), "content": message.content })
         }));
-        let mut body = serde_json::json!({
-            "model": request.model,
-            "messages": messages,
-            "stream": request.stream,
-        });
+        let mut body = serde_json::Map::new();
+        body.insert("model".into(), request.model.clone().into());
+        body.insert("messages".into(), messages.into());
+        body.insert("stream".into(), request.stream.into());
         let limit_field = match self.dialect {
             Dialect::OpenAi => "max_completion_tokens",
             Dialect::Compatible => "max_tokens",
         };
-        body[limit_field] = request.sampling.max_tokens.into();
+        body.insert(limit_field.into(), request.sampling.max_tokens.into());
         if let Some(temperature) = request.sampling.temperature {
-            body["temperature"] = temperature.into();
+            body.insert("temperature".into(), temperature.into());
         }
         if let Some(top_p) = request.sampling.top_p {
-            body["top_p"] = top_p.into();
+            body.insert("top_p".into(), top_p.into());
         }
         if request.stream {
-            body["stream_options"] = serde_json::json!({ "include_usage": true });
+            body.insert(
+                "stream_options".into(),
+                serde_json::json!({ "include_usage": true }),
+            );
         }
         if !request.tools.is_empty() {
-            body["tools"] = request
-                .tools
-                .iter()
-                .map(|tool| {
-                    serde_json::json!({
-                        "type": "function",
-                        "function": {
-                            "name": tool.name,
-                            "description": tool.description,
-                            "parameters": tool.parameters,
-                        }
+            body.insert(
+                "tools".into(),
+                request
+                    .tools
+                    .iter()
+                    .map(|tool| {
+                        serde_json::json!({
+                            "type": "function",
+                            "function": {
+                                "name": tool.name,
+                                "description": tool.description,
+                                "parameters": tool.parameters,
+                            }
+                        })
                     })
-                })
-                .collect();
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
         }
-        body
+        serde_json::Value::Object(body)
     }
 }
 

@@ -8,6 +8,16 @@
 //! before it sends the last event, so a response never ends before the run's record and
 //! charge are written.
 
+// A provider's answer (its text, usage and timing) is untrusted: nothing here may panic
+// or overflow on it.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::unreachable,
+    clippy::cast_possible_truncation
+)]
+
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -27,6 +37,7 @@ use crate::{
         llm::{self, FinishReason, LlmEvent, LlmRequest, ProviderError, Usage},
     },
     ports::{Attempt, FinishedRun, LlmStream, RunError, RunStatus},
+    services::backoff,
 };
 
 /// Bytes per token when a count must be estimated (a provider that failed mid-answer, or
@@ -118,7 +129,7 @@ impl Execution {
         started: Instant,
     ) -> Result<Committed, ProviderError> {
         let settings = &self.shared.settings;
-        let deadline = started + settings.start_budget;
+        let deadline = later(started, settings.start_budget);
         let mut last_error = ProviderError::Unavailable("no model was tried".into());
         for model in &self.plan {
             let request = LlmRequest {
@@ -169,13 +180,13 @@ impl Execution {
                         let retryable = error.is_retryable()
                             && retry < settings.max_retries
                             && wait <= settings.max_retry_wait
-                            && Instant::now() + wait < deadline;
+                            && wait < deadline.saturating_duration_since(Instant::now());
                         last_error = error;
                         if !retryable {
                             break;
                         }
                         tokio::time::sleep(wait).await;
-                        retry += 1;
+                        retry = retry.saturating_add(1);
                     }
                 }
             }
@@ -201,12 +212,16 @@ impl Execution {
         let mut pending = Some(Ok(first));
         let mut stop_check = tokio::time::interval(STOP_POLL);
         stop_check.tick().await;
+        let answer_deadline =
+            tokio::time::sleep_until(later(started, self.shared.settings.answer_budget));
+        tokio::pin!(answer_deadline);
         let (status, error) = loop {
             let next = match pending.take() {
                 Some(event) => Some(event),
                 None => tokio::select! {
                     biased;
                     () = sender.closed() => break (RunStatus::Disconnected, None),
+                    () = &mut answer_deadline => break (RunStatus::Failed, Some(ProviderError::Timeout)),
                     _ = stop_check.tick() => {
                         if self.stop_requested().await {
                             break (RunStatus::Stopped, None);
@@ -219,7 +234,9 @@ impl Execution {
             match next {
                 Some(Ok(LlmEvent::TextDelta(text))) => {
                     progress.ttft.get_or_insert_with(|| started.elapsed());
-                    progress.produced_bytes += text.len() as u64;
+                    progress.produced_bytes = progress
+                        .produced_bytes
+                        .saturating_add(u64::try_from(text.len()).unwrap_or(u64::MAX));
                     let safe = match &mut self.guard {
                         Some(guard) => guard.push(&text),
                         None => text,
@@ -338,10 +355,12 @@ impl Execution {
         let usage = attempts
             .iter()
             .fold(Usage::default(), |sum, attempt| Usage {
-                input_tokens: sum.input_tokens + attempt.input_tokens,
-                output_tokens: sum.output_tokens + attempt.output_tokens,
+                input_tokens: sum.input_tokens.saturating_add(attempt.input_tokens),
+                output_tokens: sum.output_tokens.saturating_add(attempt.output_tokens),
             });
-        let model_cost = attempts.iter().map(|attempt| attempt.cost_micros).sum();
+        let model_cost = attempts.iter().fold(0_i64, |sum, attempt| {
+            sum.saturating_add(attempt.cost_micros)
+        });
         FinishedRun {
             id: self.run_id,
             status,
@@ -377,8 +396,8 @@ impl Execution {
                 Err(error) if tries < SETTLE_TRIES => {
                     tracing::warn!(run_id = %self.run_id, error = %error, tries, "recording the run's end failed; retrying");
                     tokio::time::sleep(wait).await;
-                    wait *= 4;
-                    tries += 1;
+                    wait = wait.saturating_mul(4);
+                    tries = tries.saturating_add(1);
                 }
                 Err(error) => return Err(error),
             }
@@ -392,8 +411,14 @@ impl Execution {
         } else {
             0
         };
-        Credits::from_micros((finished.model_cost_micros + price).min(self.hold).max(0))
-            .unwrap_or_default()
+        Credits::from_micros(
+            finished
+                .model_cost_micros
+                .saturating_add(price)
+                .min(self.hold)
+                .max(0),
+        )
+        .unwrap_or_default()
     }
 
     async fn stop_requested(&self) -> bool {
@@ -509,6 +534,13 @@ impl crate::ports::CredentialKind {
     }
 }
 
+/// `from + wait`, or as late as an `Instant` goes when that overflows.
+fn later(from: Instant, wait: Duration) -> Instant {
+    from.checked_add(wait)
+        .or_else(|| from.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(from)
+}
+
 /// Full-jitter exponential backoff, or what the provider asked for when it said.
 fn backoff(base: Duration, retry: u32, error: &ProviderError) -> Duration {
     if let ProviderError::RateLimited {
@@ -517,18 +549,7 @@ fn backoff(base: Duration, retry: u32, error: &ProviderError) -> Duration {
     {
         return *wait;
     }
-    let ceiling = base.saturating_mul(2u32.saturating_pow(retry));
-    let jitter = rand_fraction();
-    ceiling.mul_f64(jitter)
-}
-
-/// A uniformly random fraction in [0, 1) from the system's random source.
-pub(crate) fn rand_fraction() -> f64 {
-    let mut bytes = [0u8; 8];
-    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
-        return 0.5;
-    }
-    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+    backoff::full_jitter(backoff::exponential(base, retry, Duration::MAX))
 }
 
 fn failed_attempt(model: &PlannedModel, error: &ProviderError, started: Instant) -> Attempt {

@@ -67,6 +67,10 @@ pub struct RunSettings {
     pub signup_grant_micros: i64,
     /// How long a hold lives; a run still going after it is ended by the maintenance job.
     pub hold_ttl: Duration,
+    /// The longest an answer may stream, from the run's start: a provider that trickles
+    /// words forever is cut here, and the run settles (billing what was produced) well
+    /// before its hold expires.
+    pub answer_budget: Duration,
     /// How long an identical deterministic answer is served from the cache.
     pub response_cache_ttl: Duration,
 }

@@ -353,16 +353,15 @@ impl WorkflowService {
         Ok(usage)
     }
 
-    /// Full jitter over an exponential backoff: `retry_base × 2^(n-1)`, at most 5 minutes.
-    /// How long the `attempt`th retry waits: doubling from `retry_base`, with jitter.
+    /// How long the `attempt`th retry waits: doubling from `retry_base` (at most 2^8 times,
+    /// and at most 5 minutes), half of it jittered.
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .settings
-            .retry_base
-            .saturating_mul(1 << attempt.saturating_sub(1).min(8))
-            .min(Duration::from_secs(300));
-        // Half fixed, half jitter: retries spread out but never come at once.
-        ceiling.mul_f64(0.5 + crate::services::runs::execution::rand_fraction() / 2.0)
+        let doublings = attempt.saturating_sub(1).min(8);
+        crate::services::backoff::half_jitter(crate::services::backoff::exponential(
+            self.settings.retry_base,
+            doublings,
+            Duration::from_secs(300),
+        ))
     }
 }
 
