@@ -49,14 +49,33 @@ pub fn upstream(dependency: &'static str, error: &reqwest::Error) -> Error {
     if error.is_timeout() || error.is_connect() {
         Error::Unavailable {
             dependency,
-            cause: describe_chain(error),
+            cause: describe(error),
         }
     } else {
-        Error::Upstream(format!("{dependency}: {}", describe_chain(error)))
+        Error::Upstream(format!("{dependency}: {}", describe(error)))
+    }
+}
+
+/// A transport failure and its causes, without the URL: a user's endpoint URL may carry a
+/// key (`?key=...`), and its host is the owner's business, while the message reaches
+/// whoever ran the agent (a problem's detail, a run's attempts).
+pub fn describe(error: &reqwest::Error) -> String {
+    let message = describe_chain(error);
+    match error.url() {
+        Some(url) => message.replace(url.as_str(), "the endpoint"),
+        None => message,
     }
 }
 
 // ---- user-supplied URLs -----------------------------------------------------------------
+
+/// Ports of databases, caches, queues and cluster agents, which a user's URL never names
+/// even on a public host: an endpoint there is a probe, not a model server.
+const SERVICE_PORTS: &[u16] = &[
+    1433, 1521, 2049, 2375, 2376, 2379, 2380, 3306, 3389, 4369, 5432, 5672, 5984, 6379, 6443, 7000,
+    7001, 7199, 8086, 8500, 9042, 9092, 9160, 9200, 9300, 10250, 10255, 11211, 15672, 27017, 27018,
+    28017,
+];
 
 /// Which non-public networks an operator lets user-supplied URLs reach (a VPC where the
 /// team's own models run, say). Link-local and cloud metadata addresses can never be
@@ -108,9 +127,9 @@ impl EgressPolicy {
             return Err("must not carry credentials; save the key separately".into());
         }
         let port = url.port_or_known_default().unwrap_or(0);
-        if !(port == 80 || port == 443 || port >= 1024) {
+        if !(port == 80 || port == 443 || port >= 1024) || SERVICE_PORTS.contains(&port) {
             return Err(format!(
-                "port {port} is not allowed; use 80, 443 or 1024 and above"
+                "port {port} is not allowed; use 80, 443 or a port of 1024 and above that is not a database's, cache's or cluster agent's"
             ));
         }
         match url.host() {
@@ -126,19 +145,18 @@ impl EgressPolicy {
     }
 
     /// Resolves `host` and checks every address; the connection then uses exactly these.
+    /// The errors never name an address: what a name resolves to inside Agora's network is
+    /// not the caller's to learn.
     pub async fn resolve(&self, host: &str) -> Result<Vec<std::net::SocketAddr>, String> {
         let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, 0))
             .await
-            .map_err(|error| format!("cannot resolve {host}: {error}"))?
+            .map_err(|_| format!("cannot resolve {host}"))?
             .collect();
         if addresses.is_empty() {
             return Err(format!("{host} has no address"));
         }
-        if let Some(refused) = addresses.iter().find(|address| !self.permits(address.ip())) {
-            return Err(format!(
-                "{host} resolves to {}, which is not a public address",
-                refused.ip()
-            ));
+        if addresses.iter().any(|address| !self.permits(address.ip())) {
+            return Err(format!("{host} does not resolve to a public address"));
         }
         Ok(addresses)
     }
@@ -223,8 +241,21 @@ pub fn is_public(address: IpAddr) -> bool {
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
+                // IPv4-compatible (::/96, deprecated) and the discard prefix (100::/64).
+                || segments[..6] == [0, 0, 0, 0, 0, 0]
+                || segments[..4] == [0x100, 0, 0, 0]
+                // Local-use NAT64 (64:ff9b:1::/48): translates to private IPv4.
+                || segments[..3] == [0x64, 0xff9b, 1]
+                // 6to4 (2002::/16) and Teredo (2001::/32) tunnel to any IPv4 address.
+                || segments[0] == 0x2002
+                || (segments[0] == 0x2001 && segments[1] == 0)
+                // ORCHID and benchmarking (2001:10::/28, 2001:20::/28, 2001:2::/48).
+                || (segments[0] == 0x2001 && matches!(segments[1] & 0xfff0, 0x0010 | 0x0020))
+                || (segments[0] == 0x2001 && segments[1] == 2 && segments[2] == 0)
                 || (segments[0] & 0xfe00) == 0xfc00
                 || (segments[0] & 0xffc0) == 0xfe80
+                // Site-local (fec0::/10, deprecated but still routed by some stacks).
+                || (segments[0] & 0xffc0) == 0xfec0
                 || (segments[0] == 0x2001 && segments[1] == 0x0db8))
         }
     }
@@ -253,6 +284,16 @@ mod tests {
             "64:ff9b::a9fe:a9fe",
             "2001:db8::1",
             "198.18.0.1",
+            "::a9fe:a9fe",
+            "::7f00:1",
+            "64:ff9b:1::a00:1",
+            "2002:a9fe:a9fe::1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+            "100::1",
+            "2001:10::1",
+            "2001:2::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
@@ -285,6 +326,7 @@ mod tests {
         let policy = EgressPolicy::default();
         assert!(policy.check_url("https://llm.example.com/v1").is_ok());
         assert!(policy.check_url("http://llm.example.com:8000/v1").is_ok());
+        assert!(policy.check_url("http://llm.example.com:11434/v1").is_ok());
         for bad in [
             "ftp://llm.example.com",
             "http://127.0.0.1:8000/v1",
@@ -292,6 +334,11 @@ mod tests {
             "http://169.254.169.254/latest",
             "http://user:pass@llm.example.com",
             "http://llm.example.com:22",
+            "http://llm.example.com:6379",
+            "http://llm.example.com:5432/v1",
+            "http://llm.example.com:9200",
+            "http://[2002:a9fe:a9fe::1]/latest",
+            "http://[fec0::1]:8000",
             "not a url",
         ] {
             assert!(policy.check_url(bad).is_err(), "{bad}");

@@ -416,3 +416,107 @@ fn no_http_client_is_built_outside_the_egress_adapter() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_creators_endpoint_url_and_its_dns_answers_never_reach_the_people_who_run_the_agent() {
+    let stub = LlmStub::start().await;
+    let port = crate::support::closed_port();
+    let url_key = "url-key-canary-Zr5";
+    agora::testing::remember_secret(url_key);
+    let app = app_with_stub(&stub, |config| {
+        config.providers.egress =
+            agora::adapters::egress::EgressPolicy::new(vec!["127.0.0.1/32".parse().unwrap()])
+                .unwrap()
+    })
+    .await;
+    let creator = app.with_user().await;
+    let saved = app
+        .call(
+            "POST",
+            "/v1/me/provider-keys",
+            Some(&creator.access_token),
+            Some(json!({ "name": "leaky", "provider": "openai_compatible",
+                         "base_url": format!("http://127.0.0.1:{port}/v1?key={url_key}") })),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
+    let mut spec = agent_spec("Leaky", "Its endpoint is down");
+    spec["model"] =
+        json!({ "provider": "openai_compatible", "endpoint": "leaky", "name": "llama" });
+    let address = app.published_agent(&creator, spec).await;
+    let user = app.with_user().await;
+    let (_, api_key) = app.api_key(&user).await;
+    let mut bodies = Vec::new();
+    for stream in [false, true] {
+        let response = app
+            .call(
+                "POST",
+                "/v1/runs",
+                Some(&user.access_token),
+                Some(json!({ "agent": address, "input": "hi", "stream": stream })),
+            )
+            .await;
+        assert!(
+            !response.status.is_success() || stream,
+            "{:?}",
+            response.body
+        );
+        bodies.push(response.body);
+        let completion = app
+            .send(
+                http::Request::post("/v1/chat/completions")
+                    .header("authorization", format!("Bearer {api_key}"))
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(
+                        json!({ "model": format!("agent:{address}"), "stream": stream,
+                                "messages": [{"role": "user", "content": "hi"}] })
+                        .to_string(),
+                    ))
+                    .unwrap(),
+            )
+            .await;
+        bodies.push(completion.body);
+    }
+    let runs = app
+        .call("GET", "/v1/me/runs", Some(&user.access_token), None)
+        .await
+        .json();
+    for run in runs["runs"].as_array().unwrap() {
+        let id = run["id"].as_str().unwrap();
+        let record = app
+            .call(
+                "GET",
+                &format!("/v1/runs/{id}"),
+                Some(&user.access_token),
+                None,
+            )
+            .await;
+        assert!(
+            record.json()["attempts"][0]["detail"].is_string(),
+            "the attempt still says what failed"
+        );
+        bodies.push(record.body);
+    }
+    assert_eq!(bodies.len(), 8, "four calls and their four run records");
+    for body in &bodies {
+        let text = String::from_utf8_lossy(body);
+        assert!(!text.contains(url_key), "the endpoint's key leaked: {text}");
+        assert!(
+            !text.contains(&format!(":{port}")),
+            "the endpoint leaked: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_name_refused_at_call_time_does_not_say_what_it_resolves_to() {
+    let guard = agora::adapters::egress::EgressPolicy::default();
+    let refused = guard.resolve("localhost").await.unwrap_err();
+    assert!(
+        refused.contains("does not resolve to a public address"),
+        "{refused}"
+    );
+    for address in ["127.0.0.1", "::1"] {
+        assert!(!refused.contains(address), "{refused}");
+    }
+}

@@ -121,9 +121,9 @@ pub(crate) fn transport(error: &reqwest::Error) -> ProviderError {
     if error.is_timeout() {
         ProviderError::Timeout
     } else if error.is_connect() {
-        ProviderError::Unavailable(crate::error::describe_chain(error))
+        ProviderError::Unavailable(egress::describe(error))
     } else {
-        ProviderError::Invalid(crate::error::describe_chain(error))
+        ProviderError::Invalid(egress::describe(error))
     }
 }
 
