@@ -383,10 +383,31 @@ impl From<tokio_postgres::Error> for Error {
                 dependency: "database",
                 cause: error.to_string(),
             }
+        } else if let Some(transient) = error
+            .as_db_error()
+            .filter(|db| is_transient(db.code().code()))
+        {
+            // Worth a retry: the answer is 503 with Retry-After, never a 500.
+            Self::Unavailable {
+                dependency: "database",
+                cause: format!("{} ({})", transient.message(), transient.code().code()),
+            }
         } else {
             Self::Internal(format!("database: {}", describe_chain(&error)))
         }
     }
+}
+
+/// SQLSTATEs that say "not now" rather than "never": the same statement may succeed
+/// when tried again (a lost or refused connection, a killed session, an exhausted server,
+/// a serialization failure or deadlock, a lock or statement timeout).
+pub fn is_transient(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08")
+        || sqlstate.starts_with("53")
+        || matches!(
+            sqlstate,
+            "40001" | "40P01" | "55P03" | "57014" | "57P01" | "57P02" | "57P03" | "58000" | "58030"
+        )
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -306,3 +306,81 @@ async fn iam_auth_needs_a_user_and_a_tcp_host() {
     );
     let _ = migrations::schema_fingerprint();
 }
+
+/// The error Agora makes of a database failure, and the status it answers with.
+fn answered(error: tokio_postgres::Error) -> (u16, Option<u64>) {
+    let error = agora::Error::from(error);
+    (error.status().as_u16(), error.retry_after())
+}
+
+#[tokio::test]
+async fn a_killed_session_a_deadlock_and_a_serialization_failure_are_503s_worth_retrying() {
+    let url = empty_database().await;
+    let connect = || async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+    };
+    let (a, b) = (connect().await, connect().await);
+    a.batch_execute(
+        "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL); INSERT INTO t VALUES (1, 0), (2, 0);",
+    )
+    .await
+    .unwrap();
+
+    // A deadlock: each holds the row the other wants.
+    a.batch_execute("BEGIN; UPDATE t SET n = n + 1 WHERE id = 1")
+        .await
+        .unwrap();
+    b.batch_execute("BEGIN; UPDATE t SET n = n + 1 WHERE id = 2")
+        .await
+        .unwrap();
+    let (first, second) = tokio::join!(
+        a.execute("UPDATE t SET n = n + 1 WHERE id = 2", &[]),
+        b.execute("UPDATE t SET n = n + 1 WHERE id = 1", &[]),
+    );
+    let deadlocked = first.err().or(second.err()).expect("one of them deadlocks");
+    assert_eq!(deadlocked.code().unwrap().code(), "40P01");
+    assert_eq!(answered(deadlocked), (503, Some(5)));
+    a.batch_execute("ROLLBACK").await.unwrap();
+    b.batch_execute("ROLLBACK").await.unwrap();
+
+    // A serialization failure: two serializable transactions that each read what the other writes.
+    for client in [&a, &b] {
+        client
+            .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT sum(n) FROM t")
+            .await
+            .unwrap();
+    }
+    a.execute("UPDATE t SET n = 5 WHERE id = 1", &[])
+        .await
+        .unwrap();
+    b.execute("UPDATE t SET n = 5 WHERE id = 2", &[])
+        .await
+        .unwrap();
+    a.batch_execute("COMMIT").await.unwrap();
+    let failed = b.batch_execute("COMMIT").await.unwrap_err();
+    assert_eq!(failed.code().unwrap().code(), "40001");
+    assert_eq!(answered(failed), (503, Some(5)));
+
+    // A session killed by an operator (or a failover): 57P01.
+    let pid: i32 = a
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    b.execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .await
+        .unwrap();
+    let killed = a.query_one("SELECT 1", &[]).await.unwrap_err();
+    assert_eq!(answered(killed), (503, Some(5)));
+
+    // A constraint Agora did not expect is still a bug: a 500, not "try again".
+    let broken = b
+        .execute("INSERT INTO t VALUES (1, 0)", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(answered(broken), (500, None));
+}
