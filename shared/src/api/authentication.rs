@@ -35,7 +35,7 @@ pub(crate) async fn authenticate(
         request_id: current_request_id(),
     };
     let format = ErrorFormat::of(request.extensions());
-    let caller = match resolve_caller(&state, request.headers()).await {
+    let caller = match resolve_caller(&state, request.headers(), &origin).await {
         Ok(caller) => caller,
         Err(error) => return format.render(error),
     };
@@ -47,7 +47,11 @@ pub(crate) async fn authenticate(
     next.run(request).await
 }
 
-async fn resolve_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Error> {
+async fn resolve_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    origin: &RequestOrigin,
+) -> Result<Caller, Error> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Caller::Anonymous);
     };
@@ -66,7 +70,7 @@ async fn resolve_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller,
                 "The Authorization header must be `Bearer <access token or API key>`.".into(),
             )
         })?;
-    state.accounts()?.authenticate(credential).await
+    state.accounts()?.authenticate(credential, origin).await
 }
 
 /// The general per-caller limit: per user when signed in, per client address otherwise.

@@ -294,6 +294,47 @@ async fn failed_logins_are_limited_per_client_address() {
     );
 }
 
+fn me_from(address: &str, bearer: &str) -> Request<Body> {
+    let mut request = Request::get("/v1/me")
+        .header("authorization", format!("Bearer {bearer}"))
+        .body(Body::empty())
+        .unwrap();
+    let address: SocketAddr = format!("{address}:40000").parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(address));
+    request
+}
+
+#[tokio::test]
+async fn guessing_api_keys_is_limited_per_client_address_before_the_database_is_asked() {
+    let app = TestApp::with_config(|config| config.auth.login_failures_per_address = 3).await;
+    let user = app.with_user().await;
+    let (_, real_key) = app.api_key(&user).await;
+    let guess = || format!("agora_sk_{}", uuid::Uuid::new_v4().simple());
+    for _ in 0..3 {
+        app.send(me_from("203.0.113.80", &guess()))
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let limited = app.send(me_from("203.0.113.80", &guess())).await;
+    limited.problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    let retry_after: u64 = limited.header("retry-after").parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    // Another address is not affected, nor is a key already known to be good.
+    assert_eq!(
+        app.send(me_from("203.0.113.81", &guess())).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.send(me_from("203.0.113.81", &real_key)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.send(me_from("203.0.113.80", &real_key)).await.status,
+        StatusCode::OK,
+        "a valid key, already checked, is answered from the cache"
+    );
+}
+
 #[tokio::test]
 async fn each_caller_is_limited_to_the_configured_requests_per_minute() {
     let app = TestApp::with_config(|config| config.auth.requests_per_minute = 3).await;

@@ -218,9 +218,11 @@ impl AccountService {
     }
 
     /// Resolves an `Authorization: Bearer` credential: an access JWT or an API key.
-    pub async fn authenticate(&self, credential: &str) -> Result<Caller> {
+    /// Unknown API keys count against the client's address, like failed sign-ins: past
+    /// the limit its keys are refused before the database is asked.
+    pub async fn authenticate(&self, credential: &str, origin: &RequestOrigin) -> Result<Caller> {
         if credential.starts_with(API_KEY_PREFIX) {
-            return self.authenticate_api_key(credential).await;
+            return self.authenticate_api_key(credential, origin).await;
         }
         if credential.starts_with(REFRESH_TOKEN_PREFIX) {
             return Err(Error::Unauthorized(
@@ -245,7 +247,11 @@ impl AccountService {
         }))
     }
 
-    pub(super) async fn authenticate_api_key(&self, key: &str) -> Result<Caller> {
+    pub(super) async fn authenticate_api_key(
+        &self,
+        key: &str,
+        origin: &RequestOrigin,
+    ) -> Result<Caller> {
         let hash = token_hash(key);
         let cache_key = api_key_cache_key(&hash);
         let now = self.ports.clock.now();
@@ -259,12 +265,17 @@ impl AccountService {
         let owner = match cached {
             Some(owner) => owner,
             None => {
-                let owner = self
-                    .ports
-                    .api_keys
-                    .use_api_key(&hash, now)
-                    .await?
-                    .ok_or_else(api_key_refused)?;
+                let failures = format!("key-failures:address:{}", address_of(origin));
+                let limit = self.login_limits().1;
+                self.ports
+                    .limiter
+                    .check(&failures, limit)
+                    .await
+                    .map_err(too_many_unknown_keys)?;
+                let Some(owner) = self.ports.api_keys.use_api_key(&hash, now).await? else {
+                    let _ = self.ports.limiter.hit(&failures, limit).await;
+                    return Err(api_key_refused());
+                };
                 if let Ok(value) = serde_json::to_vec(&owner) {
                     let ttl = owner
                         .expires_at
@@ -453,6 +464,17 @@ pub(super) fn too_many_logins(limited: Limited) -> Error {
     Error::RateLimited {
         retry_after: limited.retry_after,
         detail: "Too many failed sign-in attempts; wait before trying again.".into(),
+    }
+}
+
+fn too_many_unknown_keys(limited: Limited) -> Error {
+    tracing::warn!(
+        retry_after_s = limited.retry_after.as_secs(),
+        "unknown API keys limited"
+    );
+    Error::RateLimited {
+        retry_after: limited.retry_after,
+        detail: "Too many unknown API keys from this address; wait before trying again.".into(),
     }
 }
 
