@@ -135,7 +135,7 @@ pub async fn register(
     tag = "auth",
     operation_id = "login",
     summary = "Sign in",
-    description = "Failed sign-ins are limited per account and per client address; over the limit the answer is 429 with Retry-After.",
+    description = "Sign-in attempts are limited per account and per client address, counted before the password is checked; over the limit the answer is 429 with Retry-After. A client that signed in to the account before keeps a limit of its own.",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = SessionResponse),

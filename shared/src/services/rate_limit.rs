@@ -76,6 +76,16 @@ impl RateLimiter {
         }
     }
 
+    /// Clears the current window's count of `key` (a sign-in that proved the password
+    /// forgives the failures before it).
+    pub async fn forget(&self, key: &str, limit: Limit) {
+        let (window_key, _) = self.window(key, limit);
+        if let Err(error) = self.shared.delete(&window_key).await {
+            tracing::warn!(%error, "a rate-limit counter could not be cleared");
+        }
+        let _ = self.fallback.delete(&window_key).await;
+    }
+
     /// The counter key of the current window and the time left in it.
     fn window(&self, key: &str, limit: Limit) -> (String, Duration) {
         let window_ms = u64::try_from(limit.window.as_millis())

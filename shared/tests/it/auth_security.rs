@@ -275,6 +275,78 @@ async fn failed_logins_are_still_limited_when_redis_is_down() {
 }
 
 #[tokio::test]
+async fn parallel_guesses_are_bounded_and_the_owner_still_signs_in_from_a_known_client() {
+    let app = TestApp::with_config(|config| config.auth.login_failures_per_account = 3).await;
+    let user = app.with_user().await;
+    // The owner signs in from home once: that client is now known to the account.
+    let home = "198.51.100.10";
+    assert_eq!(
+        app.send(login_from(home, &user.email, PASSWORD))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Twenty guesses at once, from twenty addresses: only the limit's worth is checked.
+    let guesses = futures::future::join_all((1..=20).map(|host| {
+        app.send(login_from(
+            &format!("203.0.113.{host}"),
+            &user.email,
+            "wrong password!",
+        ))
+    }))
+    .await;
+    let statuses: Vec<StatusCode> = guesses.iter().map(|response| response.status).collect();
+    let checked = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (3, 17), "{statuses:?}");
+    // The right password from a client the account never used: still over the limit.
+    app.send(login_from("203.0.113.99", &user.email, PASSWORD))
+        .await
+        .problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    // The owner, from home: in.
+    assert_eq!(
+        app.send(login_from(home, &user.email, PASSWORD))
+            .await
+            .status,
+        StatusCode::OK,
+        "guesses elsewhere do not lock the owner out"
+    );
+}
+
+#[tokio::test]
+async fn a_known_client_that_guesses_is_limited_too() {
+    let app = TestApp::with_config(|config| config.auth.login_failures_per_account = 3).await;
+    let user = app.with_user().await;
+    let known = "198.51.100.20";
+    assert_eq!(
+        app.send(login_from(known, &user.email, PASSWORD))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for _ in 0..3 {
+        app.send(login_from("203.0.113.50", &user.email, "wrong password!"))
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    }
+    // Past the account's limit, the known client has a limit of its own.
+    for _ in 0..3 {
+        app.send(login_from(known, &user.email, "wrong password!"))
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    }
+    app.send(login_from(known, &user.email, PASSWORD))
+        .await
+        .problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+}
+
+#[tokio::test]
 async fn failed_logins_are_limited_per_client_address() {
     let app = TestApp::with_config(|config| config.auth.login_failures_per_address = 3).await;
     let user = app.with_user().await;

@@ -301,7 +301,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Failed sign-ins are limited per account and per client address; over the limit the answer is 429 with Retry-After.
+         * @description Sign-in attempts are limited per account and per client address, counted before the password is checked; over the limit the answer is 429 with Retry-After. A client that signed in to the account before keeps a limit of its own.
          */
         post: operations["login"];
         delete?: never;

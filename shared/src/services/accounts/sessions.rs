@@ -92,20 +92,7 @@ impl AccountService {
         let (Some(email), Some(password), true) = (email, password, errors.is_empty()) else {
             return Err(Error::Validation(errors));
         };
-        let account_key = format!("login-failures:account:{}", email.as_str());
-        let address_key = format!("login-failures:address:{}", address_of(origin));
-        let (account_limit, address_limit) = self.login_limits();
-        self.ports
-            .limiter
-            .check(&account_key, account_limit)
-            .await
-            .map_err(too_many_logins)?;
-        self.ports
-            .limiter
-            .check(&address_key, address_limit)
-            .await
-            .map_err(too_many_logins)?;
-
+        self.reserve_login_attempt(&email, origin).await?;
         let user = self.ports.users.find_user_by_email(&email).await?;
         let (check, user) = match user {
             Some(user) => (
@@ -140,13 +127,10 @@ impl AccountService {
                     origin,
                 );
                 self.ports.audit.record(&failed).await?;
-                // Count the failure; the attempt that crosses a limit is still only a 401,
-                // the next one is refused before any hashing.
-                let _ = self.ports.limiter.hit(&account_key, account_limit).await;
-                let _ = self.ports.limiter.hit(&address_key, address_limit).await;
                 return Err(Error::InvalidCredentials);
             }
         };
+        self.remember_login_client(&email, origin).await;
         let session = self.start_session(user.id, user.role).await?;
         let audit = self.audit_record(Some(user.id), AuditAction::LoginSucceeded, None, origin);
         self.ports.audit.record(&audit).await?;
@@ -441,6 +425,58 @@ impl AccountService {
         }
     }
 
+    /// Counts a sign-in attempt against its limits before the (slow) password check, so
+    /// parallel guesses cannot all pass a check made before any of them was counted.
+    /// Guesses are limited, not the owner: past the account's limit, a client the account
+    /// signed in from before may still try, within a limit of its own.
+    async fn reserve_login_attempt(&self, email: &Email, origin: &RequestOrigin) -> Result<()> {
+        let (account_limit, address_limit) = self.login_limits();
+        let address = address_of(origin);
+        let limiter = &self.ports.limiter;
+        limiter
+            .hit(&format!("login-attempts:address:{address}"), address_limit)
+            .await
+            .map_err(too_many_logins)?;
+        let account = limiter.hit(&login_account_key(email), account_limit).await;
+        if let Err(limited) = account {
+            if !self.is_known_login_client(email, &address).await {
+                return Err(too_many_logins(limited));
+            }
+            limiter
+                .hit(
+                    &format!("login-attempts:account:{}:{address}", email.as_str()),
+                    account_limit,
+                )
+                .await
+                .map_err(too_many_logins)?;
+        }
+        Ok(())
+    }
+
+    /// After a sign-in that proved the password: the account's count starts again, and
+    /// this client is one the account knows.
+    async fn remember_login_client(&self, email: &Email, origin: &RequestOrigin) {
+        let (account_limit, _) = self.login_limits();
+        self.ports
+            .limiter
+            .forget(&login_account_key(email), account_limit)
+            .await;
+        let known = known_client_key(email, &address_of(origin));
+        if let Err(error) = self.ports.cache.set(&known, b"1", KNOWN_CLIENT_TTL).await {
+            tracing::warn!(%error, "the sign-in client could not be remembered");
+        }
+    }
+
+    async fn is_known_login_client(&self, email: &Email, address: &str) -> bool {
+        matches!(
+            self.ports
+                .cache
+                .get(&known_client_key(email, address))
+                .await,
+            Ok(Some(_))
+        )
+    }
+
     pub(super) fn login_limits(&self) -> (Limit, Limit) {
         let window = self.settings.login_failure_window;
         (
@@ -454,6 +490,17 @@ impl AccountService {
             },
         )
     }
+}
+
+/// How long a client that signed in stays known to the account.
+const KNOWN_CLIENT_TTL: std::time::Duration = std::time::Duration::from_secs(90 * 86_400);
+
+fn login_account_key(email: &Email) -> String {
+    format!("login-attempts:account:{}", email.as_str())
+}
+
+fn known_client_key(email: &Email, address: &str) -> String {
+    format!("login-known:{}:{address}", email.as_str())
 }
 
 pub(super) fn too_many_logins(limited: Limited) -> Error {
