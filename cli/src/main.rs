@@ -186,13 +186,7 @@ async fn serve(port: Option<u16>, demo: bool) -> anyhow::Result<()> {
         })
         .await?
         .context("cannot start the local PostgreSQL cluster")?;
-        config.database = Some(DatabaseSettings {
-            url: cluster.url().to_owned(),
-            iam_auth: false,
-            pool_size: 16,
-            connect_timeout: Duration::from_secs(5),
-            ca_file: None,
-        });
+        config.database = Some(DatabaseSettings::at(cluster.url().to_owned(), 16));
         Some(cluster)
     } else {
         None
@@ -452,13 +446,7 @@ async fn use_local_database(
             (cluster.url().to_owned(), Some(cluster))
         }
     };
-    config.database = Some(DatabaseSettings {
-        url,
-        iam_auth: false,
-        pool_size: 4,
-        connect_timeout: Duration::from_secs(5),
-        ca_file: None,
-    });
+    config.database = Some(DatabaseSettings::at(url, 4));
     Ok(started)
 }
 

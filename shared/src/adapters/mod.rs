@@ -2,6 +2,7 @@
 
 pub mod argon2;
 pub mod aws;
+pub mod breaker;
 pub mod dynamodb;
 pub mod egress;
 pub mod embedders;

@@ -1,12 +1,18 @@
 //! Redis [`Cache`] (ElastiCache in AWS): pooled, every command bounded by a timeout, every
 //! key under a prefix so several installs or tests can share one server.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use deadpool_redis::{Pool, Runtime, redis::AsyncCommands};
 
+use super::breaker::Breaker;
 use crate::ports::{Cache, CacheError, DependencyProbe};
+
+/// Timeouts in a row after which Redis is not asked for a while: a frozen server then
+/// costs each request nothing instead of a timeout per command.
+const BREAKER_THRESHOLD: u32 = 3;
+const BREAKER_COOLDOWN: Duration = Duration::from_secs(5);
 
 /// How to reach Redis (`REDIS_*`).
 #[derive(Clone, Debug)]
@@ -23,6 +29,7 @@ pub struct RedisCache {
     pool: Pool,
     prefix: String,
     timeout: Duration,
+    breaker: Arc<Breaker>,
 }
 
 impl RedisCache {
@@ -43,6 +50,7 @@ impl RedisCache {
             pool,
             prefix: config.key_prefix.clone(),
             timeout: config.timeout,
+            breaker: Arc::new(Breaker::new(BREAKER_THRESHOLD, BREAKER_COOLDOWN)),
         })
     }
 
@@ -50,31 +58,57 @@ impl RedisCache {
         format!("{}{key}", self.prefix)
     }
 
-    /// Runs one command on a pooled connection within the timeout.
+    /// Runs one command on a pooled connection within the timeout, unless the breaker is
+    /// open. Only outages (no connection, no answer in time) count against the breaker;
+    /// an error Redis answers with shows it is there.
     async fn run<T, F>(&self, command: F) -> Result<T, CacheError>
     where
         F: AsyncFnOnce(
             &mut deadpool_redis::Connection,
         ) -> Result<T, deadpool_redis::redis::RedisError>,
     {
+        if !self.breaker.allows() {
+            return Err(CacheError::Unavailable(format!(
+                "Redis failed {BREAKER_THRESHOLD} times in a row; not asked again for up to {} s",
+                self.breaker.cooldown().as_secs()
+            )));
+        }
         let work = async {
             let mut connection = self
                 .pool
                 .get()
                 .await
-                .map_err(|error| CacheError::Unavailable(error.to_string()))?;
-            command(&mut connection)
-                .await
-                .map_err(|error| CacheError::Unavailable(error.to_string()))
+                .map_err(|error| (true, error.to_string()))?;
+            command(&mut connection).await.map_err(|error| {
+                let outage = error.is_io_error()
+                    || error.is_timeout()
+                    || error.is_connection_dropped()
+                    || error.is_connection_refusal();
+                (outage, error.to_string())
+            })
         };
-        tokio::time::timeout(self.timeout, work)
-            .await
-            .map_err(|_| {
-                CacheError::Unavailable(format!(
+        let outcome = tokio::time::timeout(self.timeout, work).await;
+        match outcome {
+            Ok(Ok(value)) => {
+                self.breaker.succeeded();
+                Ok(value)
+            }
+            Ok(Err((outage, message))) => {
+                if outage {
+                    self.breaker.failed();
+                } else {
+                    self.breaker.succeeded();
+                }
+                Err(CacheError::Unavailable(message))
+            }
+            Err(_) => {
+                self.breaker.failed();
+                Err(CacheError::Unavailable(format!(
                     "Redis did not answer within {} ms",
                     self.timeout.as_millis()
-                ))
-            })?
+                )))
+            }
+        }
     }
 }
 

@@ -25,6 +25,9 @@ pub fn database(env: &Env) -> Result<Option<DatabaseSettings>, ConfigError> {
         pool_size: env.parse_range("DATABASE_POOL_SIZE", 8, 1..=512)?,
         connect_timeout: env.parse_millis("DATABASE_CONNECT_TIMEOUT_MS", 5_000)?,
         ca_file: env.get("DATABASE_CA_FILE").map(PathBuf::from),
+        statement_timeout: env.parse_millis("DATABASE_STATEMENT_TIMEOUT_MS", 10_000)?,
+        idle_in_transaction_timeout: env
+            .parse_millis("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", 30_000)?,
     }))
 }
 

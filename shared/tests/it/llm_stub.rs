@@ -64,6 +64,8 @@ pub enum Scenario {
     Raw(RawAnswer),
     /// Waits, then plays the scenario.
     Delayed(Duration, Box<Scenario>),
+    /// Plays the scenario with this pause before each chunk of its body.
+    Paced(Duration, Box<Scenario>),
 }
 
 /// A response written byte for byte.
@@ -207,6 +209,30 @@ async fn take(script: &Arc<Mutex<Script>>, received: Received) -> Scenario {
     }
 }
 
+/// [`take`], with the pause a [`Scenario::Paced`] puts before each chunk of the body.
+async fn take_paced(
+    script: &Arc<Mutex<Script>>,
+    received: Received,
+) -> (Scenario, Option<Duration>) {
+    match take(script, received).await {
+        Scenario::Paced(every, inner) => (*inner, Some(every)),
+        other => (other, None),
+    }
+}
+
+/// `response` with its body chunks `every` apart.
+fn paced(response: Response, every: Option<Duration>) -> Response {
+    let Some(every) = every else {
+        return response;
+    };
+    let (parts, body) = response.into_parts();
+    let body = body.into_data_stream().then(move |chunk| async move {
+        tokio::time::sleep(every).await;
+        chunk
+    });
+    Response::from_parts(parts, Body::from_stream(body))
+}
+
 fn fixture(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/llm")
@@ -310,7 +336,7 @@ async fn openai(State(script): Shared, headers: HeaderMap, body: Bytes) -> Respo
         .unwrap_or_default()
         .to_owned();
     let system = system_of(Api::OpenAi, &request.body);
-    let scenario = take(&script, request).await;
+    let (scenario, pace) = take_paced(&script, request).await;
     let chunk = |delta: serde_json::Value, finish: Option<&str>| {
         serde_json::json!({"id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": 1_764_000_000, "model": model,
             "system_fingerprint": "fp_stub", "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]})
@@ -344,7 +370,7 @@ async fn openai(State(script): Shared, headers: HeaderMap, body: Bytes) -> Respo
         chunks.push(Bytes::from("data: [DONE]\n\n"));
         streamed("text/event-stream", chunks, Ending::Close)
     };
-    match scenario {
+    let response = match scenario {
         Scenario::Answer {
             pieces,
             input_tokens,
@@ -401,7 +427,9 @@ async fn openai(State(script): Shared, headers: HeaderMap, body: Bytes) -> Respo
         }
         Scenario::Raw(raw) => raw.into_response(),
         Scenario::Delayed(..) => unreachable!("take() plays delays"),
-    }
+        Scenario::Paced(..) => unreachable!("take_paced() plays paces"),
+    };
+    paced(response, pace)
 }
 
 // ---- Anthropic ---------------------------------------------------------------------------
@@ -414,7 +442,7 @@ async fn anthropic(State(script): Shared, headers: HeaderMap, body: Bytes) -> Re
         .unwrap_or_default()
         .to_owned();
     let system = system_of(Api::Anthropic, &request.body);
-    let scenario = take(&script, request).await;
+    let (scenario, pace) = take_paced(&script, request).await;
     let event = |name: &str, data: serde_json::Value| {
         Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
     };
@@ -454,7 +482,7 @@ async fn anthropic(State(script): Shared, headers: HeaderMap, body: Bytes) -> Re
         ));
         streamed("text/event-stream", chunks, Ending::Close)
     };
-    match scenario {
+    let response = match scenario {
         Scenario::Answer {
             pieces,
             input_tokens,
@@ -505,7 +533,9 @@ async fn anthropic(State(script): Shared, headers: HeaderMap, body: Bytes) -> Re
         }
         Scenario::Raw(raw) => raw.into_response(),
         Scenario::Delayed(..) => unreachable!("take() plays delays"),
-    }
+        Scenario::Paced(..) => unreachable!("take_paced() plays paces"),
+    };
+    paced(response, pace)
 }
 
 // ---- Bedrock -----------------------------------------------------------------------------
@@ -527,7 +557,8 @@ async fn bedrock_converse(
         }))
         .into_response()
     };
-    match take(&script, request).await {
+    let (scenario, pace) = take_paced(&script, request).await;
+    let response = match scenario {
         Scenario::Answer {
             pieces,
             input_tokens,
@@ -559,7 +590,9 @@ async fn bedrock_converse(
         ),
         Scenario::Raw(raw) => raw.into_response(),
         Scenario::Delayed(..) => unreachable!("take() plays delays"),
-    }
+        Scenario::Paced(..) => unreachable!("take_paced() plays paces"),
+    };
+    paced(response, pace)
 }
 
 async fn bedrock_converse_stream(
@@ -594,7 +627,8 @@ async fn bedrock_converse_stream(
         frames.push(event_frame("metadata", &serde_json::json!({"usage": {"inputTokens": input, "outputTokens": output, "totalTokens": input + output}, "metrics": {"latencyMs": 42}})));
         streamed(content_type, frames, Ending::Close)
     };
-    match take(&script, request).await {
+    let (scenario, pace) = take_paced(&script, request).await;
+    let response = match scenario {
         Scenario::Answer {
             pieces,
             input_tokens,
@@ -623,7 +657,9 @@ async fn bedrock_converse_stream(
         }
         Scenario::Raw(raw) => raw.into_response(),
         Scenario::Delayed(..) => unreachable!("take() plays delays"),
-    }
+        Scenario::Paced(..) => unreachable!("take_paced() plays paces"),
+    };
+    paced(response, pace)
 }
 
 /// One event-stream frame with Bedrock's headers.

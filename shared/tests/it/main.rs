@@ -22,6 +22,7 @@ mod catalog;
 mod chat;
 mod contracts;
 mod embedders;
+mod faults;
 mod hostile_providers;
 mod idempotency;
 mod lambda;

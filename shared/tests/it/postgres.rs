@@ -18,11 +18,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 fn database(url: String) -> DatabaseSettings {
     DatabaseSettings {
-        url,
-        iam_auth: false,
-        pool_size: 4,
         connect_timeout: Duration::from_secs(3),
-        ca_file: None,
+        ..DatabaseSettings::at(url, 4)
     }
 }
 
@@ -383,4 +380,33 @@ async fn a_killed_session_a_deadlock_and_a_serialization_failure_are_503s_worth_
         .await
         .unwrap_err();
     assert_eq!(answered(broken), (500, None));
+}
+
+#[tokio::test]
+async fn a_hung_statement_and_a_transaction_left_open_are_ended_by_the_server() {
+    let settings = DatabaseSettings {
+        statement_timeout: Duration::from_millis(300),
+        idle_in_transaction_timeout: Duration::from_millis(300),
+        ..database(empty_database().await)
+    };
+    let db = Db::new(&settings, None).unwrap();
+    let connection = db.connection().await.unwrap();
+    let hung = connection
+        .query_one("SELECT pg_sleep(5)", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        hung.code().unwrap().code(),
+        "57014",
+        "cancelled by statement_timeout"
+    );
+    assert_eq!(agora::Error::from(hung).status().as_u16(), 503);
+    drop(connection);
+
+    let mut connection = db.connection().await.unwrap();
+    let transaction = connection.transaction().await.unwrap();
+    transaction.execute("SELECT 1", &[]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let ended = transaction.execute("SELECT 1", &[]).await.unwrap_err();
+    assert_eq!(agora::Error::from(ended).status().as_u16(), 503);
 }

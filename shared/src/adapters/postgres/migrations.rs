@@ -164,6 +164,10 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<Applied>, MigrationErro
                 .map_or_else(|| error.to_string(), |db| db.message().to_owned()),
         };
         let transaction = client.transaction().await?;
+        // A migration may build an index for minutes: no statement budget for it.
+        transaction
+            .batch_execute("SET LOCAL statement_timeout = 0")
+            .await?;
         transaction
             .batch_execute(migration.sql)
             .await

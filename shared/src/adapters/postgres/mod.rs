@@ -36,6 +36,26 @@ pub struct DatabaseSettings {
     pub connect_timeout: Duration,
     /// Extra CA certificates (PEM) to trust for TLS, e.g. the RDS global bundle.
     pub ca_file: Option<PathBuf>,
+    /// The longest one statement may run; the server cancels it then (a 503 to retry).
+    pub statement_timeout: Duration,
+    /// How long a session may sit in an open transaction (a frozen Lambda holding row
+    /// locks) before the server ends it.
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// A database at `url` with a password in it (or none), and the default budgets.
+    pub fn at(url: String, pool_size: usize) -> Self {
+        Self {
+            url,
+            iam_auth: false,
+            pool_size,
+            connect_timeout: Duration::from_secs(5),
+            ca_file: None,
+            statement_timeout: Duration::from_secs(10),
+            idle_in_transaction_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// The database: a lazily connecting pool plus, under IAM auth, the token source that
@@ -75,7 +95,18 @@ impl Db {
         pg.application_name("agora");
         // Search settings for every session: a wider HNSW search (100 results per query)
         // that keeps scanning until it has enough rows.
-        pg.options("-c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order");
+        // Budgets for every session: a hung statement is cancelled, a transaction left
+        // open ends, and a peer that vanished is noticed by TCP keepalives.
+        pg.options(format!(
+            "-c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order \
+             -c statement_timeout={} -c idle_in_transaction_session_timeout={}",
+            config.statement_timeout.as_millis(),
+            config.idle_in_transaction_timeout.as_millis()
+        ));
+        pg.keepalives(true);
+        pg.keepalives_idle(Duration::from_secs(15));
+        pg.keepalives_interval(Duration::from_secs(5));
+        pg.keepalives_retries(3);
         let iam = if config.iam_auth {
             let sdk = sdk.ok_or_else(|| {
                 DbSetupError::Iam("needs the AWS SDK configuration (region and credentials)".into())

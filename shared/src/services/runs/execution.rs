@@ -210,8 +210,10 @@ impl Execution {
         } = committed;
         let mut progress = Progress::empty();
         let mut pending = Some(Ok(first));
-        let mut stop_check = tokio::time::interval(STOP_POLL);
-        stop_check.tick().await;
+        // The stop flag is polled beside the stream, never in its way: a slow or frozen
+        // cache delays the stop, not the answer.
+        let stop_watch = watch_for_stop(self.shared.clone(), self.run_id);
+        tokio::pin!(stop_watch);
         let answer_deadline =
             tokio::time::sleep_until(later(started, self.shared.settings.answer_budget));
         tokio::pin!(answer_deadline);
@@ -222,12 +224,7 @@ impl Execution {
                     biased;
                     () = sender.closed() => break (RunStatus::Disconnected, None),
                     () = &mut answer_deadline => break (RunStatus::Failed, Some(ProviderError::Timeout)),
-                    _ = stop_check.tick() => {
-                        if self.stop_requested().await {
-                            break (RunStatus::Stopped, None);
-                        }
-                        continue;
-                    }
+                    () = &mut stop_watch => break (RunStatus::Stopped, None),
                     event = stream.next() => event,
                 },
             };
@@ -421,13 +418,6 @@ impl Execution {
         .unwrap_or_default()
     }
 
-    async fn stop_requested(&self) -> bool {
-        matches!(
-            self.shared.ports.cache.get(&stop_key(self.run_id)).await,
-            Ok(Some(_))
-        )
-    }
-
     // ---- the response cache for deterministic requests ----------------------------------
 
     /// The cache key of a request whose answer is the same every time (temperature 0, one
@@ -531,6 +521,19 @@ impl crate::ports::CredentialKind {
     /// Agora's own accounts must report usage (it is what the caller pays for).
     fn requires_usage(self) -> bool {
         matches!(self, Self::Platform | Self::Offline)
+    }
+}
+
+/// Ends when someone asked run `run_id` to stop.
+async fn watch_for_stop(shared: Arc<Shared>, run_id: Uuid) {
+    let mut poll = tokio::time::interval(STOP_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    poll.tick().await;
+    loop {
+        poll.tick().await;
+        if matches!(shared.ports.cache.get(&stop_key(run_id)).await, Ok(Some(_))) {
+            return;
+        }
     }
 }
 
