@@ -150,7 +150,10 @@ impl SqsQueue {
             if batch.is_empty() {
                 return Ok(moved);
             }
-            let bodies: Vec<String> = batch.iter().map(|delivery| delivery.body.clone()).collect();
+            let bodies: Vec<String> = batch
+                .iter()
+                .map(|delivery| redriven(&delivery.body))
+                .collect();
             target.send_bodies(&bodies, Duration::ZERO).await?;
             for delivery in &batch {
                 if let Some(receipt) = &delivery.receipt {
@@ -160,6 +163,19 @@ impl SqsQueue {
             moved += batch.len();
             on_moved(moved);
         }
+    }
+}
+
+/// The body of a message moved back from the dead-letter queue: marked, so its run opens
+/// again. A body that is not a step message goes back as it was (and dead-letters again).
+fn redriven(body: &str) -> String {
+    match serde_json::from_str::<StepMessage>(body) {
+        Ok(message) => serde_json::to_string(&StepMessage {
+            redriven: true,
+            ..message
+        })
+        .unwrap_or_else(|_| body.to_owned()),
+        Err(_) => body.to_owned(),
     }
 }
 

@@ -13,6 +13,10 @@ use uuid::Uuid;
 pub struct StepMessage {
     pub run_id: Uuid,
     pub step: String,
+    /// Moved back from the dead-letter queue by an operator: only such a message opens
+    /// its dead-lettered run again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redriven: bool,
 }
 
 /// Where step messages go. Delivery is at least once and in no particular order: the

@@ -153,6 +153,7 @@ fn message(step: &str) -> StepMessage {
     StepMessage {
         run_id: Uuid::now_v7(),
         step: step.to_owned(),
+        redriven: false,
     }
 }
 

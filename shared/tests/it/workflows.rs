@@ -782,6 +782,27 @@ async fn a_batch_with_two_poison_messages_reports_exactly_those_and_redrive_comp
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let _ = queue.receive(10, Duration::from_secs(1)).await.unwrap();
     stub.always(crate::llm_stub::Scenario::answer("fixed", 3, 1));
+    // A late duplicate of the step's message, not a redrive, leaves the run as it ended.
+    let late = agora::ports::Delivery {
+        message_id: "late".into(),
+        body: json!({ "run_id": flaky_run, "step": "call" }).to_string(),
+        receive_count: 1,
+        receipt: None,
+    };
+    assert_eq!(
+        service.process(&late).await.unwrap(),
+        agora::ports::Verdict::Done
+    );
+    let run = app
+        .call(
+            "GET",
+            &format!("/v1/workflow-runs/{flaky_run}"),
+            Some(&user.access_token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(run["status"], "failed", "only a redrive reopens it");
     let moved = dlq.redrive_to(&queue, |_| {}).await.unwrap();
     assert!(moved >= 1, "the poison step waits in the DLQ");
     for _ in 0..20 {
@@ -879,6 +900,7 @@ async fn in_process_chaos(app: &TestApp, agent: &str, seed: u64) {
                 let message = agora::ports::StepMessage {
                     run_id: *run_id,
                     step: step.to_owned(),
+                    redriven: false,
                 };
                 if chaos.chance(25) {
                     let delivery = Delivery {
@@ -1094,6 +1116,52 @@ async fn a_cancel_during_a_running_step_stops_the_run_and_releases_its_hold() {
     )
     .await
     .problem(StatusCode::NOT_FOUND, "not-found");
+}
+
+#[tokio::test]
+async fn a_cancel_during_a_map_launches_none_of_its_remaining_items() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(&stub, |config| {
+        config.providers.echo_word_delay = Duration::from_millis(150)
+    })
+    .await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0.01").await;
+    let user = app.with_user().await;
+    let items: Vec<String> = (1..=12).map(|n| format!("item {n}")).collect();
+    let spec = json!({
+        "name": "Many", "summary": "One agent run per item, one at a time",
+        "steps": [
+            { "id": "items", "template": { "text": serde_json::to_string(&items).unwrap() } },
+            { "id": "each", "map": { "over": "steps.items.output", "concurrency": 1, "max_items": 20,
+                "agent": { "ref": agent, "version": 1, "prompt": "Say {{ item }} slowly please" } } }
+        ]
+    });
+    let address = create(&app, &user, "many", spec).await;
+    let started = start(&app, &user, &address, json!({})).await;
+    let run_id = started.json()["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/workflow-runs/{run_id}");
+    for _ in 0..200 {
+        if step_billing(&app, &user.id).await.0 >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.call(
+        "POST",
+        &format!("{path}/cancel"),
+        Some(&user.access_token),
+        None,
+    )
+    .await;
+    // Twelve items of about a second each would go on for ten seconds; wait out a few.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (runs, _, _) = step_billing(&app, &user.id).await;
+    assert!(
+        runs <= 2,
+        "items launched after the cancel: {runs} agent runs"
+    );
+    assert_eq!(held(&app, &user.id).await, 0);
+    app.assert_ledger_consistent(true).await;
 }
 
 /// The published JSON Schema of `agora.workflow/v1` matches the code (regenerated on change).

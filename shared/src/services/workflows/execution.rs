@@ -210,6 +210,17 @@ impl WorkflowService {
                 }
                 None => {}
             }
+            // A cancelled (or otherwise ended) run starts nothing more: not its next map
+            // item, not another attempt.
+            let still_running = self
+                .ports
+                .workflow_runs
+                .find_run(run.id)
+                .await?
+                .is_some_and(|current| current.status == crate::ports::WorkflowRunStatus::Running);
+            if !still_running {
+                return Err(StepFailure::Fatal("the workflow run has ended".into()));
+            }
             let prompt = Template::parse(&call.prompt)
                 .and_then(|template| template.render(scope))
                 .map_err(StepFailure::Fatal)?;

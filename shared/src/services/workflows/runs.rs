@@ -110,6 +110,7 @@ impl WorkflowService {
             .map(|(_, step)| StepMessage {
                 run_id,
                 step: step.id.clone(),
+                redriven: false,
             })
             .collect();
         if let Err(error) = self.ports.queue.send(&ready).await {

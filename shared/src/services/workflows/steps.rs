@@ -97,13 +97,15 @@ impl WorkflowService {
                 message.run_id
             )));
         };
-        if run.status == WorkflowRunStatus::Failed
+        if message.redriven
+            && run.status == WorkflowRunStatus::Failed
             && run
                 .error
                 .as_ref()
                 .is_some_and(|error| error.kind == WorkflowFailure::DeadLettered)
         {
-            // A redriven message: the run continues where it stopped.
+            // A redriven message (never a late duplicate): the run continues where it
+            // stopped, every branch of it, not only this message's step.
             self.ports.workflow_runs.reopen_run(run.id).await?;
             run = self
                 .ports
@@ -111,6 +113,15 @@ impl WorkflowService {
                 .find_run(message.run_id)
                 .await?
                 .ok_or_else(|| Error::Internal("a reopened run vanished".into()))?;
+            if let Ok(plan) = run.spec.plan() {
+                let others: Vec<StepMessage> = ready_steps(&run, &plan, run.spec.steps.iter())
+                    .into_iter()
+                    .filter(|ready| ready.step != message.step)
+                    .collect();
+                if !others.is_empty() {
+                    self.ports.queue.send(&others).await?;
+                }
+            }
         }
         if run.status != WorkflowRunStatus::Running {
             return Ok(Verdict::Done);
@@ -422,6 +433,7 @@ pub(super) fn ready_steps<'a>(
         .map(|step| StepMessage {
             run_id: run.id,
             step: step.id.clone(),
+            redriven: false,
         })
         .collect()
 }
