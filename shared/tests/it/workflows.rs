@@ -1164,6 +1164,94 @@ async fn a_cancel_during_a_map_launches_none_of_its_remaining_items() {
     app.assert_ledger_consistent(true).await;
 }
 
+/// Sessions of this database waiting for a lock.
+async fn waiting_for_locks(client: &tokio_postgres::Client) -> i64 {
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE NOT l.granted AND a.datname = current_database()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_cancel_racing_a_step_waits_for_it_instead_of_deadlocking() {
+    use agora::ports::{WorkflowRunStatus, WorkflowRunStore};
+    let stub = crate::llm_stub::LlmStub::start().await;
+    // Over SQS, with nobody receiving: the run and its step stay as they started.
+    let (queue_url, _) = sqs_queues().await;
+    let app = sqs_app(&stub, &queue_url).await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0").await;
+    let user = app.with_user().await;
+    let one_step = json!({
+        "name": "One", "summary": "One step",
+        "steps": [{ "id": "only", "agent": { "ref": agent, "version": 1, "prompt": "hi" } }]
+    });
+    let address = create(&app, &user, "one", one_step).await;
+    let started = start(&app, &user, &address, json!({})).await;
+    let run_id: uuid::Uuid = started.json()["id"].as_str().unwrap().parse().unwrap();
+    let store = agora::adapters::postgres::Db::new(
+        &agora::adapters::postgres::DatabaseSettings::at(app.database_url.clone().unwrap(), 4),
+        None,
+    )
+    .unwrap();
+
+    // Someone holds the run's row; the cancel queues for it first, then the step's start.
+    // Had the step locked its own row before the run's, each would now wait for the other.
+    let holder = app.db().await;
+    // Another session watches (activity statistics stay frozen inside a transaction).
+    let watcher = app.db().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM workflow_runs WHERE id = '{run_id}' FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let cancel = tokio::spawn({
+        let store = store.clone();
+        async move {
+            store
+                .finish_run(run_id, WorkflowRunStatus::Cancelled, None, None)
+                .await
+        }
+    });
+    for _ in 0..300 {
+        if waiting_for_locks(&watcher).await >= 1 {
+            break;
+        }
+        assert!(!cancel.is_finished(), "{:?}", cancel.await);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let begin = tokio::spawn({
+        let store = store.clone();
+        async move { store.begin_step(run_id, "only").await }
+    });
+    for _ in 0..300 {
+        if waiting_for_locks(&watcher).await >= 2 {
+            break;
+        }
+        assert!(!begin.is_finished(), "{:?}", begin.await);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        waiting_for_locks(&watcher).await,
+        2,
+        "both wait for the run"
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+    let cancelled = cancel.await.unwrap();
+    let begun = begin.await.unwrap();
+    assert!(matches!(cancelled, Ok(true)), "{cancelled:?}");
+    assert!(
+        matches!(begun, Ok(false)),
+        "the step does not start in a cancelled run: {begun:?}"
+    );
+    app.assert_ledger_consistent(true).await;
+}
+
 /// The published JSON Schema of `agora.workflow/v1` matches the code (regenerated on change).
 #[test]
 fn the_workflow_definition_schema_in_docs_is_current() {

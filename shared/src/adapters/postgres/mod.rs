@@ -13,6 +13,7 @@ mod reviews;
 mod runs;
 mod search;
 mod uploads;
+mod workflow_runs;
 mod workflows;
 
 use std::{path::PathBuf, str::FromStr, sync::Arc, time::Duration};
