@@ -699,6 +699,38 @@ async fn a_user_over_the_concurrency_cap_waits_with_retry_after() {
 }
 
 #[tokio::test]
+async fn simultaneous_starts_never_exceed_the_concurrency_cap() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::Delayed(
+        Duration::from_millis(800),
+        Box::new(Scenario::answer("ok", 5, 2)),
+    ));
+    let app = app_with_stub(&stub, |config| {
+        config.runs.max_concurrent_runs = 2;
+        config.runs.runs_per_minute = 1_000;
+        config.runs.provider_timeout = Duration::from_millis(3000);
+    })
+    .await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0").await;
+    let user = app.with_user().await;
+    app.call("GET", "/v1/me/credits", Some(&user.access_token), None)
+        .await;
+    let body = json!({ "agent": address, "input": "hi" });
+    let responses = futures::future::join_all((0..8).map(|_| run(&app, &user, body.clone()))).await;
+    let admitted = responses
+        .iter()
+        .filter(|response| response.status == StatusCode::OK)
+        .count();
+    let refused = responses
+        .iter()
+        .filter(|response| response.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((admitted, refused), (2, 6));
+    assert_eq!(stub.request_count(), 2);
+    app.assert_ledger_consistent(true).await;
+}
+
+#[tokio::test]
 async fn a_spending_limit_refuses_runs_that_could_exceed_it() {
     let stub = LlmStub::start().await;
     let app = app_with_stub(&stub, |_| {}).await;

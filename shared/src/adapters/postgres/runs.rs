@@ -76,24 +76,32 @@ impl RunStore for Db {
             };
         }
         // One statement opens the account (first use), locks its row for the rest of the
-        // transaction and reads it, with the number of live runs besides this one.
+        // transaction and reads it.
         let account = query_one(
             &transaction,
             "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, $2)
              ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
              RETURNING balance_micros, held_micros, daily_limit_micros, monthly_limit_micros,
-                       xmax = 0 AS opened,
-                       (SELECT count(*) FROM runs
-                        WHERE user_id = $1 AND status = 'running' AND id <> $3) AS running",
-            &[&run.user_id, &rules.signup_grant_micros.max(0), &run.id],
+                       xmax = 0 AS opened",
+            &[&run.user_id, &rules.signup_grant_micros.max(0)],
         )
         .await?;
+        // Counted after the lock, in a statement of its own: its snapshot then holds every
+        // run that starts which went before (a count in the locking statement would read
+        // the snapshot from before the wait, and let simultaneous starts past the cap).
+        let running: i64 = query_one(
+            &transaction,
+            "SELECT count(*) FROM runs WHERE user_id = $1 AND status = 'running' AND id <> $2",
+            &[&run.user_id, &run.id],
+        )
+        .await?
+        .get(0);
         if account.get::<_, bool>("opened") && rules.signup_grant_micros > 0 {
             signup_grant(&transaction, run.user_id, rules.signup_grant_micros).await?;
         }
         let balance: i64 = account.get("balance_micros");
         let held: i64 = account.get("held_micros");
-        if account.get::<_, i64>("running") >= i64::from(rules.max_concurrent_runs) {
+        if running >= i64::from(rules.max_concurrent_runs) {
             return Err(StartRunError::TooManyRuns {
                 max: rules.max_concurrent_runs,
             });
