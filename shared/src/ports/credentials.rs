@@ -38,8 +38,13 @@ pub struct ProviderCredentialRecord {
 
 #[async_trait]
 pub trait CredentialStore: Send + Sync {
-    /// `Err(Conflict)` when the user has a credential of this name.
-    async fn insert_credential(&self, credential: &ProviderCredentialRecord) -> crate::Result<()>;
+    /// `Err(Conflict)` when the user has a credential of this name, or `max` of them
+    /// already (checked under a lock on the user, so simultaneous saves cannot pass it).
+    async fn insert_credential(
+        &self,
+        credential: &ProviderCredentialRecord,
+        max: usize,
+    ) -> crate::Result<()>;
     async fn list_credentials(&self, user_id: Uuid)
     -> crate::Result<Vec<ProviderCredentialRecord>>;
     async fn delete_credential(&self, user_id: Uuid, id: Uuid) -> crate::Result<bool>;

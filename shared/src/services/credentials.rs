@@ -153,12 +153,6 @@ impl CredentialService {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
-        let existing = self.store.list_credentials(user_id).await?;
-        if existing.len() >= MAX_CREDENTIALS {
-            return Err(Error::Conflict(format!(
-                "You have {MAX_CREDENTIALS} provider keys, the most allowed; delete one first."
-            )));
-        }
         let id = Uuid::now_v7();
         let plaintext = new
             .api_key
@@ -183,7 +177,9 @@ impl CredentialService {
             key_id: self.wrapper.key_id().to_owned(),
             created_at: Utc::now(),
         };
-        self.store.insert_credential(&record).await?;
+        self.store
+            .insert_credential(&record, MAX_CREDENTIALS)
+            .await?;
         Ok(view(record))
     }
 

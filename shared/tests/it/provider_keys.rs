@@ -520,3 +520,35 @@ async fn a_name_refused_at_call_time_does_not_say_what_it_resolves_to() {
         assert!(!refused.contains(address), "{refused}");
     }
 }
+
+#[tokio::test]
+async fn simultaneous_saves_never_pass_the_cap_on_provider_keys() {
+    let app = crate::support::TestApp::spawn().await;
+    let user = app.with_user().await;
+    let max = agora::services::credentials::MAX_CREDENTIALS;
+    let saves = futures::future::join_all((0..max + 5).map(|n| {
+        app.call(
+            "POST",
+            "/v1/me/provider-keys",
+            Some(&user.access_token),
+            Some(json!({ "name": format!("key-{n}"), "provider": "openai",
+                         "api_key": format!("sk-simultaneous-{n:04}-abcdefgh") })),
+        )
+    }))
+    .await;
+    let created = saves
+        .iter()
+        .filter(|response| response.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, max);
+    for refused in saves
+        .iter()
+        .filter(|response| response.status != StatusCode::CREATED)
+    {
+        refused.problem(StatusCode::CONFLICT, "conflict");
+    }
+    assert_eq!(
+        app.count("provider_credentials", "true").await,
+        i64::try_from(max).unwrap()
+    );
+}

@@ -12,9 +12,33 @@ use crate::{
 
 #[async_trait]
 impl CredentialStore for Db {
-    async fn insert_credential(&self, credential: &ProviderCredentialRecord) -> Result<()> {
-        let connection = self.connection().await?;
-        connection
+    async fn insert_credential(
+        &self,
+        credential: &ProviderCredentialRecord,
+        max: usize,
+    ) -> Result<()> {
+        let mut connection = self.connection().await?;
+        let transaction = connection.transaction().await?;
+        // Locking the owner serialises concurrent saves, so the cap holds.
+        transaction
+            .execute(
+                "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+                &[&credential.user_id],
+            )
+            .await?;
+        let saved: i64 = transaction
+            .query_one(
+                "SELECT count(*) FROM provider_credentials WHERE user_id = $1",
+                &[&credential.user_id],
+            )
+            .await?
+            .get(0);
+        if usize::try_from(saved).unwrap_or(usize::MAX) >= max {
+            return Err(Error::Conflict(format!(
+                "You have {max} provider keys, the most allowed; delete one first."
+            )));
+        }
+        transaction
             .execute(
                 "INSERT INTO provider_credentials
                      (id, user_id, name, provider, base_url, key_last_four, wrapped_data_key,
@@ -40,6 +64,7 @@ impl CredentialStore for Db {
                 )),
                 _ => Error::from(error),
             })?;
+        transaction.commit().await?;
         Ok(())
     }
 
