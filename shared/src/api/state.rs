@@ -88,6 +88,11 @@ impl AppState {
         self.inner.health.report(budget).await
     }
 
+    /// The health report anyone may read: recent, and without the probes' own words.
+    pub async fn public_health(&self, budget: Duration) -> Arc<HealthReport> {
+        self.inner.health.public_report(budget).await
+    }
+
     pub fn idempotency(&self) -> crate::Result<Arc<dyn IdempotencyStore>> {
         self.inner.idempotency.clone().ok_or_else(no_database)
     }

@@ -96,7 +96,10 @@ pub async fn assemble(config: Config, overrides: Overrides) -> Result<App, Start
     let state = AppState::new(Services {
         http: config.http.clone(),
         clock: backends.clock.clone(),
-        health: HealthService::new(backends.probes(&config)),
+        health: HealthService::new(
+            backends.probes(&config),
+            config.profile == crate::config::Profile::Dev,
+        ),
         idempotency: backends.idempotency.clone(),
         stored,
     });

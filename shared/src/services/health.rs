@@ -87,19 +87,53 @@ pub async fn check_dependencies(
     }
 }
 
+/// How long the public report is reused: anonymous callers, however many, cost each
+/// dependency at most one probe per this long per process.
+pub const PUBLIC_REPORT_MAX_AGE: Duration = Duration::from_secs(5);
+
 /// The health report's service: the probes of every configured dependency.
 pub struct HealthService {
     probes: Vec<Arc<dyn DependencyProbe>>,
+    /// Whether everyone sees why a probe failed (a developer's own machine), not only
+    /// administrators.
+    causes_for_everyone: bool,
+    /// The last report for the public, and when it was made. Held across a probe, so
+    /// callers arriving meanwhile wait for that one instead of probing again.
+    public: tokio::sync::Mutex<Option<(Instant, Arc<HealthReport>)>>,
 }
 
 impl HealthService {
-    pub fn new(probes: Vec<Arc<dyn DependencyProbe>>) -> Self {
-        Self { probes }
+    pub fn new(probes: Vec<Arc<dyn DependencyProbe>>, causes_for_everyone: bool) -> Self {
+        Self {
+            probes,
+            causes_for_everyone,
+            public: tokio::sync::Mutex::new(None),
+        }
     }
 
-    /// Probes every configured dependency, each within `budget`.
+    /// Probes every configured dependency now, each within `budget`: for operators.
     pub async fn report(&self, budget: Duration) -> HealthReport {
         check_dependencies(&self.probes, budget).await
+    }
+
+    /// The report for anyone: at most [`PUBLIC_REPORT_MAX_AGE`] old, and (unless causes
+    /// are for everyone) without the probes' own words: they name hosts, ARNs, addresses.
+    pub async fn public_report(&self, budget: Duration) -> Arc<HealthReport> {
+        let mut cached = self.public.lock().await;
+        if let Some((made, report)) = cached.as_ref()
+            && made.elapsed() < PUBLIC_REPORT_MAX_AGE
+        {
+            return report.clone();
+        }
+        let mut report = check_dependencies(&self.probes, budget).await;
+        for check in &mut report.checks {
+            if check.error.is_some() && !self.causes_for_everyone {
+                check.error = Some("did not answer its probe".into());
+            }
+        }
+        let report = Arc::new(report);
+        *cached = Some((Instant::now(), report.clone()));
+        report
     }
 }
 

@@ -82,6 +82,52 @@ async fn health_is_503_naming_an_unreachable_cache() {
 }
 
 #[tokio::test]
+async fn in_production_anyone_gets_a_recent_report_without_causes_and_administrators_the_causes() {
+    let port = closed_port();
+    let app = TestApp::with_config(|config| {
+        config.profile = agora::config::Profile::Prod;
+        if let Some(redis) = &mut config.redis {
+            redis.url = format!("redis://127.0.0.1:{port}");
+        }
+    })
+    .await;
+    let first = app.get("/v1/health").await;
+    assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
+    let report = first.json();
+    assert_eq!(report["checks"][1]["name"], "cache");
+    assert_eq!(report["checks"][1]["error"], "did not answer its probe");
+    assert!(
+        !String::from_utf8_lossy(&first.body).contains(&port.to_string()),
+        "no address reaches the public"
+    );
+    assert_eq!(
+        app.get("/v1/health").await.json(),
+        report,
+        "a second call within seconds is answered from the same probes"
+    );
+
+    let email = format!("ops-{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = "correct horse battery staple";
+    app.state
+        .accounts()
+        .unwrap()
+        .create_admin(&email, Some(password), &Default::default())
+        .await
+        .unwrap();
+    let token = app.login(&email, password).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detailed = app.call("GET", "/v1/health", Some(&token), None).await;
+    assert_eq!(detailed.status, StatusCode::SERVICE_UNAVAILABLE);
+    let cause = detailed.json()["checks"][1]["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(cause, "did not answer its probe", "an operator sees why");
+}
+
+#[tokio::test]
 async fn health_without_a_database_says_how_to_configure_one() {
     let app = TestApp::without_backends().await;
     let response = app.get("/v1/health").await;

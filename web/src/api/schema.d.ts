@@ -523,7 +523,7 @@ export interface paths {
         };
         /**
          * Check Agora and its dependencies
-         * @description Probes the database, the cache and every configured AWS service concurrently (each within 2 s) and reports each one's status and latency. Answers 200 when all are ok and 503 when any failed; both carry the report.
+         * @description Reports the status and latency of the database, the cache and every configured AWS service, each probed within 2 s. Answers 200 when all are ok and 503 when any failed; both carry the report. Anyone gets a report at most 5 s old in which a failed check says only that it failed; an administrator gets a fresh probe with each failure's cause.
          */
         get: operations["get_health"];
         put?: never;
@@ -4908,7 +4908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description At least one dependency failed; the report says which and why */
+            /** @description At least one dependency failed; the report says which (and, to an administrator, why) */
             503: {
                 headers: {
                     [name: string]: unknown;
