@@ -5,7 +5,14 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page, type ViewportSize } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type ConsoleMessage,
+  type Page,
+  type ViewportSize,
+} from 'playwright-core';
 
 /** The Agora server under test, without trailing slashes. The repo's test script starts one and sets AGORA_URL. */
 export const AGORA_URL: string = agoraUrl();
@@ -114,9 +121,20 @@ export async function newGuardedContext(
   return context;
 }
 
-/** Records the page's uncaught errors, and dismisses and records any dialog it opens. */
+/** What the browser refused under the server's Content-Security-Policy, reported as an error. */
+function isPolicyViolation(message: ConsoleMessage): boolean {
+  return message.type() === 'error' && message.text().includes('Content Security Policy');
+}
+
+/**
+ * Records the page's uncaught errors and anything the Content-Security-Policy refused, and
+ * dismisses and records any dialog it opens.
+ */
 export function watchPage(target: Page, records: { pageErrors: string[]; dialogs: string[] }) {
   target.on('pageerror', (error) => records.pageErrors.push(error.message));
+  target.on('console', (message) => {
+    if (isPolicyViolation(message)) records.pageErrors.push(message.text());
+  });
   target.on('dialog', (dialog) => {
     records.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss().catch(() => undefined);
@@ -188,6 +206,9 @@ export async function openPersistentPage({ viewport }: { viewport: ViewportSize 
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (isPolicyViolation(message)) pageErrors.push(message.text());
+    });
     return { context, page, pageErrors, close };
   } catch (error) {
     await close().catch(() => undefined);

@@ -468,6 +468,18 @@ async fn the_web_ui_is_served_with_a_fallback_for_client_routes() {
         "client-side routes load the app"
     );
     assert!(String::from_utf8_lossy(&client_route.body).contains("<title>Agora</title>"));
+    for page in [&index, &client_route] {
+        let policy = page.header("content-security-policy");
+        for directive in [
+            "frame-ancestors 'none'",
+            "script-src 'self'",
+            "object-src 'none'",
+        ] {
+            assert!(policy.contains(directive), "{policy}");
+        }
+        assert_eq!(page.header("x-frame-options"), "DENY");
+        assert_eq!(page.header("x-content-type-options"), "nosniff");
+    }
     app.get("/v1/nothing-here")
         .await
         .problem(StatusCode::NOT_FOUND, "not-found");
