@@ -87,7 +87,24 @@ pub fn lambda_service(
     Error = std::convert::Infallible,
     Future: Send,
 > + Clone {
-    router.map_request(strip_stage)
+    router.map_request(|request| note_deadline(strip_stage(request)))
+}
+
+/// The invocation's deadline, for the request's budget and for runs that must settle
+/// before the function is frozen (see [`deadline`](crate::services::deadline)).
+fn note_deadline(mut request: lambda_http::Request) -> lambda_http::Request {
+    let deadline_ms = request
+        .lambda_context_ref()
+        .map_or(0, |context| context.deadline);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |now| u64::try_from(now.as_millis()).unwrap_or(u64::MAX));
+    if let Some(deadline) = crate::services::deadline::from_epoch_millis(deadline_ms, now_ms) {
+        request
+            .extensions_mut()
+            .insert(api::FunctionDeadline(deadline));
+    }
+    request
 }
 
 fn strip_stage(mut request: lambda_http::Request) -> lambda_http::Request {
@@ -182,14 +199,24 @@ pub async fn invoke(
     function: &str,
     event: &[u8],
 ) -> Result<serde_json::Value, InvokeError> {
+    invoke_until(state, function, event, 0).await
+}
+
+/// [`invoke`] as an invocation that the runtime stops at `deadline_ms` (milliseconds
+/// since the epoch; 0 for none).
+pub async fn invoke_until(
+    state: AppState,
+    function: &str,
+    event: &[u8],
+    deadline_ms: u64,
+) -> Result<serde_json::Value, InvokeError> {
     let router = api::function_app(state, function)?;
     let request: LambdaRequest =
         serde_json::from_slice(event).map_err(|error| InvokeError::Event(error.to_string()))?;
     let mut adapter = lambda_http::Adapter::from(lambda_service(router));
-    let response = match adapter
-        .call(LambdaEvent::new(request, Context::default()))
-        .await
-    {
+    let mut context = Context::default();
+    context.deadline = deadline_ms;
+    let response = match adapter.call(LambdaEvent::new(request, context)).await {
         Ok(response) => response,
         Err(never) => match never {},
     };

@@ -144,13 +144,36 @@ fn keep_headers(original: Response, mut replacement: Response) -> Response {
     replacement
 }
 
+/// The request's budget: the configured one, and in a Lambda function never past the
+/// invocation's deadline (less the time to answer). The deadline is kept for the work
+/// the request starts (a run settles before it).
 async fn enforce_timeout(State(budget): State<Duration>, request: Request, next: Next) -> Response {
     let format = ErrorFormat::of(request.extensions());
-    match tokio::time::timeout(budget, next.run(request)).await {
+    let deadline = request
+        .extensions()
+        .get::<FunctionDeadline>()
+        .map(|deadline| deadline.0);
+    let budget = match deadline {
+        Some(deadline) => budget.min(
+            deadline
+                .saturating_duration_since(tokio::time::Instant::now())
+                .saturating_sub(RESPONSE_RESERVE),
+        ),
+        None => budget,
+    };
+    let work = crate::services::deadline::within(deadline, next.run(request));
+    match tokio::time::timeout(budget, work).await {
         Ok(response) => response,
         Err(_) => format.render(Error::Timeout(budget)),
     }
 }
+
+/// When the Lambda invocation serving a request is stopped (a request extension).
+#[derive(Clone, Copy, Debug)]
+pub struct FunctionDeadline(pub tokio::time::Instant);
+
+/// Time kept before a function's deadline to write the answer and flush the logs.
+const RESPONSE_RESERVE: Duration = Duration::from_secs(1);
 
 async fn method_not_allowed(request: Request) -> Response {
     ErrorFormat::of(request.extensions()).render(Error::MethodNotAllowed {

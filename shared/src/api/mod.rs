@@ -53,6 +53,7 @@ use utoipa::openapi::path::{HttpMethod, Operation};
 use self::error_format::{ErrorFormat, ErrorFormats};
 pub use self::{
     authentication::{SignedIn, SignedInAdmin},
+    middleware::FunctionDeadline,
     state::{AppState, HttpSettings},
 };
 use crate::Error;

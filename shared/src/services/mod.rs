@@ -6,6 +6,7 @@ pub mod billing;
 pub mod catalog;
 pub mod conversations;
 pub mod credentials;
+pub mod deadline;
 pub mod health;
 pub mod maintenance;
 pub mod rate_limit;

@@ -451,3 +451,45 @@ fn a_template_event_or_event_file_on_the_wrong_path_is_reported() {
         "{problems}"
     );
 }
+
+/// Every route's request budget is derived from its own function's Timeout: below it by
+/// the time to answer, and not far below (a 300 s function with a 13 s budget cut whole
+/// answers of slow models at 13 s). Event functions (schedule, queue) have no requests.
+#[test]
+fn each_route_functions_request_budget_follows_its_own_timeout() {
+    let template: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
+            .unwrap();
+    let globals = &template["Globals"]["Function"];
+    let budget_of = |variables: &serde_yaml_ng::Value| {
+        variables["AGORA_REQUEST_TIMEOUT_MS"]
+            .as_str()
+            .map(|ms| ms.parse::<i64>().unwrap())
+    };
+    let global_budget = budget_of(&globals["Environment"]["Variables"]).unwrap();
+    let mut checked = 0;
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or_default();
+        if agora::lambda::EVENT_FUNCTIONS.contains(&binary) {
+            continue;
+        }
+        let properties = &resource["Properties"];
+        let timeout_ms = properties["Timeout"]
+            .as_i64()
+            .or_else(|| globals["Timeout"].as_i64())
+            .unwrap()
+            * 1000;
+        let budget = budget_of(&properties["Environment"]["Variables"]).unwrap_or(global_budget);
+        assert!(
+            budget <= timeout_ms - 2_000 && budget >= timeout_ms - 15_000,
+            "{name:?}: a {budget} ms budget in a {timeout_ms} ms function"
+        );
+        checked += 1;
+    }
+    assert!(checked > 40, "every route function: {checked}");
+}

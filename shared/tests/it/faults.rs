@@ -213,3 +213,76 @@ async fn sessions_killed_while_runs_hold_and_settle_lose_and_double_no_credit() 
     app.state.maintenance().unwrap().run().await.unwrap();
     app.assert_ledger_consistent(true).await;
 }
+
+fn now_ms() -> u64 {
+    u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_run_in_a_lambda_settles_and_bills_before_its_invocation_ends_however_long_the_model_talks()
+ {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::Trickle {
+        pieces: vec!["more ".into()],
+        every: Duration::from_millis(50),
+    });
+    let app = app_with_stub(&stub, |_| {}).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.1").await;
+    let user = app.with_user().await;
+    app.call("GET", "/v1/me/credits", Some(&user.access_token), None)
+        .await;
+    let events = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let mut event: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(events.join("runs-create.apigw-v2.json")).unwrap())
+            .unwrap();
+    event["headers"]["authorization"] = format!("Bearer {}", user.access_token).into();
+    event["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("content-length");
+    event["body"] = json!({ "agent": address, "input": "talk", "stream": true })
+        .to_string()
+        .into();
+    // The invocation has six seconds; the model would talk for ever.
+    let deadline_ms = now_ms() + 6_000;
+    let response = tokio::time::timeout(
+        Duration::from_secs(30),
+        agora::lambda::invoke_until(
+            app.state.clone(),
+            "runs-create",
+            &serde_json::to_vec(&event).unwrap(),
+            deadline_ms,
+        ),
+    )
+    .await
+    .expect("the function answered")
+    .unwrap();
+    assert!(
+        now_ms() < deadline_ms,
+        "answered before the invocation ended"
+    );
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let body = response["body"].as_str().unwrap();
+    let done = sse_events(body.as_bytes())
+        .into_iter()
+        .find(|(name, _)| name == "done")
+        .unwrap()
+        .1;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["error"]["kind"], "upstream-timeout");
+    assert!(done["output"].as_str().unwrap().starts_with("more more"));
+    // Settled, and billed for what the user received, while the function still ran.
+    assert_eq!(app.count("runs", "status = 'running'").await, 0);
+    assert_eq!(
+        app.count("credit_ledger", "kind = 'run_charge'").await,
+        1,
+        "the words produced are charged, once"
+    );
+    app.assert_ledger_consistent(true).await;
+}

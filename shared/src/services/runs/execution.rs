@@ -62,7 +62,13 @@ pub(super) struct Execution {
     pub hold: i64,
     pub guard: Option<PromptGuard>,
     pub answer_id: Option<Uuid>,
+    /// When the function serving the request is stopped (in Lambda): the answer ends
+    /// [`SETTLE_RESERVE`] before, so the run is settled and billed while it still can be.
+    pub function_deadline: Option<Instant>,
 }
+
+/// Time kept before a function's deadline to settle a run (with its retries).
+const SETTLE_RESERVE: Duration = Duration::from_secs(4);
 
 /// A model that began to answer.
 struct Committed {
@@ -122,6 +128,19 @@ impl Execution {
         Ok(ActiveRun { info, events })
     }
 
+    /// `deadline`, or earlier when the function serving the request must have settled
+    /// the run by then.
+    fn within_function(&self, deadline: Instant) -> Instant {
+        match self.function_deadline {
+            Some(function_deadline) => deadline.min(
+                function_deadline
+                    .checked_sub(SETTLE_RESERVE)
+                    .unwrap_or(function_deadline),
+            ),
+            None => deadline,
+        }
+    }
+
     /// Tries each model in order, retrying retryable failures, until one yields an event.
     async fn commit(
         &self,
@@ -129,7 +148,7 @@ impl Execution {
         started: Instant,
     ) -> Result<Committed, ProviderError> {
         let settings = &self.shared.settings;
-        let deadline = later(started, settings.start_budget);
+        let deadline = self.within_function(later(started, settings.start_budget));
         let mut last_error = ProviderError::Unavailable("no model was tried".into());
         for model in &self.plan {
             let request = LlmRequest {
@@ -214,8 +233,8 @@ impl Execution {
         // cache delays the stop, not the answer.
         let stop_watch = watch_for_stop(self.shared.clone(), self.run_id);
         tokio::pin!(stop_watch);
-        let answer_deadline =
-            tokio::time::sleep_until(later(started, self.shared.settings.answer_budget));
+        let ends_at = self.within_function(later(started, self.shared.settings.answer_budget));
+        let answer_deadline = tokio::time::sleep_until(ends_at);
         tokio::pin!(answer_deadline);
         let (status, error) = loop {
             let next = match pending.take() {

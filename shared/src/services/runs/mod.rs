@@ -281,6 +281,7 @@ impl RunService {
             hold,
             guard,
             answer_id: request.conversation.as_ref().map(|turn| turn.answer_id),
+            function_deadline: crate::services::deadline::current(),
         };
         execution.start().await
     }
