@@ -72,6 +72,9 @@ impl Drop for TestDatabase {
                 .build()
                 .expect("a runtime");
             runtime.block_on(async {
+                if capture_dir().is_some() {
+                    capture_audit_log(&with_database(&admin_url, &name)).await;
+                }
                 let admin = connect(&admin_url).await;
                 admin
                     .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -81,6 +84,19 @@ impl Drop for TestDatabase {
         .join();
         if let Ok(Err(error)) = dropped {
             eprintln!("could not drop the test database {}: {error}", self.name);
+        }
+    }
+}
+
+/// Every audit row of a test's database, for the secret canary (`<pid>.audit`).
+async fn capture_audit_log(url: &str) {
+    let client = connect(url).await;
+    if let Ok(rows) = client
+        .query("SELECT row_to_json(a)::text FROM audit_log a", &[])
+        .await
+    {
+        for row in rows {
+            append_capture("audit", &row.get::<_, String>(0));
         }
     }
 }
@@ -181,6 +197,34 @@ pub fn capture_logs() {
 }
 
 /// Notes a secret a test created (password, token, key) for the canary scan.
+/// Notes a response for the secret canary, one JSON object (`method`, `path`, `body`) a
+/// line in `$AGORA_TEST_CAPTURE_DIR/<pid>.bodies`: secrets may stand only in the answers
+/// of the routes that issue them (RELIABILITY 19).
+pub fn capture_response(method: &str, path: &str, body: &[u8]) {
+    let record = serde_json::json!({
+        "method": method,
+        "path": path,
+        "body": String::from_utf8_lossy(body),
+    });
+    append_capture("bodies", &record.to_string());
+}
+
+/// Appends `text` as one JSON string line to `<pid>.<kind>` in the capture folder.
+fn append_capture(kind: &str, text: &str) {
+    use std::io::Write;
+    let Some(dir) = capture_dir() else {
+        return;
+    };
+    let path = dir.join(format!("{}.{kind}", std::process::id()));
+    let line = serde_json::to_string(text).expect("a string serialises");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|error| panic!("cannot open {}: {error}", path.display()));
+    writeln!(file, "{line}").expect("note a response");
+}
+
 pub fn remember_secret(secret: &str) {
     use std::io::Write;
     let Some(dir) = capture_dir() else {

@@ -69,6 +69,24 @@ pub fn describe(error: &reqwest::Error) -> String {
 
 // ---- user-supplied URLs -----------------------------------------------------------------
 
+/// Whether a query parameter's name says it holds a credential (`key`, `api_key`,
+/// `token`, `sig`...): a URL is stored and shown as it is, a key must not be.
+fn is_credential_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase().replace(['-', '_'], "");
+    [
+        "key",
+        "apikey",
+        "token",
+        "accesstoken",
+        "secret",
+        "password",
+        "sig",
+        "signature",
+        "auth",
+    ]
+    .contains(&name.as_str())
+}
+
 /// Ports of databases, caches, queues and cluster agents, which a user's URL never names
 /// even on a public host: an endpoint there is a probe, not a model server.
 const SERVICE_PORTS: &[u16] = &[
@@ -125,6 +143,11 @@ impl EgressPolicy {
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err("must not carry credentials; save the key separately".into());
+        }
+        if let Some((name, _)) = url.query_pairs().find(|(name, _)| is_credential_name(name)) {
+            return Err(format!(
+                "must not carry a key in its query (`{name}=`); save the key separately, where it is encrypted"
+            ));
         }
         let port = url.port_or_known_default().unwrap_or(0);
         if !(port == 80 || port == 443 || port >= 1024) || SERVICE_PORTS.contains(&port) {
@@ -327,6 +350,11 @@ mod tests {
         assert!(policy.check_url("https://llm.example.com/v1").is_ok());
         assert!(policy.check_url("http://llm.example.com:8000/v1").is_ok());
         assert!(policy.check_url("http://llm.example.com:11434/v1").is_ok());
+        assert!(
+            policy
+                .check_url("https://x.openai.azure.com/v1?api-version=2024-10-21")
+                .is_ok()
+        );
         for bad in [
             "ftp://llm.example.com",
             "http://127.0.0.1:8000/v1",
@@ -339,6 +367,9 @@ mod tests {
             "http://llm.example.com:9200",
             "http://[2002:a9fe:a9fe::1]/latest",
             "http://[fec0::1]:8000",
+            "https://llm.example.com/v1?key=abc",
+            "https://llm.example.com/v1?API-Key=abc",
+            "https://llm.example.com/v1?x=1&access_token=abc",
             "not a url",
         ] {
             assert!(policy.check_url(bad).is_err(), "{bad}");

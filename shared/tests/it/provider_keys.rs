@@ -421,8 +421,8 @@ fn no_http_client_is_built_outside_the_egress_adapter() {
 async fn a_creators_endpoint_url_and_its_dns_answers_never_reach_the_people_who_run_the_agent() {
     let stub = LlmStub::start().await;
     let port = crate::support::closed_port();
-    let url_key = "url-key-canary-Zr5";
-    agora::testing::remember_secret(url_key);
+    // A token in the path (some gateways take one there); one in the query is refused.
+    let url_key = "url-path-token-Zr5";
     let app = app_with_stub(&stub, |config| {
         config.providers.egress =
             agora::adapters::egress::EgressPolicy::new(vec!["127.0.0.1/32".parse().unwrap()])
@@ -436,7 +436,7 @@ async fn a_creators_endpoint_url_and_its_dns_answers_never_reach_the_people_who_
             "/v1/me/provider-keys",
             Some(&creator.access_token),
             Some(json!({ "name": "leaky", "provider": "openai_compatible",
-                         "base_url": format!("http://127.0.0.1:{port}/v1?key={url_key}") })),
+                         "base_url": format!("http://127.0.0.1:{port}/{url_key}/v1") })),
         )
         .await;
     assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);

@@ -293,10 +293,15 @@ impl TestUser {
 }
 
 pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {
+    let (method, path) = (
+        request.method().to_string(),
+        request.uri().path().to_owned(),
+    );
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
+    testing::capture_response(&method, &path, &body);
     TestResponse {
         status,
         headers,
