@@ -389,6 +389,13 @@ async fn a_refresh_token_works_once_and_its_reuse_signs_out_the_family() {
         0,
         "the whole family is revoked"
     );
+    // Its access tokens stop working at once, not when they expire.
+    let child_access = first.json()["access_token"].as_str().unwrap().to_owned();
+    for access in [&user.access_token, &child_access] {
+        app.call("GET", "/v1/me", Some(access), None)
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
     assert_eq!(
         app.count(
             "audit_log",
@@ -495,6 +502,16 @@ async fn logging_out_revokes_the_session_and_clears_the_cookie() {
     refresh(&app, &user.refresh_token)
         .await
         .problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    app.call("GET", "/v1/me", Some(&user.access_token), None)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(
+        app.call("GET", "/v1/me", Some(&other_session.access_token), None)
+            .await
+            .status,
+        StatusCode::OK,
+        "other sessions' access tokens stay"
+    );
     assert_eq!(
         refresh(&app, &other_session.refresh_token).await.status,
         StatusCode::OK,

@@ -165,6 +165,7 @@ impl AccountService {
             }
             Rotation::Reused { user } => {
                 tracing::warn!(user_id = %user.user_id, session_id = %user.session_id, "refresh token reused: session family revoked");
+                self.revoke_access_tokens(user.session_id).await;
                 return Err(Error::Unauthorized(
                     "This refresh token was already used, so its session has been signed out everywhere. Sign in again.".into(),
                 ));
@@ -190,6 +191,7 @@ impl AccountService {
             .end_session(&token_hash(refresh_token))
             .await?
         {
+            self.revoke_access_tokens(user.session_id).await;
             let audit = self.audit_record(
                 Some(user.user_id),
                 AuditAction::SessionEnded,
@@ -220,6 +222,11 @@ impl AccountService {
             .map_err(|rejection: TokenRejection| {
                 Error::Unauthorized(format!("{}.", capitalise(&rejection.to_string())))
             })?;
+        if self.access_tokens_revoked(&claims.sid.to_string()).await {
+            return Err(Error::Unauthorized(
+                "This session was signed out; sign in again.".into(),
+            ));
+        }
         let user_id = Uuid::parse_str(&claims.sub)
             .map_err(|_| Error::Unauthorized("The access token's subject is invalid.".into()))?;
         Ok(Caller::User(Principal {
@@ -477,6 +484,29 @@ impl AccountService {
         )
     }
 
+    /// Ends the access tokens of a session now rather than when they expire: a revocation
+    /// entry lives as long as an access token does, and every request looks it up.
+    async fn revoke_access_tokens(&self, session_id: impl std::fmt::Display) {
+        let key = revoked_session_key(&session_id.to_string());
+        if let Err(error) = self
+            .ports
+            .cache
+            .set(&key, b"1", self.settings.access_ttl)
+            .await
+        {
+            tracing::warn!(%error, "a signed-out session's access tokens stay valid until they expire");
+        }
+    }
+
+    /// Whether the session's access tokens were revoked. Without the cache nobody can
+    /// say: the token stands (its expiry still bounds it).
+    async fn access_tokens_revoked(&self, session_id: &str) -> bool {
+        matches!(
+            self.ports.cache.get(&revoked_session_key(session_id)).await,
+            Ok(Some(_))
+        )
+    }
+
     pub(super) fn login_limits(&self) -> (Limit, Limit) {
         let window = self.settings.login_failure_window;
         (
@@ -494,6 +524,10 @@ impl AccountService {
 
 /// How long a client that signed in stays known to the account.
 const KNOWN_CLIENT_TTL: std::time::Duration = std::time::Duration::from_secs(90 * 86_400);
+
+fn revoked_session_key(session_id: &str) -> String {
+    format!("revoked-session:{session_id}")
+}
 
 fn login_account_key(email: &Email) -> String {
     format!("login-attempts:account:{}", email.as_str())
