@@ -19,7 +19,7 @@ use lambda_http::request::RequestContext;
 use super::{error_format::ErrorFormat, request_id::current_request_id};
 use crate::{
     AppState, Error,
-    domain::{Caller, RequestOrigin},
+    domain::{Caller, RequestOrigin, secret::SecretString},
     services::rate_limit::Limit,
 };
 
@@ -31,7 +31,7 @@ pub(crate) async fn authenticate(
     next: Next,
 ) -> Response {
     let origin = RequestOrigin {
-        client_addr: client_addr(&request),
+        client_addr: client_addr(&request, state.http().edge_secret.as_ref()),
         request_id: current_request_id(),
     };
     let format = ErrorFormat::of(request.extensions());
@@ -101,10 +101,19 @@ async fn limit_requests(
         })
 }
 
-/// The client's address as the front door saw it: API Gateway's source IP, the address an
-/// ALB appended last to X-Forwarded-For, or the socket's peer locally. Headers a client
-/// could forge are trusted only behind an ALB.
-fn client_addr(request: &Request) -> Option<IpAddr> {
+/// The request header CloudFront's viewer-request function sets to the viewer's address.
+pub const VIEWER_ADDRESS_HEADER: &str = "x-agora-viewer-address";
+/// The request header CloudFront adds to every request it forwards to an origin.
+pub const EDGE_SECRET_HEADER: &str = "x-agora-edge-secret";
+
+/// The client's address. Behind CloudFront (a request carrying the edge secret), the
+/// viewer's address CloudFront saw; otherwise the front door's: API Gateway's source IP,
+/// the address an ALB appended last to X-Forwarded-For, or the socket's peer locally.
+/// Headers a client could forge are believed only with the secret, or behind an ALB.
+fn client_addr(request: &Request, edge_secret: Option<&SecretString>) -> Option<IpAddr> {
+    if let Some(viewer) = edge_secret.and_then(|secret| viewer_address(request.headers(), secret)) {
+        return Some(viewer);
+    }
     let extensions = request.extensions();
     match extensions.get::<RequestContext>() {
         Some(RequestContext::ApiGatewayV2(context)) => context
@@ -127,6 +136,18 @@ fn client_addr(request: &Request) -> Option<IpAddr> {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip()),
     }
+}
+
+/// The viewer's address CloudFront passed on, when the request proves it came through
+/// CloudFront (the edge secret, compared in constant time).
+fn viewer_address(headers: &HeaderMap, secret: &SecretString) -> Option<IpAddr> {
+    let presented = headers.get(EDGE_SECRET_HEADER)?.as_bytes();
+    aws_lc_rs::constant_time::verify_slices_are_equal(presented, secret.expose().as_bytes())
+        .ok()?;
+    let raw = headers.get(VIEWER_ADDRESS_HEADER)?.to_str().ok()?.trim();
+    raw.parse::<IpAddr>()
+        .ok()
+        .or_else(|| raw.parse::<SocketAddr>().ok().map(|address| address.ip()))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

@@ -34,6 +34,10 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// The built web UI the local server serves at `/`.
     pub web_dir: PathBuf,
+    /// The secret CloudFront adds to every request it forwards (`X-Agora-Edge-Secret`):
+    /// only a request that carries it is believed about its viewer's address
+    /// (`X-Agora-Viewer-Address`); behind CloudFront the source IP is the edge's.
+    pub edge_secret: Option<crate::domain::secret::SecretString>,
 }
 
 #[derive(Clone)]

@@ -17,6 +17,15 @@ pub fn http(env: &Env) -> Result<HttpSettings, ConfigError> {
             env.get("AGORA_WEB_DIR")
                 .unwrap_or_else(|| "web/dist".to_owned()),
         ),
+        edge_secret: match env.get("AGORA_EDGE_SECRET") {
+            Some(secret) if secret.len() < 32 => {
+                return Err(env.invalid(
+                    "AGORA_EDGE_SECRET",
+                    "must be at least 32 characters (the template generates one)".into(),
+                ));
+            }
+            secret => secret.map(crate::domain::secret::SecretString::new),
+        },
     })
 }
 

@@ -493,3 +493,39 @@ fn each_route_functions_request_budget_follows_its_own_timeout() {
     }
     assert!(checked > 40, "every route function: {checked}");
 }
+
+/// Every request CloudFront forwards carries the edge secret, and the viewer's address from
+/// its viewer-request function, and the functions know the secret: per-address limits and
+/// the audit log then see clients, not edge nodes.
+#[test]
+fn cloudfront_passes_the_viewers_address_with_the_secret_that_proves_it() {
+    let template: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
+            .unwrap();
+    let distribution =
+        &template["Resources"]["ApiDistribution"]["Properties"]["DistributionConfig"];
+    let origins = distribution["Origins"].as_sequence().unwrap();
+    for origin in origins {
+        let headers = origin["OriginCustomHeaders"].as_sequence().unwrap();
+        assert!(
+            headers
+                .iter()
+                .any(|header| header["HeaderName"] == "X-Agora-Edge-Secret"),
+            "{:?} does not carry the edge secret",
+            origin["Id"]
+        );
+    }
+    let behaviours = std::iter::once(&distribution["DefaultCacheBehavior"])
+        .chain(distribution["CacheBehaviors"].as_sequence().unwrap());
+    for behaviour in behaviours {
+        let associations = behaviour["FunctionAssociations"].as_sequence().unwrap();
+        assert_eq!(associations[0]["EventType"], "viewer-request");
+    }
+    let code = template["Resources"]["ViewerAddressFunction"]["Properties"]["FunctionCode"]
+        .as_str()
+        .unwrap();
+    assert!(code.contains("x-agora-viewer-address") && code.contains("event.viewer.ip"));
+    assert!(
+        !template["Globals"]["Function"]["Environment"]["Variables"]["AGORA_EDGE_SECRET"].is_null()
+    );
+}

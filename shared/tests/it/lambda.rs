@@ -166,3 +166,86 @@ async fn the_refresh_cookie_round_trips_through_http_api_v2_events() {
     );
     assert!(body(&refreshed)["access_token"].is_string());
 }
+
+/// A sign-in through the Lambda path with these extra headers; the client address the
+/// audit log recorded for it.
+async fn login_address(app: &crate::support::TestApp, headers: &[(&str, &str)]) -> String {
+    let user = app.with_user().await;
+    let mut event: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(events_dir().join("auth-login.apigw-v2.json")).unwrap(),
+    )
+    .unwrap();
+    event["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("content-length");
+    for (name, value) in headers {
+        event["headers"][*name] = (*value).into();
+    }
+    event["body"] = serde_json::json!({ "email": user.email, "password": user.password })
+        .to_string()
+        .into();
+    let response = lambda::invoke(
+        app.state.clone(),
+        "auth-login",
+        &serde_json::to_vec(&event).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let db = app.db().await;
+    let id = uuid::Uuid::parse_str(&user.id).unwrap();
+    db.query_one(
+        "SELECT host(client_addr) FROM audit_log WHERE actor_id = $1 AND action = 'login.succeeded'
+          ORDER BY id DESC LIMIT 1",
+        &[&id],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+#[tokio::test]
+async fn behind_cloudfront_the_client_is_the_viewer_but_only_when_the_edge_secret_proves_it() {
+    let secret = "edge-secret-of-this-test-0123456789abcdef";
+    let app = crate::support::TestApp::with_config(|config| {
+        config.http.edge_secret = Some(agora::domain::secret::SecretString::new(secret));
+    })
+    .await;
+    let source_ip = "203.0.113.17";
+    let viewer = "198.51.100.77";
+    // Through CloudFront: the edge node is the source, the viewer is in the header.
+    assert_eq!(
+        login_address(
+            &app,
+            &[
+                ("x-agora-edge-secret", secret),
+                ("x-agora-viewer-address", viewer)
+            ]
+        )
+        .await,
+        viewer
+    );
+    // IPv6 viewers, and CloudFront-style `address:port` values.
+    assert_eq!(
+        login_address(
+            &app,
+            &[
+                ("x-agora-edge-secret", secret),
+                ("x-agora-viewer-address", "2001:db8::7")
+            ]
+        )
+        .await,
+        "2001:db8::7"
+    );
+    // Straight to the HTTP API, forging the header, with a wrong secret or none: the source.
+    for forged in [
+        vec![("x-agora-viewer-address", viewer)],
+        vec![
+            ("x-agora-edge-secret", "guess"),
+            ("x-agora-viewer-address", viewer),
+        ],
+    ] {
+        assert_eq!(login_address(&app, &forged).await, source_ip);
+    }
+}
