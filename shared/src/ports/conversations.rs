@@ -53,10 +53,5 @@ pub trait ConversationStore: Send + Sync {
     ) -> crate::Result<Vec<ConversationRecord>>;
     /// The messages that are not superseded, oldest first.
     async fn messages(&self, conversation_id: Uuid) -> crate::Result<Vec<MessageRecord>>;
-    /// Marks the last answer superseded (regenerate); returns the user message before it.
-    async fn supersede_last_answer(
-        &self,
-        conversation_id: Uuid,
-    ) -> crate::Result<Option<MessageRecord>>;
     async fn delete_conversation(&self, user_id: Uuid, id: Uuid) -> crate::Result<bool>;
 }

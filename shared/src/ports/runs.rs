@@ -156,6 +156,9 @@ pub struct NewRun {
     pub price_table: &'static str,
     pub conversation_id: Option<Uuid>,
     pub user_message: Option<NewMessage>,
+    /// The conversation's answer this run replaces: superseded in the transaction that
+    /// admits the run, or the start fails with `Conflict` when it already was.
+    pub supersedes: Option<Uuid>,
 }
 
 /// The rules a run start checks, all under the user's account lock.

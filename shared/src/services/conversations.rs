@@ -125,12 +125,15 @@ impl ConversationService {
             run_id,
             messages,
             Some(question),
+            None,
             options,
         )
         .await
     }
 
-    /// Answers the last question again; the previous answer is superseded.
+    /// Answers the last question again. The previous answer is superseded only once the
+    /// new run is admitted, in the same transaction: a refused start (no credits, too many
+    /// runs) leaves the conversation as it was.
     pub async fn regenerate(
         &self,
         caller: &Caller,
@@ -139,21 +142,42 @@ impl ConversationService {
         options: ReplyOptions,
     ) -> Result<ActiveRun> {
         let conversation = self.find(caller, id).await?;
-        let Some(question) = self.store.supersede_last_answer(id).await? else {
-            return Err(Error::Conflict(
-                "This conversation has no question to answer again; send a message first.".into(),
-            ));
+        let mut records = self.store.messages(id).await?;
+        let supersedes = match records.as_slice() {
+            [.., question, answer]
+                if question.role == Role::User && answer.role == Role::Assistant =>
+            {
+                Some(answer.id)
+            }
+            // A question whose answer was never written: answer it again.
+            [.., question] if question.role == Role::User => None,
+            _ => {
+                return Err(Error::Conflict(
+                    "This conversation has no question to answer again; send a message first."
+                        .into(),
+                ));
+            }
         };
-        let messages = self.history(id, true).await?;
-        if messages.last().map(|message| &message.content) != Some(&question.content) {
-            return Err(Error::Conflict(
-                "The conversation changed while regenerating; reload it and try again.".into(),
-            ));
+        if supersedes.is_some() {
+            records.pop();
         }
-        self.run(caller, &conversation, run_id, messages, None, options)
-            .await
+        let messages = history_of(records, true);
+        self.run(
+            caller,
+            &conversation,
+            run_id,
+            messages,
+            None,
+            supersedes,
+            options,
+        )
+        .await
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one turn of one conversation: all needed"
+    )]
     async fn run(
         &self,
         caller: &Caller,
@@ -161,6 +185,7 @@ impl ConversationService {
         run_id: Uuid,
         messages: Vec<Message>,
         question: Option<NewMessage>,
+        supersedes: Option<Uuid>,
         options: ReplyOptions,
     ) -> Result<ActiveRun> {
         let agent = AgentAddress::parse(&conversation.agent)
@@ -182,32 +207,18 @@ impl ConversationService {
                 id: conversation.id,
                 question,
                 answer_id: Uuid::now_v7(),
+                supersedes,
             }),
         };
         self.runs.start(caller, request).await
     }
 
-    /// The messages so far, as the model sees them: answers that failed before saying
-    /// anything are left out, and so is the question they answered. A trailing question
-    /// is kept only when it is the one to answer again.
+    /// The messages so far, as the model sees them (see [`history_of`]).
     async fn history(&self, id: Uuid, keep_last_question: bool) -> Result<Vec<Message>> {
-        let mut messages: Vec<Message> = Vec::new();
-        for message in self.store.messages(id).await? {
-            match message.role {
-                Role::Assistant if message.content.is_empty() => {
-                    if messages.last().is_some_and(|last| last.role == Role::User) {
-                        messages.pop();
-                    }
-                }
-                role => messages.push(Message::new(role, message.content)),
-            }
-        }
-        // A question left unanswered (its run never finished) is dropped, so roles keep
-        // alternating.
-        if !keep_last_question && messages.last().is_some_and(|last| last.role == Role::User) {
-            messages.pop();
-        }
-        Ok(messages)
+        Ok(history_of(
+            self.store.messages(id).await?,
+            keep_last_question,
+        ))
     }
 
     async fn find(&self, caller: &Caller, id: Uuid) -> Result<ConversationRecord> {
@@ -217,6 +228,29 @@ impl ConversationService {
             .await?
             .ok_or_else(not_found)
     }
+}
+
+/// The messages so far, as the model sees them: answers that failed before saying
+/// anything are left out, and so is the question they answered. A trailing question is
+/// kept only when it is the one to answer again.
+fn history_of(records: Vec<crate::ports::MessageRecord>, keep_last_question: bool) -> Vec<Message> {
+    let mut messages: Vec<Message> = Vec::new();
+    for message in records {
+        match message.role {
+            Role::Assistant if message.content.is_empty() => {
+                if messages.last().is_some_and(|last| last.role == Role::User) {
+                    messages.pop();
+                }
+            }
+            role => messages.push(Message::new(role, message.content)),
+        }
+    }
+    // A question left unanswered (its run never finished) is dropped, so roles keep
+    // alternating.
+    if !keep_last_question && messages.last().is_some_and(|last| last.role == Role::User) {
+        messages.pop();
+    }
+    messages
 }
 
 fn not_found() -> Error {

@@ -187,6 +187,70 @@ async fn a_conversation_pins_its_version_streams_replies_and_keeps_the_history()
 }
 
 #[tokio::test]
+async fn a_regenerate_that_is_refused_keeps_the_answer_it_would_have_replaced() {
+    let stub = LlmStub::start().await;
+    let app = app_with_stub(&stub, |_| {}).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.5").await;
+    let user = app.with_user().await;
+    let created = post_json(
+        &app,
+        &user,
+        "/v1/conversations",
+        json!({ "agent": address }),
+    )
+    .await;
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    stub.then(Scenario::answer("The only answer", 10, 2));
+    let reply = post_json(
+        &app,
+        &user,
+        &format!("/v1/conversations/{id}/messages"),
+        json!({ "content": "A question", "stream": false }),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    // A daily limit below the agent's price: the new answer cannot start.
+    let limits = app
+        .call(
+            "PUT",
+            "/v1/me/credits/limits",
+            Some(&user.access_token),
+            Some(json!({ "daily": "0.5" })),
+        )
+        .await;
+    assert_eq!(limits.status, StatusCode::OK, "{:?}", limits.body);
+    post_json(
+        &app,
+        &user,
+        &format!("/v1/conversations/{id}/regenerate"),
+        json!({ "stream": false }),
+    )
+    .await
+    .problem(StatusCode::PAYMENT_REQUIRED, "spending-limit");
+    let view = app
+        .call(
+            "GET",
+            &format!("/v1/conversations/{id}"),
+            Some(&user.access_token),
+            None,
+        )
+        .await
+        .json();
+    let messages: Vec<(&str, &str)> = view["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["role"].as_str().unwrap(), m["content"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        messages,
+        [("user", "A question"), ("assistant", "The only answer")],
+        "the answer is still there"
+    );
+    assert_eq!(app.count("messages", "status = 'superseded'").await, 0);
+}
+
+#[tokio::test]
 async fn a_stopped_answer_ends_with_what_it_had_and_is_billed_for_it() {
     let stub = LlmStub::start().await;
     stub.always(Scenario::Stall {

@@ -93,44 +93,6 @@ impl ConversationStore for Db {
         Ok(rows.iter().map(message_from).collect())
     }
 
-    async fn supersede_last_answer(&self, conversation_id: Uuid) -> Result<Option<MessageRecord>> {
-        let mut connection = self.connection().await?;
-        let transaction = connection.transaction().await?;
-        transaction
-            .execute(
-                "SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE",
-                &[&conversation_id],
-            )
-            .await?;
-        let rows = transaction
-            .query(
-                "SELECT m.id, m.role, m.content, m.run_id, m.status, m.created_at, r.model,
-                        r.charged_micros
-                 FROM messages m LEFT JOIN runs r ON r.id = m.run_id
-                 WHERE m.conversation_id = $1 AND m.status <> 'superseded'
-                 ORDER BY m.created_at DESC, m.id DESC LIMIT 2",
-                &[&conversation_id],
-            )
-            .await?;
-        let messages: Vec<MessageRecord> = rows.iter().map(message_from).collect();
-        let prompt = match messages.as_slice() {
-            [last, before, ..] if last.role == Role::Assistant && before.role == Role::User => {
-                transaction
-                    .execute(
-                        "UPDATE messages SET status = 'superseded' WHERE id = $1",
-                        &[&last.id],
-                    )
-                    .await?;
-                Some(before.clone())
-            }
-            // A question whose answer failed to be written: answer it again.
-            [last, ..] if last.role == Role::User => Some(last.clone()),
-            _ => None,
-        };
-        transaction.commit().await?;
-        Ok(prompt)
-    }
-
     async fn delete_conversation(&self, user_id: Uuid, id: Uuid) -> Result<bool> {
         let connection = self.connection().await?;
         Ok(connection

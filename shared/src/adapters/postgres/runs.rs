@@ -142,6 +142,20 @@ impl RunStore for Db {
             &[&run.user_id, &run.hold_micros],
         )
         .await?;
+        if let (Some(answer), Some(conversation)) = (run.supersedes, run.conversation_id) {
+            let superseded = execute(
+                &transaction,
+                "UPDATE messages SET status = 'superseded'
+                 WHERE id = $1 AND conversation_id = $2 AND status <> 'superseded'",
+                &[&answer, &conversation],
+            )
+            .await?;
+            if superseded == 0 {
+                return Err(StartRunError::Other(Error::Conflict(
+                    "The conversation changed while regenerating; reload it and try again.".into(),
+                )));
+            }
+        }
         if let Some(message) = &run.user_message {
             execute(
                 &transaction,

@@ -111,6 +111,8 @@ pub struct ConversationTurn {
     /// The user's message, stored with the run (absent when regenerating).
     pub question: Option<NewMessage>,
     pub answer_id: Uuid,
+    /// The answer this one replaces (regenerate), superseded when the run is admitted.
+    pub supersedes: Option<Uuid>,
 }
 
 /// A started run: who answers, and its events.
@@ -254,6 +256,10 @@ impl RunService {
                 .conversation
                 .as_ref()
                 .and_then(|turn| turn.question.clone()),
+            supersedes: request
+                .conversation
+                .as_ref()
+                .and_then(|turn| turn.supersedes),
         };
         let rules = StartRules {
             now,
