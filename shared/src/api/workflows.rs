@@ -594,6 +594,29 @@ const POLL: Duration = Duration::from_millis(400);
 /// The longest one event stream stays open; clients reconnect for more.
 const STREAM_LIMIT: Duration = Duration::from_secs(280);
 
+/// Event streams a user may open a minute: each polls the database for minutes.
+async fn limit_streams(state: &AppState, caller: &Caller) -> Result<(), Error> {
+    let max = state.workflows()?.settings().streams_per_minute;
+    let Some(user_id) = caller.user_id() else {
+        return Ok(());
+    };
+    let limit = crate::services::rate_limit::Limit {
+        max,
+        window: Duration::from_secs(60),
+    };
+    state
+        .accounts()?
+        .limiter()
+        .hit(&format!("workflow-streams:{user_id}"), limit)
+        .await
+        .map_err(|limited| Error::RateLimited {
+            retry_after: limited.retry_after,
+            detail: format!(
+                "More than {max} workflow event streams opened in a minute; keep one open per run instead of reopening it."
+            ),
+        })
+}
+
 /// The run as Server-Sent Events while it progresses.
 #[utoipa::path(
     get,
@@ -606,6 +629,7 @@ const STREAM_LIMIT: Duration = Duration::from_secs(280);
     responses(
         (status = 200, description = "An event stream of `run` events, then `end`", body = WorkflowRunView, content_type = "text/event-stream"),
         (status = 404, description = "You have no run with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many streams opened in a minute; wait `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn follow_workflow_run(
@@ -615,6 +639,7 @@ pub async fn follow_workflow_run(
 ) -> Result<Response, Error> {
     let id = run_id(&id)?;
     let first = state.workflows()?.find_run(&caller, id).await?;
+    limit_streams(&state, &caller).await?;
     let started = tokio::time::Instant::now();
     // (last sent, whether to stop) → the next event.
     let events = futures::stream::unfold(

@@ -55,5 +55,6 @@ pub fn workflows(env: &Env, runs: &RunSettings) -> Result<WorkflowSettings, Conf
         max_receive_count: env.parse_range("AGORA_WORKFLOW_MAX_RECEIVE_COUNT", 5, 1..=1_000)?,
         signup_grant_micros: runs.signup_grant_micros,
         run_ttl: env.parse_seconds("AGORA_WORKFLOW_RUN_TTL_SECONDS", 86_400, 60..=2_592_000)?,
+        streams_per_minute: env.parse_range("AGORA_WORKFLOW_STREAMS_PER_MINUTE", 20, 1..=10_000)?,
     })
 }

@@ -1252,6 +1252,40 @@ async fn a_cancel_racing_a_step_waits_for_it_instead_of_deadlocking() {
     app.assert_ledger_consistent(true).await;
 }
 
+#[tokio::test]
+async fn one_user_may_open_only_so_many_event_streams_a_minute() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(&stub, |config| {
+        config.workflows.streams_per_minute = 2;
+        config.providers.echo_word_delay = Duration::ZERO;
+    })
+    .await;
+    let (_, agent) = published_on(&app, "agora", "echo", "0").await;
+    let user = app.with_user().await;
+    let one_step = json!({
+        "name": "One", "summary": "One step",
+        "steps": [{ "id": "only", "agent": { "ref": agent, "version": 1, "prompt": "hi" } }]
+    });
+    let address = create(&app, &user, "one", one_step).await;
+    let started = start(&app, &user, &address, json!({})).await;
+    let run_id = started.json()["id"].as_str().unwrap().to_owned();
+    wait_until_finished(&app, &user, &run_id).await;
+    let path = format!("/v1/workflow-runs/{run_id}/events");
+    for _ in 0..2 {
+        let stream = app.call("GET", &path, Some(&user.access_token), None).await;
+        assert_eq!(stream.status, StatusCode::OK);
+        assert!(String::from_utf8_lossy(&stream.body).contains("event: end"));
+    }
+    let refused = app.call("GET", &path, Some(&user.access_token), None).await;
+    refused.problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    assert!(refused.header("retry-after").parse::<u64>().unwrap() <= 60);
+    // Another user's streams are their own.
+    let other = app.with_user().await;
+    app.call("GET", &path, Some(&other.access_token), None)
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+}
+
 /// The published JSON Schema of `agora.workflow/v1` matches the code (regenerated on change).
 #[test]
 fn the_workflow_definition_schema_in_docs_is_current() {

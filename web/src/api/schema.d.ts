@@ -6658,7 +6658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            /** @description Too many streams opened in a minute; wait `Retry-After` seconds */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -58,6 +58,10 @@ pub struct WorkflowSettings {
     /// A run still going after this long is ended by the maintenance job (its messages
     /// were lost: an in-process queue whose process stopped, a purged queue).
     pub run_ttl: Duration,
+    /// Event streams one user may open a minute. Each polls the database and lives up to
+    /// about 5 minutes, so this bounds the streams one user holds open (about five times
+    /// this) and the load they make.
+    pub streams_per_minute: u64,
 }
 
 impl Default for WorkflowSettings {
@@ -68,6 +72,7 @@ impl Default for WorkflowSettings {
             max_receive_count: 5,
             signup_grant_micros: 0,
             run_ttl: Duration::from_secs(86_400),
+            streams_per_minute: 20,
         }
     }
 }
