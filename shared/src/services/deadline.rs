@@ -23,13 +23,18 @@ pub async fn within<F: Future>(deadline: Option<Instant>, future: F) -> F::Outpu
     }
 }
 
+/// The longest a Lambda invocation runs (15 minutes), with a little slack for clocks.
+const LONGEST_INVOCATION: Duration = Duration::from_secs(15 * 60 + 60);
+
 /// A Lambda invocation's deadline (milliseconds since the epoch, as the runtime gives
-/// it) as an instant of this process; `None` when it is not set (0) or not a time.
+/// it) as an instant of this process; `None` when it cannot be one: unset (0), already
+/// past when the request arrives, or further than any invocation runs (an emulator's
+/// placeholder, a clock in other units).
 pub fn from_epoch_millis(deadline_ms: u64, now_ms: u64) -> Option<Instant> {
-    if deadline_ms == 0 {
+    let left = Duration::from_millis(deadline_ms.checked_sub(now_ms)?);
+    if left.is_zero() || left > LONGEST_INVOCATION {
         return None;
     }
-    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
     Instant::now().checked_add(left)
 }
 
@@ -38,10 +43,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_unset_deadline_is_none_and_a_past_one_is_now() {
-        assert_eq!(from_epoch_millis(0, 1_000), None);
-        let past = from_epoch_millis(500, 1_000).unwrap();
-        assert!(past <= Instant::now());
+    fn only_a_deadline_an_invocation_could_have_is_one() {
+        assert_eq!(from_epoch_millis(0, 1_000), None, "unset");
+        assert_eq!(from_epoch_millis(500, 1_000), None, "already past");
+        assert_eq!(from_epoch_millis(1_000, 1_000), None, "now");
+        assert_eq!(
+            from_epoch_millis(1_000 + 3_600_000, 1_000),
+            None,
+            "an hour away"
+        );
         let later = from_epoch_millis(4_000, 1_000).unwrap();
         let left = later - Instant::now();
         assert!(left <= Duration::from_millis(3_000) && left > Duration::from_millis(2_000));
