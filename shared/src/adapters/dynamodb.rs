@@ -16,6 +16,7 @@ use aws_sdk_dynamodb::{
     types::{AttributeValue, ReturnValuesOnConditionCheckFailure},
 };
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::{
     Error, Result,
@@ -54,6 +55,7 @@ impl IdempotencyStore for DynamoIdempotency {
     async fn claim(
         &self,
         key: &str,
+        claim_id: Uuid,
         request_hash: &[u8],
         now: DateTime<Utc>,
         in_progress_for: Duration,
@@ -71,6 +73,7 @@ impl IdempotencyStore for DynamoIdempotency {
                 .item("key", AttributeValue::S(key.to_owned()))
                 .item("request_hash", AttributeValue::B(Blob::new(request_hash)))
                 .item("status", AttributeValue::S("in_progress".into()))
+                .item("claim_id", AttributeValue::S(claim_id.to_string()))
                 .item(
                     "in_progress_expires_at_ms",
                     number(now_ms + millis(in_progress_for)),
@@ -139,39 +142,52 @@ impl IdempotencyStore for DynamoIdempotency {
     async fn complete(
         &self,
         key: &str,
+        claim_id: Uuid,
         response: &[u8],
         now: DateTime<Utc>,
         keep_for: Duration,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let expires_ms = now.timestamp_millis() + millis(keep_for);
-        self.client
+        let stored = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("key", AttributeValue::S(key.to_owned()))
             .update_expression(
                 "SET #status = :completed, #response = :response, expires_at_ms = :expires, #ttl = :ttl",
             )
+            .condition_expression("claim_id = :claim AND #status = :in_progress")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#response", "response")
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":completed", AttributeValue::S("completed".into()))
+            .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
+            .expression_attribute_values(":claim", AttributeValue::S(claim_id.to_string()))
             .expression_attribute_values(":response", AttributeValue::B(Blob::new(response)))
             .expression_attribute_values(":expires", number(expires_ms))
             .expression_attribute_values(":ttl", number(expires_ms / 1000))
             .send()
-            .await
-            .map_err(|error| unavailable(&error))?;
-        Ok(())
+            .await;
+        match stored {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(unavailable(&error)),
+        }
     }
 
-    async fn release(&self, key: &str) -> Result<()> {
+    async fn release(&self, key: &str, claim_id: Uuid) -> Result<()> {
         self.client
             .delete_item()
             .table_name(&self.table)
             .key("key", AttributeValue::S(key.to_owned()))
-            .condition_expression("#status = :in_progress")
+            .condition_expression("claim_id = :claim AND #status = :in_progress")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
+            .expression_attribute_values(":claim", AttributeValue::S(claim_id.to_string()))
             .send()
             .await
             .map(|_| ())
@@ -183,6 +199,12 @@ impl IdempotencyStore for DynamoIdempotency {
                 }
                 _ => Err(unavailable(&error)),
             })
+    }
+
+    /// An item holds at most 400 KB, its key and other attributes included; kept to what
+    /// still fits when binary is counted as base64 (as moto measures it).
+    fn max_response_bytes(&self) -> usize {
+        280 * 1024
     }
 
     /// DynamoDB's TTL deletes expired records itself (and expired ones count as absent

@@ -85,8 +85,16 @@ where
         .finalize()
         .to_vec();
     let now = state.clock().now();
+    let claim_id = Uuid::new_v4();
     let claim = match store
-        .claim(&record_key, &request_hash, now, IN_PROGRESS_FOR, KEEP_FOR)
+        .claim(
+            &record_key,
+            claim_id,
+            &request_hash,
+            now,
+            IN_PROGRESS_FOR,
+            KEEP_FOR,
+        )
         .await
     {
         Ok(claim) => claim,
@@ -111,12 +119,12 @@ where
     let run_id = derived_run_id(user_id, &key);
     let response = execute(run_id).await;
     if !remembered(response.status()) {
-        if let Err(error) = store.release(&record_key).await {
+        if let Err(error) = store.release(&record_key, claim_id).await {
             tracing::warn!(%error, "cannot release an idempotency key");
         }
         return response;
     }
-    remember(state.clone(), store, record_key, response)
+    remember(state.clone(), store, record_key, claim_id, response)
 }
 
 /// Whether a response is the outcome of a request that did something. Refusals before any
@@ -155,6 +163,7 @@ fn remember(
     state: AppState,
     store: std::sync::Arc<dyn IdempotencyStore>,
     record_key: String,
+    claim_id: Uuid,
     response: Response,
 ) -> Response {
     let (parts, body) = response.into_parts();
@@ -185,26 +194,33 @@ fn remember(
                 }
                 Some(Err(error)) => {
                     // A broken body is not a result: let a retry execute.
-                    let _ = store.release(&record_key).await;
+                    let _ = store.release(&record_key, claim_id).await;
                     Some((Err(error), None))
                 }
                 None => {
-                    let outcome = if too_big {
-                        store.release(&record_key).await
-                    } else {
-                        let stored = Stored {
-                            status,
-                            headers,
-                            body: base64::engine::general_purpose::STANDARD.encode(&copy),
-                        };
-                        match serde_json::to_vec(&stored) {
-                            Ok(bytes) => {
-                                store
-                                    .complete(&record_key, &bytes, app.clock().now(), KEEP_FOR)
-                                    .await
-                            }
-                            Err(error) => Err(Error::Internal(error.to_string())),
-                        }
+                    let stored = (!too_big)
+                        .then(|| {
+                            serde_json::to_vec(&Stored {
+                                status,
+                                headers,
+                                body: base64::engine::general_purpose::STANDARD.encode(&copy),
+                            })
+                            .ok()
+                        })
+                        .flatten()
+                        .filter(|bytes| bytes.len() <= store.max_response_bytes());
+                    // Too large for the store: not remembered, so a retry executes again
+                    // (and finds its run by the run id the key derives).
+                    let outcome = match stored {
+                        Some(bytes) => store
+                            .complete(&record_key, claim_id, &bytes, app.clock().now(), KEEP_FOR)
+                            .await
+                            .map(|kept| {
+                                if !kept {
+                                    tracing::warn!("an idempotency key was taken over while its first request ran; the later request's record stays");
+                                }
+                            }),
+                        None => store.release(&record_key, claim_id).await,
                     };
                     if let Err(error) = outcome {
                         tracing::warn!(%error, "cannot store an idempotent response");

@@ -2,6 +2,7 @@
 //! by the DynamoDB (moto) and PostgreSQL adapters, and the HTTP behaviour on run routes.
 
 use std::{sync::Arc, time::Duration};
+use uuid::Uuid;
 
 use agora::ports::{IdempotencyClaim, IdempotencyStore};
 use chrono::Utc;
@@ -58,9 +59,10 @@ async fn dynamodb_store() -> Arc<dyn IdempotencyStore> {
 async fn contract(store: Arc<dyn IdempotencyStore>) {
     let now = Utc::now();
     let key = format!("user:{}", uuid::Uuid::new_v4());
+    let first = Uuid::new_v4();
     assert_eq!(
         store
-            .claim(&key, b"hash-a", now, IN_PROGRESS, KEEP)
+            .claim(&key, first, b"hash-a", now, IN_PROGRESS, KEEP)
             .await
             .unwrap(),
         IdempotencyClaim::Started
@@ -68,20 +70,22 @@ async fn contract(store: Arc<dyn IdempotencyStore>) {
     // A second claim while the first runs: in progress, with the first request's hash.
     assert_eq!(
         store
-            .claim(&key, b"hash-b", now, IN_PROGRESS, KEEP)
+            .claim(&key, Uuid::new_v4(), b"hash-b", now, IN_PROGRESS, KEEP)
             .await
             .unwrap(),
         IdempotencyClaim::InProgress {
             request_hash: b"hash-a".to_vec()
         }
     );
-    store
-        .complete(&key, b"the response", now, KEEP)
-        .await
-        .unwrap();
+    assert!(
+        store
+            .complete(&key, first, b"the response", now, KEEP)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store
-            .claim(&key, b"hash-a", now, IN_PROGRESS, KEEP)
+            .claim(&key, Uuid::new_v4(), b"hash-a", now, IN_PROGRESS, KEEP)
             .await
             .unwrap(),
         IdempotencyClaim::Completed {
@@ -93,7 +97,7 @@ async fn contract(store: Arc<dyn IdempotencyStore>) {
     let later = now + chrono::Duration::hours(25);
     assert_eq!(
         store
-            .claim(&key, b"hash-c", later, IN_PROGRESS, KEEP)
+            .claim(&key, Uuid::new_v4(), b"hash-c", later, IN_PROGRESS, KEEP)
             .await
             .unwrap(),
         IdempotencyClaim::Started
@@ -102,13 +106,14 @@ async fn contract(store: Arc<dyn IdempotencyStore>) {
     // A claim whose execution died is taken over after the in-progress expiry, not before.
     let died = format!("user:{}", uuid::Uuid::new_v4());
     store
-        .claim(&died, b"h", now, IN_PROGRESS, KEEP)
+        .claim(&died, Uuid::new_v4(), b"h", now, IN_PROGRESS, KEEP)
         .await
         .unwrap();
     assert!(matches!(
         store
             .claim(
                 &died,
+                Uuid::new_v4(),
                 b"h",
                 now + chrono::Duration::seconds(59),
                 IN_PROGRESS,
@@ -122,6 +127,7 @@ async fn contract(store: Arc<dyn IdempotencyStore>) {
         store
             .claim(
                 &died,
+                Uuid::new_v4(),
                 b"h",
                 now + chrono::Duration::seconds(61),
                 IN_PROGRESS,
@@ -134,24 +140,31 @@ async fn contract(store: Arc<dyn IdempotencyStore>) {
 
     // A released key (a request refused before doing anything) is free again.
     let refused = format!("user:{}", uuid::Uuid::new_v4());
+    let refused_claim = Uuid::new_v4();
     store
-        .claim(&refused, b"h", now, IN_PROGRESS, KEEP)
+        .claim(&refused, refused_claim, b"h", now, IN_PROGRESS, KEEP)
         .await
         .unwrap();
-    store.release(&refused).await.unwrap();
+    store.release(&refused, refused_claim).await.unwrap();
+    let retry = Uuid::new_v4();
     assert_eq!(
         store
-            .claim(&refused, b"h2", now, IN_PROGRESS, KEEP)
+            .claim(&refused, retry, b"h2", now, IN_PROGRESS, KEEP)
             .await
             .unwrap(),
         IdempotencyClaim::Started
     );
     // Releasing a completed record does nothing.
-    store.complete(&refused, b"done", now, KEEP).await.unwrap();
-    store.release(&refused).await.unwrap();
+    assert!(
+        store
+            .complete(&refused, retry, b"done", now, KEEP)
+            .await
+            .unwrap()
+    );
+    store.release(&refused, retry).await.unwrap();
     assert!(matches!(
         store
-            .claim(&refused, b"h2", now, IN_PROGRESS, KEEP)
+            .claim(&refused, Uuid::new_v4(), b"h2", now, IN_PROGRESS, KEEP)
             .await
             .unwrap(),
         IdempotencyClaim::Completed { .. }
@@ -160,7 +173,7 @@ async fn contract(store: Arc<dyn IdempotencyStore>) {
     // Concurrent claims of one key: exactly one starts.
     let raced = format!("user:{}", uuid::Uuid::new_v4());
     let claims = futures::future::join_all(
-        (0..8).map(|_| store.claim(&raced, b"h", now, IN_PROGRESS, KEEP)),
+        (0..8).map(|_| store.claim(&raced, Uuid::new_v4(), b"h", now, IN_PROGRESS, KEEP)),
     )
     .await;
     let started = claims
@@ -168,6 +181,68 @@ async fn contract(store: Arc<dyn IdempotencyStore>) {
         .filter(|claim| matches!(claim, Ok(IdempotencyClaim::Started)))
         .count();
     assert_eq!(started, 1);
+
+    // A request that outlived its in-progress window: the retry that took its key over
+    // keeps the record; the late first request neither completes nor releases it.
+    let taken = format!("user:{}", uuid::Uuid::new_v4());
+    let (late, retry) = (Uuid::new_v4(), Uuid::new_v4());
+    let after = now + chrono::Duration::seconds(61);
+    store
+        .claim(&taken, late, b"h", now, IN_PROGRESS, KEEP)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .claim(&taken, retry, b"h", after, IN_PROGRESS, KEEP)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Started
+    );
+    assert!(
+        !store
+            .complete(&taken, late, b"late", after, KEEP)
+            .await
+            .unwrap()
+    );
+    store.release(&taken, late).await.unwrap();
+    assert!(matches!(
+        store
+            .claim(&taken, Uuid::new_v4(), b"h", after, IN_PROGRESS, KEEP)
+            .await
+            .unwrap(),
+        IdempotencyClaim::InProgress { .. }
+    ));
+    assert!(
+        store
+            .complete(&taken, retry, b"retry", after, KEEP)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .claim(&taken, Uuid::new_v4(), b"h", after, IN_PROGRESS, KEEP)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Completed {
+            request_hash: b"h".to_vec(),
+            response: b"retry".to_vec()
+        }
+    );
+
+    // The largest response the store says it keeps is kept.
+    let large = format!("user:{}", uuid::Uuid::new_v4());
+    let claim = Uuid::new_v4();
+    store
+        .claim(&large, claim, b"h", now, IN_PROGRESS, KEEP)
+        .await
+        .unwrap();
+    let response = vec![b'x'; store.max_response_bytes()];
+    assert!(
+        store
+            .complete(&large, claim, &response, now, KEEP)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]

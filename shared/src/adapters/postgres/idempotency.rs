@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::Db;
 use crate::{
@@ -21,6 +22,7 @@ impl IdempotencyStore for Db {
     async fn claim(
         &self,
         key: &str,
+        claim_id: Uuid,
         request_hash: &[u8],
         now: DateTime<Utc>,
         in_progress_for: Duration,
@@ -32,10 +34,11 @@ impl IdempotencyStore for Db {
         let claimed = connection
             .query_opt(
                 "INSERT INTO idempotency_records
-                     (scope, key, request_hash, status, in_progress_expires_at, expires_at)
-                 VALUES ($1, $2, $3, 'in_progress', $4, $5)
+                     (scope, key, request_hash, status, in_progress_expires_at, expires_at, claim_id)
+                 VALUES ($1, $2, $3, 'in_progress', $4, $5, $7)
                  ON CONFLICT (scope, key) DO UPDATE SET
                      request_hash = EXCLUDED.request_hash, status = 'in_progress', response = NULL,
+                     claim_id = EXCLUDED.claim_id,
                      in_progress_expires_at = EXCLUDED.in_progress_expires_at,
                      expires_at = EXCLUDED.expires_at
                  WHERE idempotency_records.expires_at <= $6
@@ -49,6 +52,7 @@ impl IdempotencyStore for Db {
                     &in_progress_until,
                     &expires_at,
                     &now,
+                    &claim_id,
                 ],
             )
             .await?;
@@ -77,30 +81,42 @@ impl IdempotencyStore for Db {
     async fn complete(
         &self,
         key: &str,
+        claim_id: Uuid,
         response: &[u8],
         now: DateTime<Utc>,
         keep_for: Duration,
-    ) -> Result<()> {
+    ) -> Result<bool> {
+        let connection = self.connection().await?;
+        let stored = connection
+            .execute(
+                "UPDATE idempotency_records SET status = 'completed', response = $3, expires_at = $4
+                 WHERE scope = $1 AND key = $2 AND claim_id = $5 AND status = 'in_progress'",
+                &[
+                    &SCOPE,
+                    &key,
+                    &response,
+                    &(now + chrono_duration(keep_for)),
+                    &claim_id,
+                ],
+            )
+            .await?;
+        Ok(stored > 0)
+    }
+
+    async fn release(&self, key: &str, claim_id: Uuid) -> Result<()> {
         let connection = self.connection().await?;
         connection
             .execute(
-                "UPDATE idempotency_records SET status = 'completed', response = $3, expires_at = $4
-                 WHERE scope = $1 AND key = $2",
-                &[&SCOPE, &key, &response, &(now + chrono_duration(keep_for))],
+                "DELETE FROM idempotency_records
+                 WHERE scope = $1 AND key = $2 AND claim_id = $3 AND status = 'in_progress'",
+                &[&SCOPE, &key, &claim_id],
             )
             .await?;
         Ok(())
     }
 
-    async fn release(&self, key: &str) -> Result<()> {
-        let connection = self.connection().await?;
-        connection
-            .execute(
-                "DELETE FROM idempotency_records WHERE scope = $1 AND key = $2 AND status = 'in_progress'",
-                &[&SCOPE, &key],
-            )
-            .await?;
-        Ok(())
+    fn max_response_bytes(&self) -> usize {
+        4 << 20
     }
 
     async fn forget_expired(&self, now: DateTime<Utc>) -> Result<u64> {

@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "saved_workflows",
         sql: include_str!("../../../migrations/0010_saved_workflows.sql"),
     },
+    Migration {
+        version: 11,
+        name: "idempotency_claims",
+        sql: include_str!("../../../migrations/0011_idempotency_claims.sql"),
+    },
 ];
 
 /// A migration this run applied.
