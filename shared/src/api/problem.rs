@@ -135,4 +135,25 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        /// Whatever an error says (a provider's message, a caller's field name), the
+        /// problem renders as JSON with its status.
+        #[test]
+        fn any_message_renders_a_problem(message in proptest::prelude::any::<String>(), field in proptest::prelude::any::<String>()) {
+            for error in [
+                Error::invalid(field.clone(), message.clone()),
+                Error::MalformedBody(message.clone()),
+                Error::Conflict(message.clone()),
+                Error::Upstream(message.clone()),
+                Error::NotFound(message.clone()),
+            ] {
+                let status = error.status();
+                let body = serde_json::to_vec(&Problem::of(&error)).unwrap();
+                let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                proptest::prop_assert_eq!(parsed["status"].as_u64(), Some(u64::from(status.as_u16())));
+                proptest::prop_assert_eq!(error.into_response().status(), status);
+            }
+        }
+    }
 }

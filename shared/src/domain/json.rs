@@ -101,4 +101,26 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        /// Bodies are the caller's: any bytes parse or get an error naming what to fix.
+        #[test]
+        fn any_body_parses_or_is_refused(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = parse::<Message>(&body);
+            let _ = parse::<serde_json::Value>(&body);
+        }
+
+        #[test]
+        fn any_json_like_text_parses_or_is_refused(body in "[\\[\\]{}\",:0-9a-z\\\\ .eE+-]{0,300}") {
+            let _ = parse::<Message>(body.as_bytes());
+        }
+    }
+
+    #[test]
+    fn deeply_nested_bodies_are_refused_not_a_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse::<serde_json::Value>(deep.as_bytes()).is_err());
+        let objects = format!(r#"{}1{}"#, r#"{"a":"#.repeat(50_000), "}".repeat(50_000));
+        assert!(parse::<Message>(objects.as_bytes()).is_err());
+    }
 }

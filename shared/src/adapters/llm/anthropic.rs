@@ -351,3 +351,44 @@ impl StreamState {
         })
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Whatever a provider streams, the reader answers events or an error, never a panic.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Events that are almost right: the shapes Anthropic sends, with any values in them.
+    fn event() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            any::<Option<u64>>().prop_map(|input| {
+                serde_json::json!({"type": "message_start", "message": {"usage": {"input_tokens": input}}}).to_string()
+            }),
+            (any::<i64>(), any::<String>()).prop_map(|(index, text)| {
+                serde_json::json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": text}}).to_string()
+            }),
+            (any::<i64>(), any::<String>()).prop_map(|(index, json)| {
+                serde_json::json!({"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": json}}).to_string()
+            }),
+            (any::<Option<String>>(), any::<u64>()).prop_map(|(stop, output)| {
+                serde_json::json!({"type": "message_delta", "delta": {"stop_reason": stop}, "usage": {"output_tokens": output}}).to_string()
+            }),
+            Just(r#"{"type": "message_stop"}"#.to_owned()),
+            Just(r#"{"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}"#.to_owned()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_stream_of_events_panics(events in proptest::collection::vec(event(), 0..12)) {
+            let mut state = StreamState::default();
+            for data in events {
+                if state.read(SseEvent { data }).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}

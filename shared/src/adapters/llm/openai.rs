@@ -351,3 +351,45 @@ impl StreamState {
         Ok(events)
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Whatever a provider streams, the reader answers events or an error, never a panic.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Chunks that are almost right: the shapes OpenAI sends, with any values in them.
+    fn chunk() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("[DONE]".to_owned()),
+            any::<String>(),
+            (any::<Option<String>>(), any::<Option<String>>(), any::<i64>(), any::<i64>()).prop_map(
+                |(content, finish, input, output)| {
+                    serde_json::json!({
+                        "choices": [{"index": 0, "delta": {"content": content, "tool_calls": [
+                            {"index": input, "id": "t", "function": {"name": content, "arguments": finish}}
+                        ]}, "finish_reason": finish}],
+                        "usage": {"prompt_tokens": input, "completion_tokens": output}
+                    })
+                    .to_string()
+                }
+            ),
+            (any::<u64>(), any::<u64>()).prop_map(|(input, output)| {
+                serde_json::json!({"choices": [], "usage": {"prompt_tokens": input, "completion_tokens": output}}).to_string()
+            }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_stream_of_chunks_panics(chunks in proptest::collection::vec(chunk(), 0..12), require_usage in any::<bool>()) {
+            let mut state = StreamState { require_usage, ..StreamState::default() };
+            for data in chunks {
+                if state.read(SseEvent { data }).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -208,3 +208,37 @@ pub fn as_json(value: Value) -> Value {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Templates are written by users: any text parses or is refused, and renders or is
+    //! refused, without a panic.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn scope_values() -> BTreeMap<String, Value> {
+        BTreeMap::from([
+            (
+                "a".to_owned(),
+                serde_json::json!({"b": [1, {"c": "d"}], "e": null}),
+            ),
+            ("text".to_owned(), Value::String("x".repeat(10))),
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_and_renders_or_is_refused(
+            text in "([a-z .{}_0-9-]|\\{\\{|\\}\\}|inputs\\.|steps\\.|output|item|\\.0|\\.b|[\\PC]){0,120}"
+        ) {
+            let values = scope_values();
+            let item = serde_json::json!([1, 2, {"k": "v"}]);
+            let scope = Scope { inputs: &values, outputs: &values, item: Some(&item) };
+            if let Ok(template) = Template::parse(&text) {
+                let _ = template.render(&scope);
+            }
+            let _ = Reference::parse(&text);
+        }
+    }
+}
