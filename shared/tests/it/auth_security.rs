@@ -737,3 +737,183 @@ async fn signing_keys_come_from_secrets_manager_and_rotate_by_kid() {
             .is_ok()
     );
 }
+
+/// A digest of every row of every table the tests' users can change (the audit log, which
+/// records refusals, and idempotency records aside): equal digests, nothing changed.
+async fn database_digest(app: &TestApp) -> std::collections::BTreeMap<String, String> {
+    let db = app.db().await;
+    let tables: Vec<String> = db
+        .query(
+            "SELECT table_name::text FROM information_schema.tables
+              WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+                AND table_name NOT IN ('audit_log', 'idempotency_records', 'schema_migrations')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let mut digest = std::collections::BTreeMap::new();
+    for table in tables {
+        let hash: Option<String> = db
+            .query_one(
+                &format!("SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM {table} t"),
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        digest.insert(table, hash.unwrap_or_default());
+    }
+    digest
+}
+
+/// RELIABILITY 1 as a generated matrix: user B owns one of every kind of object a path can
+/// name (a private agent with a version, a conversation, a run, an API key, a provider
+/// key, a private workflow and its run); user A calls every route that names an object,
+/// with B's real ids and a body, and is answered 404 (or 403 where the route refuses
+/// before it looks), while not one row of the database changes.
+#[tokio::test]
+async fn no_user_reaches_another_users_objects_on_any_route_that_names_one() {
+    let stub = crate::llm_stub::LlmStub::start().await;
+    let app = crate::runs::app_with_stub(&stub, |_| {}).await;
+    let owner = app.with_user().await;
+    let stranger = app.with_user().await;
+
+    let agent = app
+        .published_agent(&owner, crate::support::agent_spec("Secret", "Mine only"))
+        .await;
+    let private = app
+        .call(
+            "PATCH",
+            &format!("/v1/agents/{agent}"),
+            Some(&owner.access_token),
+            Some(json!({ "visibility": "private" })),
+        )
+        .await;
+    assert_eq!(private.status, StatusCode::OK, "{:?}", private.body);
+    let post = |path: String, body: Value| {
+        let token = owner.access_token.clone();
+        let app = &app;
+        async move {
+            let response = app.call("POST", &path, Some(&token), Some(body)).await;
+            assert!(response.status.is_success(), "{path}: {:?}", response.body);
+            response.json()
+        }
+    };
+    let conversation = post("/v1/conversations".into(), json!({ "agent": agent })).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = post("/v1/runs".into(), json!({ "agent": agent, "input": "hi" })).await["outcome"]
+        ["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (api_key, _) = app.api_key(&owner).await;
+    let provider_key = post(
+        "/v1/me/provider-keys".into(),
+        json!({ "name": "mine", "provider": "openai", "api_key": "sk-owner-only-0123456789" }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let workflow_spec = json!({
+        "name": "Secret flow", "summary": "Mine only",
+        "steps": [{ "id": "only", "agent": { "ref": agent, "version": 1, "prompt": "hi" } }]
+    });
+    let workflow = crate::workflows::create(&app, &owner, "secret-flow", workflow_spec).await;
+    let workflow_run = crate::workflows::start(&app, &owner, &workflow, json!({}))
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    crate::workflows::wait_until_finished(&app, &owner, &workflow_run).await;
+
+    let before = database_digest(&app).await;
+    let mut matrix = std::collections::BTreeMap::new();
+    for route in agora::api::routes() {
+        if !route.path.contains('{') || route.access == Access::Admin {
+            continue;
+        }
+        let path = route.path.as_str();
+        let (agents, workflows) = (
+            path.contains("/agents/") || path.contains("/saved-agents/"),
+            path.contains("/workflows/") || path.contains("/saved-workflows/"),
+        );
+        let concrete = path
+            .replace(
+                "{handle}/{slug}",
+                if agents {
+                    &agent
+                } else if workflows {
+                    &workflow
+                } else {
+                    "nobody/nothing"
+                },
+            )
+            .replace("{version}", "1")
+            .replace(
+                "{id}",
+                if path.starts_with("/v1/conversations/") {
+                    &conversation
+                } else if path.starts_with("/v1/runs/") {
+                    &run
+                } else if path.starts_with("/v1/me/api-keys/") {
+                    &api_key
+                } else if path.starts_with("/v1/me/provider-keys/") {
+                    &provider_key
+                } else if path.starts_with("/v1/workflow-runs/") {
+                    &workflow_run
+                } else {
+                    "00000000-0000-0000-0000-000000000000"
+                },
+            );
+        if concrete.contains('{') || concrete.contains("nobody/nothing") {
+            // Names no object users own (a blob by its key, a creator's public page).
+            continue;
+        }
+        // A body the route would accept, so a refusal is the object's, not the body's.
+        let body = match (route.method.as_str(), route.path.rsplit('/').next()) {
+            ("PATCH", Some("{version}")) => Some(json!({ "deprecated": true })),
+            ("POST", Some("reports")) => Some(json!({ "reason": "spam" })),
+            ("POST", Some("messages")) => Some(json!({ "content": "hi" })),
+            ("PUT", Some("latest")) => Some(json!({ "version": 1 })),
+            ("PUT", Some("mine")) => Some(json!({ "rating": 5, "body": "Great" })),
+            ("PUT", Some("reply")) => Some(json!({ "reply": "Thanks" })),
+            _ => minimal_body(&route.method),
+        };
+        let response = app
+            .call(
+                route.method.as_str(),
+                &concrete,
+                Some(&stranger.access_token),
+                body,
+            )
+            .await;
+        matrix.insert(
+            format!("{} {}", route.method, route.path),
+            response.status.as_u16(),
+        );
+    }
+    let reached: Vec<_> = matrix
+        .iter()
+        .filter(|(_, status)| ![403, 404].contains(*status))
+        .collect();
+    assert!(
+        reached.is_empty(),
+        "routes that did not refuse: {reached:?}"
+    );
+    assert!(
+        matrix.len() >= 30,
+        "every route that names an object: {matrix:?}"
+    );
+    assert_eq!(
+        database_digest(&app).await,
+        before,
+        "a stranger's calls changed the database"
+    );
+}
