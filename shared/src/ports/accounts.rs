@@ -121,12 +121,14 @@ pub trait UserStore: Send + Sync {
         id: Uuid,
         profile: &ProfileChange,
     ) -> Result<Option<UserRecord>, InsertUserError>;
+    /// Stores a new hash; a change (not a rehash) also revokes every session of the user
+    /// and returns their ids, so their access tokens can be revoked too.
     async fn update_password_hash(
         &self,
         id: Uuid,
         hash: &str,
         update: PasswordUpdate,
-    ) -> crate::Result<()>;
+    ) -> crate::Result<Vec<Uuid>>;
     /// Makes an existing user an admin (the CLI only).
     async fn promote_to_admin(&self, id: Uuid, audit: &AuditRecord) -> crate::Result<()>;
 }

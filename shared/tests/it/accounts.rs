@@ -671,12 +671,24 @@ async fn a_password_change_needs_the_current_password_and_signs_out_everywhere()
             .await
             .problem(StatusCode::UNAUTHORIZED, "unauthorized");
     }
+    // Their access tokens stop working at once too, not when they expire.
+    for token in [&user.access_token, &second.access_token] {
+        app.call("GET", "/v1/me", Some(token), None)
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
     app.login(&user.email, PASSWORD)
         .await
         .problem(StatusCode::UNAUTHORIZED, "invalid-credentials");
+    let fresh = app.login(&user.email, new_password).await;
+    assert_eq!(fresh.status, StatusCode::OK);
+    let fresh_access = fresh.json()["access_token"].as_str().unwrap().to_owned();
     assert_eq!(
-        app.login(&user.email, new_password).await.status,
-        StatusCode::OK
+        app.call("GET", "/v1/me", Some(&fresh_access), None)
+            .await
+            .status,
+        StatusCode::OK,
+        "a session begun after the change works"
     );
     assert_eq!(
         app.count("audit_log", "action = 'password.changed'").await,

@@ -176,9 +176,10 @@ impl UserStore for Db {
         id: Uuid,
         hash: &str,
         update: PasswordUpdate,
-    ) -> Result<()> {
+    ) -> Result<Vec<Uuid>> {
         let mut connection = self.connection().await?;
         let transaction = connection.transaction().await?;
+        let mut sessions = Vec::new();
         match &update {
             PasswordUpdate::Rehash => {
                 transaction
@@ -197,18 +198,25 @@ impl UserStore for Db {
                         &[&id, &hash],
                     )
                     .await?;
-                transaction
-                    .execute(
-                        "UPDATE refresh_tokens SET revoked_at = now()
-                         WHERE user_id = $1 AND revoked_at IS NULL",
+                sessions = transaction
+                    .query(
+                        "WITH revoked AS (
+                             UPDATE refresh_tokens SET revoked_at = now()
+                             WHERE user_id = $1 AND revoked_at IS NULL
+                             RETURNING family_id
+                         )
+                         SELECT DISTINCT family_id FROM revoked",
                         &[&id],
                     )
-                    .await?;
+                    .await?
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect();
                 insert_audit(&transaction, audit).await?;
             }
         }
         transaction.commit().await?;
-        Ok(())
+        Ok(sessions)
     }
 
     async fn promote_to_admin(&self, id: Uuid, audit: &AuditRecord) -> Result<()> {

@@ -125,10 +125,14 @@ impl AccountService {
             let hash = self.ports.hasher.hash(&new_password).await?;
             let audit =
                 self.audit_record(Some(user.id), AuditAction::PasswordChanged, None, origin);
-            self.ports
+            let sessions = self
+                .ports
                 .users
                 .update_password_hash(user.id, &hash, PasswordUpdate::Change { audit })
                 .await?;
+            for session in sessions {
+                self.revoke_access_tokens(session).await;
+            }
         }
         let change = ProfileChange {
             display_name,

@@ -486,7 +486,7 @@ impl AccountService {
 
     /// Ends the access tokens of a session now rather than when they expire: a revocation
     /// entry lives as long as an access token does, and every request looks it up.
-    async fn revoke_access_tokens(&self, session_id: impl std::fmt::Display) {
+    pub(super) async fn revoke_access_tokens(&self, session_id: impl std::fmt::Display) {
         let key = revoked_session_key(&session_id.to_string());
         if let Err(error) = self
             .ports
