@@ -191,8 +191,9 @@ pub enum StartRunError {
     Other(#[from] crate::Error),
 }
 
-/// A run as it ended, to record exactly once.
-#[derive(Clone, Debug)]
+/// A run as it ended, to record exactly once (kept in the settlement journal as JSON when
+/// the database cannot take it).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FinishedRun {
     pub id: Uuid,
     pub status: RunStatus,
@@ -300,6 +301,8 @@ pub trait RunStore: Send + Sync {
         before: Option<Uuid>,
         limit: usize,
     ) -> crate::Result<Vec<RunRecord>>;
+    /// The runs whose hold expired while they were running.
+    async fn stale_runs(&self, now: DateTime<Utc>) -> crate::Result<Vec<Uuid>>;
     /// Ends runs whose hold expired while they were running (their process died), as
     /// failed and unbilled; returns how many.
     async fn release_stale_runs(&self, now: DateTime<Utc>) -> crate::Result<u64>;

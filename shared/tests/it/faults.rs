@@ -286,3 +286,71 @@ async fn a_run_in_a_lambda_settles_and_bills_before_its_invocation_ends_however_
     );
     app.assert_ledger_consistent(true).await;
 }
+
+#[tokio::test]
+async fn a_settlement_the_database_refuses_is_journaled_then_billed_by_the_sweeper_not_lost() {
+    let stub = LlmStub::start().await;
+    stub.always(Scenario::answer("All of the answer", 30, 5));
+    let clock = TestClock::new();
+    let app = app_with_clock(&stub, |_| {}, clock.clone()).await;
+    let (creator, address) = published_on(&app, "openai", "gpt-4o-mini", "0.1").await;
+    let user = app.with_user().await;
+    app.call("GET", "/v1/me/credits", Some(&user.access_token), None)
+        .await;
+    let db = app.db().await;
+    // The database takes the run's start, but not its end, whatever the retries.
+    db.batch_execute(
+        "ALTER TABLE runs ADD CONSTRAINT settlement_refused CHECK (status = 'running') NOT VALID",
+    )
+    .await
+    .unwrap();
+    let response = app
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(json!({ "agent": address, "input": "everything", "stream": true })),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    let done = sse_events(&response.body)
+        .into_iter()
+        .find(|(name, _)| name == "done")
+        .unwrap()
+        .1;
+    assert_eq!(
+        done["output"], "All of the answer",
+        "the user got the answer"
+    );
+    assert_eq!(app.count("runs", "status = 'running'").await, 1);
+    assert_eq!(app.count("credit_ledger", "kind = 'run_charge'").await, 0);
+
+    // The database recovers; once the hold expired, the sweeper settles the run as it
+    // ended, from the journal: billed for the answer, and the creator paid.
+    db.batch_execute("ALTER TABLE runs DROP CONSTRAINT settlement_refused")
+        .await
+        .unwrap();
+    clock.advance(3_600);
+    app.state.maintenance().unwrap().run().await.unwrap();
+    assert_eq!(
+        app.count("runs", "status = 'succeeded' AND charged_micros > 0")
+            .await,
+        1
+    );
+    assert_eq!(app.count("credit_ledger", "kind = 'run_charge'").await, 1);
+    let creator_id = uuid::Uuid::parse_str(&creator.id).unwrap();
+    let earned: i64 = db
+        .query_one(
+            "SELECT COALESCE(sum(amount_micros), 0)::bigint FROM credit_ledger
+              WHERE kind = 'creator_earning' AND user_id = $1",
+            &[&creator_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(earned, 100_000, "the creator earns the price once");
+    // A second sweep changes nothing.
+    app.state.maintenance().unwrap().run().await.unwrap();
+    assert_eq!(app.count("credit_ledger", "kind = 'run_charge'").await, 1);
+    app.assert_ledger_consistent(true).await;
+}

@@ -337,6 +337,19 @@ impl RunStore for Db {
         rows.iter().map(run_from).collect()
     }
 
+    async fn stale_runs(&self, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        let connection = self.connection().await?;
+        Ok(connection
+            .query(
+                "SELECT id FROM runs WHERE status = 'running' AND hold_expires_at < $1 LIMIT 1000",
+                &[&now],
+            )
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect())
+    }
+
     async fn release_stale_runs(&self, now: DateTime<Utc>) -> Result<u64> {
         let mut connection = self.connection().await?;
         let transaction = connection.transaction().await?;

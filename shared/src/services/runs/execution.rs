@@ -67,6 +67,9 @@ pub(super) struct Execution {
     pub function_deadline: Option<Instant>,
 }
 
+/// How long a settlement the database would not take waits in the journal.
+const SETTLEMENT_JOURNAL_TTL: Duration = Duration::from_secs(7 * 86_400);
+
 /// Time kept before a function's deadline to settle a run (with its retries).
 const SETTLE_RESERVE: Duration = Duration::from_secs(4);
 
@@ -331,7 +334,7 @@ impl Execution {
         });
         let finished = self.finished(status, Some(model), attempts, &progress, error, started);
         if let Err(error) = self.settle(&finished).await {
-            tracing::error!(run_id = %self.run_id, error = ?error, "cannot record the run's end; the maintenance job releases its hold");
+            self.journal(&finished, &error).await;
         }
         if finished.status == RunStatus::Succeeded {
             self.remember_answer(&finished).await;
@@ -416,6 +419,34 @@ impl Execution {
                     tries = tries.saturating_add(1);
                 }
                 Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Keeps a settlement the database would not take in the journal (the cache, for a
+    /// week), where the maintenance job finds it when the run's hold expires and settles
+    /// the run as it ended, so what was produced is still billed, once.
+    async fn journal(&self, finished: &FinishedRun, error: &crate::Error) {
+        let kept = match serde_json::to_vec(finished) {
+            Ok(bytes) => self
+                .shared
+                .ports
+                .cache
+                .set(
+                    &super::settlement_key(self.run_id),
+                    &bytes,
+                    SETTLEMENT_JOURNAL_TTL,
+                )
+                .await
+                .map_err(|cause| cause.to_string()),
+            Err(cause) => Err(cause.to_string()),
+        };
+        match kept {
+            Ok(()) => {
+                tracing::error!(run_id = %self.run_id, error = %error, "cannot record the run's end; it waits in the settlement journal for the maintenance job")
+            }
+            Err(cause) => {
+                tracing::error!(run_id = %self.run_id, error = %error, journal = %cause, model_cost_micros = finished.model_cost_micros, "cannot record the run's end nor journal it; the maintenance job releases its hold unbilled")
             }
         }
     }

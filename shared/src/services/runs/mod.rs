@@ -353,7 +353,23 @@ impl RunService {
     /// Ends runs whose process died (their hold expired), releasing their holds.
     pub async fn release_stale_runs(&self) -> Result<u64> {
         let now = self.shared.ports.clock.now();
-        self.shared.ports.runs.release_stale_runs(now).await
+        let ports = &self.shared.ports;
+        let mut settled = 0;
+        // A run whose settlement could not be written kept it in the journal: it is
+        // settled as it ended (billing what was produced), not as abandoned.
+        for id in ports.runs.stale_runs(now).await? {
+            let journaled = match ports.cache.get(&settlement_key(id)).await {
+                Ok(Some(bytes)) => serde_json::from_slice::<FinishedRun>(&bytes).ok(),
+                _ => None,
+            };
+            if let Some(finished) = journaled.filter(|finished| finished.id == id) {
+                if ports.runs.finish_run(&finished).await? {
+                    settled += 1;
+                }
+                let _ = ports.cache.delete(&settlement_key(id)).await;
+            }
+        }
+        Ok(settled + ports.runs.release_stale_runs(now).await?)
     }
 
     /// The agent the caller may run, at the version asked for.
@@ -581,6 +597,11 @@ fn start_error(error: StartRunError) -> Error {
         },
         StartRunError::Other(error) => error,
     }
+}
+
+/// Where a run's settlement waits when the database could not take it.
+pub(crate) fn settlement_key(run_id: Uuid) -> String {
+    format!("run:settlement:{run_id}")
 }
 
 pub(crate) fn stop_key(run_id: Uuid) -> String {
