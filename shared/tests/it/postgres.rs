@@ -410,3 +410,45 @@ async fn a_hung_statement_and_a_transaction_left_open_are_ended_by_the_server() 
     let ended = transaction.execute("SELECT 1", &[]).await.unwrap_err();
     assert_eq!(agora::Error::from(ended).status().as_u16(), 503);
 }
+
+#[tokio::test]
+async fn an_unreachable_database_opens_the_breaker_but_a_busy_pool_does_not() {
+    let cause = |result: agora::Result<agora::adapters::postgres::Connection>| match result {
+        Err(agora::Error::Unavailable { cause, .. }) => cause,
+        Err(other) => panic!("expected unavailable, got {other:?}"),
+        Ok(_) => panic!("expected an error"),
+    };
+    let unreachable = Db::new(
+        &DatabaseSettings {
+            connect_timeout: Duration::from_millis(300),
+            ..database(format!(
+                "postgres://agora@127.0.0.1:{}/agora",
+                crate::support::closed_port()
+            ))
+        },
+        None,
+    )
+    .unwrap();
+    for _ in 0..3 {
+        assert!(!cause(unreachable.connection().await).contains("not tried again"));
+    }
+    // Now requests are answered 503 at once, without another attempt to connect.
+    assert!(cause(unreachable.connection().await).contains("not tried again"));
+
+    // Every connection busy is load, not an outage.
+    let busy = Db::new(
+        &DatabaseSettings {
+            pool_size: 1,
+            connect_timeout: Duration::from_millis(200),
+            ..database(empty_database().await)
+        },
+        None,
+    )
+    .unwrap();
+    let held = busy.connection().await.unwrap();
+    for _ in 0..4 {
+        assert!(!cause(busy.connection().await).contains("not tried again"));
+    }
+    drop(held);
+    assert!(busy.connection().await.is_ok(), "the breaker stayed closed");
+}

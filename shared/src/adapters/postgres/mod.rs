@@ -65,7 +65,14 @@ impl DatabaseSettings {
 pub struct Db {
     pool: Pool,
     iam: Option<Arc<RdsIamTokens>>,
+    /// Open after connections failed a few times in a row: requests then get their 503
+    /// at once instead of each waiting out the connect timeout.
+    breaker: Arc<super::breaker::Breaker>,
 }
+
+/// Connection failures in a row after which the database is not asked for a while.
+const BREAKER_THRESHOLD: u32 = 3;
+const BREAKER_COOLDOWN: Duration = Duration::from_secs(5);
 
 /// A pooled connection; dereferences to a `tokio_postgres::Client`.
 pub type Connection = deadpool_postgres::Object;
@@ -156,7 +163,14 @@ impl Db {
             .recycle_timeout(Some(Duration::from_secs(2)))
             .build()
             .map_err(|error| DbSetupError::Pool(error.to_string()))?;
-        Ok(Self { pool, iam })
+        Ok(Self {
+            pool,
+            iam,
+            breaker: Arc::new(super::breaker::Breaker::new(
+                BREAKER_THRESHOLD,
+                BREAKER_COOLDOWN,
+            )),
+        })
     }
 
     /// A connection from the pool, opening one if needed; under IAM auth the token is
@@ -170,7 +184,29 @@ impl Db {
                     cause: error.to_string(),
                 })?;
         }
-        Ok(self.pool.get().await?)
+        if !self.breaker.allows() {
+            return Err(crate::Error::Unavailable {
+                dependency: "database",
+                cause: format!(
+                    "connections failed {BREAKER_THRESHOLD} times in a row; not tried again for up to {} s",
+                    BREAKER_COOLDOWN.as_secs()
+                ),
+            });
+        }
+        match self.pool.get().await {
+            Ok(connection) => {
+                self.breaker.succeeded();
+                Ok(connection)
+            }
+            // Every connection busy is load, not an outage: it does not open the breaker.
+            Err(
+                error @ deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait),
+            ) => Err(error.into()),
+            Err(error) => {
+                self.breaker.failed();
+                Err(error.into())
+            }
+        }
     }
 
     /// Closes the pool before the server goes away: idle connections end now, busy ones
