@@ -6,7 +6,11 @@ use std::{net::IpAddr, time::Duration};
 
 use async_trait::async_trait;
 
-use crate::{Error, error::describe_chain, ports::UrlGuard};
+use crate::{
+    Error,
+    error::describe_chain,
+    ports::{Reach, UrlGuard},
+};
 
 /// The largest provider answer Agora reads.
 pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
@@ -185,16 +189,27 @@ impl EgressPolicy {
     }
 }
 
+impl EgressPolicy {
+    /// This policy for URLs of `reach`: without the operator's networks for `Public`.
+    pub fn for_reach(&self, reach: Reach) -> Self {
+        match reach {
+            Reach::Public => Self::default(),
+            Reach::PrivateNetworks => self.clone(),
+        }
+    }
+}
+
 #[async_trait]
 impl UrlGuard for EgressPolicy {
-    fn check_shape(&self, raw: &str) -> Result<(), String> {
-        self.check_url(raw).map(|_| ())
+    fn check_shape(&self, raw: &str, reach: Reach) -> Result<(), String> {
+        self.for_reach(reach).check_url(raw).map(|_| ())
     }
 
-    async fn check(&self, raw: &str) -> Result<String, String> {
-        let url = self.check_url(raw)?;
+    async fn check(&self, raw: &str, reach: Reach) -> Result<String, String> {
+        let policy = self.for_reach(reach);
+        let url = policy.check_url(raw)?;
         if let Some(url::Host::Domain(host)) = url.host() {
-            self.resolve(host).await?;
+            policy.resolve(host).await?;
         }
         Ok(url.as_str().trim_end_matches('/').to_owned())
     }

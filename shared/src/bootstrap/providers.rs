@@ -12,7 +12,7 @@ use crate::{
         local::echo::EchoModel,
         secrets::SecretLocation,
     },
-    ports::LlmProvider,
+    ports::{LlmProvider, Reach},
     services::{
         credentials::CredentialService,
         runs::providers::{PlatformKeys, Providers},
@@ -28,8 +28,11 @@ pub(super) fn build(
     let idle = config.runs.provider_timeout;
     let client =
         egress::client(idle).map_err(|error| StartupError::Providers(error.to_string()))?;
-    let guarded = egress::guarded_client(settings.egress.clone(), idle)
+    let guarded = egress::guarded_client(settings.egress.for_reach(Reach::Public), idle)
         .map_err(|error| StartupError::Providers(error.to_string()))?;
+    let guarded_private =
+        egress::guarded_client(settings.egress.for_reach(Reach::PrivateNetworks), idle)
+            .map_err(|error| StartupError::Providers(error.to_string()))?;
     let bedrock: Option<Arc<dyn LlmProvider>> = match (settings.bedrock, &backends.sdk) {
         (true, Some(sdk)) => Some(Arc::new(BedrockConverse::new(
             sdk,
@@ -65,6 +68,7 @@ pub(super) fn build(
         Arc::new(LlmConnector {
             client,
             guarded,
+            guarded_private,
             openai_base_url: settings.openai_base_url.clone(),
             anthropic_base_url: settings.anthropic_base_url.clone(),
             idle,

@@ -34,6 +34,8 @@ pub struct ProviderCredentialRecord {
     pub ciphertext: Vec<u8>,
     pub key_id: String,
     pub created_at: DateTime<Utc>,
+    /// Saved by an administrator: the URL may reach the operator's networks.
+    pub private_networks: bool,
 }
 
 #[async_trait]

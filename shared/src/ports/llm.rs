@@ -29,6 +29,12 @@ pub trait LlmProvider: Send + Sync {
 pub trait ProviderConnector: Send + Sync {
     /// OpenAI or Anthropic with `key`; `None` for providers that take no key.
     fn with_key(&self, provider: Provider, key: SecretString) -> Option<Arc<dyn LlmProvider>>;
-    /// An OpenAI-compatible server at a user-supplied URL, with its owner's key.
-    fn endpoint(&self, base_url: &str, key: Option<SecretString>) -> Arc<dyn LlmProvider>;
+    /// An OpenAI-compatible server at a user-supplied URL, with its owner's key, its
+    /// connections held to the addresses of `reach`.
+    fn endpoint(
+        &self,
+        base_url: &str,
+        key: Option<SecretString>,
+        reach: super::Reach,
+    ) -> Arc<dyn LlmProvider>;
 }

@@ -11,7 +11,7 @@ use crate::{
     Error, Result,
     domain::FieldError,
     domain::{Caller, crypto, models::Provider, secret::SecretString},
-    ports::{CredentialStore, KeyWrapper, ProviderCredentialRecord, UrlGuard},
+    ports::{CredentialStore, KeyWrapper, ProviderCredentialRecord, Reach, UrlGuard},
 };
 
 /// The most credentials one user may store.
@@ -94,6 +94,12 @@ impl CredentialService {
 
     pub async fn save(&self, caller: &Caller, new: NewCredential) -> Result<CredentialView> {
         let user_id = caller.user()?.user_id;
+        // The operator's networks are for the operator's own models: an administrator's.
+        let reach = if caller.admin().is_ok() {
+            Reach::PrivateNetworks
+        } else {
+            Reach::Public
+        };
         let mut errors = Vec::new();
         let name_ok = (1..=40).contains(&new.name.len())
             && new
@@ -126,7 +132,7 @@ impl CredentialService {
         }
         let base_url = match (&new.base_url, new.provider) {
             (Some(url), CredentialProvider::OpenaiCompatible) => {
-                match self.egress.check(url).await {
+                match self.egress.check(url, reach).await {
                     Ok(url) => Some(url),
                     Err(reason) => {
                         errors.push(field("base_url", &reason));
@@ -176,6 +182,7 @@ impl CredentialService {
             ciphertext,
             key_id: self.wrapper.key_id().to_owned(),
             created_at: Utc::now(),
+            private_networks: reach == Reach::PrivateNetworks,
         };
         self.store
             .insert_credential(&record, MAX_CREDENTIALS)
@@ -229,7 +236,7 @@ impl CredentialService {
         &self,
         owner_id: Uuid,
         name: &str,
-    ) -> Result<Option<(String, Option<SecretString>)>> {
+    ) -> Result<Option<(String, Option<SecretString>, Reach)>> {
         let Some(record) = self
             .store
             .list_credentials(owner_id)
@@ -247,13 +254,24 @@ impl CredentialService {
             return Ok(None);
         };
         // Checked at save, checked again: an operator may have narrowed the allowlist.
-        self.egress.check_shape(&base_url).map_err(|reason| {
-            Error::Forbidden(format!(
-                "The endpoint `{name}` is not allowed any more: {reason}."
-            ))
-        })?;
+        let reach = if record.private_networks {
+            Reach::PrivateNetworks
+        } else {
+            Reach::Public
+        };
+        self.egress
+            .check_shape(&base_url, reach)
+            .map_err(|reason| {
+                Error::Forbidden(format!(
+                    "The endpoint `{name}` is not allowed any more: {reason}."
+                ))
+            })?;
         let key = self.decrypt(&record).await?;
-        Ok(Some((base_url, (!key.expose().is_empty()).then_some(key))))
+        Ok(Some((
+            base_url,
+            (!key.expose().is_empty()).then_some(key),
+            reach,
+        )))
     }
 
     /// Whether `owner_id` has an endpoint called `name` (agent validation).

@@ -433,21 +433,6 @@ async fn each_caller_is_limited_to_the_configured_requests_per_minute() {
     );
 }
 
-/// An administrator made the only way there is: the service the CLI calls.
-async fn admin(app: &TestApp) -> TestUser {
-    let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
-    app.state
-        .accounts()
-        .unwrap()
-        .create_admin(&email, Some(PASSWORD), &RequestOrigin::default())
-        .await
-        .unwrap();
-    let session = app.login(&email, PASSWORD).await;
-    assert_eq!(session.status, StatusCode::OK);
-    assert_eq!(session.json()["role"], "admin");
-    TestUser::from_session(&email, PASSWORD, &session.json())
-}
-
 /// A concrete path for a route path (`{id}` becomes a fresh id).
 fn concrete(path: &str) -> String {
     path.split('/')
@@ -476,7 +461,7 @@ fn minimal_body(method: &http::Method) -> Option<Value> {
 async fn the_authorization_matrix_of_every_route() {
     let app = TestApp::spawn().await;
     let user = app.with_user().await;
-    let administrator = admin(&app).await;
+    let administrator = app.with_admin().await;
     let mut matrix = std::collections::BTreeMap::new();
     for route in agora::api::routes() {
         let path = concrete(&route.path);
@@ -599,7 +584,7 @@ async fn the_audit_log_records_security_actions_without_secrets_and_pages() {
     )
     .await;
 
-    let administrator = admin(&app).await;
+    let administrator = app.with_admin().await;
     let page = app
         .call(
             "GET",

@@ -29,22 +29,6 @@ async fn listing(app: &TestApp, query: &str) -> Value {
     response.json()
 }
 
-async fn admin(app: &TestApp) -> TestUser {
-    let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
-    let password = "correct horse battery staple";
-    app.state
-        .accounts()
-        .unwrap()
-        .create_admin(
-            &email,
-            Some(password),
-            &agora::domain::RequestOrigin::default(),
-        )
-        .await
-        .unwrap();
-    TestUser::from_session(&email, password, &app.login(&email, password).await.json())
-}
-
 #[tokio::test]
 async fn a_draft_is_the_owners_alone_until_published() {
     let app = TestApp::spawn().await;
@@ -887,7 +871,7 @@ async fn forks_copy_open_agents_into_private_drafts_with_their_lineage() {
 async fn an_admin_delists_with_a_reason_the_owner_sees() {
     let app = TestApp::spawn().await;
     let (owner, other) = (app.with_user().await, app.with_user().await);
-    let administrator = admin(&app).await;
+    let administrator = app.with_admin().await;
     let address = app
         .published_agent(&owner, agent_spec("Spammy Bot", "Too good to be true"))
         .await;
@@ -1022,7 +1006,7 @@ async fn exported_definitions_import_as_new_drafts_and_bad_files_name_the_field(
 async fn categories_are_managed_by_admins_and_creators_have_pages() {
     let app = TestApp::spawn().await;
     let owner = app.with_user().await;
-    let administrator = admin(&app).await;
+    let administrator = app.with_admin().await;
     let categories = app.call("GET", "/v1/categories", None, None).await.json();
     assert!(categories["categories"].as_array().unwrap().len() >= 10);
     app.call(

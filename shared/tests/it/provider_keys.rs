@@ -220,7 +220,8 @@ async fn a_creators_endpoint_gets_only_its_owners_key_never_the_platforms() {
                 .unwrap()
     })
     .await;
-    let creator = app.with_user().await;
+    // The operator's networks are for administrators' endpoints.
+    let creator = app.with_admin().await;
     let creator_key = "sk-creator-endpoint-key-Qw8";
     agora::testing::remember_secret(creator_key);
     let saved = app
@@ -319,7 +320,8 @@ async fn an_endpoint_that_redirects_is_never_followed() {
                 .unwrap()
     })
     .await;
-    let creator = app.with_user().await;
+    // The operator's networks are for administrators' endpoints.
+    let creator = app.with_admin().await;
     app.call(
         "POST",
         "/v1/me/provider-keys",
@@ -362,7 +364,7 @@ async fn a_name_that_resolves_to_a_private_address_at_call_time_is_refused() {
         .unwrap()
     })
     .await;
-    let creator = allowed.with_user().await;
+    let creator = allowed.with_admin().await;
     let saved = allowed
         .call(
             "POST",
@@ -429,7 +431,8 @@ async fn a_creators_endpoint_url_and_its_dns_answers_never_reach_the_people_who_
                 .unwrap()
     })
     .await;
-    let creator = app.with_user().await;
+    // The operator's networks are for administrators' endpoints.
+    let creator = app.with_admin().await;
     let saved = app
         .call(
             "POST",
@@ -550,5 +553,95 @@ async fn simultaneous_saves_never_pass_the_cap_on_provider_keys() {
     assert_eq!(
         app.count("provider_credentials", "true").await,
         i64::try_from(max).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn the_operators_networks_are_for_administrators_endpoints_only() {
+    let stub = LlmStub::start().await;
+    let (url, seen) = canary_listener().await;
+    let app = app_with_stub(&stub, |config| {
+        config.providers.egress =
+            agora::adapters::egress::EgressPolicy::new(vec!["127.0.0.1/32".parse().unwrap()])
+                .unwrap()
+    })
+    .await;
+    // A user cannot save an endpoint in the operator's networks, by address or by name.
+    let user = app.with_user().await;
+    for base_url in [url.clone(), url.replace("127.0.0.1", "localhost")] {
+        let refused = app
+            .call(
+                "POST",
+                "/v1/me/provider-keys",
+                Some(&user.access_token),
+                Some(json!({ "name": "inside", "provider": "openai_compatible", "base_url": base_url })),
+            )
+            .await;
+        let problem = refused.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(problem["errors"][0]["field"], "base_url");
+    }
+    // An administrator can, and their agents reach it.
+    let operator = app.with_admin().await;
+    let saved = app
+        .call(
+            "POST",
+            "/v1/me/provider-keys",
+            Some(&operator.access_token),
+            Some(json!({ "name": "inside", "provider": "openai_compatible", "base_url": url })),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
+    let mut spec = agent_spec("In house", "Runs on the operator's model");
+    spec["model"] =
+        json!({ "provider": "openai_compatible", "endpoint": "inside", "name": "llama" });
+    let address = app.published_agent(&operator, spec).await;
+    let response = app
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(json!({ "agent": address, "input": "hi" })),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    // A user's endpoint saved at a public address whose name later resolves into the
+    // operator's networks (DNS rebinding) is refused at connection time: the allowlist is
+    // not theirs.
+    let saved = app
+        .call(
+            "POST",
+            "/v1/me/provider-keys",
+            Some(&user.access_token),
+            Some(json!({ "name": "sneaky", "provider": "openai_compatible",
+                         "base_url": "http://93.184.216.34/v1", "api_key": "sk-users-own-key-123" })),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
+    app.db()
+        .await
+        .execute(
+            "UPDATE provider_credentials SET base_url = $1 WHERE name = 'sneaky'",
+            &[&url.replace("127.0.0.1", "localhost")],
+        )
+        .await
+        .unwrap();
+    let mut spec = agent_spec("Sneaky", "Reaches inside");
+    spec["model"] =
+        json!({ "provider": "openai_compatible", "endpoint": "sneaky", "name": "llama" });
+    let sneaky = app.published_agent(&user, spec).await;
+    let refused = app
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(json!({ "agent": sneaky, "input": "hi" })),
+        )
+        .await;
+    assert!(!refused.status.is_success(), "{:?}", refused.body);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "the listener saw nothing more"
     );
 }

@@ -206,6 +206,26 @@ impl TestApp {
     }
 
     /// Registers `email` (refresh token in the body) and returns the signed-in user.
+    /// An administrator, made the only way there is: the service the CLI calls.
+    pub async fn with_admin(&self) -> TestUser {
+        let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
+        let password = "correct horse battery staple";
+        self.state
+            .accounts()
+            .unwrap()
+            .create_admin(
+                &email,
+                Some(password),
+                &agora::domain::RequestOrigin::default(),
+            )
+            .await
+            .unwrap();
+        let session = self.login(&email, password).await;
+        assert_eq!(session.status, StatusCode::OK);
+        assert_eq!(session.json()["role"], "admin");
+        TestUser::from_session(&email, password, &session.json())
+    }
+
     pub async fn register(&self, email: &str, password: &str) -> TestUser {
         testing::remember_secret(password);
         let response = self

@@ -8,14 +8,16 @@ use super::{
 };
 use crate::{
     domain::{models::Provider, secret::SecretString},
-    ports::{LlmProvider, ProviderConnector},
+    ports::{LlmProvider, ProviderConnector, Reach},
 };
 
 pub struct LlmConnector {
     /// For the configured provider hosts.
     pub client: reqwest::Client,
-    /// For user-supplied URLs: every resolved address checked, no redirects.
+    /// For user-supplied URLs: every resolved address public, no redirects.
     pub guarded: reqwest::Client,
+    /// For URLs an administrator saved: public addresses or the operator's networks.
+    pub guarded_private: reqwest::Client,
     pub openai_base_url: String,
     pub anthropic_base_url: String,
     /// How long a provider may stay silent.
@@ -42,9 +44,18 @@ impl ProviderConnector for LlmConnector {
         }
     }
 
-    fn endpoint(&self, base_url: &str, key: Option<SecretString>) -> Arc<dyn LlmProvider> {
+    fn endpoint(
+        &self,
+        base_url: &str,
+        key: Option<SecretString>,
+        reach: Reach,
+    ) -> Arc<dyn LlmProvider> {
+        let client = match reach {
+            Reach::Public => &self.guarded,
+            Reach::PrivateNetworks => &self.guarded_private,
+        };
         Arc::new(OpenAiChat::new(
-            self.guarded.clone(),
+            client.clone(),
             base_url,
             key,
             Dialect::Compatible,

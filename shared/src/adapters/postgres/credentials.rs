@@ -42,8 +42,8 @@ impl CredentialStore for Db {
             .execute(
                 "INSERT INTO provider_credentials
                      (id, user_id, name, provider, base_url, key_last_four, wrapped_data_key,
-                      ciphertext, key_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                      ciphertext, key_id, private_networks)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 &[
                     &credential.id,
                     &credential.user_id,
@@ -54,6 +54,7 @@ impl CredentialStore for Db {
                     &credential.wrapped_data_key,
                     &credential.ciphertext,
                     &credential.key_id,
+                    &credential.private_networks,
                 ],
             )
             .await
@@ -74,7 +75,7 @@ impl CredentialStore for Db {
         let statement = connection
             .prepare_cached(
                 "SELECT id, user_id, name, provider, base_url, key_last_four, wrapped_data_key,
-                        ciphertext, key_id, created_at
+                        ciphertext, key_id, created_at, private_networks
                  FROM provider_credentials WHERE user_id = $1 ORDER BY created_at, id",
             )
             .await?;
@@ -106,5 +107,6 @@ fn credential_from(row: &Row) -> ProviderCredentialRecord {
         ciphertext: row.get("ciphertext"),
         key_id: row.get("key_id"),
         created_at: row.get("created_at"),
+        private_networks: row.get("private_networks"),
     }
 }

@@ -69,6 +69,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "idempotency_claims",
         sql: include_str!("../../../migrations/0011_idempotency_claims.sql"),
     },
+    Migration {
+        version: 12,
+        name: "endpoint_networks",
+        sql: include_str!("../../../migrations/0012_endpoint_networks.sql"),
+    },
 ];
 
 /// A migration this run applied.

@@ -185,10 +185,10 @@ impl Providers {
                 self.credentials
                     .endpoint(owner_id, name)
                     .await?
-                    .map(|(base_url, key)| {
+                    .map(|(base_url, key, reach)| {
                         planned(
                             format!("openai_compatible:{name}"),
-                            self.factory.endpoint(&base_url, key),
+                            self.factory.endpoint(&base_url, key, reach),
                             CredentialKind::CreatorEndpoint,
                         )
                     })
