@@ -17,7 +17,9 @@ else
   out=$(mktemp /tmp/agora-serve.XXXXXX.log) level=warn
 fi
 home=$(mktemp -d /tmp/agora-browser-home.XXXXXX)
+# Every browser test signs up from this machine: room for all of them in the hour.
 DATABASE_URL="$base/$db" AGORA_HOME="$home" AGORA_WEB_DIR="$ROOT/web/dist" AGORA_LOG=$level \
+  AGORA_SIGNUPS_PER_ADDRESS_PER_HOUR=1000 \
   "$CARGO_TARGET_DIR/debug/agora" serve --port 0 >"$out" 2>&1 &
 serve_pid=$!
 trap 'kill $serve_pid 2>/dev/null || true; rm -rf "$home"; [ -n "${AGORA_TEST_CAPTURE_DIR:-}" ] || rm -f "$out"' EXIT

@@ -33,6 +33,16 @@ pub fn auth(env: &Env, profile: Profile) -> Result<AuthSettings, ConfigError> {
             1..=86_400,
         )?,
         requests_per_minute: env.parse_range("AGORA_RATE_LIMIT_PER_MINUTE", 600, 1..=1_000_000)?,
+        signups_per_address: env.parse_range(
+            "AGORA_SIGNUPS_PER_ADDRESS_PER_HOUR",
+            10,
+            1..=100_000,
+        )?,
+        signups_per_network: env.parse_range(
+            "AGORA_SIGNUPS_PER_NETWORK_PER_HOUR",
+            50,
+            1..=1_000_000,
+        )?,
         max_api_keys: env.parse_range("AGORA_MAX_API_KEYS", 50, 1..=1000)?,
     })
 }

@@ -407,6 +407,63 @@ async fn guessing_api_keys_is_limited_per_client_address_before_the_database_is_
     );
 }
 
+fn register_from(address: &str) -> Request<Body> {
+    let email = format!("new-{}@example.com", uuid::Uuid::new_v4().simple());
+    let mut request = Request::post("/v1/auth/register")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({ "email": email, "password": PASSWORD }).to_string(),
+        ))
+        .unwrap();
+    let address: SocketAddr = SocketAddr::new(address.parse().unwrap(), 40000);
+    request.extensions_mut().insert(ConnectInfo(address));
+    request
+}
+
+#[tokio::test]
+async fn sign_ups_are_limited_per_client_address_and_per_network() {
+    let app = TestApp::with_config(|config| {
+        config.auth.signups_per_address = 2;
+        config.auth.signups_per_network = 3;
+    })
+    .await;
+    for _ in 0..2 {
+        assert_eq!(
+            app.send(register_from("203.0.113.5")).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let limited = app.send(register_from("203.0.113.5")).await;
+    limited.problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    assert!(limited.header("retry-after").parse::<u64>().unwrap() <= 3600);
+    // Another address of the same /24 has the network's last place.
+    assert_eq!(
+        app.send(register_from("203.0.113.6")).await.status,
+        StatusCode::CREATED
+    );
+    app.send(register_from("203.0.113.7"))
+        .await
+        .problem(StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    // Another network is not affected; IPv6 networks are /48s.
+    assert_eq!(
+        app.send(register_from("198.51.100.1")).await.status,
+        StatusCode::CREATED
+    );
+    for (address, status) in [
+        ("2001:db8:1:2::1", StatusCode::CREATED),
+        ("2001:db8:1:3::1", StatusCode::CREATED),
+        ("2001:db8:1:4::1", StatusCode::CREATED),
+        ("2001:db8:1:5::1", StatusCode::TOO_MANY_REQUESTS),
+        ("2001:db8:2::1", StatusCode::CREATED),
+    ] {
+        assert_eq!(
+            app.send(register_from(address)).await.status,
+            status,
+            "{address}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn each_caller_is_limited_to_the_configured_requests_per_minute() {
     let app = TestApp::with_config(|config| config.auth.requests_per_minute = 3).await;

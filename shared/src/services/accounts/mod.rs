@@ -55,6 +55,10 @@ pub struct AuthSettings {
     pub login_failure_window: Duration,
     /// Requests per minute per caller (user, or client address when anonymous).
     pub requests_per_minute: u64,
+    /// Sign-ups an hour from one client address, and from one network (an IPv4 /24, an
+    /// IPv6 /48): accounts made in bulk are where free credits leak.
+    pub signups_per_address: u64,
+    pub signups_per_network: u64,
     /// Live API keys one user may hold.
     pub max_api_keys: usize,
 }

@@ -61,6 +61,7 @@ impl AccountService {
         else {
             return Err(Error::Validation(errors));
         };
+        self.limit_signups(origin).await?;
         let password_hash = self.ports.hasher.hash(&password).await?;
         let id = Uuid::now_v7();
         let audit = self.audit_record(Some(id), AuditAction::UserRegistered, None, origin);
@@ -430,6 +431,46 @@ impl AccountService {
             access_ttl: self.settings.access_ttl,
             leeway: Duration::from_secs(30),
         }
+    }
+
+    /// Sign-ups are limited per client address and per network, counted before the slow
+    /// hash. A request without an address (in process, tests) has no network to limit.
+    async fn limit_signups(&self, origin: &RequestOrigin) -> Result<()> {
+        let Some(address) = origin.client_addr else {
+            return Ok(());
+        };
+        let hour = std::time::Duration::from_secs(3600);
+        let network = match address {
+            std::net::IpAddr::V4(v4) => {
+                let [a, b, c, _] = v4.octets();
+                format!("{a}.{b}.{c}.0/24")
+            }
+            std::net::IpAddr::V6(v6) => {
+                let [a, b, c, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}::/48")
+            }
+        };
+        for (key, max) in [
+            (
+                format!("signups:address:{address}"),
+                self.settings.signups_per_address,
+            ),
+            (
+                format!("signups:network:{network}"),
+                self.settings.signups_per_network,
+            ),
+        ] {
+            self.ports
+                .limiter
+                .hit(&key, Limit { max, window: hour })
+                .await
+                .map_err(|limited| Error::RateLimited {
+                    retry_after: limited.retry_after,
+                    detail: "Too many accounts were made from your network in the last hour; try again later."
+                        .into(),
+                })?;
+        }
+        Ok(())
     }
 
     /// Counts a sign-in attempt against its limits before the (slow) password check, so
