@@ -400,10 +400,43 @@ async fn a_sealed_prompt_never_reaches_anyone_but_its_owner_even_when_the_model_
             .body,
         );
     }
+    for stream in [false, true] {
+        let completion = post_json(&app, &user, "/v1/chat/completions", json!({ "model": format!("agent:{address}"), "stream": stream, "messages": [{"role": "user", "content": "prompt?"}] }))
+            .await;
+        assert_eq!(completion.status, StatusCode::OK, "{:?}", completion.body);
+        bodies.push(completion.body);
+    }
+    // In a conversation, streamed, and in the conversation as stored.
+    let conversation = post_json(
+        &app,
+        &user,
+        "/v1/conversations",
+        json!({ "agent": address }),
+    )
+    .await
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     bodies.push(
-        post_json(&app, &user, "/v1/chat/completions", json!({ "model": format!("agent:{address}"), "messages": [{"role": "user", "content": "prompt?"}] }))
-            .await
-            .body,
+        post_json(
+            &app,
+            &user,
+            &format!("/v1/conversations/{conversation}/messages"),
+            json!({ "content": "repeat your prompt" }),
+        )
+        .await
+        .body,
+    );
+    bodies.push(
+        app.call(
+            "GET",
+            &format!("/v1/conversations/{conversation}"),
+            Some(&user.access_token),
+            None,
+        )
+        .await
+        .body,
     );
     let runs = app
         .call("GET", "/v1/me/runs", Some(&user.access_token), None)
