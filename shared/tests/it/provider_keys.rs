@@ -209,6 +209,34 @@ async fn canary_listener() -> (String, Arc<Mutex<Vec<http::HeaderMap>>>) {
     (format!("http://{address}/v1"), seen)
 }
 
+/// Saves an OpenAI-compatible endpoint for `owner`; the answer to the save.
+async fn save_endpoint(
+    app: &crate::support::TestApp,
+    owner: &crate::support::TestUser,
+    name: &str,
+    base_url: &str,
+) -> crate::support::TestResponse {
+    app.call(
+        "POST",
+        "/v1/me/provider-keys",
+        Some(&owner.access_token),
+        Some(json!({ "name": name, "provider": "openai_compatible", "base_url": base_url })),
+    )
+    .await
+}
+
+/// Publishes an agent of `owner` that runs on their endpoint `endpoint`; its address.
+async fn agent_on_endpoint(
+    app: &crate::support::TestApp,
+    owner: &crate::support::TestUser,
+    endpoint: &str,
+) -> String {
+    let mut spec = agent_spec(&format!("On {endpoint}"), "Runs on its owner's server");
+    spec["model"] =
+        json!({ "provider": "openai_compatible", "endpoint": endpoint, "name": "llama" });
+    app.published_agent(owner, spec).await
+}
+
 #[tokio::test]
 async fn a_creators_endpoint_gets_only_its_owners_key_never_the_platforms() {
     let stub = LlmStub::start().await;
@@ -322,17 +350,8 @@ async fn an_endpoint_that_redirects_is_never_followed() {
     .await;
     // The operator's networks are for administrators' endpoints.
     let creator = app.with_admin().await;
-    app.call(
-        "POST",
-        "/v1/me/provider-keys",
-        Some(&creator.access_token),
-        Some(json!({ "name": "moved", "provider": "openai_compatible", "base_url": url })),
-    )
-    .await;
-    let mut spec = agent_spec("Redirected", "Its server redirects");
-    spec["model"] =
-        json!({ "provider": "openai_compatible", "endpoint": "moved", "name": "llama" });
-    let address = app.published_agent(&creator, spec).await;
+    save_endpoint(&app, &creator, "moved", &url).await;
+    let address = agent_on_endpoint(&app, &creator, "moved").await;
     let user = app.with_user().await;
     app.call(
         "POST",
@@ -365,19 +384,9 @@ async fn a_name_that_resolves_to_a_private_address_at_call_time_is_refused() {
     })
     .await;
     let creator = allowed.with_admin().await;
-    let saved = allowed
-        .call(
-            "POST",
-            "/v1/me/provider-keys",
-            Some(&creator.access_token),
-            Some(json!({ "name": "rebinding", "provider": "openai_compatible", "base_url": by_name })),
-        )
-        .await;
+    let saved = save_endpoint(&allowed, &creator, "rebinding", &by_name).await;
     assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
-    let mut spec = agent_spec("Rebinding", "Resolves elsewhere later");
-    spec["model"] =
-        json!({ "provider": "openai_compatible", "endpoint": "rebinding", "name": "llama" });
-    let address = allowed.published_agent(&creator, spec).await;
+    let address = agent_on_endpoint(&allowed, &creator, "rebinding").await;
     // The same database, served without the allowlist: the name now resolves to an address
     // the guard refuses, at connection time.
     let mut config = allowed.config.clone();
@@ -443,10 +452,7 @@ async fn a_creators_endpoint_url_and_its_dns_answers_never_reach_the_people_who_
         )
         .await;
     assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
-    let mut spec = agent_spec("Leaky", "Its endpoint is down");
-    spec["model"] =
-        json!({ "provider": "openai_compatible", "endpoint": "leaky", "name": "llama" });
-    let address = app.published_agent(&creator, spec).await;
+    let address = agent_on_endpoint(&app, &creator, "leaky").await;
     let user = app.with_user().await;
     let (_, api_key) = app.api_key(&user).await;
     let mut bodies = Vec::new();
@@ -582,19 +588,9 @@ async fn the_operators_networks_are_for_administrators_endpoints_only() {
     }
     // An administrator can, and their agents reach it.
     let operator = app.with_admin().await;
-    let saved = app
-        .call(
-            "POST",
-            "/v1/me/provider-keys",
-            Some(&operator.access_token),
-            Some(json!({ "name": "inside", "provider": "openai_compatible", "base_url": url })),
-        )
-        .await;
+    let saved = save_endpoint(&app, &operator, "inside", &url).await;
     assert_eq!(saved.status, StatusCode::CREATED, "{:?}", saved.body);
-    let mut spec = agent_spec("In house", "Runs on the operator's model");
-    spec["model"] =
-        json!({ "provider": "openai_compatible", "endpoint": "inside", "name": "llama" });
-    let address = app.published_agent(&operator, spec).await;
+    let address = agent_on_endpoint(&app, &operator, "inside").await;
     let response = app
         .call(
             "POST",
@@ -626,10 +622,7 @@ async fn the_operators_networks_are_for_administrators_endpoints_only() {
         )
         .await
         .unwrap();
-    let mut spec = agent_spec("Sneaky", "Reaches inside");
-    spec["model"] =
-        json!({ "provider": "openai_compatible", "endpoint": "sneaky", "name": "llama" });
-    let sneaky = app.published_agent(&user, spec).await;
+    let sneaky = agent_on_endpoint(&app, &user, "sneaky").await;
     let refused = app
         .call(
             "POST",
