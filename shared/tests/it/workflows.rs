@@ -34,6 +34,14 @@ pub(crate) fn brief(agent: &str) -> Value {
     })
 }
 
+/// One step: `agent` answers "hi".
+fn one_step(agent: &str) -> Value {
+    json!({
+        "name": "One", "summary": "One step",
+        "steps": [{ "id": "only", "agent": { "ref": agent, "version": 1, "prompt": "hi" } }]
+    })
+}
+
 pub(crate) async fn create(app: &TestApp, user: &TestUser, slug: &str, spec: Value) -> String {
     let response = app
         .call(
@@ -688,10 +696,7 @@ async fn a_batch_with_two_poison_messages_reports_exactly_those_and_redrive_comp
     let app = sqs_app(&stub, &queue_url).await;
     let (_, agent) = published_on(&app, "agora", "echo", "0").await;
     let user = app.with_user().await;
-    let one_step = json!({
-        "name": "One", "summary": "One step",
-        "steps": [{ "id": "only", "agent": { "ref": agent, "version": 1, "prompt": "hi" } }]
-    });
+    let one_step = one_step(&agent);
     let address = create(&app, &user, "one", one_step).await;
     let mut run_ids = Vec::new();
     for _ in 0..8 {
@@ -1186,10 +1191,7 @@ async fn a_cancel_racing_a_step_waits_for_it_instead_of_deadlocking() {
     let app = sqs_app(&stub, &queue_url).await;
     let (_, agent) = published_on(&app, "agora", "echo", "0").await;
     let user = app.with_user().await;
-    let one_step = json!({
-        "name": "One", "summary": "One step",
-        "steps": [{ "id": "only", "agent": { "ref": agent, "version": 1, "prompt": "hi" } }]
-    });
+    let one_step = one_step(&agent);
     let address = create(&app, &user, "one", one_step).await;
     let started = start(&app, &user, &address, json!({})).await;
     let run_id: uuid::Uuid = started.json()["id"].as_str().unwrap().parse().unwrap();
@@ -1262,10 +1264,7 @@ async fn one_user_may_open_only_so_many_event_streams_a_minute() {
     .await;
     let (_, agent) = published_on(&app, "agora", "echo", "0").await;
     let user = app.with_user().await;
-    let one_step = json!({
-        "name": "One", "summary": "One step",
-        "steps": [{ "id": "only", "agent": { "ref": agent, "version": 1, "prompt": "hi" } }]
-    });
+    let one_step = one_step(&agent);
     let address = create(&app, &user, "one", one_step).await;
     let started = start(&app, &user, &address, json!({})).await;
     let run_id = started.json()["id"].as_str().unwrap().to_owned();
