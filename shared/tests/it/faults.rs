@@ -52,27 +52,27 @@ impl OwnRedis {
         }
     }
 
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
+    /// Whether the process took the signal (a killed one no longer can).
+    fn signal(&self, signal: &str) -> bool {
+        Command::new("kill")
             .args([signal, &self.child.id().to_string()])
             .status()
-            .unwrap();
-        assert!(status.success());
+            .is_ok_and(|status| status.success())
     }
 
     /// Stops the process without closing its sockets: connections hang, none is refused.
     fn freeze(&self) {
-        self.signal("-STOP");
+        assert!(self.signal("-STOP"));
     }
 
     fn thaw(&self) {
-        self.signal("-CONT");
+        assert!(self.signal("-CONT"));
     }
 }
 
 impl Drop for OwnRedis {
     fn drop(&mut self) {
-        self.thaw();
+        self.signal("-CONT");
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -352,5 +352,102 @@ async fn a_settlement_the_database_refuses_is_journaled_then_billed_by_the_sweep
     // A second sweep changes nothing.
     app.state.maintenance().unwrap().run().await.unwrap();
     assert_eq!(app.count("credit_ledger", "kind = 'run_charge'").await, 1);
+    app.assert_ledger_consistent(true).await;
+}
+
+#[tokio::test]
+async fn a_redis_killed_mid_stream_loses_nothing_and_bills_once() {
+    let mut redis = OwnRedis::start();
+    let stub = LlmStub::start().await;
+    stub.always(slow_answer());
+    let app = app_with_stub(&stub, |config| config.redis = Some(redis.settings())).await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.1").await;
+    let user = app.with_user().await;
+    app.call("GET", "/v1/me/credits", Some(&user.access_token), None)
+        .await;
+    let run = app.call(
+        "POST",
+        "/v1/runs",
+        Some(&user.access_token),
+        Some(json!({ "agent": address, "input": "count", "stream": true })),
+    );
+    let killer = async {
+        // Mid-answer (ten words, 100 ms apart), the cache process dies.
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        redis.child.kill().unwrap();
+        redis.child.wait().unwrap();
+    };
+    let (response, ()) =
+        tokio::time::timeout(Duration::from_secs(15), async { tokio::join!(run, killer) })
+            .await
+            .expect("the streamed answer finished with its cache gone");
+    assert_eq!(response.status, StatusCode::OK);
+    let done = sse_events(&response.body)
+        .into_iter()
+        .find(|(name, _)| name == "done")
+        .unwrap()
+        .1;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(app.count("credit_ledger", "kind = 'run_charge'").await, 1);
+    // Requests go on without it: limits fall back to this process's counters.
+    let me = app
+        .call("GET", "/v1/me", Some(&user.access_token), None)
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    app.assert_ledger_consistent(true).await;
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_answers_503_within_its_budget_and_runs_stay_consistent() {
+    let stub = LlmStub::start().await;
+    stub.always(slow_answer());
+    let app = app_with_stub(&stub, |config| {
+        if let Some(database) = &mut config.database {
+            database.pool_size = 2;
+            database.connect_timeout = Duration::from_millis(300);
+        }
+        config.runs.max_concurrent_runs = 50;
+        config.runs.runs_per_minute = 10_000;
+    })
+    .await;
+    let (_, address) = published_on(&app, "openai", "gpt-4o-mini", "0.1").await;
+    let mut users = Vec::new();
+    for _ in 0..12 {
+        let user = app.with_user().await;
+        app.call("GET", "/v1/me/credits", Some(&user.access_token), None)
+            .await;
+        users.push(user);
+    }
+    // Twelve runs at once on a pool of two: some wait their turn, some are told to retry.
+    let responses = tokio::time::timeout(
+        Duration::from_secs(30),
+        futures::future::join_all(users.iter().map(|user| {
+            app.call(
+                "POST",
+                "/v1/runs",
+                Some(&user.access_token),
+                Some(json!({ "agent": address, "input": "count" })),
+            )
+        })),
+    )
+    .await
+    .expect("every request answered");
+    for response in &responses {
+        assert!(
+            response.status == StatusCode::OK || response.status == StatusCode::SERVICE_UNAVAILABLE,
+            "{} {:?}",
+            response.status,
+            String::from_utf8_lossy(&response.body)
+        );
+        if response.status == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(!response.header("retry-after").is_empty());
+        }
+    }
+    assert!(
+        responses
+            .iter()
+            .any(|response| response.status == StatusCode::OK),
+        "the pool still served some"
+    );
     app.assert_ledger_consistent(true).await;
 }
