@@ -7,6 +7,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// Outages in a row that open a dependency's breaker, and how long it stays open.
+const OUTAGES_TO_OPEN: u32 = 3;
+const OPEN_FOR: Duration = Duration::from_secs(5);
+
 pub struct Breaker {
     threshold: u32,
     cooldown: Duration,
@@ -18,6 +22,11 @@ pub struct Breaker {
 }
 
 impl Breaker {
+    /// The breaker every dependency that can hang sits behind (Redis, the database).
+    pub fn for_outages() -> Self {
+        Self::new(OUTAGES_TO_OPEN, OPEN_FOR)
+    }
+
     pub fn new(threshold: u32, cooldown: Duration) -> Self {
         Self {
             threshold: threshold.max(1),
@@ -66,8 +75,13 @@ impl Breaker {
         }
     }
 
-    pub fn cooldown(&self) -> Duration {
-        self.cooldown
+    /// Why a call was not made while the breaker is open, naming `what` failed.
+    pub fn refusal(&self, what: &str) -> String {
+        format!(
+            "{what} failed {} times in a row; not tried again for up to {} s",
+            self.threshold,
+            self.cooldown.as_secs()
+        )
     }
 
     fn now_ms(&self) -> u64 {

@@ -132,6 +132,14 @@ impl EgressPolicy {
         Ok(Self { allowed })
     }
 
+    /// This policy for URLs of `reach`: without the operator's networks for `Public`.
+    pub fn for_reach(&self, reach: Reach) -> Self {
+        match reach {
+            Reach::Public => Self::default(),
+            Reach::PrivateNetworks => self.clone(),
+        }
+    }
+
     /// Whether a user-supplied URL may connect to `address`.
     pub fn permits(&self, address: IpAddr) -> bool {
         is_public(address) || self.allowed.iter().any(|net| net.contains(&address))
@@ -186,16 +194,6 @@ impl EgressPolicy {
             return Err(format!("{host} does not resolve to a public address"));
         }
         Ok(addresses)
-    }
-}
-
-impl EgressPolicy {
-    /// This policy for URLs of `reach`: without the operator's networks for `Public`.
-    pub fn for_reach(&self, reach: Reach) -> Self {
-        match reach {
-            Reach::Public => Self::default(),
-            Reach::PrivateNetworks => self.clone(),
-        }
     }
 }
 

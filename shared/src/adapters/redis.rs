@@ -9,11 +9,6 @@ use deadpool_redis::{Pool, Runtime, redis::AsyncCommands};
 use super::breaker::Breaker;
 use crate::ports::{Cache, CacheError, DependencyProbe};
 
-/// Timeouts in a row after which Redis is not asked for a while: a frozen server then
-/// costs each request nothing instead of a timeout per command.
-const BREAKER_THRESHOLD: u32 = 3;
-const BREAKER_COOLDOWN: Duration = Duration::from_secs(5);
-
 /// How to reach Redis (`REDIS_*`).
 #[derive(Clone, Debug)]
 pub struct RedisSettings {
@@ -50,7 +45,8 @@ impl RedisCache {
             pool,
             prefix: config.key_prefix.clone(),
             timeout: config.timeout,
-            breaker: Arc::new(Breaker::new(BREAKER_THRESHOLD, BREAKER_COOLDOWN)),
+            // A frozen server then costs each request nothing, not a timeout per command.
+            breaker: Arc::new(Breaker::for_outages()),
         })
     }
 
@@ -68,10 +64,7 @@ impl RedisCache {
         ) -> Result<T, deadpool_redis::redis::RedisError>,
     {
         if !self.breaker.allows() {
-            return Err(CacheError::Unavailable(format!(
-                "Redis failed {BREAKER_THRESHOLD} times in a row; not asked again for up to {} s",
-                self.breaker.cooldown().as_secs()
-            )));
+            return Err(CacheError::Unavailable(self.breaker.refusal("Redis")));
         }
         let work = async {
             let mut connection = self

@@ -17,6 +17,10 @@ pub trait Cache: Send + Sync {
     async fn increment(&self, key: &str, window: Duration) -> Result<u64, CacheError>;
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> Result<(), CacheError>;
+    /// Whether a flag is set at `key`; a cache that does not answer says no.
+    async fn is_set(&self, key: &str) -> bool {
+        matches!(self.get(key).await, Ok(Some(_)))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -366,6 +366,8 @@ pub trait WorkflowRunStore: Send + Sync {
     /// under the user's account lock.
     async fn start_run(&self, run: &NewWorkflowRun) -> Result<(), StartWorkflowRunError>;
     async fn find_run(&self, id: Uuid) -> crate::Result<Option<WorkflowRunRecord>>;
+    /// A run's status alone (asked before each agent run a step starts).
+    async fn run_status(&self, id: Uuid) -> crate::Result<Option<WorkflowRunStatus>>;
     async fn list_runs(
         &self,
         user_id: Uuid,

@@ -70,10 +70,6 @@ pub struct Db {
     breaker: Arc<super::breaker::Breaker>,
 }
 
-/// Connection failures in a row after which the database is not asked for a while.
-const BREAKER_THRESHOLD: u32 = 3;
-const BREAKER_COOLDOWN: Duration = Duration::from_secs(5);
-
 /// A pooled connection; dereferences to a `tokio_postgres::Client`.
 pub type Connection = deadpool_postgres::Object;
 
@@ -166,10 +162,7 @@ impl Db {
         Ok(Self {
             pool,
             iam,
-            breaker: Arc::new(super::breaker::Breaker::new(
-                BREAKER_THRESHOLD,
-                BREAKER_COOLDOWN,
-            )),
+            breaker: Arc::new(super::breaker::Breaker::for_outages()),
         })
     }
 
@@ -187,10 +180,7 @@ impl Db {
         if !self.breaker.allows() {
             return Err(crate::Error::Unavailable {
                 dependency: "database",
-                cause: format!(
-                    "connections failed {BREAKER_THRESHOLD} times in a row; not tried again for up to {} s",
-                    BREAKER_COOLDOWN.as_secs()
-                ),
+                cause: self.breaker.refusal("Connecting"),
             });
         }
         match self.pool.get().await {

@@ -202,6 +202,14 @@ impl WorkflowRunStore for Db {
         run_by_id(&connection, id).await
     }
 
+    async fn run_status(&self, id: Uuid) -> Result<Option<WorkflowRunStatus>> {
+        let connection = self.connection().await?;
+        Ok(connection
+            .query_opt("SELECT status FROM workflow_runs WHERE id = $1", &[&id])
+            .await?
+            .map(|row| WorkflowRunStatus::from_stored(row.get(0))))
+    }
+
     async fn list_runs(
         &self,
         user_id: Uuid,

@@ -223,7 +223,7 @@ impl AccountService {
             .map_err(|rejection: TokenRejection| {
                 Error::Unauthorized(format!("{}.", capitalise(&rejection.to_string())))
             })?;
-        if self.access_tokens_revoked(&claims.sid.to_string()).await {
+        if self.access_tokens_revoked(claims.sid).await {
             return Err(Error::Unauthorized(
                 "This session was signed out; sign in again.".into(),
             ));
@@ -516,19 +516,16 @@ impl AccountService {
     }
 
     async fn is_known_login_client(&self, email: &Email, address: &str) -> bool {
-        matches!(
-            self.ports
-                .cache
-                .get(&known_client_key(email, address))
-                .await,
-            Ok(Some(_))
-        )
+        self.ports
+            .cache
+            .is_set(&known_client_key(email, address))
+            .await
     }
 
     /// Ends the access tokens of a session now rather than when they expire: a revocation
     /// entry lives as long as an access token does, and every request looks it up.
-    pub(super) async fn revoke_access_tokens(&self, session_id: impl std::fmt::Display) {
-        let key = revoked_session_key(&session_id.to_string());
+    pub(super) async fn revoke_access_tokens(&self, session_id: Uuid) {
+        let key = revoked_session_key(session_id);
         if let Err(error) = self
             .ports
             .cache
@@ -541,11 +538,11 @@ impl AccountService {
 
     /// Whether the session's access tokens were revoked. Without the cache nobody can
     /// say: the token stands (its expiry still bounds it).
-    async fn access_tokens_revoked(&self, session_id: &str) -> bool {
-        matches!(
-            self.ports.cache.get(&revoked_session_key(session_id)).await,
-            Ok(Some(_))
-        )
+    async fn access_tokens_revoked(&self, session_id: Uuid) -> bool {
+        self.ports
+            .cache
+            .is_set(&revoked_session_key(session_id))
+            .await
     }
 
     pub(super) fn login_limits(&self) -> (Limit, Limit) {
@@ -566,7 +563,7 @@ impl AccountService {
 /// How long a client that signed in stays known to the account.
 const KNOWN_CLIENT_TTL: std::time::Duration = std::time::Duration::from_secs(90 * 86_400);
 
-fn revoked_session_key(session_id: &str) -> String {
+fn revoked_session_key(session_id: Uuid) -> String {
     format!("revoked-session:{session_id}")
 }
 

@@ -581,7 +581,7 @@ async fn watch_for_stop(shared: Arc<Shared>, run_id: Uuid) {
     poll.tick().await;
     loop {
         poll.tick().await;
-        if matches!(shared.ports.cache.get(&stop_key(run_id)).await, Ok(Some(_))) {
+        if shared.ports.cache.is_set(&stop_key(run_id)).await {
             return;
         }
     }

@@ -212,13 +212,8 @@ impl WorkflowService {
             }
             // A cancelled (or otherwise ended) run starts nothing more: not its next map
             // item, not another attempt.
-            let still_running = self
-                .ports
-                .workflow_runs
-                .find_run(run.id)
-                .await?
-                .is_some_and(|current| current.status == crate::ports::WorkflowRunStatus::Running);
-            if !still_running {
+            let status = self.ports.workflow_runs.run_status(run.id).await?;
+            if status != Some(crate::ports::WorkflowRunStatus::Running) {
                 return Err(StepFailure::Fatal("the workflow run has ended".into()));
             }
             let prompt = Template::parse(&call.prompt)
