@@ -147,7 +147,8 @@ fn summary(samples: &mut [Duration]) -> String {
     )
 }
 
-/// Signs a new benchmark user up on the Agora at `base`; returns its access token.
+/// Signs a new benchmark user up on the Agora at `base` and confirms its email through
+/// the dev outbox (credits come with it); returns its access token.
 async fn register(client: &reqwest::Client, base: &str, email: &str) -> anyhow::Result<String> {
     use anyhow::Context;
     let session: serde_json::Value = client
@@ -159,8 +160,30 @@ async fn register(client: &reqwest::Client, base: &str, email: &str) -> anyhow::
         .context("register")?
         .json()
         .await?;
-    Ok(session["access_token"]
+    let token = session["access_token"]
         .as_str()
         .unwrap_or_default()
-        .to_owned())
+        .to_owned();
+    let outbox: serde_json::Value = client
+        .get(format!("{base}/v1/me/outbox"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .error_for_status()
+        .context("the dev outbox")?
+        .json()
+        .await?;
+    let confirmation = outbox["mails"][0]["link"]
+        .as_str()
+        .and_then(|link| link.split_once("#token="))
+        .map(|(_, token)| token.to_owned())
+        .context("no confirmation link in the dev outbox")?;
+    client
+        .post(format!("{base}/v1/auth/verify-email"))
+        .json(&serde_json::json!({ "token": confirmation }))
+        .send()
+        .await?
+        .error_for_status()
+        .context("confirm the email")?;
+    Ok(token)
 }

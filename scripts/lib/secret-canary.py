@@ -6,7 +6,8 @@ and refresh tokens, API keys, provider keys; noted in <dir>/*.secrets) must appe
   - in none of the audit rows of the tests' databases (*.audit, one JSON string a line),
   - in no response body the tests received (*.bodies: one JSON object a line with the
     method, path and body), problem details included, except the answers of the routes
-    that issue secrets (ISSUERS: sign-up, sign-in, refresh, a new API key).
+    that issue secrets (ISSUERS: sign-up, sign-in, refresh, a new API key, the dev
+    outbox's confirmation links).
 
   secret-canary.py <dir>         scan; non-zero when a secret leaked or nothing was captured
   secret-canary.py --self-check  prove the scan finds planted leaks
@@ -23,6 +24,8 @@ ISSUERS = {
     ("POST", "/v1/auth/login"),
     ("POST", "/v1/auth/refresh"),
     ("POST", "/v1/me/api-keys"),
+    # The dev outbox shows its user the confirmation links mailed to them.
+    ("GET", "/v1/me/outbox"),
 }
 
 

@@ -48,6 +48,25 @@ async fn the_openai_sdk_runs_a_demo_agent_whole_and_streamed() {
         .unwrap();
     let token = session["access_token"].as_str().unwrap();
     agora::testing::remember_secret(token);
+    // Credits arrive with the confirmed address: the link from the dev outbox.
+    let outbox: Value = client
+        .get(format!("{base}/v1/me/outbox"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = outbox["mails"][0]["link"].as_str().unwrap();
+    let (_, confirmation) = link.split_once("#token=").unwrap();
+    let confirmed = client
+        .post(format!("{base}/v1/auth/verify-email"))
+        .json(&json!({ "token": confirmation }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), reqwest::StatusCode::OK);
     let key: Value = client
         .post(format!("{base}/v1/me/api-keys"))
         .bearer_auth(token)

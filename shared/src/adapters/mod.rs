@@ -14,4 +14,5 @@ pub mod postgres;
 pub mod redis;
 pub mod s3;
 pub mod secrets;
+pub mod ses;
 pub mod sqs;

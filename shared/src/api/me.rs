@@ -30,6 +30,8 @@ pub struct User {
     pub bio: String,
     pub avatar: Option<String>,
     pub role: Role,
+    /// Whether the email address is confirmed; the sign-up credits arrive with it.
+    pub email_verified: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -44,6 +46,7 @@ impl From<UserRecord> for User {
             bio: user.bio,
             avatar: user.avatar,
             role: user.role,
+            email_verified: user.email_verified_at.is_some(),
             created_at: user.created_at,
             updated_at: user.updated_at,
         }

@@ -39,6 +39,7 @@ pub mod saved_agents;
 pub mod sse;
 pub mod state;
 pub mod uploads;
+pub mod verification;
 mod web;
 pub mod workflows;
 
@@ -101,8 +102,23 @@ pub fn routes() -> Vec<Route> {
         Route::new::<auth::__path_login, _, _>("auth-login", Access::Public, auth::login),
         Route::new::<auth::__path_refresh, _, _>("auth-refresh", Access::Public, auth::refresh),
         Route::new::<auth::__path_logout, _, _>("auth-logout", Access::Public, auth::logout),
+        Route::new::<verification::__path_verify_email, _, _>(
+            "auth-verify-email",
+            Access::Public,
+            verification::verify_email,
+        ),
         Route::new::<me::__path_get_me, _, _>("me-get", Access::User, me::get_me),
         Route::new::<me::__path_update_me, _, _>("me-update", Access::User, me::update_me),
+        Route::new::<verification::__path_send_verification_email, _, _>(
+            "me-verification-email",
+            Access::User,
+            verification::send_verification_email,
+        ),
+        Route::new::<verification::__path_get_outbox, _, _>(
+            "me-outbox",
+            Access::User,
+            verification::get_outbox,
+        ),
         Route::new::<me::__path_list_api_keys, _, _>(
             "api-keys-list",
             Access::User,

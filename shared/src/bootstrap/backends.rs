@@ -16,18 +16,21 @@ use crate::{
         kms::KmsKeyWrapper,
         local::{
             blobs::FolderBlobStore, cache::InProcessCache, embedder::OfflineEmbedder,
-            keys::LocalKeyWrapper, queue::InProcessQueue,
+            keys::LocalKeyWrapper, outbox::DevOutbox, queue::InProcessQueue,
         },
         opensearch::OpenSearchIndex,
         postgres::Db,
         redis::RedisCache,
         s3::S3BlobStore,
         secrets::{InlineSecret, LocalSecretFile, SecretLocation, SecretsManagerSecret},
+        ses::SesMailer,
         sqs::SqsQueue,
     },
+    config::Profile,
     ports::{
         BlobStore, Cache, Clock, DependencyProbe, DirectUploads, Embedder, IdempotencyStore,
-        KeyWrapper, PasswordHasher, Queue, QueueConsumer, SearchIndex, SecretSource, SystemClock,
+        KeyWrapper, MailOutbox, Mailer, PasswordHasher, Queue, QueueConsumer, SearchIndex,
+        SecretSource, SystemClock,
     },
 };
 
@@ -53,6 +56,10 @@ pub(super) struct Backends {
     pub consumer: Arc<dyn QueueConsumer>,
     pub local_queue: Option<InProcessQueue>,
     pub sqs_queue: Option<SqsQueue>,
+    /// Amazon SES when `AGORA_MAIL_FROM` is set, the dev outbox in the dev profile, and
+    /// nothing in a prod deployment without a sender.
+    pub mailer: Option<Arc<dyn Mailer>>,
+    pub outbox: Option<Arc<dyn MailOutbox>>,
 }
 
 impl Backends {
@@ -61,6 +68,7 @@ impl Backends {
         // (Redis over rediss://); an error only means it is installed already.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let needs_sdk = config.aws.any_configured()
+            || config.mail_from.is_some()
             || config.providers.bedrock
             || config.database.as_ref().is_some_and(|db| db.iam_auth);
         let sdk = if needs_sdk {
@@ -171,12 +179,25 @@ impl Backends {
                     )
                 }
             };
+        let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let mut outbox: Option<Arc<dyn MailOutbox>> = None;
+        let mailer: Option<Arc<dyn Mailer>> = match (&config.mail_from, config.profile) {
+            (Some(from), _) => Some(Arc::new(SesMailer::new(&sdk_or_load(&sdk).await, from))),
+            (None, Profile::Dev) => {
+                let dev_outbox = Arc::new(DevOutbox::new(clock.clone()));
+                outbox = Some(dev_outbox.clone());
+                Some(dev_outbox)
+            }
+            (None, Profile::Prod) => None,
+        };
         Ok(Self {
             db,
             cache,
             local_cache,
             cache_probe,
-            clock: overrides.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            clock,
+            mailer,
+            outbox,
             hasher,
             secret,
             embedder,

@@ -4,10 +4,12 @@ use std::path::Path;
 
 use super::{ConfigError, Profile, env::Env};
 use crate::{
-    adapters::secrets::SecretLocation, domain::tokens::TokenKeys, services::accounts::AuthSettings,
+    adapters::secrets::SecretLocation,
+    domain::{Credits, money::MICROS_PER_CREDIT, tokens::TokenKeys},
+    services::accounts::{AuthSettings, VerificationSettings},
 };
 
-pub fn auth(env: &Env, profile: Profile) -> Result<AuthSettings, ConfigError> {
+pub fn auth(env: &Env, profile: Profile, port: u16) -> Result<AuthSettings, ConfigError> {
     Ok(AuthSettings {
         issuer: env
             .get("AGORA_JWT_ISSUER")
@@ -44,7 +46,55 @@ pub fn auth(env: &Env, profile: Profile) -> Result<AuthSettings, ConfigError> {
             1..=1_000_000,
         )?,
         max_api_keys: env.parse_range("AGORA_MAX_API_KEYS", 50, 1..=1000)?,
+        verification: VerificationSettings {
+            public_url: public_url(env, profile, port)?,
+            link_ttl: env.parse_seconds(
+                "AGORA_VERIFICATION_LINK_TTL_SECONDS",
+                86_400,
+                600..=604_800,
+            )?,
+            mails_per_hour: env.parse_range("AGORA_VERIFICATION_MAILS_PER_HOUR", 3, 1..=1_000)?,
+            signup_grant_micros: match env.get("AGORA_SIGNUP_CREDITS") {
+                None => 5 * MICROS_PER_CREDIT,
+                Some(raw) => Credits::parse(&raw)
+                    .map_err(|problem| env.invalid("AGORA_SIGNUP_CREDITS", problem))?
+                    .micros(),
+            },
+        },
     })
+}
+
+/// The web UI's address for links in emails: `AGORA_PUBLIC_URL`, required where mail is
+/// really sent (a link must never be built from a request's `Host`, which a client
+/// chooses), and the local server's own address otherwise.
+fn public_url(env: &Env, profile: Profile, port: u16) -> Result<String, ConfigError> {
+    if env.get("AGORA_PUBLIC_URL").is_some() {
+        return env.http_url("AGORA_PUBLIC_URL");
+    }
+    if profile == Profile::Prod && env.get("AGORA_MAIL_FROM").is_some() {
+        return Err(env.invalid(
+            "AGORA_PUBLIC_URL",
+            "is required with AGORA_MAIL_FROM: set it to the web UI's address, e.g. https://agora.example.com, which confirmation links point to".into(),
+        ));
+    }
+    Ok(format!("http://127.0.0.1:{port}"))
+}
+
+/// `AGORA_MAIL_FROM`: the sender of Agora's emails (an SES-verified identity), as
+/// `no-reply@example.com` or `Agora <no-reply@example.com>`.
+pub fn mail_from(env: &Env) -> Result<Option<String>, ConfigError> {
+    let Some(from) = env.get("AGORA_MAIL_FROM") else {
+        return Ok(None);
+    };
+    let valid = from.contains('@') && from.len() <= 320 && !from.chars().any(char::is_control);
+    if valid {
+        Ok(Some(from.trim().to_owned()))
+    } else {
+        Err(env.invalid(
+            "AGORA_MAIL_FROM",
+            "must be an email address SES may send from, e.g. Agora <no-reply@example.com>".into(),
+        ))
+    }
 }
 
 /// `AGORA_SECRETS` (inline, checked now), else `AGORA_SECRET_ID` (read on first use),

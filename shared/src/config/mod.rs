@@ -40,6 +40,9 @@ pub struct Config {
     pub redis: Option<RedisSettings>,
     pub aws: AwsSettings,
     pub auth: AuthSettings,
+    /// The sender of Agora's emails through Amazon SES; without it, mail goes to the dev
+    /// outbox (dev profile) or nowhere (prod).
+    pub mail_from: Option<String>,
     /// Where the JSON secret with the signing keys (and Agora's provider keys) lives.
     pub secret: SecretLocation,
     pub embedder: EmbedderSettings,
@@ -106,17 +109,19 @@ impl Config {
         let local = stores::local(&env);
         let http = server::http(&env)?;
         let runs = runs::runs(&env, http.request_timeout)?;
+        let port = server::port(&env)?;
         Ok(Self {
             profile,
-            port: server::port(&env)?,
+            port,
             database: stores::database(&env)?,
             redis: stores::redis(&env)?,
             aws: stores::aws(&env),
-            auth: auth::auth(&env, profile)?,
+            auth: auth::auth(&env, profile, port)?,
+            mail_from: auth::mail_from(&env)?,
             secret: auth::secret_location(&env, profile, &local.home)?,
             embedder: models::embedder(&env)?,
             opensearch: stores::opensearch(&env)?,
-            workflows: runs::workflows(&env, &runs)?,
+            workflows: runs::workflows(&env)?,
             runs,
             providers: models::providers(&env)?,
             log: server::log(&env)?,

@@ -1,12 +1,9 @@
-//! Running agents and workflows: limits, budgets, retries and the credits of new accounts.
+//! Running agents and workflows: limits, budgets and retries.
 
 use std::time::Duration;
 
 use super::{ConfigError, env::Env};
-use crate::{
-    domain::{Credits, money::MICROS_PER_CREDIT},
-    services::{runs::RunSettings, workflows::WorkflowSettings},
-};
+use crate::services::{runs::RunSettings, workflows::WorkflowSettings};
 
 pub fn runs(env: &Env, request_timeout: Duration) -> Result<RunSettings, ConfigError> {
     let hold_ttl = env.parse_seconds("AGORA_RUN_HOLD_TTL_SECONDS", 900, 60..=86_400)?;
@@ -23,12 +20,6 @@ pub fn runs(env: &Env, request_timeout: Duration) -> Result<RunSettings, ConfigE
             .max(Duration::from_millis(500)),
         max_concurrent_runs: env.parse_range("AGORA_MAX_CONCURRENT_RUNS", 4, 1..=1_000)?,
         runs_per_minute: env.parse_range("AGORA_RUNS_PER_MINUTE", 60, 1..=1_000_000)?,
-        signup_grant_micros: match env.get("AGORA_SIGNUP_CREDITS") {
-            None => 5 * MICROS_PER_CREDIT,
-            Some(raw) => Credits::parse(&raw)
-                .map_err(|problem| env.invalid("AGORA_SIGNUP_CREDITS", problem))?
-                .micros(),
-        },
         hold_ttl,
         answer_budget: answer_budget(env, hold_ttl)?,
         response_cache_ttl: env.parse_seconds(
@@ -46,14 +37,13 @@ fn answer_budget(env: &Env, hold_ttl: Duration) -> Result<Duration, ConfigError>
     Ok(asked.min(hold_ttl.saturating_sub(Duration::from_secs(30))))
 }
 
-pub fn workflows(env: &Env, runs: &RunSettings) -> Result<WorkflowSettings, ConfigError> {
+pub fn workflows(env: &Env) -> Result<WorkflowSettings, ConfigError> {
     Ok(WorkflowSettings {
         max_step_attempts: env.parse_range("AGORA_WORKFLOW_STEP_ATTEMPTS", 3, 1..=10)?,
         retry_base: env.parse_millis("AGORA_WORKFLOW_RETRY_BASE_MS", 2_000)?,
         // The template's maxReceiveCount: the worker fails a run when its message is
         // about to be dead-lettered.
         max_receive_count: env.parse_range("AGORA_WORKFLOW_MAX_RECEIVE_COUNT", 5, 1..=1_000)?,
-        signup_grant_micros: runs.signup_grant_micros,
         run_ttl: env.parse_seconds("AGORA_WORKFLOW_RUN_TTL_SECONDS", 86_400, 60..=2_592_000)?,
         streams_per_minute: env.parse_range("AGORA_WORKFLOW_STREAMS_PER_MINUTE", 20, 1..=10_000)?,
     })

@@ -29,6 +29,8 @@ pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 pub const API_KEY_PREFIX: &str = "agora_sk_";
 /// Prefix of refresh tokens.
 pub const REFRESH_TOKEN_PREFIX: &str = "agora_rt_";
+/// Prefix of the tokens in email confirmation links.
+pub const VERIFICATION_TOKEN_PREFIX: &str = "agora_ev_";
 /// Characters of an API key shown after creation, to tell keys apart.
 const VISIBLE_KEY_CHARS: usize = API_KEY_PREFIX.len() + 6;
 /// Example values from the documentation; refused outside the dev profile.

@@ -59,6 +59,8 @@ pub struct UserRecord {
     pub avatar: Option<String>,
     pub role: Role,
     pub password_hash: String,
+    /// When the user followed a confirmation link (or an operator made the account).
+    pub email_verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -72,6 +74,8 @@ pub struct NewUser {
     pub display_name: DisplayName,
     pub role: Role,
     pub password_hash: String,
+    /// Made by an operator (`agora admin create`), who vouches for the address.
+    pub email_verified: bool,
 }
 
 /// Why a user could not be created.
@@ -250,4 +254,43 @@ pub trait ApiKeyStore: Send + Sync {
         key_hash: &[u8],
         now: DateTime<Utc>,
     ) -> crate::Result<Option<ApiKeyOwner>>;
+}
+
+/// A confirmation link to record, by the hash of its token.
+#[derive(Clone, Debug)]
+pub struct NewEmailVerification {
+    pub user_id: Uuid,
+    /// The address the link goes to.
+    pub email: String,
+    pub token_hash: Vec<u8>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What following a confirmation link did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EmailVerified {
+    /// The address is now verified and the sign-up credits were added.
+    Verified { user_id: Uuid, granted_micros: i64 },
+    /// It already was (a second click, an older link): nothing changed.
+    AlreadyVerified { user_id: Uuid },
+    /// The link is past its expiry and was never followed.
+    Expired,
+    /// No such link (mistyped, or its user is gone).
+    Unknown,
+}
+
+/// Confirmation links and the grant they unlock.
+#[async_trait]
+pub trait EmailVerificationStore: Send + Sync {
+    async fn add_verification(&self, verification: &NewEmailVerification) -> crate::Result<()>;
+    /// Follows a link: marks the user verified and adds `grant_micros` sign-up credits
+    /// with their ledger row and `audit` (its actor set to the user), in one transaction,
+    /// at most once per user however often or concurrently links are followed.
+    async fn verify_email(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+        grant_micros: i64,
+        audit: &AuditRecord,
+    ) -> crate::Result<EmailVerified>;
 }

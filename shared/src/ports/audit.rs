@@ -23,6 +23,8 @@ pub enum AuditAction {
     RefreshTokenReused,
     #[serde(rename = "password.changed")]
     PasswordChanged,
+    #[serde(rename = "email.verified")]
+    EmailVerified,
     #[serde(rename = "api_key.created")]
     ApiKeyCreated,
     #[serde(rename = "api_key.revoked")]
@@ -45,6 +47,7 @@ impl AuditAction {
             Self::SessionEnded => "session.ended",
             Self::RefreshTokenReused => "refresh_token.reused",
             Self::PasswordChanged => "password.changed",
+            Self::EmailVerified => "email.verified",
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
             Self::AdminGranted => "admin.granted",

@@ -71,20 +71,14 @@ pub struct DailyCredits {
 /// Balances and the ledger.
 #[async_trait]
 pub trait CreditStore: Send + Sync {
-    /// The user's account, opened with `signup_grant_micros` on first use.
-    async fn account(
-        &self,
-        user_id: Uuid,
-        signup_grant_micros: i64,
-        now: DateTime<Utc>,
-    ) -> crate::Result<CreditAccount>;
+    /// The user's account, opened (empty) on first use.
+    async fn account(&self, user_id: Uuid, now: DateTime<Utc>) -> crate::Result<CreditAccount>;
     /// Adds credits (an administrator's grant) with a ledger row; returns the row.
     async fn grant(
         &self,
         user_id: Uuid,
         amount_micros: i64,
         note: &str,
-        signup_grant_micros: i64,
     ) -> crate::Result<LedgerEntry>;
     async fn ledger(
         &self,

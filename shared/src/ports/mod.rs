@@ -17,6 +17,7 @@ pub mod egress;
 pub mod health;
 pub mod idempotency;
 pub mod llm;
+pub mod mail;
 pub mod queue;
 pub mod reviews;
 pub mod runs;
@@ -26,6 +27,6 @@ pub mod workflows;
 
 pub use self::{
     accounts::*, audit::*, cache::*, catalog::*, clock::*, conversations::*, credentials::*,
-    credits::*, egress::*, health::*, idempotency::*, llm::*, queue::*, reviews::*, runs::*,
-    search::*, uploads::*, workflows::*,
+    credits::*, egress::*, health::*, idempotency::*, llm::*, mail::*, queue::*, reviews::*,
+    runs::*, search::*, uploads::*, workflows::*,
 };

@@ -165,8 +165,6 @@ pub struct NewRun {
 #[derive(Clone, Copy, Debug)]
 pub struct StartRules {
     pub now: DateTime<Utc>,
-    /// Credits a first-time account receives.
-    pub signup_grant_micros: i64,
     /// Live runs a user may have at once.
     pub max_concurrent_runs: u32,
 }

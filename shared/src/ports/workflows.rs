@@ -270,7 +270,6 @@ pub struct NewWorkflowRun {
     /// Each step's id, kind and share of the hold.
     pub steps: Vec<(String, &'static str, i64)>,
     pub worst_case_micros: i64,
-    pub signup_grant_micros: i64,
 }
 
 #[derive(Debug, thiserror::Error)]

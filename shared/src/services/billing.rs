@@ -21,7 +21,6 @@ pub struct BillingService {
     runs: Arc<dyn RunStore>,
     agents: Arc<dyn AgentDirectory>,
     clock: Arc<dyn Clock>,
-    signup_grant_micros: i64,
 }
 
 impl BillingService {
@@ -30,26 +29,20 @@ impl BillingService {
         runs: Arc<dyn RunStore>,
         agents: Arc<dyn AgentDirectory>,
         clock: Arc<dyn Clock>,
-        signup_grant_micros: i64,
     ) -> Self {
         Self {
             credits,
             runs,
             agents,
             clock,
-            signup_grant_micros,
         }
     }
 
-    /// The caller's account (opened with the sign-up grant on first use) and its last 30
-    /// days.
+    /// The caller's account (opened, empty, on first use) and its last 30 days.
     pub async fn summary(&self, caller: &Caller) -> Result<(CreditAccount, Vec<DailyCredits>)> {
         let user_id = caller.user()?.user_id;
         let now = self.clock.now();
-        let account = self
-            .credits
-            .account(user_id, self.signup_grant_micros, now)
-            .await?;
+        let account = self.credits.account(user_id, now).await?;
         let since = now.date_naive() - chrono::Duration::days(29);
         let daily = self.credits.daily_credits(user_id, since).await?;
         Ok((account, daily))
@@ -81,9 +74,7 @@ impl BillingService {
             ));
         }
         // Opens the account first, so limits can be set before the first run.
-        self.credits
-            .account(user_id, self.signup_grant_micros, self.clock.now())
-            .await?;
+        self.credits.account(user_id, self.clock.now()).await?;
         self.credits
             .set_limits(
                 user_id,
@@ -105,9 +96,7 @@ impl BillingService {
         if note.chars().count() > 500 {
             return Err(Error::invalid("note", "must be at most 500 characters"));
         }
-        self.credits
-            .grant(user_id, amount.micros(), note, self.signup_grant_micros)
-            .await
+        self.credits.grant(user_id, amount.micros(), note).await
     }
 
     /// An agent's figures, for its owner only (404 for anyone else, like a missing agent).

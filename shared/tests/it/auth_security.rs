@@ -467,7 +467,10 @@ async fn sign_ups_are_limited_per_client_address_and_per_network() {
 #[tokio::test]
 async fn each_caller_is_limited_to_the_configured_requests_per_minute() {
     let app = TestApp::with_config(|config| config.auth.requests_per_minute = 3).await;
-    let user = app.with_user().await;
+    // Unconfirmed: confirming would spend a request of this minute.
+    let user = app
+        .register_unconfirmed("limited@example.com", "correct horse battery staple")
+        .await;
     for _ in 0..3 {
         assert_eq!(
             app.call("GET", "/v1/me", Some(&user.access_token), None)

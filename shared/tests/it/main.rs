@@ -36,4 +36,5 @@ mod runs;
 mod search_index;
 mod support;
 mod uploads;
+mod verification;
 mod workflows;

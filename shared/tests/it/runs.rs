@@ -74,10 +74,9 @@ pub fn set_request_timeout(config: &mut Config, timeout: Duration) {
         .max(Duration::from_millis(500));
 }
 
-/// Credits a new account receives, in runs and in workflows alike.
+/// Credits a new account receives when its email is confirmed.
 pub fn set_signup_credits(config: &mut Config, micros: i64) {
-    config.runs.signup_grant_micros = micros;
-    config.workflows.signup_grant_micros = micros;
+    config.auth.verification.signup_grant_micros = micros;
 }
 
 /// An agent on `provider`/`model` by a new creator, published; returns (creator, address).

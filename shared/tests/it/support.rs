@@ -226,7 +226,52 @@ impl TestApp {
         TestUser::from_session(&email, password, &session.json())
     }
 
+    /// Registers `email` and confirms it (through the dev outbox, as a person would), so
+    /// the user has the sign-up credits.
     pub async fn register(&self, email: &str, password: &str) -> TestUser {
+        let user = self.register_unconfirmed(email, password).await;
+        self.confirm_email(&user).await;
+        user
+    }
+
+    /// The newest confirmation token in the dev outbox for `user`.
+    pub async fn confirmation_token(&self, user: &TestUser) -> String {
+        let outbox = self
+            .call("GET", "/v1/me/outbox", Some(&user.access_token), None)
+            .await;
+        assert_eq!(outbox.status, StatusCode::OK, "{:?}", outbox.body);
+        let link = outbox.json()["mails"][0]["link"]
+            .as_str()
+            .expect("a confirmation link in the outbox")
+            .to_owned();
+        let token = link
+            .split_once("#token=")
+            .map(|(_, token)| token.to_owned())
+            .expect("the token is in the link's fragment");
+        testing::remember_secret(&token);
+        token
+    }
+
+    /// Follows the newest confirmation link of `user`; returns the credits it added.
+    pub async fn confirm_email(&self, user: &TestUser) -> String {
+        let token = self.confirmation_token(user).await;
+        let confirmed = self
+            .call(
+                "POST",
+                "/v1/auth/verify-email",
+                None,
+                Some(serde_json::json!({ "token": token })),
+            )
+            .await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.body);
+        confirmed.json()["credits_granted"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Registers `email` without confirming it: no credits yet.
+    pub async fn register_unconfirmed(&self, email: &str, password: &str) -> TestUser {
         testing::remember_secret(password);
         let response = self
             .call(

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod echo;
 pub mod embedder;
 pub mod keys;
+pub mod outbox;
 pub mod postgres_cluster;
 pub mod queue;
 

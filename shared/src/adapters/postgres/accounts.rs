@@ -20,7 +20,8 @@ use crate::{
 };
 
 const USER_COLUMNS: &str =
-    "id, email, handle, display_name, bio, avatar, role, password_hash, created_at, updated_at";
+    "id, email, handle, display_name, bio, avatar, role, password_hash, email_verified_at, created_at,
+     updated_at";
 const API_KEY_COLUMNS: &str = "id, name, prefix, created_at, expires_at, last_used_at, revoked_at";
 
 fn user_from(row: &Row) -> UserRecord {
@@ -33,6 +34,7 @@ fn user_from(row: &Row) -> UserRecord {
         avatar: row.get("avatar"),
         role: Role::from_stored(row.get("role")),
         password_hash: row.get("password_hash"),
+        email_verified_at: row.get("email_verified_at"),
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
     }
@@ -88,8 +90,10 @@ impl UserStore for Db {
         let row = transaction
             .query_one(
                 &format!(
-                    "INSERT INTO users (id, email, display_name, role, password_hash, handle)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+                    "INSERT INTO users (id, email, display_name, role, password_hash, handle,
+                                        email_verified_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END)
+                     RETURNING {USER_COLUMNS}"
                 ),
                 &[
                     &user.id,
@@ -98,6 +102,7 @@ impl UserStore for Db {
                     &user.role.as_str(),
                     &user.password_hash,
                     &user.handle.as_str(),
+                    &user.email_verified,
                 ],
             )
             .await

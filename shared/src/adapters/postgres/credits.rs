@@ -1,4 +1,4 @@
-//! Credits on PostgreSQL: accounts (made with the sign-up grant on first use), holds, the
+//! Credits on PostgreSQL: accounts (opened empty on first use), holds, the
 //! append-only ledger with the balance after each entry, and spending per day and month.
 
 use super::Db;
@@ -14,15 +14,10 @@ use uuid::Uuid;
 
 #[async_trait]
 impl CreditStore for Db {
-    async fn account(
-        &self,
-        user_id: Uuid,
-        signup_grant_micros: i64,
-        now: DateTime<Utc>,
-    ) -> Result<CreditAccount> {
+    async fn account(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<CreditAccount> {
         let mut connection = self.connection().await?;
         let transaction = connection.transaction().await?;
-        ensure_account(&transaction, user_id, signup_grant_micros).await?;
+        ensure_account(&transaction, user_id).await?;
         let row = transaction
             .query_one(
                 "SELECT balance_micros, held_micros, daily_limit_micros, monthly_limit_micros
@@ -43,31 +38,14 @@ impl CreditStore for Db {
         })
     }
 
-    async fn grant(
-        &self,
-        user_id: Uuid,
-        amount_micros: i64,
-        note: &str,
-        signup_grant_micros: i64,
-    ) -> Result<LedgerEntry> {
+    async fn grant(&self, user_id: Uuid, amount_micros: i64, note: &str) -> Result<LedgerEntry> {
         let mut connection = self.connection().await?;
         let transaction = connection.transaction().await?;
-        ensure_account(&transaction, user_id, signup_grant_micros).await?;
-        let balance: i64 = transaction
-            .query_one(
-                "UPDATE credit_accounts SET balance_micros = balance_micros + $2, updated_at = now()
-                 WHERE user_id = $1 RETURNING balance_micros",
-                &[&user_id, &amount_micros],
-            )
-            .await?
-            .get(0);
-        let entry = insert_ledger(
+        let entry = add_credits(
             &transaction,
             user_id,
             LedgerKind::AdminGrant,
             amount_micros,
-            balance,
-            None,
             note,
         )
         .await?;
@@ -137,52 +115,39 @@ impl CreditStore for Db {
     }
 }
 
-/// The sign-up grant's ledger row, for an account just opened with it.
-pub(super) async fn signup_grant(
-    client: &impl GenericClient,
-    user_id: Uuid,
-    amount: i64,
-) -> Result<()> {
-    insert_ledger(
-        client,
-        user_id,
-        LedgerKind::SignupGrant,
-        amount,
-        amount,
-        None,
-        "Welcome credits",
-    )
-    .await
-    .map(|_| ())
-}
-
-/// Opens the user's account with the sign-up grant, once.
-pub(super) async fn ensure_account(
-    client: &impl GenericClient,
-    user_id: Uuid,
-    signup_grant_micros: i64,
-) -> Result<()> {
-    let opened = client
+/// Opens the user's account, empty, if it has none.
+pub(super) async fn ensure_account(client: &impl GenericClient, user_id: Uuid) -> Result<()> {
+    client
         .execute(
-            "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, $2)
+            "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, 0)
              ON CONFLICT (user_id) DO NOTHING",
-            &[&user_id, &signup_grant_micros.max(0)],
-        )
-        .await?
-        > 0;
-    if opened && signup_grant_micros > 0 {
-        insert_ledger(
-            client,
-            user_id,
-            LedgerKind::SignupGrant,
-            signup_grant_micros,
-            signup_grant_micros,
-            None,
-            "Welcome credits",
+            &[&user_id],
         )
         .await?;
-    }
     Ok(())
+}
+
+/// Adds credits to the user's balance (opening the account if needed) with their ledger
+/// row, in the caller's transaction.
+pub(super) async fn add_credits(
+    client: &impl GenericClient,
+    user_id: Uuid,
+    kind: LedgerKind,
+    amount_micros: i64,
+    note: &str,
+) -> Result<LedgerEntry> {
+    let balance: i64 = client
+        .query_one(
+            "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, $2)
+             ON CONFLICT (user_id) DO UPDATE
+                 SET balance_micros = credit_accounts.balance_micros + EXCLUDED.balance_micros,
+                     updated_at = now()
+             RETURNING balance_micros",
+            &[&user_id, &amount_micros],
+        )
+        .await?
+        .get(0);
+    insert_ledger(client, user_id, kind, amount_micros, balance, None, note).await
 }
 
 pub(super) async fn insert_ledger(

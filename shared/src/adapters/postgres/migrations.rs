@@ -74,6 +74,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "endpoint_networks",
         sql: include_str!("../../../migrations/0012_endpoint_networks.sql"),
     },
+    Migration {
+        version: 13,
+        name: "email_verification",
+        sql: include_str!("../../../migrations/0013_email_verification.sql"),
+    },
 ];
 
 /// A migration this run applied.

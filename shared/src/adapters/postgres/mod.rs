@@ -13,6 +13,7 @@ mod reviews;
 mod runs;
 mod search;
 mod uploads;
+mod verification;
 mod workflow_runs;
 mod workflows;
 

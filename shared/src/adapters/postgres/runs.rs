@@ -4,7 +4,7 @@
 
 use super::{
     Db,
-    credits::{day_start, month_start, signup_grant, spent_since},
+    credits::{day_start, month_start, spent_since},
     execute, query_one, query_opt,
 };
 use crate::{
@@ -75,15 +75,14 @@ impl RunStore for Db {
                 ))),
             };
         }
-        // One statement opens the account (first use), locks its row for the rest of the
-        // transaction and reads it.
+        // One statement opens the account (first use, empty: credits come from verifying
+        // the email or a grant), locks its row for the rest of the transaction and reads it.
         let account = query_one(
             &transaction,
-            "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, $2)
+            "INSERT INTO credit_accounts (user_id, balance_micros) VALUES ($1, 0)
              ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
-             RETURNING balance_micros, held_micros, daily_limit_micros, monthly_limit_micros,
-                       xmax = 0 AS opened",
-            &[&run.user_id, &rules.signup_grant_micros.max(0)],
+             RETURNING balance_micros, held_micros, daily_limit_micros, monthly_limit_micros",
+            &[&run.user_id],
         )
         .await?;
         // Counted after the lock, in a statement of its own: its snapshot then holds every
@@ -96,9 +95,6 @@ impl RunStore for Db {
         )
         .await?
         .get(0);
-        if account.get::<_, bool>("opened") && rules.signup_grant_micros > 0 {
-            signup_grant(&transaction, run.user_id, rules.signup_grant_micros).await?;
-        }
         let balance: i64 = account.get("balance_micros");
         let held: i64 = account.get("held_micros");
         if running >= i64::from(rules.max_concurrent_runs) {

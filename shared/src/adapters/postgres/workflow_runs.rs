@@ -132,7 +132,7 @@ impl WorkflowRunStore for Db {
         if let Some(existing) = run_by_id(&transaction, run.id).await? {
             return Err(StartWorkflowRunError::Exists(Box::new(existing)));
         }
-        ensure_account(&transaction, run.user_id, run.signup_grant_micros).await?;
+        ensure_account(&transaction, run.user_id).await?;
         let account = transaction
             .query_one(
                 "SELECT balance_micros, held_micros FROM credit_accounts WHERE user_id = $1 FOR UPDATE",

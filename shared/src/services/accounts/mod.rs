@@ -8,8 +8,9 @@ mod admin;
 mod api_keys;
 mod profile;
 mod sessions;
+mod verification;
 
-pub use self::admin::AuditEntryView;
+pub use self::{admin::AuditEntryView, verification::VerificationMail};
 
 use crate::domain::tokens::TokenKeys;
 use crate::{
@@ -18,7 +19,8 @@ use crate::{
     domain::{RequestOrigin, Role},
     ports::{
         ApiKeyRecord, ApiKeyStore, AuditAction, AuditLog, AuditRecord, Cache, Clock,
-        PasswordHasher, SecretSource, SessionStore, UserStore,
+        EmailVerificationStore, MailOutbox, Mailer, PasswordHasher, SecretSource, SessionStore,
+        UserStore,
     },
     services::rate_limit::RateLimiter,
 };
@@ -61,6 +63,20 @@ pub struct AuthSettings {
     pub signups_per_network: u64,
     /// Live API keys one user may hold.
     pub max_api_keys: usize,
+    pub verification: VerificationSettings,
+}
+
+/// Confirming email addresses, and the credits it unlocks.
+#[derive(Clone, Debug)]
+pub struct VerificationSettings {
+    /// The web UI's address, which confirmation links point to (`AGORA_PUBLIC_URL`).
+    pub public_url: String,
+    /// How long a confirmation link works.
+    pub link_ttl: Duration,
+    /// Confirmation emails one user may ask for in an hour.
+    pub mails_per_hour: u64,
+    /// Credits (micro) a user receives on confirming their address.
+    pub signup_grant_micros: i64,
 }
 
 /// The ports the service works through.
@@ -68,6 +84,11 @@ pub struct AccountPorts {
     pub users: Arc<dyn UserStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub api_keys: Arc<dyn ApiKeyStore>,
+    pub verifications: Arc<dyn EmailVerificationStore>,
+    /// Where confirmation links are sent; `None` in a deployment that sends no email.
+    pub mailer: Option<Arc<dyn Mailer>>,
+    /// The dev outbox, when mail is kept in the process instead of sent.
+    pub outbox: Option<Arc<dyn MailOutbox>>,
     pub audit: Arc<dyn AuditLog>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub secret: Arc<dyn SecretSource>,

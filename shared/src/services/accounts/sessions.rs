@@ -76,6 +76,13 @@ impl AccountService {
                 &audit,
             )
             .await?;
+        // The account stands without the mail (the user can ask for another); only the
+        // sign-up credits wait for the address to be confirmed.
+        if self.ports.mailer.is_some()
+            && let Err(error) = self.send_verification(&user).await
+        {
+            tracing::warn!(%error, "the confirmation email was not sent at sign-up");
+        }
         self.start_session(user.id, user.role).await
     }
 
@@ -327,6 +334,8 @@ impl AccountService {
                 display_name: display_name.clone(),
                 role,
                 password_hash: password_hash.clone(),
+                // An operator made this administrator and vouches for the address.
+                email_verified: role == Role::Admin,
             };
             match self.ports.users.insert_user(&user, audit).await {
                 Ok(user) => return Ok(user),

@@ -63,8 +63,6 @@ pub struct RunSettings {
     pub start_budget: Duration,
     pub max_concurrent_runs: u32,
     pub runs_per_minute: u32,
-    /// Credits (micro) a new account receives.
-    pub signup_grant_micros: i64,
     /// How long a hold lives; a run still going after it is ended by the maintenance job.
     pub hold_ttl: Duration,
     /// The longest an answer may stream, from the run's start: a provider that trickles
@@ -263,7 +261,6 @@ impl RunService {
         };
         let rules = StartRules {
             now,
-            signup_grant_micros: self.shared.settings.signup_grant_micros,
             max_concurrent_runs: self.shared.settings.max_concurrent_runs,
         };
         match self.shared.ports.runs.start_run(&new_run, &rules).await {

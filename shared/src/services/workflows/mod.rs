@@ -54,7 +54,6 @@ pub struct WorkflowSettings {
     /// The queue's `maxReceiveCount`: a message failing this often goes to the DLQ, and
     /// its run is failed with a problem detail (`dead-lettered`).
     pub max_receive_count: u32,
-    pub signup_grant_micros: i64,
     /// A run still going after this long is ended by the maintenance job (its messages
     /// were lost: an in-process queue whose process stopped, a purged queue).
     pub run_ttl: Duration,
@@ -70,7 +69,6 @@ impl Default for WorkflowSettings {
             max_step_attempts: 3,
             retry_base: Duration::from_secs(2),
             max_receive_count: 5,
-            signup_grant_micros: 0,
             run_ttl: Duration::from_secs(86_400),
             streams_per_minute: 20,
         }

@@ -84,7 +84,6 @@ impl WorkflowService {
             spec,
             inputs,
             worst_case_micros: estimate.worst_case.micros(),
-            signup_grant_micros: self.settings.signup_grant_micros,
         };
         match self.ports.workflow_runs.start_run(&new_run).await {
             Ok(()) => {}

@@ -1,0 +1,5 @@
+//! Lambda function `auth-verify-email`: serves its route from the route table.
+
+fn main() -> std::process::ExitCode {
+    agora::lambda::main("auth-verify-email")
+}
