@@ -367,6 +367,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm your email address
+         * @description Needs no sign-in: the token is the proof. The first confirmation adds the sign-up credits; following a link again changes nothing and answers 200 with `credits_granted: "0"`.
+         */
+        post: operations["verify_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/blobs/{key}": {
         parameters: {
             query?: never;
@@ -672,6 +692,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your mail in the dev outbox
+         * @description Only on a local server that sends no real email (no `AGORA_MAIL_FROM`, dev profile): what Agora would have mailed you. Everywhere else 404.
+         */
+        get: operations["get_outbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/provider-keys": {
         parameters: {
             query?: never;
@@ -795,6 +835,26 @@ export interface paths {
         post?: never;
         /** Remove a saved workflow */
         delete: operations["unsave_workflow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/verification-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a new confirmation email
+         * @description A few an hour per account; every link sent stays valid until it expires.
+         */
+        post: operations["send_verification_email"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1662,6 +1722,15 @@ export interface components {
         };
         /** @enum {string} */
         DependencyStatus: "ok" | "failed";
+        EmailVerifiedResponse: {
+            /**
+             * @description Sign-up credits this confirmation added: `"0"` when the address already was
+             *     confirmed (a link followed twice).
+             * @example 5
+             */
+            credits_granted: string;
+            email_verified: boolean;
+        };
         ExampleMessage: {
             content: string;
             role: components["schemas"]["ExampleRole"];
@@ -1900,6 +1969,23 @@ export interface components {
         };
         /** @enum {string} */
         Operator: "equals" | "not_equals" | "contains" | "is_empty" | "not_empty";
+        Outbox: {
+            /** @description Newest first. */
+            mails: components["schemas"]["OutboxMail"][];
+        };
+        /** @description A message in the dev outbox. */
+        OutboxMail: {
+            /** Format: uuid */
+            id: string;
+            /** @description The link the message is about (a confirmation link). */
+            link?: string | null;
+            /** Format: date-time */
+            sent_at: string;
+            subject: string;
+            /** @description The plain-text body. */
+            text: string;
+            to: string;
+        };
         /** @enum {string} */
         OverallStatus: "ok" | "degraded";
         /** @description The RFC 9457 problem document every error response carries. */
@@ -2400,6 +2486,8 @@ export interface components {
             created_at: string;
             display_name: string;
             email: string;
+            /** @description Whether the email address is confirmed; the sign-up credits arrive with it. */
+            email_verified: boolean;
             /** @description Your agents live at `<handle>/<slug>`. */
             handle: string;
             /** Format: uuid */
@@ -2410,6 +2498,19 @@ export interface components {
         };
         ValidateWorkflowRequest: {
             spec: components["schemas"]["WorkflowSpec"];
+        };
+        /** @description A confirmation email that went out. */
+        VerificationEmailSent: {
+            /**
+             * Format: date-time
+             * @description When the new link stops working.
+             */
+            expires_at: string;
+            sent_to: string;
+        };
+        VerifyEmailRequest: {
+            /** @description The token from the link in the email (`/verify-email#token=agora_ev_...`). */
+            token: string;
         };
         VersionList: {
             versions: components["schemas"]["VersionView"][];
@@ -4269,6 +4370,57 @@ export interface operations {
             };
         };
     };
+    verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description The address is confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailVerifiedResponse"];
+                };
+            };
+            /** @description The token is unknown or expired; `errors` says which and what to do */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_blob: {
         parameters: {
             query?: never;
@@ -5452,6 +5604,62 @@ export interface operations {
             };
         };
     };
+    get_outbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Mail addressed to you, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Outbox"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This server sends real email and keeps no outbox */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_provider_keys: {
         parameters: {
             query?: never;
@@ -6012,6 +6220,62 @@ export interface operations {
                 };
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_verification_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The email went out */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationEmailSent"];
+                };
+            };
+            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The address is already confirmed, or the mail provider refused it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many confirmation emails this hour; Retry-After says when to ask again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This deployment sends no email, or its mail provider is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
