@@ -316,6 +316,7 @@ pub async fn update_agent(
         (status = 201, description = "The fork, a private draft of yours", body = AgentView),
         (status = 403, description = "The agent is sealed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No agent you may see has this address", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug (or, without one, the agent's slug and its numbered variants) is taken among your agents; send another `slug`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn fork_agent(

@@ -486,6 +486,7 @@ impl Route {
     /// A route of the OpenAI-compatible surface: errors in OpenAI's format.
     fn openai_errors(mut self) -> Self {
         self.errors = ErrorFormat::OpenAi;
+        openapi::declare_openai_errors(&mut self.operation);
         self
     }
 }

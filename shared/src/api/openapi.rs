@@ -39,7 +39,8 @@ pub const BEARER_SCHEME: &str = "bearer";
         auth::RegisterRequest, auth::LoginRequest, auth::RefreshRequest, auth::RefreshTokenDelivery,
         auth::SessionResponse, me::User, me::UpdateMeRequest, me::ApiKey, me::ApiKeyStatus,
         me::ApiKeyList, me::CreateApiKeyRequest, me::CreatedApiKey, super::verification::VerifyEmailRequest, super::verification::EmailVerifiedResponse,
-        super::verification::VerificationEmailSent, super::verification::Outbox, super::verification::OutboxMail, admin::AuditLogPage, crate::services::accounts::AuditEntryView,
+        super::verification::VerificationEmailSent, super::verification::Outbox, super::verification::OutboxMail,
+        super::openai::error::OpenAiErrorBody, super::openai::error::OpenAiErrorObject, admin::AuditLogPage, crate::services::accounts::AuditEntryView,
         agents::CreateAgentRequest, agents::UpdateAgentRequest, agent_versions::PublishRequest,
         agent_versions::UpdateVersionRequest, agent_versions::SetLatestRequest, agents::ForkRequest,
         saved_agents::SaveRequest, agents::DelistRequest, categories::CategoryRequest, agent_versions::VersionList,
@@ -175,8 +176,19 @@ pub async fn get_openapi() -> impl IntoResponse {
 
 /// Declares who may call an operation (RELIABILITY 30): public operations carry an explicit
 /// empty requirement, the others the bearer scheme and the problems authorization adds.
-/// Every operation also documents the problems any route can answer.
+/// Every operation also documents the problems any route can answer, and those its body
+/// and query string can (RELIABILITY 27, 28: no status goes undocumented).
 pub(super) fn declare_access(operation: &mut Operation, access: Access) {
+    let takes_body = operation.request_body.is_some();
+    let takes = |place: openapi::path::ParameterIn| {
+        operation
+            .parameters
+            .iter()
+            .flatten()
+            .any(|parameter| parameter.parameter_in == place)
+    };
+    let takes_query = takes(openapi::path::ParameterIn::Query);
+    let takes_path = takes(openapi::path::ParameterIn::Path);
     let problem = |description: &str| -> RefOr<Response> {
         RefOr::T(
             ResponseBuilder::new()
@@ -212,6 +224,32 @@ pub(super) fn declare_access(operation: &mut Operation, access: Access) {
             "Signed in, but not an administrator (problem `forbidden`)",
         );
     }
+    if takes_body {
+        add(
+            "400",
+            "The body is not JSON of the documented shape (problem `malformed-body`)",
+        );
+        add(
+            "413",
+            "The body is over the size limit (problem `payload-too-large`)",
+        );
+        add(
+            "415",
+            "The body is not sent as `application/json` (problem `unsupported-media-type`)",
+        );
+    }
+    if takes_body || takes_query {
+        add(
+            "422",
+            "A field or query parameter is invalid or unknown; `errors` says which (problem `validation`)",
+        );
+    }
+    if takes_path {
+        add(
+            "404",
+            "Nothing at this address that you may see (problem `not-found`)",
+        );
+    }
     add(
         "429",
         "Too many requests; wait for Retry-After (problem `rate-limited`)",
@@ -219,6 +257,10 @@ pub(super) fn declare_access(operation: &mut Operation, access: Access) {
     add(
         "503",
         "A dependency is unavailable; retry after Retry-After (problem `unavailable`)",
+    );
+    add(
+        "504",
+        "The request took longer than its budget (problem `timeout`)",
     );
     operation.security = Some(match access {
         Access::Public => Vec::new(),
@@ -229,4 +271,29 @@ pub(super) fn declare_access(operation: &mut Operation, access: Access) {
             )]
         }
     });
+}
+
+/// Moves an operation of the OpenAI-compatible surface to OpenAI's error format: every
+/// error response is `application/json` with OpenAI's error object.
+pub(super) fn declare_openai_errors(operation: &mut Operation) {
+    for (status, response) in operation.responses.responses.iter_mut() {
+        if status.starts_with('2') {
+            continue;
+        }
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        let description = response
+            .description
+            .replace("(problem `", "(OpenAI error format; problem type `");
+        *response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                openapi::ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("OpenAiErrorBody")))
+                    .build(),
+            )
+            .build();
+    }
 }

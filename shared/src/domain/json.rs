@@ -14,8 +14,16 @@ pub enum JsonError {
     Shape(FieldError),
 }
 
-/// Parses `body` as a `T` (which should be `#[serde(deny_unknown_fields)]`).
+/// Parses `body`, a JSON object, as a `T` (which should be `#[serde(deny_unknown_fields)]`).
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
+    // serde also reads a struct from an array of its fields in order (`[null, null]`);
+    // every document Agora reads is an object, so an array is refused before that can.
+    if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(JsonError::Shape(FieldError {
+            field: String::new(),
+            message: "must be a JSON object, not an array".into(),
+        }));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -122,5 +130,24 @@ mod tests {
         assert!(parse::<serde_json::Value>(deep.as_bytes()).is_err());
         let objects = format!(r#"{}1{}"#, r#"{"a":"#.repeat(50_000), "}".repeat(50_000));
         assert!(parse::<Message>(objects.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn an_array_is_not_read_as_the_fields_of_an_object() {
+        #[derive(Debug, Deserialize)]
+        #[expect(dead_code, reason = "fields exist to be parsed")]
+        struct Limits {
+            daily: Option<String>,
+            monthly: Option<String>,
+        }
+        let refused = parse::<Limits>(b" [null, null]").unwrap_err();
+        assert_eq!(
+            refused,
+            JsonError::Shape(FieldError {
+                field: String::new(),
+                message: "must be a JSON object, not an array".into(),
+            })
+        );
+        assert!(parse::<Limits>(br#"{"daily": "1"}"#).is_ok());
     }
 }

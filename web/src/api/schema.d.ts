@@ -1967,6 +1967,25 @@ export interface components {
             name: string;
             provider: components["schemas"]["Provider"];
         };
+        /** @description An error on the OpenAI-compatible surface, as OpenAI writes it. */
+        OpenAiErrorBody: {
+            error: components["schemas"]["OpenAiErrorObject"];
+        };
+        OpenAiErrorObject: {
+            /**
+             * @description OpenAI's code where one fits (`invalid_api_key`, `model_not_found`), else Agora's
+             *     problem type.
+             */
+            code: string;
+            /** @description What went wrong and what to do, with each invalid field. */
+            message: string;
+            /** @description The first invalid field, when there is one. */
+            param?: string | null;
+            /** @description Quote it when reporting the error. */
+            request_id: string;
+            /** @description `invalid_request_error`, `authentication_error`, `rate_limit_exceeded`, ... */
+            type: string;
+        };
         /** @enum {string} */
         Operator: "equals" | "not_equals" | "contains" | "is_empty" | "not_empty";
         Outbox: {
@@ -2753,6 +2772,15 @@ export interface operations {
                     "application/json": components["schemas"]["AgentView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -2780,6 +2808,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -2791,6 +2846,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2859,6 +2923,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2938,6 +3011,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     put_category: {
@@ -2964,6 +3046,15 @@ export interface operations {
                     "application/json": components["schemas"]["Category"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -2975,6 +3066,33 @@ export interface operations {
             };
             /** @description Signed in, but not an administrator (problem `forbidden`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing at this address that you may see (problem `not-found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3002,6 +3120,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3095,6 +3222,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_agent: {
@@ -3119,6 +3255,15 @@ export interface operations {
                     "application/json": components["schemas"]["AgentView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -3130,6 +3275,24 @@ export interface operations {
             };
             /** @description You already have an agent at this slug */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3157,6 +3320,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3192,6 +3364,15 @@ export interface operations {
                     "application/json": components["schemas"]["AgentView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -3203,6 +3384,24 @@ export interface operations {
             };
             /** @description You already have an agent at this slug */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3230,6 +3429,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3287,6 +3495,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     update_agent: {
@@ -3312,6 +3529,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
@@ -3341,6 +3567,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An invalid definition */
             422: {
                 headers: {
@@ -3361,6 +3605,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3412,6 +3665,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -3423,6 +3685,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3457,6 +3728,15 @@ export interface operations {
                     "application/json": components["schemas"]["AgentView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -3484,6 +3764,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The slug (or, without one, the agent's slug and its numbered variants) is taken among your agents; send another `slug` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -3495,6 +3811,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3529,8 +3854,44 @@ export interface operations {
                     "application/json": components["schemas"]["AgentView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing at this address that you may see (problem `not-found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3558,6 +3919,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3617,6 +3987,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     put_my_review: {
@@ -3646,6 +4025,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReviewRecord"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -3673,6 +4061,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A rating outside 1 to 5, or too long a text */
             422: {
                 headers: {
@@ -3693,6 +4099,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3731,6 +4146,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReviewRecord"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -3758,6 +4182,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -3769,6 +4220,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3805,6 +4265,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -3823,6 +4292,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -3834,6 +4330,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3902,6 +4407,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_agent_versions: {
@@ -3952,6 +4466,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     publish_agent_version: {
@@ -3977,6 +4500,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
@@ -4006,6 +4538,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The draft is invalid (`errors` under `draft.`) */
             422: {
                 headers: {
@@ -4026,6 +4576,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4084,6 +4643,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     update_agent_version: {
@@ -4110,6 +4678,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionView"];
+                };
+            };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
@@ -4139,6 +4716,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -4150,6 +4754,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4181,8 +4794,35 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Wrong email or password (problem `invalid-credentials`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4217,6 +4857,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout: {
@@ -4239,6 +4888,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -4250,6 +4935,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4281,8 +4975,44 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unknown, expired, revoked or reused refresh token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4301,6 +5031,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4332,8 +5071,35 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An account with this email, or the requested handle, exists */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4368,6 +5134,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     verify_email: {
@@ -4392,6 +5167,33 @@ export interface operations {
                     "application/json": components["schemas"]["EmailVerifiedResponse"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The token is unknown or expired; `errors` says which and what to do */
             422: {
                 headers: {
@@ -4412,6 +5214,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4468,6 +5279,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_categories: {
@@ -4499,6 +5319,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4538,50 +5367,98 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
             };
             /** @description No or a refused API key (OpenAI error format) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
             };
             /** @description Your balance cannot cover the run (OpenAI error format) */
             402: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
             };
             /** @description No agent you may run is named by `model` (OpenAI error format) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
+            };
+            /** @description The body is over the size limit (OpenAI error format; problem type `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (OpenAI error format; problem type `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (OpenAI error format; problem type `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
             };
             /** @description Too many runs (OpenAI error format) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
             };
             /** @description Every model failed (OpenAI error format) */
             502: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
             };
-            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            /** @description A dependency is unavailable; retry after Retry-After (OpenAI error format; problem type `unavailable`) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
+            };
+            /** @description The request took longer than its budget (OpenAI error format; problem type `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
                 };
             };
         };
@@ -4631,6 +5508,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_conversation: {
@@ -4655,6 +5541,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationRecord"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -4666,6 +5561,24 @@ export interface operations {
             };
             /** @description No agent or version you may run has this address */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4693,6 +5606,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4759,6 +5681,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_conversation: {
@@ -4816,6 +5747,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     send_message: {
@@ -4846,6 +5786,15 @@ export interface operations {
                     "application/json": components["schemas"]["RunResponse"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -4866,6 +5815,24 @@ export interface operations {
             };
             /** @description You have no conversation with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4909,6 +5876,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     regenerate_answer: {
@@ -4935,6 +5911,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunResponse"];
+                };
+            };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
@@ -4964,6 +5949,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -4975,6 +5987,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5031,6 +6052,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_health: {
@@ -5069,6 +6099,15 @@ export interface operations {
                     "application/json": components["schemas"]["HealthReport"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_llm_models: {
@@ -5100,6 +6139,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5154,6 +6202,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     update_me: {
@@ -5178,6 +6235,15 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -5189,6 +6255,24 @@ export interface operations {
             };
             /** @description The handle is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5216,6 +6300,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5270,6 +6363,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_api_keys: {
@@ -5317,6 +6419,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_api_key: {
@@ -5341,6 +6452,15 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -5352,6 +6472,24 @@ export interface operations {
             };
             /** @description The live-key cap is reached; revoke a key first */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5379,6 +6517,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5443,6 +6590,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_credits: {
@@ -5490,6 +6646,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_ledger: {
@@ -5524,6 +6689,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -5535,6 +6709,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5566,8 +6749,35 @@ export interface operations {
                     "application/json": components["schemas"]["CreditsView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5595,6 +6805,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5658,6 +6877,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_provider_keys: {
@@ -5705,6 +6933,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_provider_key: {
@@ -5729,6 +6966,15 @@ export interface operations {
                     "application/json": components["schemas"]["CredentialView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -5740,6 +6986,24 @@ export interface operations {
             };
             /** @description A key of this name exists, or the cap is reached */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5767,6 +7031,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5831,6 +7104,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_runs: {
@@ -5867,6 +7149,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -5878,6 +7169,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5932,6 +7232,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     save_agent: {
@@ -5959,6 +7268,15 @@ export interface operations {
                     "application/json": components["schemas"]["SavedView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -5970,6 +7288,24 @@ export interface operations {
             };
             /** @description No agent you may see has this address */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5997,6 +7333,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6061,6 +7406,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_saved_workflows: {
@@ -6094,6 +7448,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -6105,6 +7468,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6171,6 +7543,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     unsave_workflow: {
@@ -6221,6 +7602,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6284,6 +7674,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_models: {
@@ -6304,31 +7703,40 @@ export interface operations {
                     "application/json": components["schemas"]["ModelList"];
                 };
             };
-            /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
+            /** @description No credential, or an expired, revoked or invalid one (OpenAI error format; problem type `unauthorized`) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
                 };
             };
-            /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
+            /** @description Too many requests; wait for Retry-After (OpenAI error format; problem type `rate-limited`) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
                 };
             };
-            /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
+            /** @description A dependency is unavailable; retry after Retry-After (OpenAI error format; problem type `unavailable`) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
+                };
+            };
+            /** @description The request took longer than its budget (OpenAI error format; problem type `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiErrorBody"];
                 };
             };
         };
@@ -6369,6 +7777,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_run: {
@@ -6394,6 +7811,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunResponse"];
+                };
+            };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
@@ -6432,6 +7858,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid messages, inputs or parameters, or an Idempotency-Key reused with another request */
             422: {
                 headers: {
@@ -6461,6 +7905,15 @@ export interface operations {
             };
             /** @description No provider is configured for this agent's models */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6527,6 +7980,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     stop_run: {
@@ -6586,6 +8048,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_upload: {
@@ -6610,8 +8081,35 @@ export interface operations {
                     "application/json": components["schemas"]["UploadTicket"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6646,6 +8144,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     upload_local_file: {
@@ -6669,6 +8176,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The form is not genuine or expired */
             403: {
                 headers: {
@@ -6680,6 +8196,15 @@ export interface operations {
             };
             /** @description The file is over the form's limit */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6707,6 +8232,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6748,6 +8282,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -6759,6 +8302,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6824,6 +8376,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancel_workflow_run: {
@@ -6875,6 +8436,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6940,6 +8510,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_workflows: {
@@ -6968,6 +8547,15 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowList"];
                 };
             };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -6979,6 +8567,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7010,6 +8607,15 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -7021,6 +8627,24 @@ export interface operations {
             };
             /** @description You have a workflow with this slug */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7055,6 +8679,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     validate_workflow: {
@@ -7079,8 +8712,35 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowEstimate"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7108,6 +8768,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7165,6 +8834,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     update_workflow: {
@@ -7192,6 +8870,15 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowView"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -7212,6 +8899,24 @@ export interface operations {
             };
             /** @description No workflow you may see has this address */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7246,6 +8951,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     fork_workflow: {
@@ -7271,6 +8985,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
@@ -7300,6 +9023,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field or query parameter is invalid or unknown; `errors` says which (problem `validation`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests; wait for Retry-After (problem `rate-limited`) */
             429: {
                 headers: {
@@ -7311,6 +9061,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7348,6 +9107,15 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowRunRecord"];
                 };
             };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
                 headers: {
@@ -7375,6 +9143,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid inputs, or a definition that no longer validates */
             422: {
                 headers: {
@@ -7395,6 +9181,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7452,6 +9247,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     publish_workflow: {
@@ -7477,6 +9281,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            /** @description The body is not JSON of the documented shape (problem `malformed-body`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
@@ -7506,6 +9319,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is over the size limit (problem `payload-too-large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` (problem `unsupported-media-type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The draft does not validate */
             422: {
                 headers: {
@@ -7526,6 +9357,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry after Retry-After (problem `unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than its budget (problem `timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

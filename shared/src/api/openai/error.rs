@@ -24,7 +24,10 @@ impl IntoResponse for OpenAiError {
     fn into_response(self) -> Response {
         let Self(error) = self;
         error.log();
-        let body = serde_json::json!({ "error": error_object(&error) }).to_string();
+        let body = serde_json::to_string(&OpenAiErrorBody {
+            error: error_object(&error),
+        })
+        .unwrap_or_default();
         let mut response = (error.status(), body).into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -36,9 +39,31 @@ impl IntoResponse for OpenAiError {
     }
 }
 
+/// An error on the OpenAI-compatible surface, as OpenAI writes it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OpenAiErrorBody {
+    pub error: OpenAiErrorObject,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OpenAiErrorObject {
+    /// What went wrong and what to do, with each invalid field.
+    pub message: String,
+    /// `invalid_request_error`, `authentication_error`, `rate_limit_exceeded`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The first invalid field, when there is one.
+    pub param: Option<String>,
+    /// OpenAI's code where one fits (`invalid_api_key`, `model_not_found`), else Agora's
+    /// problem type.
+    pub code: String,
+    /// Quote it when reporting the error.
+    pub request_id: String,
+}
+
 /// The error as OpenAI's error object: `message`, `type`, `param`, `code`, and the request
 /// id to quote.
-pub fn error_object(error: &Error) -> serde_json::Value {
+pub fn error_object(error: &Error) -> OpenAiErrorObject {
     let slug = error.slug();
     let (kind, code) = match error.status().as_u16() {
         401 => ("authentication_error", "invalid_api_key"),
@@ -53,11 +78,14 @@ pub fn error_object(error: &Error) -> serde_json::Value {
     for field in error.field_errors() {
         message.push_str(&format!(" {}: {}.", field.field, field.message));
     }
-    serde_json::json!({
-        "message": message,
-        "type": kind,
-        "param": error.field_errors().first().map(|field| field.field.clone()),
-        "code": code,
-        "request_id": current_request_id().unwrap_or_default(),
-    })
+    OpenAiErrorObject {
+        message,
+        kind: kind.to_owned(),
+        param: error
+            .field_errors()
+            .first()
+            .map(|field| field.field.clone()),
+        code: code.to_owned(),
+        request_id: current_request_id().unwrap_or_default(),
+    }
 }

@@ -391,7 +391,7 @@ fn chunks(
                 if outcome.status == RunStatus::Failed {
                     let error = outcome.problem().map_or_else(
                         || serde_json::json!({ "message": "the run failed", "type": "api_error" }),
-                        |problem| error_object(&problem),
+                        |problem| serde_json::json!(error_object(&problem)),
                     );
                     last.push(serde_json::json!({ "error": error }));
                 } else {
