@@ -153,7 +153,13 @@ fn stored_services(
         conversations: ConversationService::new(store.clone(), runs.clone(), clock.clone()),
         billing: BillingService::new(store.clone(), store.clone(), store.clone(), clock.clone()),
         reviews: ReviewService::new(store.clone(), store.clone()),
-        maintenance: MaintenanceService::new(runs.clone(), workflows.clone(), idempotency, clock),
+        maintenance: MaintenanceService::new(
+            runs.clone(),
+            workflows.clone(),
+            idempotency,
+            store.clone(),
+            clock,
+        ),
         workflow_worker: Arc::new(WorkflowWorker::new(
             workflows.clone(),
             backends.consumer.clone(),

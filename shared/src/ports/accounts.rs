@@ -293,4 +293,6 @@ pub trait EmailVerificationStore: Send + Sync {
         grant_micros: i64,
         audit: &AuditRecord,
     ) -> crate::Result<EmailVerified>;
+    /// Deletes links that expired before `before`; returns how many.
+    async fn forget_verifications(&self, before: DateTime<Utc>) -> crate::Result<u64>;
 }

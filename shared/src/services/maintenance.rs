@@ -1,7 +1,7 @@
 //! The scheduled maintenance job (the `maintenance` function every minute in AWS, a timer in
 //! `agora serve`): ends runs whose process died, releasing their holds, ends workflow runs
-//! that outlived their time, and forgets expired idempotency records. Safe to run at any
-//! time, any number of times.
+//! that outlived their time, and forgets expired idempotency records and confirmation
+//! links. Safe to run at any time, any number of times.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::{
     Result,
-    ports::{Clock, IdempotencyStore},
+    ports::{Clock, EmailVerificationStore, IdempotencyStore},
     services::{runs::RunService, workflows::WorkflowService},
 };
 
@@ -17,8 +17,13 @@ pub struct MaintenanceService {
     runs: Arc<RunService>,
     workflows: Arc<WorkflowService>,
     idempotency: Arc<dyn IdempotencyStore>,
+    verifications: Arc<dyn EmailVerificationStore>,
     clock: Arc<dyn Clock>,
 }
+
+/// How long an expired confirmation link is kept, so that following it late still says
+/// "expired" (and what to do) rather than "not a valid link".
+const EXPIRED_LINKS_KEPT: chrono::Duration = chrono::Duration::days(7);
 
 /// What one pass did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -26,6 +31,7 @@ pub struct MaintenanceReport {
     pub stale_runs_released: u64,
     pub stale_workflow_runs_ended: u64,
     pub idempotency_records_forgotten: u64,
+    pub confirmation_links_forgotten: u64,
 }
 
 impl MaintenanceService {
@@ -33,12 +39,14 @@ impl MaintenanceService {
         runs: Arc<RunService>,
         workflows: Arc<WorkflowService>,
         idempotency: Arc<dyn IdempotencyStore>,
+        verifications: Arc<dyn EmailVerificationStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             runs,
             workflows,
             idempotency,
+            verifications,
             clock,
         }
     }
@@ -51,11 +59,16 @@ impl MaintenanceService {
                 .idempotency
                 .forget_expired(self.clock.now())
                 .await?,
+            confirmation_links_forgotten: self
+                .verifications
+                .forget_verifications(self.clock.now() - EXPIRED_LINKS_KEPT)
+                .await?,
         };
         tracing::info!(
             released = report.stale_runs_released,
             workflows_ended = report.stale_workflow_runs_ended,
             forgotten = report.idempotency_records_forgotten,
+            links_forgotten = report.confirmation_links_forgotten,
             "maintenance done"
         );
         Ok(report)

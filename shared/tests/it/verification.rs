@@ -229,6 +229,27 @@ async fn expired_mistyped_and_foreign_tokens_are_refused_with_what_to_do() {
         .await,
         1
     );
+
+    // The maintenance job forgets links a week after they expired.
+    let maintenance = app.state.maintenance().unwrap();
+    assert_eq!(
+        maintenance
+            .run()
+            .await
+            .unwrap()
+            .confirmation_links_forgotten,
+        0
+    );
+    clock.advance(7 * 24 * 3600);
+    assert_eq!(
+        maintenance
+            .run()
+            .await
+            .unwrap()
+            .confirmation_links_forgotten,
+        1
+    );
+    assert_eq!(app.count("email_verifications", "true").await, 0);
 }
 
 #[tokio::test]

@@ -99,4 +99,14 @@ impl EmailVerificationStore for Db {
             granted_micros,
         })
     }
+
+    async fn forget_verifications(&self, before: DateTime<Utc>) -> Result<u64> {
+        let connection = self.connection().await?;
+        Ok(connection
+            .execute(
+                "DELETE FROM email_verifications WHERE expires_at < $1",
+                &[&before],
+            )
+            .await?)
+    }
 }
