@@ -42,6 +42,17 @@ pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
+/// The IAM action each probe below needs (S3's HeadBucket is authorized by
+/// `s3:ListBucket`): the health function's policies in `template.yaml` must grant them all,
+/// or `/v1/health` reports a healthy service as failing.
+pub const PROBE_ACTIONS: [&str; 5] = [
+    "s3:ListBucket",
+    "sqs:GetQueueAttributes",
+    "dynamodb:DescribeTable",
+    "kms:DescribeKey",
+    "secretsmanager:DescribeSecret",
+];
+
 /// A probe for every AWS service the configuration names.
 pub fn probes(config: &AwsSettings, sdk: &SdkConfig) -> Vec<Arc<dyn DependencyProbe>> {
     let mut probes: Vec<Arc<dyn DependencyProbe>> = Vec::new();

@@ -529,3 +529,50 @@ fn cloudfront_passes_the_viewers_address_with_the_secret_that_proves_it() {
         !template["Globals"]["Function"]["Environment"]["Variables"]["AGORA_EDGE_SECRET"].is_null()
     );
 }
+
+/// The IAM actions the managed policies a function lists (`!Ref`) allow.
+fn allowed_actions(template: &Value, function: &str) -> BTreeSet<String> {
+    let policies = template["Resources"][function]["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap();
+    let mut actions = BTreeSet::new();
+    for policy in policies {
+        let Value::Tagged(reference) = policy else {
+            continue;
+        };
+        let name = reference.value.as_str().unwrap();
+        let statements = template["Resources"][name]["Properties"]["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap();
+        for statement in statements {
+            match &statement["Action"] {
+                Value::String(action) => {
+                    actions.insert(action.clone());
+                }
+                Value::Sequence(list) => {
+                    actions.extend(list.iter().filter_map(|a| a.as_str().map(str::to_owned)));
+                }
+                _ => {}
+            }
+        }
+    }
+    actions
+}
+
+/// `/v1/health` in AWS probes every configured service; each probe's call must be allowed,
+/// or a healthy deployment reports 503 (as it did with `sqs:GetQueueAttributes` missing).
+#[test]
+fn the_health_function_may_make_every_call_its_probes_make() {
+    let template: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
+            .unwrap();
+    let allowed = allowed_actions(&template, "HealthFunction");
+    let missing: Vec<&str> = agora::adapters::aws::PROBE_ACTIONS
+        .into_iter()
+        .filter(|action| !allowed.contains(*action))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "HealthFunction may not call {missing:?}"
+    );
+}
