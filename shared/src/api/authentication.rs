@@ -30,11 +30,18 @@ pub(crate) async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let format = ErrorFormat::of(request.extensions());
+    let secrets = &state.http().edge_secrets;
+    let from_the_edge = through_the_edge(request.headers(), secrets);
+    if !secrets.is_empty() && !from_the_edge && bypasses_the_edge(&request) {
+        return format.render(Error::Forbidden(
+            "Call Agora at its public address; requests straight to its origin are refused.".into(),
+        ));
+    }
     let origin = RequestOrigin {
-        client_addr: client_addr(&request, state.http().edge_secret.as_ref()),
+        client_addr: client_addr(&request, from_the_edge),
         request_id: current_request_id(),
     };
-    let format = ErrorFormat::of(request.extensions());
     let caller = match resolve_caller(&state, request.headers(), &origin).await {
         Ok(caller) => caller,
         Err(error) => return format.render(error),
@@ -106,12 +113,34 @@ pub const VIEWER_ADDRESS_HEADER: &str = "x-agora-viewer-address";
 /// The request header CloudFront adds to every request it forwards to an origin.
 pub const EDGE_SECRET_HEADER: &str = "x-agora-edge-secret";
 
+/// Whether the request carries one of the edge secrets, compared in constant time: it came
+/// through CloudFront.
+fn through_the_edge(headers: &HeaderMap, secrets: &[SecretString]) -> bool {
+    let Some(presented) = headers.get(EDGE_SECRET_HEADER) else {
+        return false;
+    };
+    secrets.iter().any(|secret| {
+        aws_lc_rs::constant_time::verify_slices_are_equal(
+            presented.as_bytes(),
+            secret.expose().as_bytes(),
+        )
+        .is_ok()
+    })
+}
+
+/// A request that reached a Lambda function (API Gateway, a function URL, an ALB) other
+/// than the public health check, which load balancers call without the secret.
+fn bypasses_the_edge(request: &Request) -> bool {
+    request.extensions().get::<RequestContext>().is_some()
+        && !(request.method() == http::Method::GET && request.uri().path() == "/v1/health")
+}
+
 /// The client's address. Behind CloudFront (a request carrying the edge secret), the
 /// viewer's address CloudFront saw; otherwise the front door's: API Gateway's source IP,
 /// the address an ALB appended last to X-Forwarded-For, or the socket's peer locally.
 /// Headers a client could forge are believed only with the secret, or behind an ALB.
-fn client_addr(request: &Request, edge_secret: Option<&SecretString>) -> Option<IpAddr> {
-    if let Some(viewer) = edge_secret.and_then(|secret| viewer_address(request.headers(), secret)) {
+fn client_addr(request: &Request, from_the_edge: bool) -> Option<IpAddr> {
+    if from_the_edge && let Some(viewer) = viewer_address(request.headers()) {
         return Some(viewer);
     }
     let extensions = request.extensions();
@@ -138,12 +167,8 @@ fn client_addr(request: &Request, edge_secret: Option<&SecretString>) -> Option<
     }
 }
 
-/// The viewer's address CloudFront passed on, when the request proves it came through
-/// CloudFront (the edge secret, compared in constant time).
-fn viewer_address(headers: &HeaderMap, secret: &SecretString) -> Option<IpAddr> {
-    let presented = headers.get(EDGE_SECRET_HEADER)?.as_bytes();
-    aws_lc_rs::constant_time::verify_slices_are_equal(presented, secret.expose().as_bytes())
-        .ok()?;
+/// The viewer's address CloudFront passed on.
+fn viewer_address(headers: &HeaderMap) -> Option<IpAddr> {
     let raw = headers.get(VIEWER_ADDRESS_HEADER)?.to_str().ok()?.trim();
     raw.parse::<IpAddr>()
         .ok()

@@ -34,10 +34,12 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// The built web UI the local server serves at `/`.
     pub web_dir: PathBuf,
-    /// The secret CloudFront adds to every request it forwards (`X-Agora-Edge-Secret`):
-    /// only a request that carries it is believed about its viewer's address
+    /// The secret CloudFront adds to every request it forwards (`X-Agora-Edge-Secret`),
+    /// then the one it replaces while a rotation rolls out. When set, a request that reached
+    /// a Lambda function without one is refused (nothing bypasses CloudFront), and only a
+    /// request carrying one is believed about its viewer's address
     /// (`X-Agora-Viewer-Address`); behind CloudFront the source IP is the edge's.
-    pub edge_secret: Option<crate::domain::secret::SecretString>,
+    pub edge_secrets: Vec<crate::domain::secret::SecretString>,
 }
 
 #[derive(Clone)]

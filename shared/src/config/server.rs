@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::{ConfigError, env::Env};
 use crate::{
     api::HttpSettings,
+    domain::secret::SecretString,
     telemetry::{LogFormat, LogSettings},
 };
 
@@ -17,15 +18,7 @@ pub fn http(env: &Env) -> Result<HttpSettings, ConfigError> {
             env.get("AGORA_WEB_DIR")
                 .unwrap_or_else(|| "web/dist".to_owned()),
         ),
-        edge_secret: match env.get("AGORA_EDGE_SECRET") {
-            Some(secret) if secret.len() < 32 => {
-                return Err(env.invalid(
-                    "AGORA_EDGE_SECRET",
-                    "must be at least 32 characters (the template generates one)".into(),
-                ));
-            }
-            secret => secret.map(crate::domain::secret::SecretString::new),
-        },
+        edge_secrets: edge_secrets(env)?,
     })
 }
 
@@ -68,4 +61,29 @@ fn origins(env: &Env, name: &'static str) -> Result<Vec<String>, ConfigError> {
             }
         })
         .collect()
+}
+
+/// `AGORA_EDGE_SECRET`, and `AGORA_EDGE_SECRET_PREVIOUS` while a rotation rolls out.
+fn edge_secrets(env: &Env) -> Result<Vec<SecretString>, ConfigError> {
+    let mut secrets = Vec::new();
+    for name in ["AGORA_EDGE_SECRET", "AGORA_EDGE_SECRET_PREVIOUS"] {
+        match env.get(name) {
+            Some(secret) if secret.is_empty() => {}
+            Some(secret) if secret.len() < 32 => {
+                return Err(env.invalid(
+                    name,
+                    "must be at least 32 characters (the template generates one)".into(),
+                ));
+            }
+            Some(secret) => secrets.push(SecretString::new(secret)),
+            None => {}
+        }
+    }
+    if secrets.len() == 1 && env.get("AGORA_EDGE_SECRET").is_none() {
+        return Err(env.invalid(
+            "AGORA_EDGE_SECRET",
+            "is required with AGORA_EDGE_SECRET_PREVIOUS (the secret CloudFront sends now)".into(),
+        ));
+    }
+    Ok(secrets)
 }

@@ -167,9 +167,12 @@ async fn the_refresh_cookie_round_trips_through_http_api_v2_events() {
     assert!(body(&refreshed)["access_token"].is_string());
 }
 
-/// A sign-in through the Lambda path with these extra headers; the client address the
-/// audit log recorded for it.
-async fn login_address(app: &crate::support::TestApp, headers: &[(&str, &str)]) -> String {
+/// Signs a user in through an HTTP API event with `headers`; the status, and the address
+/// the audit log recorded when it was a success.
+async fn login_through_lambda(
+    app: &crate::support::TestApp,
+    headers: &[(&str, &str)],
+) -> (u16, Option<String>) {
     let user = app.with_user().await;
     let mut event: serde_json::Value = serde_json::from_slice(
         &std::fs::read(events_dir().join("auth-login.apigw-v2.json")).unwrap(),
@@ -192,31 +195,40 @@ async fn login_address(app: &crate::support::TestApp, headers: &[(&str, &str)]) 
     )
     .await
     .unwrap();
-    assert_eq!(response["statusCode"], 200, "{response}");
+    let status = response["statusCode"].as_u64().unwrap() as u16;
+    if status != 200 {
+        return (status, None);
+    }
     let db = app.db().await;
     let id = uuid::Uuid::parse_str(&user.id).unwrap();
-    db.query_one(
-        "SELECT host(client_addr) FROM audit_log WHERE actor_id = $1 AND action = 'login.succeeded'
-          ORDER BY id DESC LIMIT 1",
-        &[&id],
-    )
-    .await
-    .unwrap()
-    .get(0)
+    let address = db
+        .query_one(
+            "SELECT host(client_addr) FROM audit_log WHERE actor_id = $1 AND action = 'login.succeeded'
+              ORDER BY id DESC LIMIT 1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    (status, Some(address))
 }
 
 #[tokio::test]
-async fn behind_cloudfront_the_client_is_the_viewer_but_only_when_the_edge_secret_proves_it() {
+async fn behind_cloudfront_the_client_is_the_viewer_and_nothing_reaches_a_function_without_the_secret()
+ {
     let secret = "edge-secret-of-this-test-0123456789abcdef";
+    let previous = "the-edge-secret-being-rotated-out-0123456789";
     let app = crate::support::TestApp::with_config(|config| {
-        config.http.edge_secret = Some(agora::domain::secret::SecretString::new(secret));
+        config.http.edge_secrets = vec![
+            agora::domain::secret::SecretString::new(secret),
+            agora::domain::secret::SecretString::new(previous),
+        ];
     })
     .await;
-    let source_ip = "203.0.113.17";
     let viewer = "198.51.100.77";
     // Through CloudFront: the edge node is the source, the viewer is in the header.
     assert_eq!(
-        login_address(
+        login_through_lambda(
             &app,
             &[
                 ("x-agora-edge-secret", secret),
@@ -224,28 +236,40 @@ async fn behind_cloudfront_the_client_is_the_viewer_but_only_when_the_edge_secre
             ]
         )
         .await,
-        viewer
+        (200, Some(viewer.to_owned()))
     );
-    // IPv6 viewers, and CloudFront-style `address:port` values.
+    // IPv6 viewers, CloudFront-style `address:port` values, and the secret being rotated
+    // out, which CloudFront may still send while the deployment rolls out.
     assert_eq!(
-        login_address(
+        login_through_lambda(
             &app,
             &[
-                ("x-agora-edge-secret", secret),
-                ("x-agora-viewer-address", "2001:db8::7")
+                ("x-agora-edge-secret", previous),
+                ("x-agora-viewer-address", "[2001:db8::7]:443")
             ]
         )
         .await,
-        "2001:db8::7"
+        (200, Some("2001:db8::7".to_owned()))
     );
-    // Straight to the HTTP API, forging the header, with a wrong secret or none: the source.
+    // Straight to the HTTP API or a function URL, with a wrong secret or none: refused,
+    // whatever the request says about its viewer.
     for forged in [
         vec![("x-agora-viewer-address", viewer)],
         vec![
             ("x-agora-edge-secret", "guess"),
             ("x-agora-viewer-address", viewer),
         ],
+        vec![("x-agora-edge-secret", &secret[..secret.len() - 1])],
     ] {
-        assert_eq!(login_address(&app, &forged).await, source_ip);
+        assert_eq!(login_through_lambda(&app, &forged).await, (403, None));
     }
+    // A load balancer's health check needs no secret.
+    let health = lambda::invoke(
+        app.state.clone(),
+        "health",
+        &std::fs::read(events_dir().join("health.apigw-v2.json")).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(health["statusCode"], 200, "{health}");
 }
