@@ -179,6 +179,9 @@ pub enum TokenRejection {
     Expired,
     #[error("the access token's signature, algorithm or key is not accepted")]
     BadSignature,
+    /// Its `kid` names no key this process knows (absent, forged, or newer than its keys).
+    #[error("the access token's signing key is not known")]
+    UnknownKey,
     #[error("the token is not an access token (typ must be at+jwt)")]
     WrongType,
     #[error("the access token was issued for another issuer or audience")]
@@ -239,7 +242,7 @@ impl TokenKeys {
             .kid
             .as_deref()
             .and_then(|kid| self.verifying.get(kid))
-            .ok_or(TokenRejection::BadSignature)?;
+            .ok_or(TokenRejection::UnknownKey)?;
         let mut validation = Validation::new(ALGORITHM);
         validation.set_issuer(&[&policy.issuer]);
         validation.set_audience(&[&policy.audience]);
@@ -391,7 +394,7 @@ mod tests {
         };
         let from_old = issue(old);
         assert!(verify(both, &from_old).is_ok());
-        assert_eq!(verify(new, &from_old), Err(TokenRejection::BadSignature));
+        assert_eq!(verify(new, &from_old), Err(TokenRejection::UnknownKey));
         let from_both = issue(both);
         assert_eq!(
             jsonwebtoken::decode_header(&from_both)

@@ -761,13 +761,37 @@ async fn signing_keys_come_from_secrets_manager_and_rotate_by_kid() {
     let session = after.login(&user.email, PASSWORD).await.json();
     let fresh = TestUser::from_session(&user.email, PASSWORD, &session);
     assert_eq!(kid(&fresh.access_token), "2", "the new key signs");
+    // An instance that read the keys before the rotation reads them again for a token
+    // naming a key it has not seen, so a one-step rotation signs nobody out.
     assert_eq!(
         before
             .call("GET", "/v1/me", Some(&fresh.access_token), None)
             .await
             .status,
-        StatusCode::UNAUTHORIZED,
-        "an instance that only knows key 1 refuses key 2"
+        StatusCode::OK,
+        "an instance that knew only key 1 accepts key 2"
+    );
+    // A forged key id costs no more readings: refused, with the keys as they are.
+    let (header, rest) = fresh.access_token.split_once('.').unwrap();
+    let mut forged_header: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap(),
+    )
+    .unwrap();
+    forged_header["kid"] = "9".into();
+    let forged = format!(
+        "{}.{rest}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            forged_header.to_string()
+        )
+    );
+    let refused = before.call("GET", "/v1/me", Some(&forged), None).await;
+    refused.problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("signing key is not known")
     );
     // The policy the service signs with is what TokenKeys verifies.
     let keys = TokenKeys::parse(rotated, false).unwrap();

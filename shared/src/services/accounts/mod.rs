@@ -24,8 +24,9 @@ use crate::{
     },
     services::rate_limit::RateLimiter,
 };
+use std::time::Instant;
 use std::{sync::Arc, time::Duration};
-use tokio::sync::OnceCell;
+use tokio::sync::RwLock;
 use uuid::Uuid;
 
 /// Longest profile bio, in characters.
@@ -103,8 +104,11 @@ pub struct AccountPorts {
 pub struct AccountService {
     ports: AccountPorts,
     settings: AuthSettings,
-    /// Loaded on first use (a network call in AWS), then kept for the process.
-    keys: OnceCell<Arc<TokenKeys>>,
+    /// Loaded on first use (a network call in AWS), then kept for the process, and read
+    /// again when a token names a key this process has not seen (a rotation since).
+    keys: RwLock<Option<Arc<TokenKeys>>>,
+    /// When the keys were last read again, so forged `kid`s cannot hammer the secret.
+    keys_reloaded_at: std::sync::Mutex<Option<Instant>>,
 }
 
 /// A signed-in session: what sign-up, sign-in and refresh return.
@@ -165,7 +169,8 @@ impl AccountService {
         Self {
             ports,
             settings,
-            keys: OnceCell::new(),
+            keys: RwLock::new(None),
+            keys_reloaded_at: std::sync::Mutex::new(None),
         }
     }
 

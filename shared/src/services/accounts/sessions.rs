@@ -29,6 +29,10 @@ use uuid::Uuid;
 
 use super::api_keys::{api_key_cache_key, api_key_refused};
 
+/// How often a process may read the signing keys again for a token naming a key it does
+/// not know.
+const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
+
 impl AccountService {
     /// Creates an account and signs it in.
     pub async fn register(
@@ -225,11 +229,17 @@ impl AccountService {
             ));
         }
         let keys = self.keys().await?;
-        let claims = keys
-            .verify_access_token(&self.policy(), credential, self.ports.clock.now())
-            .map_err(|rejection: TokenRejection| {
-                Error::Unauthorized(format!("{}.", capitalise(&rejection.to_string())))
-            })?;
+        let now = self.ports.clock.now();
+        let verified = match keys.verify_access_token(&self.policy(), credential, now) {
+            Err(TokenRejection::UnknownKey) => match self.reread_keys().await {
+                Some(keys) => keys.verify_access_token(&self.policy(), credential, now),
+                None => Err(TokenRejection::UnknownKey),
+            },
+            verified => verified,
+        };
+        let claims = verified.map_err(|rejection: TokenRejection| {
+            Error::Unauthorized(format!("{}.", capitalise(&rejection.to_string())))
+        })?;
         if self.access_tokens_revoked(claims.sid).await {
             return Err(Error::Unauthorized(
                 "This session was signed out; sign in again.".into(),
@@ -409,28 +419,62 @@ impl AccountService {
 
     /// The signing keys, read from the secret on first use.
     pub(super) async fn keys(&self) -> Result<Arc<TokenKeys>> {
-        self.keys
-            .get_or_try_init(|| async {
-                let secret =
-                    self.ports
-                        .secret
-                        .read()
-                        .await
-                        .map_err(|error| Error::Unavailable {
-                            dependency: "secrets",
-                            cause: error.to_string(),
-                        })?;
-                TokenKeys::parse(&secret, self.settings.allow_example_keys)
-                    .map(Arc::new)
-                    .map_err(|error| {
-                        Error::Internal(format!(
-                            "the signing keys in {} are unusable: {error}",
-                            self.ports.secret.describe()
-                        ))
-                    })
-            })
+        if let Some(keys) = self.keys.read().await.as_ref() {
+            return Ok(keys.clone());
+        }
+        let mut slot = self.keys.write().await;
+        if let Some(keys) = slot.as_ref() {
+            return Ok(keys.clone());
+        }
+        let keys = self.read_keys().await?;
+        *slot = Some(keys.clone());
+        Ok(keys)
+    }
+
+    /// The keys read again, when the last reading is older than [`KEY_RELOAD_INTERVAL`]:
+    /// a token signed with a key added since this process read them (a rotation that
+    /// adds key 2 and signs with it at once) verifies here too.
+    async fn reread_keys(&self) -> Option<Arc<TokenKeys>> {
+        {
+            let mut last = self
+                .keys_reloaded_at
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|at| at.elapsed() < KEY_RELOAD_INTERVAL) {
+                return None;
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        match self.read_keys().await {
+            Ok(keys) => {
+                *self.keys.write().await = Some(keys.clone());
+                Some(keys)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the signing keys could not be read again");
+                None
+            }
+        }
+    }
+
+    async fn read_keys(&self) -> Result<Arc<TokenKeys>> {
+        let secret = self
+            .ports
+            .secret
+            .read()
             .await
-            .cloned()
+            .map_err(|error| Error::Unavailable {
+                dependency: "secrets",
+                cause: error.to_string(),
+            })?;
+        TokenKeys::parse(&secret, self.settings.allow_example_keys)
+            .map(Arc::new)
+            .map_err(|error| {
+                Error::Internal(format!(
+                    "the signing keys in {} are unusable: {error}",
+                    self.ports.secret.describe()
+                ))
+            })
     }
 
     pub(super) fn policy(&self) -> TokenPolicy {
