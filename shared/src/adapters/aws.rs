@@ -21,6 +21,12 @@ pub struct AwsSettings {
     pub idempotency_table: Option<String>,
     pub kms_key_id: Option<String>,
     pub secret_id: Option<String>,
+    /// Where the functions that sign people in publish the verification keys
+    /// (`AGORA_VERIFICATION_KEYS_ID`); only those functions have it.
+    pub verification_keys_id: Option<String>,
+    /// The secret with Agora's own provider keys (`AGORA_PROVIDER_SECRET_ID`); only the
+    /// functions that call providers have it.
+    pub provider_secret_id: Option<String>,
     /// Set when any AWS-backed setting is present, or `AWS_ENDPOINT_URL` is given.
     pub endpoint_url: Option<String>,
 }
@@ -33,6 +39,8 @@ impl AwsSettings {
             || self.idempotency_table.is_some()
             || self.kms_key_id.is_some()
             || self.secret_id.is_some()
+            || self.verification_keys_id.is_some()
+            || self.provider_secret_id.is_some()
     }
 }
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::{
     domain::tokens::TokenKeys,
     error::describe_chain,
-    ports::{SecretError, SecretSource},
+    ports::{PublicKeyDirectory, SecretError, SecretSource},
 };
 
 /// Where the JSON secret with the signing keys lives.
@@ -73,6 +73,36 @@ impl SecretSource for SecretsManagerSecret {
 
     fn describe(&self) -> String {
         format!("Secrets Manager secret {}", self.secret_id)
+    }
+}
+
+#[async_trait]
+impl PublicKeyDirectory for SecretsManagerSecret {
+    async fn publish(&self, public_keys: &str) -> Result<(), SecretError> {
+        let published: Option<serde_json::Value> = self
+            .read()
+            .await
+            .ok()
+            .and_then(|current| serde_json::from_str(&current).ok());
+        let wanted: serde_json::Value = serde_json::from_str(public_keys)
+            .map_err(|error| SecretError::Invalid(error.to_string()))?;
+        if published.as_ref() == Some(&wanted) {
+            return Ok(());
+        }
+        self.client
+            .put_secret_value()
+            .secret_id(&self.secret_id)
+            .secret_string(public_keys)
+            .send()
+            .await
+            .map_err(|error| {
+                SecretError::Unavailable(format!(
+                    "Secrets Manager PutSecretValue {}: {}",
+                    self.secret_id,
+                    describe_chain(&error)
+                ))
+            })?;
+        Ok(())
     }
 }
 

@@ -86,6 +86,9 @@ pub struct Route {
     pub streams: bool,
     /// The format its errors are written in.
     pub errors: ErrorFormat,
+    /// Mints access tokens: its function alone may read the signing keys (every other
+    /// function verifies with their public half).
+    pub signs_in: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -98,9 +101,12 @@ pub fn routes() -> Vec<Route> {
             Access::Public,
             openapi::get_openapi,
         ),
-        Route::new::<auth::__path_register, _, _>("auth-register", Access::Public, auth::register),
-        Route::new::<auth::__path_login, _, _>("auth-login", Access::Public, auth::login),
-        Route::new::<auth::__path_refresh, _, _>("auth-refresh", Access::Public, auth::refresh),
+        Route::new::<auth::__path_register, _, _>("auth-register", Access::Public, auth::register)
+            .signs_in(),
+        Route::new::<auth::__path_login, _, _>("auth-login", Access::Public, auth::login)
+            .signs_in(),
+        Route::new::<auth::__path_refresh, _, _>("auth-refresh", Access::Public, auth::refresh)
+            .signs_in(),
         Route::new::<auth::__path_logout, _, _>("auth-logout", Access::Public, auth::logout),
         Route::new::<verification::__path_verify_email, _, _>(
             "auth-verify-email",
@@ -474,8 +480,14 @@ impl Route {
             operation,
             streams: false,
             errors: ErrorFormat::Problem,
+            signs_in: false,
             handler: on(filter, handler),
         }
+    }
+
+    fn signs_in(mut self) -> Self {
+        self.signs_in = true;
+        self
     }
 
     fn streaming(mut self) -> Self {

@@ -29,8 +29,8 @@ use crate::{
     config::Profile,
     ports::{
         BlobStore, Cache, Clock, DependencyProbe, DirectUploads, Embedder, IdempotencyStore,
-        KeyWrapper, MailOutbox, Mailer, PasswordHasher, Queue, QueueConsumer, SearchIndex,
-        SecretSource, SystemClock,
+        KeyWrapper, MailOutbox, Mailer, PasswordHasher, PublicKeyDirectory, Queue, QueueConsumer,
+        SearchIndex, SecretSource, SystemClock,
     },
 };
 
@@ -60,6 +60,8 @@ pub(super) struct Backends {
     /// nothing in a prod deployment without a sender.
     pub mailer: Option<Arc<dyn Mailer>>,
     pub outbox: Option<Arc<dyn MailOutbox>>,
+    /// Where this process publishes the verification keys (the functions that sign in).
+    pub key_directory: Option<Arc<dyn PublicKeyDirectory>>,
 }
 
 impl Backends {
@@ -190,7 +192,16 @@ impl Backends {
             }
             (None, Profile::Prod) => None,
         };
+        let key_directory: Option<Arc<dyn PublicKeyDirectory>> =
+            match &config.aws.verification_keys_id {
+                Some(id) => Some(Arc::new(SecretsManagerSecret::new(
+                    &sdk_or_load(&sdk).await,
+                    id.clone(),
+                ))),
+                None => None,
+            };
         Ok(Self {
+            key_directory,
             db,
             cache,
             local_cache,

@@ -189,6 +189,7 @@ fn account_service(
             audit: store.clone(),
             hasher: backends.hasher.clone(),
             secret: backends.secret.clone(),
+            key_directory: backends.key_directory.clone(),
             uploads,
             cache: backends.cache.clone(),
             clock: backends.clock.clone(),

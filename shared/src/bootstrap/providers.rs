@@ -10,7 +10,7 @@ use crate::{
         egress,
         llm::{bedrock::BedrockConverse, connector::LlmConnector},
         local::echo::EchoModel,
-        secrets::SecretLocation,
+        secrets::{SecretLocation, SecretsManagerSecret},
     },
     ports::{LlmProvider, Reach},
     services::{
@@ -47,14 +47,18 @@ pub(super) fn build(
         }
         (false, _) => None,
     };
-    // Agora's own provider keys may live in the secret beside the signing keys (in AWS);
-    // a local install's generated secret never holds any.
-    let secret = match &config.secret {
-        SecretLocation::SecretsManager(_) | SecretLocation::Inline(_) => {
-            Some(backends.secret.clone())
-        }
-        SecretLocation::LocalFile(_) => None,
-    };
+    // Agora's own provider keys live in a secret of their own in AWS, which only the
+    // functions that call providers may read; elsewhere they may sit beside the signing
+    // keys. A local install's generated secret never holds any.
+    let secret: Option<Arc<dyn crate::ports::SecretSource>> =
+        // The SDK configuration is loaded whenever a provider secret is named.
+        match (&config.aws.provider_secret_id, &backends.sdk, &config.secret) {
+            (Some(id), Some(sdk), _) => Some(Arc::new(SecretsManagerSecret::new(sdk, id.clone()))),
+            (_, _, SecretLocation::SecretsManager(_) | SecretLocation::Inline(_)) => {
+                Some(backends.secret.clone())
+            }
+            (_, _, SecretLocation::LocalFile(_)) => None,
+        };
     Ok(Providers::new(
         PlatformKeys {
             openai: settings.openai_api_key.clone(),

@@ -53,6 +53,8 @@ pub fn aws(env: &Env) -> AwsSettings {
         idempotency_table: env.get("IDEMPOTENCY_TABLE"),
         kms_key_id: env.get("KMS_KEY_ID"),
         secret_id: env.get("AGORA_SECRET_ID"),
+        verification_keys_id: env.get("AGORA_VERIFICATION_KEYS_ID"),
+        provider_secret_id: env.get("AGORA_PROVIDER_SECRET_ID"),
         endpoint_url: env.get("AWS_ENDPOINT_URL"),
     }
 }

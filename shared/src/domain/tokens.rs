@@ -7,6 +7,10 @@
 //! verifies, so a key is rotated by adding `jwt_key_2`, switching `jwt_active_kid`, and
 //! removing `jwt_key_1` once its tokens have expired. The format is flat so
 //! CloudFormation's `GenerateSecretString` can create it.
+//!
+//! Functions that only verify tokens read the public half instead (`jwt_public_<kid>`,
+//! base64url Ed25519 public keys, which [`TokenKeys::public_keys`] writes): they can
+//! check any token and mint none.
 
 use std::{collections::BTreeMap, time::Duration};
 
@@ -36,12 +40,16 @@ const VISIBLE_KEY_CHARS: usize = API_KEY_PREFIX.len() + 6;
 /// Example values from the documentation; refused outside the dev profile.
 pub const EXAMPLE_KEY_VALUE: &str = "change-me-change-me-change-me-change-me";
 
-/// The signing keys and the refresh-successor keys, parsed from the secret.
+/// The signing keys and the refresh-successor keys, parsed from the secret; or only the
+/// verification keys, parsed from their public half.
 pub struct TokenKeys {
-    active_kid: String,
-    signing: EncodingKey,
+    /// The active kid and its key; `None` for verification keys only.
+    signing: Option<(String, EncodingKey)>,
     verifying: BTreeMap<String, DecodingKey>,
-    /// HMAC keys deriving a refresh token's successor, the active one first.
+    /// The public keys by kid, as published.
+    public: BTreeMap<String, Vec<u8>>,
+    /// HMAC keys deriving a refresh token's successor, the active one first (none for
+    /// verification keys only).
     successor: Vec<hmac::Key>,
 }
 
@@ -59,6 +67,12 @@ pub enum KeysError {
     ExampleKey { kid: String },
     #[error("cannot derive the signing key: {0}")]
     Crypto(String),
+    #[error("`jwt_public_{kid}` is not a base64url Ed25519 public key")]
+    BadPublicKey { kid: String },
+    #[error(
+        "these are verification keys only; the signing keys are for the functions that sign in"
+    )]
+    VerificationOnly,
 }
 
 impl TokenKeys {
@@ -67,6 +81,10 @@ impl TokenKeys {
     pub fn parse(secret: &str, allow_example: bool) -> Result<Self, KeysError> {
         let fields: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(secret).map_err(|error| KeysError::NotJson(error.to_string()))?;
+        let signs = fields.keys().any(|name| name.starts_with("jwt_key_"));
+        if !signs && fields.keys().any(|name| name.starts_with("jwt_public_")) {
+            return Self::verification_only(&fields);
+        }
         let active_kid = fields
             .get("jwt_active_kid")
             .and_then(|value| value.as_str())
@@ -94,6 +112,7 @@ impl TokenKeys {
             .ok_or_else(|| KeysError::MissingActiveKey(active_kid.clone()))?;
         let signing = EncodingKey::from_ed_der(&ed25519_pkcs8(active_value)?);
         let mut verifying = BTreeMap::new();
+        let mut public = BTreeMap::new();
         for (kid, value) in &values {
             let pair = Ed25519KeyPair::from_pkcs8(&ed25519_pkcs8(value)?)
                 .map_err(|error| KeysError::Crypto(error.to_string()))?;
@@ -101,6 +120,7 @@ impl TokenKeys {
                 kid.clone(),
                 DecodingKey::from_ed_der(pair.public_key().as_ref()),
             );
+            public.insert(kid.clone(), pair.public_key().as_ref().to_vec());
         }
         let mut successor = vec![successor_key(active_value)];
         successor.extend(
@@ -110,11 +130,67 @@ impl TokenKeys {
                 .map(|(_, value)| successor_key(value)),
         );
         Ok(Self {
-            active_kid,
-            signing,
+            signing: Some((active_kid, signing)),
             verifying,
+            public,
             successor,
         })
+    }
+
+    fn verification_only(
+        fields: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, KeysError> {
+        use base64::Engine;
+        let mut verifying = BTreeMap::new();
+        let mut public = BTreeMap::new();
+        for (name, value) in fields {
+            let Some(kid) = name.strip_prefix("jwt_public_") else {
+                continue;
+            };
+            let key = value
+                .as_str()
+                .and_then(|encoded| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(encoded)
+                        .ok()
+                })
+                .filter(|key| key.len() == 32)
+                .ok_or_else(|| KeysError::BadPublicKey {
+                    kid: kid.to_owned(),
+                })?;
+            verifying.insert(kid.to_owned(), DecodingKey::from_ed_der(&key));
+            public.insert(kid.to_owned(), key);
+        }
+        Ok(Self {
+            signing: None,
+            verifying,
+            public,
+            successor: Vec::new(),
+        })
+    }
+
+    /// Whether these keys can sign (the full secret), not only verify.
+    pub fn can_sign(&self) -> bool {
+        self.signing.is_some()
+    }
+
+    /// The public half, as the verifying functions read it:
+    /// `{"jwt_public_<kid>": "<base64url key>", ...}`.
+    pub fn public_keys(&self) -> String {
+        use base64::Engine;
+        let fields: serde_json::Map<String, serde_json::Value> = self
+            .public
+            .iter()
+            .map(|(kid, key)| {
+                (
+                    format!("jwt_public_{kid}"),
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .encode(key)
+                        .into(),
+                )
+            })
+            .collect();
+        serde_json::Value::Object(fields).to_string()
     }
 
     /// A fresh random secret in the format above, for a new local install.
@@ -213,8 +289,9 @@ impl TokenKeys {
         };
         let mut header = Header::new(ALGORITHM);
         header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
-        header.kid = Some(self.active_kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.signing)
+        let (active_kid, signing) = self.signing.as_ref().ok_or(KeysError::VerificationOnly)?;
+        header.kid = Some(active_kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, signing)
             .map_err(|error| KeysError::Crypto(error.to_string()))?;
         Ok((token, claims))
     }
@@ -455,5 +532,34 @@ mod tests {
         assert_ne!(key, random_token(API_KEY_PREFIX).unwrap());
         assert_eq!(visible_prefix(&key).len(), API_KEY_PREFIX.len() + 6);
         assert_eq!(token_hash(&key).len(), 32);
+    }
+
+    #[test]
+    fn the_public_half_verifies_every_token_and_signs_none() {
+        let full = TokenKeys::parse(
+            r#"{"jwt_active_kid":"2","jwt_key_1":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","jwt_key_2":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}"#,
+            false,
+        )
+        .unwrap();
+        let published = full.public_keys();
+        assert!(!published.contains("aaaa") && !published.contains("bbbb"));
+        let public = TokenKeys::parse(&published, false).unwrap();
+        assert!(full.can_sign() && !public.can_sign());
+        let now = Utc::now();
+        let (token, _) = full
+            .issue_access_token(&policy(), Uuid::now_v7(), Role::User, Uuid::now_v7(), now)
+            .unwrap();
+        assert!(public.verify_access_token(&policy(), &token, now).is_ok());
+        assert_eq!(
+            public
+                .issue_access_token(&policy(), Uuid::now_v7(), Role::User, Uuid::now_v7(), now)
+                .unwrap_err(),
+            KeysError::VerificationOnly
+        );
+        assert!(public.refresh_successors("agora_rt_x").is_empty());
+        assert_eq!(
+            TokenKeys::parse(r#"{"jwt_public_1":"not a key"}"#, false).err(),
+            Some(KeysError::BadPublicKey { kid: "1".into() })
+        );
     }
 }

@@ -40,6 +40,14 @@ pub trait SecretSource: Send + Sync {
     fn describe(&self) -> String;
 }
 
+/// Where the functions that sign people in publish the public half of the signing keys,
+/// for the functions that only verify tokens (which may not read the signing keys).
+#[async_trait]
+pub trait PublicKeyDirectory: Send + Sync {
+    /// Makes `public_keys` what verifiers read, writing only when it differs.
+    async fn publish(&self, public_keys: &str) -> Result<(), SecretError>;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error("secret unavailable: {0}")]

@@ -576,3 +576,119 @@ fn the_health_function_may_make_every_call_its_probes_make() {
         "HealthFunction may not call {missing:?}"
     );
 }
+
+/// The `!Ref` a tagged template value names, if it is one.
+fn reference(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "!Ref" || tagged.tag == "Ref" => {
+            tagged.value.as_str()
+        }
+        _ => None,
+    }
+}
+
+/// The managed policies a function lists.
+fn policy_names(function: &Value) -> BTreeSet<String> {
+    function["Properties"]["Policies"]
+        .as_sequence()
+        .map(|policies| {
+            policies
+                .iter()
+                .filter_map(reference)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Issue 15: a function that only verifies tokens must not be able to mint one (an
+/// administrator's included). Only the routes that sign people in (`Route::signs_in`) may
+/// read the signing keys; every other function reads their public half, and Agora's own
+/// provider keys are readable only where providers are called.
+#[test]
+fn only_the_functions_that_sign_people_in_may_read_the_signing_keys() {
+    let template: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
+            .unwrap();
+    let signers: BTreeSet<&str> = agora::api::routes()
+        .into_iter()
+        .filter(|route| route.signs_in)
+        .map(|route| route.function)
+        .collect();
+    assert_eq!(
+        signers,
+        BTreeSet::from(["auth-login", "auth-refresh", "auth-register"])
+    );
+    // The streamed run routes and the workflow worker, which runs agent steps.
+    let provider_callers: BTreeSet<String> = agora::api::routes()
+        .into_iter()
+        .filter(|route| route.streams && route.function != "workflow-runs-events")
+        .map(|route| route.function.to_owned())
+        .chain(["workflow-worker".to_owned()])
+        .collect();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(
+        reference(&globals["AGORA_SECRET_ID"]),
+        Some("VerificationKeysSecret")
+    );
+    let mut checked = 0;
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        let policies = policy_names(resource);
+        let variables = &resource["Properties"]["Environment"]["Variables"];
+        let signs = signers.contains(binary);
+        assert_eq!(
+            policies.contains("AuthKeysReadPolicy"),
+            signs,
+            "{name:?} ({binary}) and the signing keys"
+        );
+        assert_eq!(
+            policies.contains("VerificationKeysReadPolicy"),
+            !signs,
+            "{name:?} ({binary}) and the verification keys"
+        );
+        if signs {
+            assert_eq!(
+                reference(&variables["AGORA_SECRET_ID"]),
+                Some("AuthKeysSecret")
+            );
+            assert_eq!(
+                reference(&variables["AGORA_VERIFICATION_KEYS_ID"]),
+                Some("VerificationKeysSecret")
+            );
+        } else {
+            assert!(variables["AGORA_SECRET_ID"].is_null(), "{name:?}");
+        }
+        let calls_providers = provider_callers.contains(binary);
+        assert_eq!(
+            policies.contains("ProviderKeysSecretReadPolicy"),
+            calls_providers,
+            "{name:?} ({binary}) and the provider keys"
+        );
+        assert_eq!(
+            reference(&variables["AGORA_PROVIDER_SECRET_ID"]).is_some(),
+            calls_providers,
+            "{name:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 80, "{checked}");
+    // The signing-key policy reaches the signing keys and the public half, nothing else.
+    let statements =
+        template["Resources"]["AuthKeysReadPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap();
+    let resources: BTreeSet<&str> = statements
+        .iter()
+        .filter_map(|statement| reference(&statement["Resource"]))
+        .collect();
+    assert_eq!(
+        resources,
+        BTreeSet::from(["AuthKeysSecret", "VerificationKeysSecret"])
+    );
+}

@@ -5,9 +5,8 @@
 use std::net::SocketAddr;
 
 use agora::{
-    adapters::secrets::SecretLocation,
     api::Access,
-    domain::tokens::{TokenKeys, TokenPolicy, ed25519_pkcs8},
+    domain::tokens::ed25519_pkcs8,
     domain::{RequestOrigin, Role},
     testing,
 };
@@ -715,96 +714,6 @@ async fn the_audit_log_records_security_actions_without_secrets_and_pages() {
             .await;
         response.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     }
-}
-
-/// Signing keys read from Secrets Manager (moto), and rotated by kid.
-#[tokio::test]
-async fn signing_keys_come_from_secrets_manager_and_rotate_by_kid() {
-    let sdk = agora::adapters::aws::load_sdk_config().await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
-    let old = r#"{"jwt_active_kid":"1","jwt_key_1":"first key value, at least 32 characters"}"#;
-    let rotated = r#"{"jwt_active_kid":"2","jwt_key_1":"first key value, at least 32 characters","jwt_key_2":"second key value, at least 32 characters"}"#;
-    let id = client
-        .create_secret()
-        .name(format!("agora/test/{}", uuid::Uuid::new_v4()))
-        .secret_string(old)
-        .send()
-        .await
-        .unwrap()
-        .arn
-        .unwrap();
-    let before = TestApp::with_config(|config| {
-        config.secret = SecretLocation::SecretsManager(id.clone());
-        config.aws.secret_id = Some(id.clone());
-    })
-    .await;
-    let user = before.with_user().await;
-    let kid = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
-    assert_eq!(kid(&user.access_token), "1");
-
-    client
-        .put_secret_value()
-        .secret_id(&id)
-        .secret_string(rotated)
-        .send()
-        .await
-        .unwrap();
-    let after = TestApp::from_config(before.config.clone(), Default::default()).await;
-    assert_eq!(
-        after
-            .call("GET", "/v1/me", Some(&user.access_token), None)
-            .await
-            .status,
-        StatusCode::OK,
-        "tokens of the old key still verify"
-    );
-    let session = after.login(&user.email, PASSWORD).await.json();
-    let fresh = TestUser::from_session(&user.email, PASSWORD, &session);
-    assert_eq!(kid(&fresh.access_token), "2", "the new key signs");
-    // An instance that read the keys before the rotation reads them again for a token
-    // naming a key it has not seen, so a one-step rotation signs nobody out.
-    assert_eq!(
-        before
-            .call("GET", "/v1/me", Some(&fresh.access_token), None)
-            .await
-            .status,
-        StatusCode::OK,
-        "an instance that knew only key 1 accepts key 2"
-    );
-    // A forged key id costs no more readings: refused, with the keys as they are.
-    let (header, rest) = fresh.access_token.split_once('.').unwrap();
-    let mut forged_header: serde_json::Value = serde_json::from_slice(
-        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap(),
-    )
-    .unwrap();
-    forged_header["kid"] = "9".into();
-    let forged = format!(
-        "{}.{rest}",
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            forged_header.to_string()
-        )
-    );
-    let refused = before.call("GET", "/v1/me", Some(&forged), None).await;
-    refused.problem(StatusCode::UNAUTHORIZED, "unauthorized");
-    assert!(
-        refused.json()["detail"]
-            .as_str()
-            .unwrap()
-            .contains("signing key is not known")
-    );
-    // The policy the service signs with is what TokenKeys verifies.
-    let keys = TokenKeys::parse(rotated, false).unwrap();
-    let policy = TokenPolicy {
-        issuer: "agora".into(),
-        audience: "agora-api".into(),
-        access_ttl: std::time::Duration::from_secs(900),
-        leeway: std::time::Duration::from_secs(30),
-    };
-    assert!(
-        keys.verify_access_token(&policy, &fresh.access_token, chrono::Utc::now())
-            .is_ok()
-    );
 }
 
 /// A digest of every row of every table the tests' users can change (the audit log, which

@@ -79,6 +79,8 @@ async fn provision() -> AwsSettings {
         secret_id: Some(secret),
         endpoint_url: Some(std::env::var("AWS_ENDPOINT_URL").unwrap()),
         dead_letter_queue_url: None,
+        verification_keys_id: None,
+        provider_secret_id: None,
     }
 }
 

@@ -34,6 +34,7 @@ mod responses;
 mod reviews;
 mod runs;
 mod search_index;
+mod signing_keys;
 mod support;
 mod uploads;
 mod verification;

@@ -19,8 +19,8 @@ use crate::{
     domain::{RequestOrigin, Role},
     ports::{
         ApiKeyRecord, ApiKeyStore, AuditAction, AuditLog, AuditRecord, Cache, Clock,
-        EmailVerificationStore, MailOutbox, Mailer, PasswordHasher, SecretSource, SessionStore,
-        UserStore,
+        EmailVerificationStore, MailOutbox, Mailer, PasswordHasher, PublicKeyDirectory,
+        SecretSource, SessionStore, UserStore,
     },
     services::rate_limit::RateLimiter,
 };
@@ -93,6 +93,9 @@ pub struct AccountPorts {
     pub audit: Arc<dyn AuditLog>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub secret: Arc<dyn SecretSource>,
+    /// Where the signing keys' public half is published for the functions that only
+    /// verify; `None` where every process reads the signing keys (locally).
+    pub key_directory: Option<Arc<dyn PublicKeyDirectory>>,
     pub cache: Arc<dyn Cache>,
     pub clock: Arc<dyn Clock>,
     /// Sign-in failures and requests per caller.

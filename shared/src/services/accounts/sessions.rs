@@ -156,6 +156,12 @@ impl AccountService {
             return Err(refresh_refused());
         }
         let keys = self.keys().await?;
+        if !keys.can_sign() {
+            return Err(Error::Internal(
+                "refreshing needs the signing keys, and this function holds verification keys only"
+                    .into(),
+            ));
+        }
         let successors = keys.refresh_successors(refresh_token);
         let successor_hashes: Vec<Vec<u8>> = successors.iter().map(|s| token_hash(s)).collect();
         let now = self.ports.clock.now();
@@ -467,14 +473,25 @@ impl AccountService {
                 dependency: "secrets",
                 cause: error.to_string(),
             })?;
-        TokenKeys::parse(&secret, self.settings.allow_example_keys)
-            .map(Arc::new)
-            .map_err(|error| {
+        let keys =
+            TokenKeys::parse(&secret, self.settings.allow_example_keys).map_err(|error| {
                 Error::Internal(format!(
                     "the signing keys in {} are unusable: {error}",
                     self.ports.secret.describe()
                 ))
-            })
+            })?;
+        // Published before this process signs anything, so a token of a new key never
+        // reaches a verifier that could not read that key.
+        if let (Some(directory), true) = (&self.ports.key_directory, keys.can_sign()) {
+            directory
+                .publish(&keys.public_keys())
+                .await
+                .map_err(|error| Error::Unavailable {
+                    dependency: "secrets",
+                    cause: error.to_string(),
+                })?;
+        }
+        Ok(Arc::new(keys))
     }
 
     pub(super) fn policy(&self) -> TokenPolicy {
