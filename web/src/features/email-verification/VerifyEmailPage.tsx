@@ -9,11 +9,17 @@ import { useVerifyEmail } from './queries';
 import { ResendLinkButton } from './ResendLinkButton';
 import './email-verification.css';
 
-/** Why the link did not work, in the server's words: the token's field error of a 422, else the problem. */
+/**
+ * Why the link did not work, in the server's words: the token's field error of a 422 (a
+ * message about the field, "has expired; ...", said of "This link"), else the problem.
+ */
 function failureText(error: unknown): string {
   if (error instanceof ApiError) {
-    const onToken = error.fieldErrors.token?.[0];
-    if (onToken) return onToken;
+    const onToken = error.fieldErrors.token?.[0]?.trim();
+    if (onToken) {
+      const sentence = /^[a-z]/.test(onToken) ? `This link ${onToken}` : onToken;
+      return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+    }
     if (error.problem?.detail?.trim()) return error.problem.detail;
   }
   return errorMessage(error);
