@@ -9,6 +9,7 @@ import {
   captureAccessTokens,
   captureRefreshCookies,
   captureSecret,
+  confirmEmailFromOutbox,
   openPersistentPage,
 } from './harness.ts';
 
@@ -90,6 +91,40 @@ describe('accounts in Chromium', () => {
     await page.waitForURL(`${AGORA_URL}/account`, { timeout: 30_000 });
     await expectSignedInHeader();
     expect(await page.getByTestId('account-email').innerText()).toBe(email);
+  });
+
+  it('confirms the email from the dev outbox: the banner goes and the sign-up credits arrive', async () => {
+    screenshotOnFailure('accounts-verify-email');
+    // Until the address is confirmed, a banner asks for it on every page, and there are no credits.
+    const banner = page.getByRole('region', { name: 'Email confirmation' });
+    await banner.waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await banner.innerText()).toContain(`Confirm your email to get your free credits. We sent a link to ${email}.`);
+    await expect.poll(() => page.getByTestId('credits-chip').innerText(), { timeout: 30_000 }).toMatch(/^0(\.0+)? credits$/);
+
+    // The local server sends no real email: the banner leads to its dev outbox.
+    await banner.getByRole('link', { name: 'Open the dev outbox' }).click();
+    await page.waitForURL(`${AGORA_URL}/outbox`, { timeout: 30_000 });
+    const newest = page.getByTestId('outbox-mail').first();
+    await newest.waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await newest.getByTestId('outbox-to').innerText()).toBe(email);
+
+    const granted = await confirmEmailFromOutbox(page);
+    expect(granted).toMatch(/^5(\.0+)? credits were added to your balance\.$/);
+    expect(new URL(page.url()).pathname).toBe('/verify-email');
+    await page.screenshot({ path: join(RESULTS_DIR, 'accounts-verify-email.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'See your credits' }).click();
+    await page.waitForURL(`${AGORA_URL}/account/billing`, { timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('credits-available').innerText(), { timeout: 30_000 }).toMatch(/^5(\.0+)?$/);
+    await expect.poll(() => page.getByTestId('credits-chip').innerText(), { timeout: 30_000 }).toMatch(/^5(\.0+)? credits$/);
+    expect(await banner.count(), 'no banner once the address is confirmed').toBe(0);
+    expect(await page.getByTestId('signup-credits-pending').count()).toBe(0);
+    // The sign-up credits are in the ledger.
+    await page.locator('[data-testid="ledger-row"][data-kind="signup_grant"]').waitFor({ state: 'visible', timeout: 30_000 });
+
+    // Back where the next tests start.
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Profile' }).click();
+    await page.waitForURL(`${AGORA_URL}/account`, { timeout: 30_000 });
   });
 
   it('keeps the refresh token in an HttpOnly, Secure, SameSite=Strict cookie, and no token in web storage', async () => {

@@ -9,6 +9,7 @@ import {
   captureAccessTokens,
   captureRefreshCookies,
   captureSecret,
+  confirmEmailFromOutbox,
   openGuardedPage,
 } from './harness.ts';
 
@@ -105,7 +106,7 @@ describe('running agents in Chromium: try it, chat, billing, reviews, provider k
     await page.getByTestId('streaming-answer').waitFor({ state: 'detached', ...WAIT });
   }
 
-  it('signs up, and opens a demo agent that runs on the offline model', async () => {
+  it('signs up, confirms the email, and opens a demo agent that runs on the offline model', async () => {
     screenshotOnFailure('chat-signup');
     const response = await page.goto(`${AGORA_URL}/signup`, { waitUntil: 'domcontentloaded' });
     expect(response?.status()).toBe(200);
@@ -114,8 +115,9 @@ describe('running agents in Chromium: try it, chat, billing, reviews, provider k
     await page.getByLabel('Password', { exact: true }).fill(user.password);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(`${AGORA_URL}/account`, WAIT);
-    // New accounts start with credits, shown in the header.
-    await expect.poll(() => page.getByTestId('credits-chip').innerText(), WAIT).toMatch(/^5 credits$/);
+    // New accounts get their credits once their email is confirmed, shown in the header.
+    await confirmEmailFromOutbox(page);
+    await expect.poll(() => page.getByTestId('credits-chip').innerText(), WAIT).toMatch(/^5(\.0+)? credits$/);
 
     await openAgent(PRICED_AGENT);
     expect(await page.getByTestId('agent-name').innerText()).toBe('Contract Reviewer');

@@ -9,6 +9,7 @@ import {
   captureAccessTokens,
   captureRefreshCookies,
   captureSecret,
+  confirmEmailFromOutbox,
   openGuardedPage,
 } from './harness.ts';
 
@@ -112,6 +113,8 @@ describe('workflows in Chromium: the visual editor, validation on the graph, a l
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(`${AGORA_URL}/account`, WAIT);
     await page.getByRole('banner').getByTestId('user-name').waitFor({ state: 'visible', ...WAIT });
+    // The run below spends credits: new accounts get theirs once the email is confirmed.
+    await confirmEmailFromOutbox(page);
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My agents' }).click();
     await page.waitForURL(`${AGORA_URL}/studio`, WAIT);

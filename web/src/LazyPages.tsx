@@ -7,6 +7,8 @@ import { lazy, Suspense, type ReactNode } from 'react';
 const LazyAgentStats = lazy(() => import('./features/studio/AgentStatsPage').then((module) => ({ default: module.AgentStatsPage })));
 const LazyBilling = lazy(() => import('./features/billing/BillingPage').then((module) => ({ default: module.BillingPage })));
 const LazyChat = lazy(() => import('./features/chat/ChatPage').then((module) => ({ default: module.ChatPage })));
+const LazyVerifyEmail = lazy(() => import('./features/email-verification/VerifyEmailPage').then((module) => ({ default: module.VerifyEmailPage })));
+const LazyOutbox = lazy(() => import('./features/email-verification/OutboxPage').then((module) => ({ default: module.OutboxPage })));
 const LazyProviderKeys = lazy(() => import('./features/provider-keys/ProviderKeysPage').then((module) => ({ default: module.ProviderKeysPage })));
 // The workflow pages draw graphs with React Flow, the largest dependency after the Markdown parser.
 const LazyNewWorkflow = lazy(() => import('./features/workflows/editor/WorkflowEditorPage').then((module) => ({ default: module.NewWorkflowPage })));
@@ -53,6 +55,22 @@ export function ChatPage() {
   return (
     <Loading>
       <LazyChat />
+    </Loading>
+  );
+}
+
+export function VerifyEmailPage() {
+  return (
+    <Loading>
+      <LazyVerifyEmail />
+    </Loading>
+  );
+}
+
+export function OutboxPage() {
+  return (
+    <Loading>
+      <LazyOutbox />
     </Loading>
   );
 }

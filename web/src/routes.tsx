@@ -15,8 +15,10 @@ import {
   EditWorkflowPage,
   MyWorkflowsPage,
   NewWorkflowPage,
+  OutboxPage,
   ProviderKeysPage,
   SavedWorkflowsPage,
+  VerifyEmailPage,
   WorkflowPage,
   WorkflowRunPage,
   WorkflowRunsPage,
@@ -91,6 +93,14 @@ export const routes: RouteObject[] = [
           { path: 'status', element: <StatusPage /> },
           { path: 'signin', element: <SignInPage /> },
           { path: 'signup', element: <SignUpPage /> },
+          // A confirmation link from the mail (/verify-email#token=...), signed in or not.
+          { path: 'verify-email', element: <VerifyEmailPage /> },
+          {
+            // The local development outbox: the mail a server that sends none would have sent.
+            path: 'outbox',
+            element: <RequireSession />,
+            children: [{ index: true, element: <OutboxPage /> }],
+          },
           {
             // Signed-out visitors go to /signin?next=<path>.
             path: 'account',

@@ -1,4 +1,5 @@
 import { NavLink, Outlet, Link } from 'react-router';
+import { VerifyEmailBanner } from '../features/email-verification/VerifyEmailBanner';
 import { Logo } from './Logo';
 import { SiteFooter } from './SiteFooter';
 import { UserMenu } from './UserMenu';
@@ -12,7 +13,7 @@ const NAV_ITEMS = [
   { to: '/status', label: 'Status' },
 ] as const;
 
-/** The shell every page lives in: header with navigation, main area, footer. */
+/** The shell every page lives in: header with navigation, the email confirmation banner, main area, footer. */
 export function Layout() {
   return (
     <div className="app">
@@ -38,6 +39,7 @@ export function Layout() {
           <UserMenu />
         </div>
       </header>
+      <VerifyEmailBanner />
       <main id="main" className="site-main" tabIndex={-1}>
         <div className="container">
           <Outlet />

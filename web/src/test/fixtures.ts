@@ -89,6 +89,7 @@ export const userBody = {
   handle: 'ada',
   bio: '',
   role: 'user',
+  email_verified: true,
   created_at: '2026-03-01T10:00:00Z',
   updated_at: '2026-03-01T10:00:00Z',
 };

@@ -58,12 +58,14 @@ function run(id: string, status: string, charged: number) {
   };
 }
 
-function billingApi() {
+function billingApi(user: Record<string, unknown> = userBody) {
   const limits: unknown[] = [];
   const ledgerQueries: string[] = [];
   mockRoutes({
     'POST /v1/auth/refresh': () => jsonResponse(sessionBody()),
-    'GET /v1/me': () => jsonResponse(userBody),
+    'GET /v1/me': () => jsonResponse(user),
+    'GET /v1/me/outbox': () => jsonResponse({ mails: [] }),
+    'POST /v1/me/verification-email': () => jsonResponse({ sent_to: 'ada@example.com', expires_at: '2026-03-02T10:00:00Z' }, 202),
     'GET /v1/me/credits': () => jsonResponse(creditsBody()),
     'GET /v1/me/runs': () => jsonResponse({ runs: [run('r2', 'succeeded', 50_010), run('r1', 'stopped', 37)], next_before: null }),
     'GET /v1/me/credits/ledger': (request) => {
@@ -154,5 +156,24 @@ describe('BillingPage', () => {
       { daily: '2.5', monthly: null },
     ]);
     expect(within(form).queryByTestId('field-error-daily')).not.toBeInTheDocument();
+  });
+
+  it('says the sign-up credits arrive once the email is confirmed', async () => {
+    billingApi();
+    renderApp('/account/billing');
+    expect(await screen.findByTestId('signup-credits-help', {}, SLOW)).toHaveTextContent(
+      'New accounts get free sign-up credits once their email address is confirmed.',
+    );
+    expect(screen.queryByTestId('signup-credits-pending')).not.toBeInTheDocument();
+  });
+
+  it('tells an unconfirmed user their sign-up credits wait for the email, with a new link and the dev outbox', async () => {
+    billingApi({ ...userBody, email_verified: false });
+    renderApp('/account/billing');
+    const pending = await screen.findByTestId('signup-credits-pending', {}, SLOW);
+    expect(pending).toHaveTextContent('Your free sign-up credits arrive once you confirm your email address: follow the link we sent to ada@example.com.');
+    expect(await within(pending).findByRole('link', { name: 'Open the dev outbox' })).toHaveAttribute('href', '/outbox');
+    fireEvent.click(within(pending).getByRole('button', { name: 'Send a new link' }));
+    expect(await within(pending).findByTestId('resend-sent')).toHaveTextContent('Sent to ada@example.com.');
   });
 });

@@ -15,6 +15,9 @@ import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice, SubmitButton } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, formErrorsFrom, mergeErrors, useSubmitFailure } from '../../ui/forms/formErrors';
 import { useSession } from '../../session/useSession';
+import { useCurrentUser } from '../account/queries';
+import { useHasOutbox } from '../email-verification/queries';
+import { ResendLinkButton } from '../email-verification/ResendLinkButton';
 import { LoadMoreButton } from '../../ui/LoadMoreButton';
 import './billing.css';
 
@@ -42,6 +45,39 @@ function Balance({ credits }: { credits: CreditsView }) {
   ];
   return (
     <StatList stats={facts} className="credit-stats" testId="credits" />
+  );
+}
+
+/**
+ * The free sign-up credits arrive once the account's email address is confirmed: said to
+ * everyone, and while it is not confirmed, with the way to get a new link.
+ */
+function SignupCredits() {
+  const { data: user } = useCurrentUser();
+  const unconfirmed = user?.email_verified === false;
+  const hasOutbox = useHasOutbox({ enabled: unconfirmed });
+  if (!unconfirmed) {
+    return (
+      <p className="muted field-hint" data-testid="signup-credits-help">
+        New accounts get free sign-up credits once their email address is confirmed.
+      </p>
+    );
+  }
+  return (
+    <div className="notice signup-credits-pending" data-testid="signup-credits-pending">
+      <p>
+        Your free sign-up credits arrive once you confirm your email address: follow the link we sent to{' '}
+        <strong>{user.email}</strong>.
+      </p>
+      <div className="signup-credits-actions">
+        <ResendLinkButton />
+        {hasOutbox && (
+          <Link to="/outbox" className="text-link">
+            Open the dev outbox
+          </Link>
+        )}
+      </div>
+    </div>
   );
 }
 
@@ -291,6 +327,7 @@ export function BillingPage() {
             <p className="muted field-hint" data-testid="add-credits-help">
               To add credits, ask the administrators of this Agora: they can grant them to your account.
             </p>
+            <SignupCredits />
           </>
         ) : (
           <LoadError what="your credits" error={credits.error} onRetry={() => void credits.refetch()} compact />

@@ -211,7 +211,7 @@ export function TryItPanel({ view, spec }: { view: AgentView; spec: AgentSpec })
           <Link to={`/signin${nextQuery(location.pathname)}`} className="text-link">
             Sign in to try it
           </Link>
-          . New accounts start with free credits.
+          . New accounts get free credits once their email is confirmed.
         </p>
       ) : null}
     </section>
