@@ -12,6 +12,7 @@ Run with the tools venv's Python (it needs cfn-lint's YAML loader and aws-sam-tr
   - every environment of samconfig.toml passes only parameters the root template has,
     with values its AllowedValues, AllowedPattern and bounds accept;
   - every CloudWatch dashboard body is valid JSON for every combination of its conditions;
+  - Rules use only the functions CloudFormation allows in rules;
   - each stack stays under CloudFormation's 500 resources (the root counted after the SAM
     transform), and the counts are printed.
 
@@ -190,6 +191,22 @@ def check_dashboards(name: str, template: dict) -> None:
                 break
 
 
+# The only functions CloudFormation accepts inside Rules (cfn-lint does not check this).
+RULE_FUNCTIONS = {
+    "Fn::And", "Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn", "Fn::Equals",
+    "Fn::Not", "Fn::Or", "Fn::RefAll", "Fn::ValueOf", "Fn::ValueOfAll", "Ref",
+}
+
+
+def check_rules(name: str, template: dict) -> None:
+    for rule_name, rule in template.get("Rules", {}).items():
+        for node, _ in walk(rule):
+            if isinstance(node, dict):
+                for key in node:
+                    if (key.startswith("Fn::") or key == "Condition") and key not in RULE_FUNCTIONS:
+                        problems.append(f"{name} rule {rule_name} uses {key}, which rules do not allow")
+
+
 def expanded_root_count(path: Path) -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     from samtranslator.translator.transform import transform
@@ -211,9 +228,11 @@ def main() -> int:
     root = load(ROOT / "template.yaml")
     stacks = check_nested(root)
     check_samconfig(root)
+    check_rules("template.yaml", root)
     counts = [("template.yaml (after the SAM transform)", expanded_root_count(ROOT / "template.yaml"))]
     for name, stack in stacks.items():
         check_dashboards(stack["path"], stack["template"])
+        check_rules(stack["path"], stack["template"])
         counts.append((stack["path"], len(stack["template"]["Resources"])))
     for label, count in counts:
         print(f"    {count:4d} resources  {label}")
