@@ -207,7 +207,19 @@ async fn serve_with_database(
     demo: bool,
     spinner: &ProgressBar,
 ) -> anyhow::Result<()> {
+    let mut config = config;
     let port = port.unwrap_or(config.port);
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .await
+        .with_context(|| {
+            format!("cannot listen on 127.0.0.1:{port}; pass --port with a free port (0 picks one)")
+        })?;
+    let address = listener.local_addr()?;
+    // Links in mail point at this server unless AGORA_PUBLIC_URL names another address.
+    let default_url = format!("http://127.0.0.1:{}", config.port);
+    if config.auth.verification.public_url == default_url {
+        config.auth.verification.public_url = format!("http://{address}");
+    }
     let dev = config.profile == agora::config::Profile::Dev;
     let app = assemble(config, Default::default()).await?;
     let state = app.state.clone();
@@ -233,12 +245,6 @@ async fn serve_with_database(
             tracing::info!(loaded, "demo agents loaded");
         }
     }
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-        .await
-        .with_context(|| {
-            format!("cannot listen on 127.0.0.1:{port}; pass --port with a free port (0 picks one)")
-        })?;
-    let address = listener.local_addr()?;
     spinner.finish_and_clear();
     // Tests and scripts read this line to find the server.
     say(&format!(

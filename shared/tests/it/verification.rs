@@ -218,7 +218,7 @@ async fn expired_mistyped_and_foreign_tokens_are_refused_with_what_to_do() {
         problem["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("has expired; sign in and send a new confirmation email")
+            .contains("has expired; ask for a new link")
     );
     assert_eq!(signup_grants(&app, &user).await, 0);
     assert_eq!(

@@ -131,7 +131,7 @@ impl AccountService {
             }
             EmailVerified::AlreadyVerified { .. } => Ok(Credits::ZERO),
             EmailVerified::Expired => Err(invalid(
-                "has expired; sign in and send a new confirmation email from the banner or your account page",
+                "has expired; ask for a new link with Send a new link at the top of any page, signed in",
             )),
             EmailVerified::Unknown => Err(invalid(
                 "is not a valid confirmation link; sign in and send a new one",

@@ -21,7 +21,7 @@ function creditsBody(available: string) {
 
 const invalidToken = () =>
   problemResponse(422, 'validation', 'Unprocessable Entity', '1 field is invalid', [
-    { field: 'token', message: 'has expired; sign in and send a new confirmation email from the banner or your account page' },
+    { field: 'token', message: 'has expired; ask for a new link with Send a new link at the top of any page, signed in' },
   ]);
 
 /**
@@ -97,7 +97,7 @@ describe('VerifyEmailPage', () => {
     verifyApi({ signedIn: true, verify: invalidToken });
     renderApp(`/verify-email#token=${TOKEN}`);
     const error = await screen.findByTestId('verify-error', {}, SLOW);
-    expect(error).toHaveTextContent('This link has expired; sign in and send a new confirmation email from the banner or your account page.');
+    expect(error).toHaveTextContent('This link has expired; ask for a new link with Send a new link at the top of any page, signed in.');
     expect(within(error).queryByRole('button', { name: 'Try again' })).not.toBeInTheDocument();
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('We could not confirm your email');
 
@@ -108,7 +108,7 @@ describe('VerifyEmailPage', () => {
   it('explains an unknown or expired link and, signed out, leads to sign in', async () => {
     verifyApi({ signedIn: false, verify: invalidToken });
     renderApp(`/verify-email#token=${TOKEN}`);
-    expect(await screen.findByTestId('verify-error', {}, SLOW)).toHaveTextContent('This link has expired; sign in and send a new confirmation email from the banner or your account page.');
+    expect(await screen.findByTestId('verify-error', {}, SLOW)).toHaveTextContent('This link has expired; ask for a new link with Send a new link at the top of any page, signed in.');
     expect(await screen.findByRole('link', { name: 'Sign in to send a new link' })).toHaveAttribute(
       'href',
       '/signin?next=%2Faccount%2Fbilling',
