@@ -70,7 +70,8 @@ impl PasswordHasher for CountingHasher {
     }
 }
 
-async fn app_with_clock() -> (TestApp, TestClock) {
+/// The app with a clock the test moves.
+pub async fn app_with_clock() -> (TestApp, TestClock) {
     let clock = TestClock::new();
     let app = TestApp::with_config_and_overrides(
         |_| {},

@@ -187,6 +187,12 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// `template.yaml`, parsed.
+fn template() -> Value {
+    serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
+        .unwrap()
+}
+
 fn read_sources() -> Sources {
     let root = root();
     let routes = agora::api::routes()
@@ -457,9 +463,7 @@ fn a_template_event_or_event_file_on_the_wrong_path_is_reported() {
 /// answers of slow models at 13 s). Event functions (schedule, queue) have no requests.
 #[test]
 fn each_route_functions_request_budget_follows_its_own_timeout() {
-    let template: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
-            .unwrap();
+    let template = template();
     let globals = &template["Globals"]["Function"];
     let budget_of = |variables: &serde_yaml_ng::Value| {
         variables["AGORA_REQUEST_TIMEOUT_MS"]
@@ -499,9 +503,7 @@ fn each_route_functions_request_budget_follows_its_own_timeout() {
 /// the audit log then see clients, not edge nodes.
 #[test]
 fn cloudfront_passes_the_viewers_address_with_the_secret_that_proves_it() {
-    let template: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
-            .unwrap();
+    let template = template();
     let distribution =
         &template["Resources"]["ApiDistribution"]["Properties"]["DistributionConfig"];
     let origins = distribution["Origins"].as_sequence().unwrap();
@@ -563,9 +565,7 @@ fn allowed_actions(template: &Value, function: &str) -> BTreeSet<String> {
 /// or a healthy deployment reports 503 (as it did with `sqs:GetQueueAttributes` missing).
 #[test]
 fn the_health_function_may_make_every_call_its_probes_make() {
-    let template: Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
-            .unwrap();
+    let template = template();
     let allowed = allowed_actions(&template, "HealthFunction");
     let missing: Vec<&str> = agora::adapters::aws::PROBE_ACTIONS
         .into_iter()
@@ -607,9 +607,7 @@ fn policy_names(function: &Value) -> BTreeSet<String> {
 /// provider keys are readable only where providers are called.
 #[test]
 fn only_the_functions_that_sign_people_in_may_read_the_signing_keys() {
-    let template: Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap())
-            .unwrap();
+    let template = template();
     let signers: BTreeSet<&str> = agora::api::routes()
         .into_iter()
         .filter(|route| route.signs_in)

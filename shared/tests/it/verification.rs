@@ -1,15 +1,13 @@
 //! Email verification: sign-up credits arrive when the address is confirmed, once, and
 //! never for an account a script made and never confirmed (issue 14, item 8).
 
-use std::sync::Arc;
-
-use agora::{bootstrap::Overrides, config::Profile};
+use agora::config::Profile;
 use aws_config::BehaviorVersion;
 use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
-    accounts::TestClock,
+    accounts::app_with_clock,
     runs::{balance_and_ledger, published_on},
     support::{TestApp, TestUser},
 };
@@ -22,6 +20,17 @@ async fn verify(app: &TestApp, token: &str) -> crate::support::TestResponse {
         "/v1/auth/verify-email",
         None,
         Some(json!({ "token": token })),
+    )
+    .await
+}
+
+/// `POST /v1/me/verification-email` as `user`: a new confirmation link.
+async fn send_new_link(app: &TestApp, user: &TestUser) -> crate::support::TestResponse {
+    app.call(
+        "POST",
+        "/v1/me/verification-email",
+        Some(&user.access_token),
+        None,
     )
     .await
 }
@@ -131,14 +140,7 @@ async fn links_followed_at_once_grant_the_credits_once() {
         .register_unconfirmed("racer@example.com", PASSWORD)
         .await;
     let first = app.confirmation_token(&user).await;
-    let sent = app
-        .call(
-            "POST",
-            "/v1/me/verification-email",
-            Some(&user.access_token),
-            None,
-        )
-        .await;
+    let sent = send_new_link(&app, &user).await;
     assert_eq!(sent.status, StatusCode::ACCEPTED, "{:?}", sent.body);
     assert_eq!(sent.json()["sent_to"], "racer@example.com");
     let second = app.confirmation_token(&user).await;
@@ -170,15 +172,7 @@ async fn links_followed_at_once_grant_the_credits_once() {
 
 #[tokio::test]
 async fn expired_mistyped_and_foreign_tokens_are_refused_with_what_to_do() {
-    let clock = TestClock::new();
-    let app = TestApp::with_config_and_overrides(
-        |_| {},
-        Overrides {
-            clock: Some(Arc::new(clock.clone())),
-            ..Overrides::default()
-        },
-    )
-    .await;
+    let (app, clock) = app_with_clock().await;
     let user = app.register_unconfirmed("late@example.com", PASSWORD).await;
     let token = app.confirmation_token(&user).await;
 
@@ -258,14 +252,7 @@ async fn confirmation_emails_are_limited_and_not_sent_to_confirmed_addresses() {
     let user = app
         .register_unconfirmed("eager@example.com", PASSWORD)
         .await;
-    let send = || {
-        app.call(
-            "POST",
-            "/v1/me/verification-email",
-            Some(&user.access_token),
-            None,
-        )
-    };
+    let send = || send_new_link(&app, &user);
     for _ in 0..3 {
         assert_eq!(send().await.status, StatusCode::ACCEPTED);
     }
@@ -281,14 +268,9 @@ async fn confirmation_emails_are_limited_and_not_sent_to_confirmed_addresses() {
 
     app.confirm_email(&user).await;
     let other = app.with_user().await;
-    app.call(
-        "POST",
-        "/v1/me/verification-email",
-        Some(&other.access_token),
-        None,
-    )
-    .await
-    .problem(StatusCode::CONFLICT, "conflict");
+    send_new_link(&app, &other)
+        .await
+        .problem(StatusCode::CONFLICT, "conflict");
 }
 
 #[tokio::test]
@@ -321,14 +303,7 @@ async fn a_prod_deployment_without_a_sender_keeps_no_outbox_and_says_mail_is_off
     app.call("GET", "/v1/me/outbox", Some(&user.access_token), None)
         .await
         .problem(StatusCode::NOT_FOUND, "not-found");
-    let refused = app
-        .call(
-            "POST",
-            "/v1/me/verification-email",
-            Some(&user.access_token),
-            None,
-        )
-        .await;
+    let refused = send_new_link(&app, &user).await;
     let problem = refused.problem(StatusCode::SERVICE_UNAVAILABLE, "provider-not-configured");
     assert!(
         problem["detail"]
@@ -413,13 +388,7 @@ async fn a_sender_ses_refuses_is_a_clear_error_and_the_account_still_opens() {
             PASSWORD,
         )
         .await;
-    let problem = app
-        .call(
-            "POST",
-            "/v1/me/verification-email",
-            Some(&user.access_token),
-            None,
-        )
+    let problem = send_new_link(&app, &user)
         .await
         .problem(StatusCode::CONFLICT, "conflict");
     assert!(
