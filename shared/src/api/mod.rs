@@ -89,6 +89,9 @@ pub struct Route {
     /// Mints access tokens: its function alone may read the signing keys (every other
     /// function verifies with their public half).
     pub signs_in: bool,
+    /// Searches or changes the catalog's search index (OpenSearch in AWS): its function may
+    /// call the search domain.
+    pub searches: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -149,7 +152,8 @@ pub fn routes() -> Vec<Route> {
             "agents-list",
             Access::Public,
             agents::list_agents,
-        ),
+        )
+        .searches(),
         Route::new::<agents::__path_create_agent, _, _>(
             "agents-create",
             Access::User,
@@ -169,12 +173,14 @@ pub fn routes() -> Vec<Route> {
             "agents-update",
             Access::User,
             agents::update_agent,
-        ),
+        )
+        .searches(),
         Route::new::<agent_versions::__path_publish_agent_version, _, _>(
             "agents-publish",
             Access::User,
             agent_versions::publish_agent_version,
-        ),
+        )
+        .searches(),
         Route::new::<agent_versions::__path_list_agent_versions, _, _>(
             "agents-versions",
             Access::Public,
@@ -194,7 +200,8 @@ pub fn routes() -> Vec<Route> {
             "agents-set-latest",
             Access::User,
             agent_versions::set_latest_version,
-        ),
+        )
+        .searches(),
         Route::new::<agents::__path_fork_agent, _, _>(
             "agents-fork",
             Access::User,
@@ -209,12 +216,14 @@ pub fn routes() -> Vec<Route> {
             "admin-agents-delist",
             Access::Admin,
             agents::delist_agent,
-        ),
+        )
+        .searches(),
         Route::new::<agents::__path_relist_agent, _, _>(
             "admin-agents-relist",
             Access::Admin,
             agents::relist_agent,
-        ),
+        )
+        .searches(),
         Route::new::<agents::__path_list_my_agents, _, _>(
             "me-agents",
             Access::User,
@@ -319,6 +328,7 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             openai::list_models,
         )
+        .searches()
         .openai_errors(),
         Route::new::<credits::__path_get_credits, _, _>(
             "credits-get",
@@ -481,12 +491,18 @@ impl Route {
             streams: false,
             errors: ErrorFormat::Problem,
             signs_in: false,
+            searches: false,
             handler: on(filter, handler),
         }
     }
 
     fn signs_in(mut self) -> Self {
         self.signs_in = true;
+        self
+    }
+
+    fn searches(mut self) -> Self {
+        self.searches = true;
         self
     }
 

@@ -690,3 +690,29 @@ fn only_the_functions_that_sign_people_in_may_read_the_signing_keys() {
         BTreeSet::from(["AuthKeysSecret", "VerificationKeysSecret"])
     );
 }
+
+/// The search domain is reachable from exactly the functions whose routes search or change
+/// the catalog's index (`Route::searches`), and the health check that probes it.
+#[test]
+fn only_the_functions_that_search_may_call_the_search_domain() {
+    let template = template();
+    let mut searchers: BTreeSet<&str> = agora::api::routes()
+        .into_iter()
+        .filter(|route| route.searches)
+        .map(|route| route.function)
+        .collect();
+    searchers.insert("health");
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            policy_names(resource).contains("SearchAccessPolicy"),
+            searchers.contains(binary),
+            "{name:?} ({binary}) and the search domain"
+        );
+    }
+}
