@@ -452,3 +452,68 @@ async fn an_unreachable_database_opens_the_breaker_but_a_busy_pool_does_not() {
     drop(held);
     assert!(busy.connection().await.is_ok(), "the breaker stayed closed");
 }
+
+/// Issue 15: the functions log in as `agora_app`, whose rights the migrations grant. It
+/// runs the whole paid path (sign-up, confirmation, publishing, a billed run) and cannot
+/// rewrite the ledger or the audit log, touch the migration record, or change the schema.
+#[tokio::test]
+async fn the_application_role_runs_agora_and_cannot_rewrite_what_is_append_only() {
+    let app = crate::support::TestApp::spawn().await;
+    let password = "application-role-test-password-0123";
+    testing::remember_secret(password);
+    app.db()
+        .await
+        .batch_execute(&format!("ALTER ROLE agora_app LOGIN PASSWORD '{password}'"))
+        .await
+        .unwrap();
+    let url = app.database_url.clone().unwrap().replacen(
+        "postgres://postgres@",
+        &format!("postgres://agora_app:{password}@"),
+        1,
+    );
+    assert!(url.contains("agora_app:"), "{url}");
+    let mut config = app.config.clone();
+    config.database.as_mut().unwrap().url = url.clone();
+    let as_role = crate::support::TestApp::from_config(config, Default::default()).await;
+    let (_, address) = crate::runs::published_on(&as_role, "agora", "echo", "0.01").await;
+    let user = as_role.with_user().await;
+    let run = as_role
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(serde_json::json!({ "agent": address, "input": "hello" })),
+        )
+        .await;
+    assert_eq!(run.status, http::StatusCode::OK, "{:?}", run.body);
+
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    assert_eq!(
+        client
+            .query_one("SELECT current_user::text", &[])
+            .await
+            .unwrap()
+            .get::<_, String>(0),
+        "agora_app"
+    );
+    for statement in [
+        "UPDATE credit_ledger SET note = 'rewritten'",
+        "DELETE FROM credit_ledger",
+        "UPDATE audit_log SET subject = NULL",
+        "DELETE FROM audit_log",
+        "INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'x', 'x')",
+        "DELETE FROM schema_migrations",
+        "DROP TABLE runs",
+        "CREATE TABLE intruder (id int)",
+    ] {
+        let error = client.batch_execute(statement).await.unwrap_err();
+        assert_eq!(
+            error.code(),
+            Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{statement}: {error}"
+        );
+    }
+}

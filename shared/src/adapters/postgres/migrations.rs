@@ -79,6 +79,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "email_verification",
         sql: include_str!("../../../migrations/0013_email_verification.sql"),
     },
+    Migration {
+        version: 14,
+        name: "application_role",
+        sql: include_str!("../../../migrations/0014_application_role.sql"),
+    },
 ];
 
 /// A migration this run applied.
