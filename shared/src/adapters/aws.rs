@@ -27,6 +27,9 @@ pub struct AwsSettings {
     /// The secret with Agora's own provider keys (`AGORA_PROVIDER_SECRET_ID`); only the
     /// functions that call providers have it.
     pub provider_secret_id: Option<String>,
+    /// The database owner's `{"username", "password"}` (`DATABASE_OWNER_SECRET_ID`), for
+    /// the `migrate` function alone.
+    pub database_owner_secret_id: Option<String>,
     /// Set when any AWS-backed setting is present, or `AWS_ENDPOINT_URL` is given.
     pub endpoint_url: Option<String>,
 }

@@ -4,6 +4,7 @@
 //! [`AppState`]. Once per process, once per Lambda cold start; nothing connects until used.
 
 mod backends;
+pub mod deploy;
 mod providers;
 
 use std::sync::Arc;

@@ -55,6 +55,7 @@ pub fn aws(env: &Env) -> AwsSettings {
         secret_id: env.get("AGORA_SECRET_ID"),
         verification_keys_id: env.get("AGORA_VERIFICATION_KEYS_ID"),
         provider_secret_id: env.get("AGORA_PROVIDER_SECRET_ID"),
+        database_owner_secret_id: env.get("DATABASE_OWNER_SECRET_ID"),
         endpoint_url: env.get("AWS_ENDPOINT_URL"),
     }
 }

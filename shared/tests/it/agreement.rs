@@ -54,7 +54,7 @@ fn disagreements(sources: &Sources) -> Vec<String> {
         }
         if !sources.scheduled.iter().any(|name| name == function) {
             problems.push(format!(
-                "event function `{function}` has no scheduled or queue-triggered function in template.yaml"
+                "event function `{function}` has no scheduled, queue-triggered or custom-resource function in template.yaml"
             ));
         }
         if !sources
@@ -63,7 +63,7 @@ fn disagreements(sources: &Sources) -> Vec<String> {
             .any(|file| file.starts_with(&format!("{function}.")))
         {
             problems.push(format!(
-                "events/{function}.schedule.json (or .sqs.json) is missing"
+                "events/{function}.schedule.json (or .sqs.json, .cloudformation.json) is missing"
             ));
         }
     }
@@ -229,6 +229,25 @@ fn read_sources() -> Sources {
             .unwrap();
     let mut functions = Vec::new();
     let mut scheduled = Vec::new();
+    // Functions a custom resource invokes (`ServiceToken: !GetAtt <Function>.Arn`).
+    let custom_resource_functions: Vec<String> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|resource| {
+            resource["Type"]
+                .as_str()
+                .is_some_and(|kind| kind.starts_with("Custom::"))
+        })
+        .filter_map(|resource| match &resource["Properties"]["ServiceToken"] {
+            Value::Tagged(tagged) => tagged
+                .value
+                .as_str()
+                .and_then(|target| target.strip_suffix(".Arn"))
+                .map(str::to_owned),
+            _ => None,
+        })
+        .collect();
     // Logical id of each streaming function's URL resource (`<Function>Url`) -> binary.
     let mut url_resources = Vec::new();
     for (id, resource) in template["Resources"].as_mapping().unwrap() {
@@ -252,6 +271,9 @@ fn read_sources() -> Sources {
         if !events_of("Schedule").is_empty()
             || !events_of("ScheduleV2").is_empty()
             || !events_of("SQS").is_empty()
+            || custom_resource_functions
+                .iter()
+                .any(|function| Some(function.as_str()) == id.as_str())
         {
             scheduled.push(binary);
             continue;
@@ -298,7 +320,9 @@ fn read_sources() -> Sources {
     // Events of functions triggered by a schedule or a queue, not an HTTP request.
     let is_schedule = |path: &PathBuf| {
         let name = path.to_string_lossy();
-        name.ends_with(".schedule.json") || name.contains(".sqs")
+        name.ends_with(".schedule.json")
+            || name.contains(".sqs")
+            || name.ends_with(".cloudformation.json")
     };
     let schedule_events = files
         .iter()
@@ -645,9 +669,11 @@ fn only_the_functions_that_sign_people_in_may_read_the_signing_keys() {
             signs,
             "{name:?} ({binary}) and the signing keys"
         );
+        // The migrate function builds no app and checks no token.
+        let verifies = !signs && binary != "migrate";
         assert_eq!(
             policies.contains("VerificationKeysReadPolicy"),
-            !signs,
+            verifies,
             "{name:?} ({binary}) and the verification keys"
         );
         if signs {
@@ -715,4 +741,25 @@ fn only_the_functions_that_search_may_call_the_search_domain() {
             "{name:?} ({binary}) and the search domain"
         );
     }
+}
+
+/// A deploy that brings a migration applies it: the custom resource that runs the migrate
+/// function changes exactly when the number of migrations does.
+#[test]
+fn the_deploy_time_migrations_follow_the_migrations_folder() {
+    let template = template();
+    let migrations = &template["Resources"]["DatabaseMigrations"];
+    assert_eq!(migrations["Type"], "Custom::DatabaseMigrations");
+    assert_eq!(
+        migrations["Properties"]["Migrations"].as_str().unwrap(),
+        agora::adapters::postgres::migrations::MIGRATIONS
+            .len()
+            .to_string(),
+        "set DatabaseMigrations' Migrations in template.yaml to the number of migrations"
+    );
+    assert_eq!(
+        reference(&migrations["Properties"]["ServiceToken"]),
+        None,
+        "a !GetAtt of the function's Arn"
+    );
 }

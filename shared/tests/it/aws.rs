@@ -81,6 +81,7 @@ async fn provision() -> AwsSettings {
         dead_letter_queue_url: None,
         verification_keys_id: None,
         provider_secret_id: None,
+        database_owner_secret_id: None,
     }
 }
 

@@ -517,3 +517,61 @@ async fn the_application_role_runs_agora_and_cannot_rewrite_what_is_append_only(
         );
     }
 }
+
+/// Issue 15: on deploy, the migrate function logs in as the owner whose password Secrets
+/// Manager (moto) keeps, and applies the migrations to an empty database, once.
+#[tokio::test]
+async fn the_deploy_time_migrations_log_in_as_the_owner_from_secrets_manager() {
+    let admin_url = testing::admin_database_url();
+    let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let name = format!("agora_deploy_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let sdk = agora::adapters::aws::load_sdk_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let owner = url::Url::parse(&admin_url).unwrap();
+    let secret_id = secrets
+        .create_secret()
+        .name(format!("agora/test/owner-{}", uuid::Uuid::new_v4()))
+        .secret_string(
+            serde_json::json!({ "username": owner.username(), "password": "owner-password-in-the-secret" })
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap();
+    testing::remember_secret("owner-password-in-the-secret");
+    // The function's own DATABASE_URL names another user: the secret's login wins.
+    let config = agora::Config::from_vars([
+        (
+            "DATABASE_URL".to_owned(),
+            testing::with_database(&admin_url, &name).replacen(
+                &format!("{}@", owner.username()),
+                "agora_app@",
+                1,
+            ),
+        ),
+        ("DATABASE_OWNER_SECRET_ID".to_owned(), secret_id),
+    ])
+    .unwrap();
+    assert_eq!(
+        agora::bootstrap::deploy::migrate_as_owner(&config).await,
+        Ok(MIGRATIONS.len())
+    );
+    assert_eq!(
+        agora::bootstrap::deploy::migrate_as_owner(&config).await,
+        Ok(0),
+        "a second deploy applies nothing"
+    );
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+}

@@ -4,6 +4,8 @@
 //! built once per cold start (connections open lazily), then `lambda_http` feeds each
 //! API Gateway (HTTP API v2 or REST v1) or ALB event through that route's router.
 
+pub mod migrate;
+
 use std::process::ExitCode;
 
 use axum::Router;
@@ -32,11 +34,14 @@ pub fn main(function: &'static str) -> ExitCode {
 
 /// Functions that serve events rather than a route (a schedule, a queue): their bins
 /// call [`main`] too.
-pub const EVENT_FUNCTIONS: [&str; 2] = ["maintenance", "workflow-worker"];
+pub const EVENT_FUNCTIONS: [&str; 3] = ["maintenance", "workflow-worker", "migrate"];
 
 async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
     let config = Config::from_env().map_err(StartupError::from)?;
     crate::telemetry::init(&config.log);
+    if function == "migrate" {
+        return run_migrations(config).await;
+    }
     let state = AppState::build(config).await?;
     if function == "maintenance" {
         return lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
@@ -75,6 +80,32 @@ async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
     } else {
         lambda_http::run(lambda_service(router)).await
     }
+}
+
+/// The `migrate` function's loop: each CloudFormation event applies the migrations as the
+/// owner, and CloudFormation always hears how it went.
+async fn run_migrations(config: Config) -> Result<(), lambda_http::Error> {
+    let config = std::sync::Arc::new(config);
+    lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
+        move |event: LambdaEvent<migrate::CustomResourceEvent>| {
+            let config = config.clone();
+            async move {
+                let event = event.payload;
+                let url = migrate::response_url(&event.response_url)?;
+                let answer = migrate::answer(
+                    &event,
+                    crate::bootstrap::deploy::migrate_as_owner(&config),
+                )
+                .await;
+                tracing::info!(status = %answer["Status"], reason = %answer["Reason"], "migrations");
+                crate::bootstrap::deploy::respond(url, &answer)
+                    .await
+                    .map_err(|error| lambda_http::Error::from(error.to_string()))?;
+                Ok::<_, lambda_http::Error>(answer)
+            }
+        },
+    ))
+    .await
 }
 
 /// The router as a Lambda HTTP service: REST API (v1) and named-stage HTTP API events
