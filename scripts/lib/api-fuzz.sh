@@ -39,9 +39,11 @@ token=$(curl -fsS -X POST "$url/v1/auth/login" -H 'content-type: application/jso
 # Every check but positive_data_acceptance: Agora's rules go beyond what JSON Schema can
 # say (a token or agent that exists, daily <= monthly, a new password with the current
 # one, a slug free among yours), so a schema-valid request rightly gets 402, 409 or 422.
+# One worker: with two threads, CPython 3.11's ast module can fail inside Hypothesis
+# ("AST constructor recursion depth mismatch", gh-106905), a tool error, not Agora's.
 "$VENV/bin/st" --config-file scripts/lib/schemathesis.toml run "$url/v1/openapi.json" \
   --checks all --exclude-checks positive_data_acceptance \
   --header "Authorization: Bearer $token" \
   --exclude-path-regex '^/v1/auth/(logout|refresh)$' \
-  --max-examples "${AGORA_FUZZ_EXAMPLES:-25}" --seed 20261207 --workers 2 \
+  --max-examples "${AGORA_FUZZ_EXAMPLES:-25}" --seed 20261207 --workers 1 \
   --request-timeout 30 --no-color

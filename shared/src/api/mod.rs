@@ -481,7 +481,7 @@ impl Route {
         let method = P::methods().first().map_or(Method::GET, http_method);
         let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
         let mut operation = P::operation();
-        openapi::declare_access(&mut operation, access);
+        openapi::declare_access(&mut operation, access, method != Method::GET);
         Self {
             function,
             method,

@@ -178,7 +178,7 @@ pub async fn get_openapi() -> impl IntoResponse {
 /// empty requirement, the others the bearer scheme and the problems authorization adds.
 /// Every operation also documents the problems any route can answer, and those its body
 /// and query string can (RELIABILITY 27, 28: no status goes undocumented).
-pub(super) fn declare_access(operation: &mut Operation, access: Access) {
+pub(super) fn declare_access(operation: &mut Operation, access: Access, writes: bool) {
     let takes_body = operation.request_body.is_some();
     let takes = |place: openapi::path::ParameterIn| {
         operation
@@ -248,6 +248,12 @@ pub(super) fn declare_access(operation: &mut Operation, access: Access) {
         add(
             "404",
             "Nothing at this address that you may see (problem `not-found`)",
+        );
+    }
+    if takes_path && writes && access == Access::User {
+        add(
+            "403",
+            "You may see this, but it is someone else's to change (problem `forbidden`)",
         );
     }
     add(

@@ -3872,6 +3872,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Nothing at this address that you may see (problem `not-found`) */
             404: {
                 headers: {
@@ -4276,6 +4285,15 @@ export interface operations {
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4691,6 +4709,15 @@ export interface operations {
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5720,6 +5747,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description You have no conversation with this id */
             404: {
                 headers: {
@@ -5806,6 +5842,15 @@ export interface operations {
             };
             /** @description Your balance or spending limit cannot cover the run's worst case */
             402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5924,6 +5969,15 @@ export interface operations {
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6563,6 +6617,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description You have no key with this id */
             404: {
                 headers: {
@@ -7077,6 +7140,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description You have no provider key with this id */
             404: {
                 headers: {
@@ -7286,6 +7358,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No agent you may see has this address */
             404: {
                 headers: {
@@ -7372,6 +7453,15 @@ export interface operations {
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7516,6 +7606,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No workflow you may see has this address */
             404: {
                 headers: {
@@ -7575,6 +7674,15 @@ export interface operations {
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8021,6 +8129,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description You have no run with this id */
             404: {
                 headers: {
@@ -8409,6 +8526,15 @@ export interface operations {
             };
             /** @description No credential, or an expired, revoked or invalid one (problem `unauthorized`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9005,6 +9131,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No workflow you may see has this address */
             404: {
                 headers: {
@@ -9127,6 +9262,15 @@ export interface operations {
             };
             /** @description Your balance cannot cover the run's worst case */
             402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You may see this, but it is someone else's to change (problem `forbidden`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
