@@ -193,6 +193,24 @@ fn template() -> Value {
         .unwrap()
 }
 
+/// The template's functions: logical id, binary and resource.
+fn functions(template: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == "AWS::Serverless::Function")
+        .map(|(name, resource)| {
+            (
+                name.as_str().unwrap(),
+                resource["Metadata"]["BuildProperties"]["Binary"]
+                    .as_str()
+                    .unwrap(),
+                resource,
+            )
+        })
+}
+
 fn read_sources() -> Sources {
     let root = root();
     let routes = agora::api::routes()
@@ -496,13 +514,7 @@ fn each_route_functions_request_budget_follows_its_own_timeout() {
     };
     let global_budget = budget_of(&globals["Environment"]["Variables"]).unwrap();
     let mut checked = 0;
-    for (name, resource) in template["Resources"].as_mapping().unwrap() {
-        if resource["Type"] != "AWS::Serverless::Function" {
-            continue;
-        }
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .unwrap_or_default();
+    for (name, binary, resource) in functions(&template) {
         if agora::lambda::EVENT_FUNCTIONS.contains(&binary) {
             continue;
         }
@@ -654,13 +666,7 @@ fn only_the_functions_that_sign_people_in_may_read_the_signing_keys() {
         Some("VerificationKeysSecret")
     );
     let mut checked = 0;
-    for (name, resource) in template["Resources"].as_mapping().unwrap() {
-        if resource["Type"] != "AWS::Serverless::Function" {
-            continue;
-        }
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .unwrap();
+    for (name, binary, resource) in functions(&template) {
         let policies = policy_names(resource);
         let variables = &resource["Properties"]["Environment"]["Variables"];
         let signs = signers.contains(binary);
@@ -728,13 +734,7 @@ fn only_the_functions_that_search_may_call_the_search_domain() {
         .map(|route| route.function)
         .collect();
     searchers.insert("health");
-    for (name, resource) in template["Resources"].as_mapping().unwrap() {
-        if resource["Type"] != "AWS::Serverless::Function" {
-            continue;
-        }
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .unwrap();
+    for (name, binary, resource) in functions(&template) {
         assert_eq!(
             policy_names(resource).contains("SearchAccessPolicy"),
             searchers.contains(binary),

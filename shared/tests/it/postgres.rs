@@ -574,3 +574,46 @@ async fn the_deploy_time_migrations_log_in_as_the_owner_from_secrets_manager() {
         .await
         .unwrap();
 }
+
+/// The migrate function's answer reaches CloudFormation as its presigned URL expects: a
+/// PUT of the JSON with no content type.
+#[tokio::test]
+async fn the_deploy_time_answer_is_put_to_the_response_url_as_json() {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let recorded = received.clone();
+    let app = axum::Router::new().route(
+        "/response",
+        axum::routing::put(move |headers: http::HeaderMap, body: String| {
+            let recorded = recorded.clone();
+            async move {
+                let content_type = headers
+                    .get(http::header::CONTENT_TYPE)
+                    .map(|value| value.to_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                recorded.lock().unwrap().push((content_type, body));
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let answer = serde_json::json!({ "Status": "SUCCESS", "RequestId": "request-1" });
+    let url = format!("http://{address}/response").parse().unwrap();
+    agora::bootstrap::deploy::respond(url, &answer)
+        .await
+        .unwrap();
+    let received = received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].0, "");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&received[0].1).unwrap(),
+        answer
+    );
+    // An answer CloudFormation's URL refuses is an error, not silence.
+    let missing = format!("http://{address}/elsewhere").parse().unwrap();
+    assert!(
+        agora::bootstrap::deploy::respond(missing, &answer)
+            .await
+            .is_err()
+    );
+}
