@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every route function and runs each on cargo lambda's Lambda Runtime API emulator
 # (`cargo lambda watch --only-lambda-apis`), invoking it with its API Gateway v2, v1 and ALB
-# events (the scheduled maintenance function with its EventBridge event) through
+# events (the scheduled maintenance and key-rotation functions with their EventBridge events) through
 # `cargo lambda invoke`; streaming functions answer in the response-streaming format. A response passes when it is a well-formed Lambda
 # HTTP response that is not a 5xx, and every 4xx is problem+json: the events of routes that
 # need a signed-in caller are answered 401, which proves routing and error shaping on the
@@ -29,9 +29,18 @@ wait_for_port "$port" "cargo lambda watch"
 # `migrate` answers CloudFormation at an S3 URL no local server can stand in for; its
 # handler is tested in shared/src/lambda/migrate.rs and shared/tests/it/postgres.rs.
 functions=$(sed -n 's/^name = "\(.*\)"$/\1/p' functions/Cargo.toml | grep -v -e '^agora-functions$' -e '^migrate$')
+# The rotation function rotates signing keys of its own, in moto's Secrets Manager.
+rotation_secret=$("$VENV/bin/python" -c '
+import boto3, json, uuid
+client = boto3.client("secretsmanager", endpoint_url=__import__("os").environ["AWS_ENDPOINT_URL"])
+keys = {"jwt_active_kid": "1", "jwt_key_1": uuid.uuid4().hex + uuid.uuid4().hex}
+print(client.create_secret(Name=f"agora/lambda-test/{uuid.uuid4()}", SecretString=json.dumps(keys))["ARN"])
+')
 for fn in $functions; do
+  extra=()
+  [ "$fn" = rotate-signing-key ] && extra=(AGORA_SECRET_ID="$rotation_secret")
   # Each function polls its own queue of the emulator, as one Lambda function would.
-  AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/$fn" AWS_LAMBDA_FUNCTION_NAME="$fn" \
+  env "${extra[@]}" AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/$fn" AWS_LAMBDA_FUNCTION_NAME="$fn" \
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256 AWS_LAMBDA_FUNCTION_VERSION=1 AGORA_LOG=warn \
     "$CARGO_TARGET_DIR/debug/$fn" >"$work/$fn.log" 2>&1 &
   pids+=($!)
@@ -68,6 +77,10 @@ import json, sys
 response = json.load(sys.stdin)
 if "stale_runs_released" in response:
     print("ok maintenance")
+    sys.exit()
+step = response.get("step") if isinstance(response, dict) else None
+if step in ("dated", "added", "switched", "retired", "waiting"):
+    print(f"ok signing keys {step}")
     sys.exit()
 if "batchItemFailures" in response:
     # The workflow worker: only ids of the batch, each once (these runs do not exist, so

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::{
     domain::tokens::TokenKeys,
     error::describe_chain,
-    ports::{PublicKeyDirectory, SecretError, SecretSource},
+    ports::{PublicKeyDirectory, SecretError, SecretSource, SecretWriter},
 };
 
 /// Where the JSON secret with the signing keys lives.
@@ -89,10 +89,18 @@ impl PublicKeyDirectory for SecretsManagerSecret {
         if published.as_ref() == Some(&wanted) {
             return Ok(());
         }
+        self.write(public_keys).await
+    }
+}
+
+#[async_trait]
+impl SecretWriter for SecretsManagerSecret {
+    /// A new version that becomes `AWSCURRENT` (the previous one stays as `AWSPREVIOUS`).
+    async fn write(&self, value: &str) -> Result<(), SecretError> {
         self.client
             .put_secret_value()
             .secret_id(&self.secret_id)
-            .secret_string(public_keys)
+            .secret_string(value)
             .send()
             .await
             .map_err(|error| {

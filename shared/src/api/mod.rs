@@ -24,6 +24,7 @@ pub mod json;
 pub mod llm_models;
 pub mod me;
 pub mod middleware;
+pub mod needs;
 pub mod openai;
 pub mod openapi;
 pub mod paging;
@@ -49,9 +50,11 @@ use axum::{
     routing::{MethodFilter, MethodRouter, on},
 };
 use http::Method;
+use std::collections::BTreeSet;
 use utoipa::openapi::path::{HttpMethod, Operation};
 
 use self::error_format::{ErrorFormat, ErrorFormats};
+pub use self::needs::Need;
 pub use self::{
     authentication::{SignedIn, SignedInAdmin},
     middleware::FunctionDeadline,
@@ -86,26 +89,25 @@ pub struct Route {
     pub streams: bool,
     /// The format its errors are written in.
     pub errors: ErrorFormat,
-    /// Mints access tokens: its function alone may read the signing keys (every other
-    /// function verifies with their public half).
-    pub signs_in: bool,
-    /// Searches or changes the catalog's search index (OpenSearch in AWS): its function may
-    /// call the search domain.
-    pub searches: bool,
+    /// What its function reaches outside its process (see [`needs`]): the template grants
+    /// exactly these.
+    pub needs: BTreeSet<Need>,
     handler: MethodRouter<AppState>,
 }
 
 /// Every route of the API.
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new::<health::__path_get_health, _, _>("health", Access::Public, health::get_health),
+        Route::new::<health::__path_get_health, _, _>("health", Access::Public, health::get_health)
+            .needs(&[Need::Uploads, Need::Search, Need::DescribeDependencies]),
         Route::new::<openapi::__path_get_openapi, _, _>(
             "openapi",
             Access::Public,
             openapi::get_openapi,
         ),
         Route::new::<auth::__path_register, _, _>("auth-register", Access::Public, auth::register)
-            .signs_in(),
+            .signs_in()
+            .needs(&[Need::Mail]),
         Route::new::<auth::__path_login, _, _>("auth-login", Access::Public, auth::login)
             .signs_in(),
         Route::new::<auth::__path_refresh, _, _>("auth-refresh", Access::Public, auth::refresh)
@@ -117,12 +119,14 @@ pub fn routes() -> Vec<Route> {
             verification::verify_email,
         ),
         Route::new::<me::__path_get_me, _, _>("me-get", Access::User, me::get_me),
-        Route::new::<me::__path_update_me, _, _>("me-update", Access::User, me::update_me),
+        Route::new::<me::__path_update_me, _, _>("me-update", Access::User, me::update_me)
+            .uploads(),
         Route::new::<verification::__path_send_verification_email, _, _>(
             "me-verification-email",
             Access::User,
             verification::send_verification_email,
-        ),
+        )
+        .needs(&[Need::Mail]),
         Route::new::<verification::__path_get_outbox, _, _>(
             "me-outbox",
             Access::User,
@@ -158,7 +162,8 @@ pub fn routes() -> Vec<Route> {
             "agents-create",
             Access::User,
             agents::create_agent,
-        ),
+        )
+        .uploads(),
         Route::new::<agents::__path_import_agent, _, _>(
             "agents-import",
             Access::User,
@@ -174,13 +179,15 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             agents::update_agent,
         )
-        .searches(),
+        .searches()
+        .uploads(),
         Route::new::<agent_versions::__path_publish_agent_version, _, _>(
             "agents-publish",
             Access::User,
             agent_versions::publish_agent_version,
         )
-        .searches(),
+        .searches()
+        .uploads(),
         Route::new::<agent_versions::__path_list_agent_versions, _, _>(
             "agents-versions",
             Access::Public,
@@ -268,19 +275,23 @@ pub fn routes() -> Vec<Route> {
             "uploads-create",
             Access::User,
             uploads::create_upload,
-        ),
+        )
+        .uploads(),
         Route::new::<uploads::__path_upload_local_file, _, _>(
             "uploads-local",
             Access::Public,
             uploads::upload_local_file,
-        ),
+        )
+        .uploads(),
         Route::new::<uploads::__path_get_blob, _, _>(
             "blobs-get",
             Access::Public,
             uploads::get_blob,
-        ),
+        )
+        .uploads(),
         Route::new::<runs::__path_create_run, _, _>("runs-create", Access::User, runs::create_run)
-            .streaming(),
+            .streaming()
+            .runs_agents(),
         Route::new::<runs::__path_list_runs, _, _>("runs-list", Access::User, runs::list_runs),
         Route::new::<runs::__path_get_run, _, _>("runs-get", Access::User, runs::get_run),
         Route::new::<runs::__path_stop_run, _, _>("runs-stop", Access::User, runs::stop_run),
@@ -309,20 +320,23 @@ pub fn routes() -> Vec<Route> {
             Access::User,
             conversations::send_message,
         )
-        .streaming(),
+        .streaming()
+        .runs_agents(),
         Route::new::<conversations::__path_regenerate_answer, _, _>(
             "conversations-regenerate",
             Access::User,
             conversations::regenerate_answer,
         )
-        .streaming(),
+        .streaming()
+        .runs_agents(),
         Route::new::<openai::__path_create_chat_completion, _, _>(
             "chat-completions",
             Access::User,
             openai::create_chat_completion,
         )
         .streaming()
-        .openai_errors(),
+        .openai_errors()
+        .runs_agents(),
         Route::new::<openai::__path_list_models, _, _>(
             "models-list",
             Access::User,
@@ -354,7 +368,8 @@ pub fn routes() -> Vec<Route> {
             "provider-keys-create",
             Access::User,
             provider_keys::create_provider_key,
-        ),
+        )
+        .needs(&[Need::SavedKeysEncrypt]),
         Route::new::<provider_keys::__path_delete_provider_key, _, _>(
             "provider-keys-delete",
             Access::User,
@@ -414,7 +429,8 @@ pub fn routes() -> Vec<Route> {
             "workflows-validate",
             Access::User,
             workflows::validate_workflow,
-        ),
+        )
+        .needs(&[Need::SavedKeysDecrypt]),
         Route::new::<workflows::__path_get_workflow, _, _>(
             "workflows-get",
             Access::Public,
@@ -429,7 +445,8 @@ pub fn routes() -> Vec<Route> {
             "workflows-publish",
             Access::User,
             workflows::publish_workflow,
-        ),
+        )
+        .needs(&[Need::SavedKeysDecrypt]),
         Route::new::<workflows::__path_list_workflow_versions, _, _>(
             "workflows-versions",
             Access::Public,
@@ -444,7 +461,12 @@ pub fn routes() -> Vec<Route> {
             "workflow-runs-create",
             Access::User,
             workflows::start_workflow_run,
-        ),
+        )
+        .needs(&[
+            Need::SavedKeysDecrypt,
+            Need::IdempotencyTable,
+            Need::WorkflowQueue,
+        ]),
         Route::new::<workflows::__path_list_workflow_runs, _, _>(
             "workflow-runs-list",
             Access::User,
@@ -490,20 +512,36 @@ impl Route {
             operation,
             streams: false,
             errors: ErrorFormat::Problem,
-            signs_in: false,
-            searches: false,
+            needs: needs::ROUTE_DEFAULT.into_iter().collect(),
             handler: on(filter, handler),
         }
     }
 
-    fn signs_in(mut self) -> Self {
-        self.signs_in = true;
+    fn needs(mut self, needs: &[Need]) -> Self {
+        self.needs.extend(needs);
         self
     }
 
-    fn searches(mut self) -> Self {
-        self.searches = true;
-        self
+    /// Mints access tokens: its function alone (with the other sign-in routes) may read the
+    /// signing keys; it has no use for their public half.
+    fn signs_in(mut self) -> Self {
+        self.needs.remove(&Need::VerificationKeys);
+        self.needs(&[Need::SigningKeys])
+    }
+
+    /// Searches or changes the catalog's search index (OpenSearch in AWS).
+    fn searches(self) -> Self {
+        self.needs(&[Need::Search])
+    }
+
+    /// Runs agents: calls model providers (see [`needs::RUNS_AGENTS`]).
+    fn runs_agents(self) -> Self {
+        self.needs(&needs::RUNS_AGENTS)
+    }
+
+    /// Checks, stores or serves uploaded files.
+    fn uploads(self) -> Self {
+        self.needs(&[Need::Uploads])
     }
 
     fn streaming(mut self) -> Self {

@@ -5,6 +5,7 @@
 
 mod backends;
 pub mod deploy;
+pub mod key_rotation;
 mod providers;
 
 use std::sync::Arc;

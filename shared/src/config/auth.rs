@@ -5,19 +5,23 @@ use std::path::Path;
 use super::{ConfigError, Profile, env::Env};
 use crate::{
     adapters::secrets::SecretLocation,
-    domain::{Credits, money::MICROS_PER_CREDIT, tokens::TokenKeys},
+    domain::{Credits, key_rotation::RotationPolicy, money::MICROS_PER_CREDIT, tokens::TokenKeys},
     services::accounts::{AuthSettings, VerificationSettings},
 };
 
 pub fn auth(env: &Env, profile: Profile, port: u16) -> Result<AuthSettings, ConfigError> {
+    let access_ttl = env.parse_seconds("AGORA_ACCESS_TOKEN_TTL_SECONDS", 900, 60..=86_400)?;
+    let key_refresh = env.parse_seconds("AGORA_SIGNING_KEYS_REFRESH_SECONDS", 300, 1..=3_600)?;
     Ok(AuthSettings {
+        key_refresh,
+        key_rotation: key_rotation(env, access_ttl, key_refresh)?,
         issuer: env
             .get("AGORA_JWT_ISSUER")
             .unwrap_or_else(|| "agora".to_owned()),
         audience: env
             .get("AGORA_JWT_AUDIENCE")
             .unwrap_or_else(|| "agora-api".to_owned()),
-        access_ttl: env.parse_seconds("AGORA_ACCESS_TOKEN_TTL_SECONDS", 900, 60..=86_400)?,
+        access_ttl,
         refresh_ttl: std::time::Duration::from_secs(
             86_400 * env.parse_range("AGORA_REFRESH_TOKEN_TTL_DAYS", 30, 1..=365)?,
         ),
@@ -61,6 +65,39 @@ pub fn auth(env: &Env, profile: Profile, port: u16) -> Result<AuthSettings, Conf
                     .micros(),
             },
         },
+    })
+}
+
+/// The rotation schedule's waits: a new key signs once every process has had time to read
+/// it (`AGORA_SIGNING_KEY_PROPAGATION_SECONDS`, at least the refresh interval), and an old
+/// key retires once its last token has expired, or that wait, whichever is longer.
+fn key_rotation(
+    env: &Env,
+    access_ttl: std::time::Duration,
+    key_refresh: std::time::Duration,
+) -> Result<RotationPolicy, ConfigError> {
+    let days = env.parse_range("AGORA_SIGNING_KEY_ROTATION_DAYS", 30, 1..=365)?;
+    let propagation =
+        env.parse_seconds("AGORA_SIGNING_KEY_PROPAGATION_SECONDS", 3_600, 60..=86_400)?;
+    if propagation < key_refresh {
+        return Err(env.invalid(
+            "AGORA_SIGNING_KEY_PROPAGATION_SECONDS",
+            format!(
+                "must be at least AGORA_SIGNING_KEYS_REFRESH_SECONDS ({} s): a key must not sign before every process has read it",
+                key_refresh.as_secs()
+            ),
+        ));
+    }
+    // Every token of the old key has expired (with the verifier's 30 s leeway) once a
+    // process still signing with it has read the switch.
+    let last_token_expires = access_ttl + key_refresh + std::time::Duration::from_secs(60);
+    let seconds = |duration: std::time::Duration| {
+        chrono::Duration::seconds(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
+    };
+    Ok(RotationPolicy {
+        rotate_after: chrono::Duration::days(i64::from(days)),
+        propagation: seconds(propagation),
+        retire_after: seconds(propagation.max(last_token_expires)),
     })
 }
 

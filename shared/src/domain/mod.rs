@@ -11,6 +11,7 @@ pub mod caller;
 pub mod crypto;
 pub mod email;
 pub mod json;
+pub mod key_rotation;
 pub mod llm;
 pub mod models;
 pub mod money;

@@ -15,7 +15,11 @@ use lambda_http::{
 };
 use tower::ServiceExt;
 
-use crate::{AppState, Config, api, bootstrap::StartupError};
+use crate::{
+    AppState, Config,
+    api::{self, Need},
+    bootstrap::StartupError,
+};
 
 /// The whole `main` of a route function.
 pub fn main(function: &'static str) -> ExitCode {
@@ -34,13 +38,44 @@ pub fn main(function: &'static str) -> ExitCode {
 
 /// Functions that serve events rather than a route (a schedule, a queue): their bins
 /// call [`main`] too.
-pub const EVENT_FUNCTIONS: [&str; 3] = ["maintenance", "workflow-worker", "migrate"];
+pub const EVENT_FUNCTIONS: [&str; 4] = [
+    "maintenance",
+    "workflow-worker",
+    "migrate",
+    "rotate-signing-key",
+];
+
+/// What each event function reaches outside its process (routes declare theirs in the
+/// route table); `None` for a function that is not one of [`EVENT_FUNCTIONS`].
+pub fn event_function_needs(function: &str) -> Option<std::collections::BTreeSet<Need>> {
+    let needs: &[Need] = match function {
+        // Releases stale holds and forgets expired records: the database alone.
+        "maintenance" => &[Need::Database],
+        // Runs agent steps and queues the next ones; it checks no token.
+        "workflow-worker" => &[
+            Need::Database,
+            Need::AgoraProviderKeys,
+            Need::SavedKeysDecrypt,
+            Need::Bedrock,
+            Need::WorkflowQueue,
+            Need::WorkflowQueueReceive,
+        ],
+        // Signs in as the database's owner with its password, not as the application.
+        "migrate" => &[Need::DatabaseOwner],
+        "rotate-signing-key" => &[Need::RotateSigningKeys],
+        _ => return None,
+    };
+    Some(needs.iter().copied().collect())
+}
 
 async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
     let config = Config::from_env().map_err(StartupError::from)?;
     crate::telemetry::init(&config.log);
     if function == "migrate" {
         return run_migrations(config).await;
+    }
+    if function == "rotate-signing-key" {
+        return run_key_rotation(&config).await;
     }
     let state = AppState::build(config).await?;
     if function == "maintenance" {
@@ -102,6 +137,28 @@ async fn run_migrations(config: Config) -> Result<(), lambda_http::Error> {
                     .await
                     .map_err(|error| lambda_http::Error::from(error.to_string()))?;
                 Ok::<_, lambda_http::Error>(answer)
+            }
+        },
+    ))
+    .await
+}
+
+/// The `rotate-signing-key` function's loop: each scheduled event takes the rotation step
+/// that is due; `{"rotate_now": true}` (an operator's invocation) starts a rotation.
+async fn run_key_rotation(config: &Config) -> Result<(), lambda_http::Error> {
+    let service =
+        std::sync::Arc::new(crate::bootstrap::key_rotation::key_rotation_service(config).await?);
+    lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
+        move |event: LambdaEvent<serde_json::Value>| {
+            let service = service.clone();
+            async move {
+                let rotate_now = event.payload.get("rotate_now") == Some(&true.into());
+                let step = service
+                    .run(rotate_now)
+                    .await
+                    .map_err(|error| lambda_http::Error::from(error.to_string()))?;
+                tracing::info!(?step, "signing keys");
+                Ok::<_, lambda_http::Error>(serde_json::to_value(&step)?)
             }
         },
     ))

@@ -48,6 +48,12 @@ pub trait PublicKeyDirectory: Send + Sync {
     async fn publish(&self, public_keys: &str) -> Result<(), SecretError>;
 }
 
+/// Writes the signing keys: the rotation schedule alone does.
+#[async_trait]
+pub trait SecretWriter: Send + Sync {
+    async fn write(&self, value: &str) -> Result<(), SecretError>;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error("secret unavailable: {0}")]

@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod credentials;
 pub mod deadline;
 pub mod health;
+pub mod key_rotation;
 pub mod maintenance;
 pub mod rate_limit;
 pub mod reviews;

@@ -6,6 +6,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use agora::api::Need;
 use serde_yaml_ng::Value;
 
 /// What one source says a function is: its name and the route it serves, and whether it
@@ -623,91 +624,170 @@ fn reference(value: &Value) -> Option<&str> {
     }
 }
 
-/// The managed policies a function lists.
-fn policy_names(function: &Value) -> BTreeSet<String> {
+/// The policies a function is granted: managed policies by `!Ref` name, SAM policy
+/// templates by template name, an inline policy by its first statement's `Sid`.
+fn granted_policies(function: &Value) -> BTreeSet<String> {
     function["Properties"]["Policies"]
         .as_sequence()
         .map(|policies| {
             policies
                 .iter()
-                .filter_map(reference)
-                .map(str::to_owned)
+                .filter_map(|policy| match policy {
+                    Value::Mapping(mapping) if mapping.contains_key("Statement") => {
+                        policy["Statement"][0]["Sid"].as_str().map(str::to_owned)
+                    }
+                    Value::Mapping(mapping) => mapping
+                        .keys()
+                        .next()
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    _ => reference(policy).map(str::to_owned),
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Issue 15: a function that only verifies tokens must not be able to mint one (an
-/// administrator's included). Only the routes that sign people in (`Route::signs_in`) may
-/// read the signing keys; every other function reads their public half, and Agora's own
-/// provider keys are readable only where providers are called.
+/// The policy in `template.yaml` that grants `need`.
+fn policy_granting(need: Need) -> &'static str {
+    match need {
+        Need::Database => "DatabaseConnectPolicy",
+        Need::VerificationKeys => "VerificationKeysReadPolicy",
+        Need::SigningKeys => "AuthKeysReadPolicy",
+        Need::RotateSigningKeys => "SigningKeysRotatePolicy",
+        Need::AgoraProviderKeys => "ProviderKeysSecretReadPolicy",
+        Need::SavedKeysDecrypt => "ProviderKeysUsePolicy",
+        Need::SavedKeysEncrypt => "ProviderKeysWritePolicy",
+        Need::Bedrock => "BedrockInvokePolicy",
+        Need::IdempotencyTable => "IdempotencyTablePolicy",
+        Need::Uploads => "BlobsAccessPolicy",
+        Need::WorkflowQueue => "WorkflowQueueSendPolicy",
+        Need::WorkflowQueueReceive => "SQSPollerPolicy",
+        Need::Search => "SearchAccessPolicy",
+        Need::Mail => "SendEmailPolicy",
+        Need::DescribeDependencies => "HealthProbePolicy",
+        Need::DatabaseOwner => "ReadTheOwnerSecret",
+    }
+}
+
+/// What the route table (or, for an event function, [`event_function_needs`]) says the
+/// function with this binary needs.
+fn declared_needs(binary: &str) -> Option<BTreeSet<Need>> {
+    agora::api::routes()
+        .into_iter()
+        .find(|route| route.function == binary)
+        .map(|route| route.needs)
+        .or_else(|| agora::lambda::event_function_needs(binary))
+}
+
+/// Every function whose policies grant more or less than it needs, in words. Each function
+/// also decrypts its own environment (`KeyDecryptPolicy`).
+fn policy_disagreements(template: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, binary, resource) in functions(template) {
+        let Some(needs) = declared_needs(binary) else {
+            problems.push(format!(
+                "{name}: `{binary}` is neither a route nor an event function"
+            ));
+            continue;
+        };
+        let expected: BTreeSet<String> = needs
+            .into_iter()
+            .map(|need| policy_granting(need).to_owned())
+            .chain(["KeyDecryptPolicy".to_owned()])
+            .collect();
+        let granted = granted_policies(resource);
+        for extra in granted.difference(&expected) {
+            problems.push(format!(
+                "{name} ({binary}) is granted {extra}, which it does not need"
+            ));
+        }
+        for missing in expected.difference(&granted) {
+            problems.push(format!(
+                "{name} ({binary}) needs {missing}, which it is not granted"
+            ));
+        }
+    }
+    problems
+}
+
+/// Issue 15: each function is granted exactly what its route (or event function) declares
+/// it touches, so no function can mint a token, read Agora's provider keys, search, mail
+/// or spend on Bedrock unless its route does.
 #[test]
-fn only_the_functions_that_sign_people_in_may_read_the_signing_keys() {
+fn each_function_is_granted_exactly_what_it_needs() {
     let template = template();
+    assert_eq!(policy_disagreements(&template), Vec::<String>::new());
+    assert!(functions(&template).count() > 80);
     let signers: BTreeSet<&str> = agora::api::routes()
         .into_iter()
-        .filter(|route| route.signs_in)
+        .filter(|route| route.needs.contains(&Need::SigningKeys))
         .map(|route| route.function)
         .collect();
     assert_eq!(
         signers,
         BTreeSet::from(["auth-login", "auth-refresh", "auth-register"])
     );
-    // The streamed run routes and the workflow worker, which runs agent steps.
-    let provider_callers: BTreeSet<String> = agora::api::routes()
-        .into_iter()
-        .filter(|route| route.streams && route.function != "workflow-runs-events")
-        .map(|route| route.function.to_owned())
-        .chain(["workflow-worker".to_owned()])
-        .collect();
+}
+
+#[test]
+fn a_policy_granted_beyond_or_short_of_a_functions_needs_is_reported() {
+    let mut template = template();
+    let policies = |template: &mut Value, function: &str| {
+        template["Resources"][function]["Properties"]["Policies"]
+            .as_sequence_mut()
+            .unwrap()
+            .clone()
+    };
+    let mut me_get = policies(&mut template, "MeGetFunction");
+    me_get.push(serde_yaml_ng::from_str("!Ref AuthKeysReadPolicy").unwrap());
+    template["Resources"]["MeGetFunction"]["Properties"]["Policies"] = Value::Sequence(me_get);
+    let mut runs = policies(&mut template, "RunsCreateFunction");
+    runs.retain(|policy| reference(policy) != Some("IdempotencyTablePolicy"));
+    template["Resources"]["RunsCreateFunction"]["Properties"]["Policies"] = Value::Sequence(runs);
+    assert_eq!(
+        policy_disagreements(&template),
+        [
+            "MeGetFunction (me-get) is granted AuthKeysReadPolicy, which it does not need",
+            "RunsCreateFunction (runs-create) needs IdempotencyTablePolicy, which it is not granted",
+        ]
+    );
+}
+
+/// The functions that read or write a secret find it by name in their environment: the
+/// signing keys where tokens are minted or rotated (their public half everywhere else),
+/// and Agora's provider keys where providers are called.
+#[test]
+fn each_function_is_told_where_the_secrets_it_may_read_are() {
+    let template = template();
     let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
     assert_eq!(
         reference(&globals["AGORA_SECRET_ID"]),
         Some("VerificationKeysSecret")
     );
-    let mut checked = 0;
     for (name, binary, resource) in functions(&template) {
-        let policies = policy_names(resource);
+        let needs = declared_needs(binary).unwrap();
         let variables = &resource["Properties"]["Environment"]["Variables"];
-        let signs = signers.contains(binary);
-        assert_eq!(
-            policies.contains("AuthKeysReadPolicy"),
-            signs,
-            "{name:?} ({binary}) and the signing keys"
-        );
-        // The migrate function builds no app and checks no token.
-        let verifies = !signs && binary != "migrate";
-        assert_eq!(
-            policies.contains("VerificationKeysReadPolicy"),
-            verifies,
-            "{name:?} ({binary}) and the verification keys"
-        );
-        if signs {
+        if needs.contains(&Need::SigningKeys) || needs.contains(&Need::RotateSigningKeys) {
             assert_eq!(
                 reference(&variables["AGORA_SECRET_ID"]),
-                Some("AuthKeysSecret")
+                Some("AuthKeysSecret"),
+                "{name}"
             );
             assert_eq!(
                 reference(&variables["AGORA_VERIFICATION_KEYS_ID"]),
-                Some("VerificationKeysSecret")
+                Some("VerificationKeysSecret"),
+                "{name}"
             );
         } else {
-            assert!(variables["AGORA_SECRET_ID"].is_null(), "{name:?}");
+            assert!(variables["AGORA_SECRET_ID"].is_null(), "{name}");
         }
-        let calls_providers = provider_callers.contains(binary);
-        assert_eq!(
-            policies.contains("ProviderKeysSecretReadPolicy"),
-            calls_providers,
-            "{name:?} ({binary}) and the provider keys"
-        );
         assert_eq!(
             reference(&variables["AGORA_PROVIDER_SECRET_ID"]).is_some(),
-            calls_providers,
-            "{name:?}"
+            needs.contains(&Need::AgoraProviderKeys),
+            "{name}"
         );
-        checked += 1;
     }
-    assert!(checked > 80, "{checked}");
     // The signing-key policy reaches the signing keys and the public half, nothing else.
     let statements =
         template["Resources"]["AuthKeysReadPolicy"]["Properties"]["PolicyDocument"]["Statement"]
@@ -721,26 +801,6 @@ fn only_the_functions_that_sign_people_in_may_read_the_signing_keys() {
         resources,
         BTreeSet::from(["AuthKeysSecret", "VerificationKeysSecret"])
     );
-}
-
-/// The search domain is reachable from exactly the functions whose routes search or change
-/// the catalog's index (`Route::searches`), and the health check that probes it.
-#[test]
-fn only_the_functions_that_search_may_call_the_search_domain() {
-    let template = template();
-    let mut searchers: BTreeSet<&str> = agora::api::routes()
-        .into_iter()
-        .filter(|route| route.searches)
-        .map(|route| route.function)
-        .collect();
-    searchers.insert("health");
-    for (name, binary, resource) in functions(&template) {
-        assert_eq!(
-            policy_names(resource).contains("SearchAccessPolicy"),
-            searchers.contains(binary),
-            "{name:?} ({binary}) and the search domain"
-        );
-    }
 }
 
 /// A deploy that brings a migration applies it: the custom resource that runs the migrate

@@ -211,3 +211,137 @@ async fn functions_that_only_verify_read_the_public_half_and_follow_a_rotation()
         "and the old one until it is removed"
     );
 }
+
+async fn me(app: &TestApp, token: &str) -> StatusCode {
+    app.call("GET", "/v1/me", Some(token), None).await.status
+}
+
+fn kid(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+}
+
+/// Issue 15: the rotation schedule (the `rotate-signing-key` function's service, over
+/// Secrets Manager) adds key 2, switches to it once it has been published for the
+/// propagation time, and retires key 1 after that; nobody is signed out at any step,
+/// whether a process read the keys since or not.
+#[tokio::test]
+async fn the_rotation_schedule_adds_switches_and_retires_without_signing_anyone_out() {
+    use std::{sync::Arc, time::Duration};
+
+    use agora::{
+        adapters::secrets::SecretsManagerSecret,
+        domain::key_rotation::{RotationPolicy, RotationStep},
+        services::key_rotation::KeyRotationService,
+    };
+
+    let sdk = agora::adapters::aws::load_sdk_config().await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let signing = create_secret(
+        &client,
+        r#"{"jwt_active_kid":"1","jwt_key_1":"first key value, at least 32 characters"}"#,
+    )
+    .await;
+    let verification = create_secret(&client, "{}").await;
+    let clock = crate::accounts::TestClock::new();
+    let keys = Arc::new(SecretsManagerSecret::new(&sdk, signing.clone()));
+    let schedule = KeyRotationService {
+        keys: keys.clone(),
+        writer: keys,
+        directory: Some(Arc::new(SecretsManagerSecret::new(
+            &sdk,
+            verification.clone(),
+        ))),
+        clock: Arc::new(clock.clone()),
+        policy: RotationPolicy {
+            rotate_after: chrono::Duration::days(30),
+            propagation: chrono::Duration::hours(1),
+            retire_after: chrono::Duration::hours(1),
+        },
+    };
+    let hour = 3600;
+
+    // Two signing processes: one reads the keys on every request, the other keeps what it
+    // read for the default 5 minutes (it has not read the switch yet). And a verifier.
+    let base = TestApp::spawn().await;
+    let mut eager_config = base.config.clone();
+    eager_config.auth.key_refresh = Duration::ZERO;
+    let eager = signing_app(&eager_config, &signing, &verification).await;
+    let lagging = signing_app(&base.config, &signing, &verification).await;
+    let mut verifying_config = eager_config.clone();
+    verifying_config.secret = SecretLocation::SecretsManager(verification.clone());
+    verifying_config.aws.secret_id = Some(verification.clone());
+    verifying_config.aws.verification_keys_id = None;
+    let verifying = TestApp::from_config(verifying_config, Default::default()).await;
+    assert_eq!(schedule.run(false).await.unwrap(), RotationStep::Dated);
+    let user = eager.with_user().await;
+    let lagging_session = lagging.login(&user.email, &user.password).await.json();
+    let lagging_user = TestUser::from_session(&user.email, &user.password, &lagging_session);
+    assert_eq!(kid(&lagging_user.access_token), "1");
+
+    clock.advance(30 * 24 * hour);
+    assert_eq!(
+        schedule.run(false).await.unwrap(),
+        RotationStep::Added { kid: "2".into() }
+    );
+    let published = read_secret(&client, &verification).await;
+    assert!(
+        published.contains("jwt_public_1") && published.contains("jwt_public_2"),
+        "published before it signs: {published}"
+    );
+    let session = eager.login(&user.email, &user.password).await.json();
+    let before_switch = TestUser::from_session(&user.email, &user.password, &session);
+    assert_eq!(kid(&before_switch.access_token), "1", "key 1 still signs");
+
+    // Not yet known for an hour: no switch.
+    assert!(matches!(
+        schedule.run(false).await.unwrap(),
+        RotationStep::Waiting { .. }
+    ));
+    clock.advance(hour);
+    assert_eq!(
+        schedule.run(false).await.unwrap(),
+        RotationStep::Switched {
+            from: "1".into(),
+            to: "2".into()
+        }
+    );
+    let session = eager.login(&user.email, &user.password).await.json();
+    let after_switch = TestUser::from_session(&user.email, &user.password, &session);
+    assert_eq!(kid(&after_switch.access_token), "2", "key 2 signs");
+    let session = lagging.login(&user.email, &user.password).await.json();
+    let from_lagging = TestUser::from_session(&user.email, &user.password, &session);
+    assert_eq!(
+        kid(&from_lagging.access_token),
+        "1",
+        "a process that has not read the switch signs with key 1"
+    );
+    for token in [
+        &before_switch.access_token,
+        &after_switch.access_token,
+        &from_lagging.access_token,
+    ] {
+        assert_eq!(me(&verifying, token).await, StatusCode::OK);
+        assert_eq!(me(&lagging, token).await, StatusCode::OK);
+    }
+
+    clock.advance(hour);
+    assert_eq!(
+        schedule.run(false).await.unwrap(),
+        RotationStep::Retired {
+            kids: vec!["1".into()]
+        }
+    );
+    let published = read_secret(&client, &verification).await;
+    assert!(
+        !published.contains("jwt_public_1") && published.contains("jwt_public_2"),
+        "{published}"
+    );
+    let signing_keys = read_secret(&client, &signing).await;
+    assert!(!signing_keys.contains("first key value"), "retired");
+    assert_eq!(me(&eager, &after_switch.access_token).await, StatusCode::OK);
+    assert_eq!(
+        me(&eager, &before_switch.access_token).await,
+        StatusCode::UNAUTHORIZED,
+        "a retired key verifies nothing (its tokens have expired by now in real time)"
+    );
+}

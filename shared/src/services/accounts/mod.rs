@@ -8,6 +8,7 @@ mod admin;
 mod api_keys;
 mod profile;
 mod sessions;
+mod signing_keys;
 mod verification;
 
 pub use self::{admin::AuditEntryView, verification::VerificationMail};
@@ -65,6 +66,11 @@ pub struct AuthSettings {
     /// Live API keys one user may hold.
     pub max_api_keys: usize,
     pub verification: VerificationSettings,
+    /// How long a process keeps the signing keys before reading them again, so a rotation
+    /// reaches every process within this time.
+    pub key_refresh: Duration,
+    /// The rotation schedule's waits (see [`crate::services::key_rotation`]).
+    pub key_rotation: crate::domain::key_rotation::RotationPolicy,
 }
 
 /// Confirming email addresses, and the credits it unlocks.
@@ -107,9 +113,9 @@ pub struct AccountPorts {
 pub struct AccountService {
     ports: AccountPorts,
     settings: AuthSettings,
-    /// Loaded on first use (a network call in AWS), then kept for the process, and read
-    /// again when a token names a key this process has not seen (a rotation since).
-    keys: RwLock<Option<Arc<TokenKeys>>>,
+    /// Loaded on first use (a network call in AWS), read again once older than
+    /// `key_refresh`, and at once when a token names a key this process has not seen.
+    keys: RwLock<Option<(Arc<TokenKeys>, Instant)>>,
     /// When the keys were last read again, so forged `kid`s cannot hammer the secret.
     keys_reloaded_at: std::sync::Mutex<Option<Instant>>,
 }

@@ -24,14 +24,10 @@ use crate::{
     services::rate_limit::{Limit, Limited},
 };
 use chrono::{DateTime, Utc};
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 use uuid::Uuid;
 
 use super::api_keys::{api_key_cache_key, api_key_refused};
-
-/// How often a process may read the signing keys again for a token naming a key it does
-/// not know.
-const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
 impl AccountService {
     /// Creates an account and signs it in.
@@ -421,77 +417,6 @@ impl AccountService {
                 role: user.role,
             },
         })
-    }
-
-    /// The signing keys, read from the secret on first use.
-    pub(super) async fn keys(&self) -> Result<Arc<TokenKeys>> {
-        if let Some(keys) = self.keys.read().await.as_ref() {
-            return Ok(keys.clone());
-        }
-        let mut slot = self.keys.write().await;
-        if let Some(keys) = slot.as_ref() {
-            return Ok(keys.clone());
-        }
-        let keys = self.read_keys().await?;
-        *slot = Some(keys.clone());
-        Ok(keys)
-    }
-
-    /// The keys read again, when the last reading is older than [`KEY_RELOAD_INTERVAL`]:
-    /// a token signed with a key added since this process read them (a rotation that
-    /// adds key 2 and signs with it at once) verifies here too.
-    async fn reread_keys(&self) -> Option<Arc<TokenKeys>> {
-        {
-            let mut last = self
-                .keys_reloaded_at
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if last.is_some_and(|at| at.elapsed() < KEY_RELOAD_INTERVAL) {
-                return None;
-            }
-            *last = Some(std::time::Instant::now());
-        }
-        match self.read_keys().await {
-            Ok(keys) => {
-                *self.keys.write().await = Some(keys.clone());
-                Some(keys)
-            }
-            Err(error) => {
-                tracing::warn!(%error, "the signing keys could not be read again");
-                None
-            }
-        }
-    }
-
-    async fn read_keys(&self) -> Result<Arc<TokenKeys>> {
-        let secret = self
-            .ports
-            .secret
-            .read()
-            .await
-            .map_err(|error| Error::Unavailable {
-                dependency: "secrets",
-                cause: error.to_string(),
-            })?;
-        let keys =
-            TokenKeys::parse(&secret, self.settings.allow_example_keys).map_err(|error| {
-                Error::Internal(format!(
-                    "the signing keys in {} are unusable: {error}",
-                    self.ports.secret.describe()
-                ))
-            })?;
-        // Published before this process signs anything, so a token of a new key never
-        // reaches a verifier that could not read that key.
-        if let (Some(directory), true) = (&self.ports.key_directory, keys.can_sign()) {
-            directory
-                .publish(&keys.public_keys())
-                .await
-                .map_err(|error| Error::Unavailable {
-                    dependency: "secrets",
-                    cause: error.to_string(),
-                })?;
-        }
-        Ok(Arc::new(keys))
     }
 
     pub(super) fn policy(&self) -> TokenPolicy {
