@@ -18,11 +18,20 @@ use serde_json::json;
 use crate::{
     Error, Result,
     error::describe_chain,
-    ports::{BlobInfo, BlobStore, FormField, UploadForm},
+    ports::{BlobArea, BlobInfo, BlobStore, FormField, UploadForm},
 };
 
-/// Every key lives under this prefix, so a lifecycle rule can target uploads.
+/// Every key lives under this prefix; files not checked yet under `uploads/incoming/`,
+/// which the bucket's lifecycle rule expires after a day (abandoned uploads).
 const PREFIX: &str = "uploads/";
+pub const INCOMING_PREFIX: &str = "uploads/incoming/";
+
+fn object(area: BlobArea, key: &str) -> String {
+    match area {
+        BlobArea::Incoming => format!("{INCOMING_PREFIX}{key}"),
+        BlobArea::Kept => format!("{PREFIX}{key}"),
+    }
+}
 
 pub struct S3BlobStore {
     client: aws_sdk_s3::Client,
@@ -94,7 +103,7 @@ impl BlobStore for S3BlobStore {
             "{}/{date}/{region}/s3/aws4_request",
             credentials.access_key_id()
         );
-        let full_key = format!("{PREFIX}{key}");
+        let full_key = object(BlobArea::Incoming, key);
         let mut conditions = vec![
             json!({ "bucket": self.bucket }),
             json!(["eq", "$key", full_key]),
@@ -141,12 +150,12 @@ impl BlobStore for S3BlobStore {
         })
     }
 
-    async fn head(&self, key: &str) -> Result<Option<BlobInfo>> {
+    async fn head(&self, area: BlobArea, key: &str) -> Result<Option<BlobInfo>> {
         match self
             .client
             .head_object()
             .bucket(&self.bucket)
-            .key(format!("{PREFIX}{key}"))
+            .key(object(area, key))
             .send()
             .await
         {
@@ -159,12 +168,12 @@ impl BlobStore for S3BlobStore {
         }
     }
 
-    async fn read(&self, key: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
+    async fn read(&self, area: BlobArea, key: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
         let object = match self
             .client
             .get_object()
             .bucket(&self.bucket)
-            .key(format!("{PREFIX}{key}"))
+            .key(object(area, key))
             .send()
             .await
         {
@@ -191,11 +200,29 @@ impl BlobStore for S3BlobStore {
         Ok(Some(bytes.to_vec()))
     }
 
-    async fn delete(&self, key: &str) -> Result<()> {
+    /// A copy inside the bucket (encrypted like any object, by the bucket's default), then
+    /// the incoming object's deletion.
+    async fn keep(&self, key: &str) -> Result<()> {
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!(
+                "{}/{}",
+                self.bucket,
+                object(BlobArea::Incoming, key)
+            ))
+            .key(object(BlobArea::Kept, key))
+            .send()
+            .await
+            .map_err(|error| unavailable("CopyObject", &error))?;
+        self.delete(BlobArea::Incoming, key).await
+    }
+
+    async fn delete(&self, area: BlobArea, key: &str) -> Result<()> {
         self.client
             .delete_object()
             .bucket(&self.bucket)
-            .key(format!("{PREFIX}{key}"))
+            .key(object(area, key))
             .send()
             .await
             .map_err(|error| unavailable("DeleteObject", &error))?;

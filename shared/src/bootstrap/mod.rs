@@ -160,6 +160,7 @@ fn stored_services(
             workflows.clone(),
             idempotency,
             store.clone(),
+            uploads.clone(),
             clock,
         ),
         workflow_worker: Arc::new(WorkflowWorker::new(

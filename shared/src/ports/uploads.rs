@@ -52,11 +52,19 @@ pub struct BlobInfo {
     pub content_type: Option<String>,
 }
 
+/// Where a file is: just uploaded and not checked yet (nobody may have claimed it, and the
+/// bucket's lifecycle rule expires what stays here a day), or checked and kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobArea {
+    Incoming,
+    Kept,
+}
+
 /// Where uploaded files live: S3 (presigned POST) or a local folder.
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     /// A form that lets a browser store one file of `content_type`, at most `max_bytes`,
-    /// at `key`, until `expires_at`.
+    /// at `key` in the incoming area, until `expires_at`.
     async fn upload_form(
         &self,
         key: &str,
@@ -64,10 +72,17 @@ pub trait BlobStore: Send + Sync {
         max_bytes: u64,
         expires_at: DateTime<Utc>,
     ) -> crate::Result<UploadForm>;
-    async fn head(&self, key: &str) -> crate::Result<Option<BlobInfo>>;
+    async fn head(&self, area: BlobArea, key: &str) -> crate::Result<Option<BlobInfo>>;
     /// The object's bytes, refusing objects over `max_bytes`.
-    async fn read(&self, key: &str, max_bytes: u64) -> crate::Result<Option<Vec<u8>>>;
-    async fn delete(&self, key: &str) -> crate::Result<()>;
+    async fn read(
+        &self,
+        area: BlobArea,
+        key: &str,
+        max_bytes: u64,
+    ) -> crate::Result<Option<Vec<u8>>>;
+    /// Moves a checked file from the incoming area to the kept one.
+    async fn keep(&self, key: &str) -> crate::Result<()>;
+    async fn delete(&self, area: BlobArea, key: &str) -> crate::Result<()>;
 }
 
 /// An upload as recorded.
@@ -88,6 +103,14 @@ pub trait UploadStore: Send + Sync {
     async fn find_upload(&self, key: &str) -> crate::Result<Option<UploadRecord>>;
     async fn mark_verified(&self, key: &str, size: i64) -> crate::Result<()>;
     async fn delete_upload(&self, key: &str) -> crate::Result<()>;
+    /// Keys of at most `limit` uploads nobody claimed, asked for before `before`.
+    async fn unclaimed_uploads(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> crate::Result<Vec<String>>;
+    /// Forgets the upload at `key` if it is still unclaimed; whether it did.
+    async fn forget_unclaimed_upload(&self, key: &str) -> crate::Result<bool>;
 }
 
 /// The fields of a signed upload form, as posted back to Agora (the local store's forms

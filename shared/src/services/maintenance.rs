@@ -1,7 +1,7 @@
 //! The scheduled maintenance job (the `maintenance` function every minute in AWS, a timer in
 //! `agora serve`): ends runs whose process died, releasing their holds, ends workflow runs
-//! that outlived their time, and forgets expired idempotency records and confirmation
-//! links. Safe to run at any time, any number of times.
+//! that outlived their time, and forgets expired idempotency records, confirmation links
+//! and uploads nobody claimed. Safe to run at any time, any number of times.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::{
     Result,
     ports::{Clock, EmailVerificationStore, IdempotencyStore},
-    services::{runs::RunService, workflows::WorkflowService},
+    services::{runs::RunService, uploads::UploadService, workflows::WorkflowService},
 };
 
 pub struct MaintenanceService {
@@ -18,6 +18,7 @@ pub struct MaintenanceService {
     workflows: Arc<WorkflowService>,
     idempotency: Arc<dyn IdempotencyStore>,
     verifications: Arc<dyn EmailVerificationStore>,
+    uploads: Arc<UploadService>,
     clock: Arc<dyn Clock>,
 }
 
@@ -32,6 +33,7 @@ pub struct MaintenanceReport {
     pub stale_workflow_runs_ended: u64,
     pub idempotency_records_forgotten: u64,
     pub confirmation_links_forgotten: u64,
+    pub unclaimed_uploads_forgotten: u64,
 }
 
 impl MaintenanceService {
@@ -40,6 +42,7 @@ impl MaintenanceService {
         workflows: Arc<WorkflowService>,
         idempotency: Arc<dyn IdempotencyStore>,
         verifications: Arc<dyn EmailVerificationStore>,
+        uploads: Arc<UploadService>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -47,6 +50,7 @@ impl MaintenanceService {
             workflows,
             idempotency,
             verifications,
+            uploads,
             clock,
         }
     }
@@ -63,12 +67,14 @@ impl MaintenanceService {
                 .verifications
                 .forget_verifications(self.clock.now() - EXPIRED_LINKS_KEPT)
                 .await?,
+            unclaimed_uploads_forgotten: self.uploads.forget_unclaimed().await?,
         };
         tracing::info!(
             released = report.stale_runs_released,
             workflows_ended = report.stale_workflow_runs_ended,
             forgotten = report.idempotency_records_forgotten,
             links_forgotten = report.confirmation_links_forgotten,
+            uploads_forgotten = report.unclaimed_uploads_forgotten,
             "maintenance done"
         );
         Ok(report)

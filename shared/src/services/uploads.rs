@@ -13,8 +13,8 @@ use crate::{
     domain::Caller,
     domain::blob::is_blob_key,
     ports::{
-        BlobStore, Clock, DirectUploads, PostedForm, UploadForm, UploadPurpose, UploadRecord,
-        UploadStore,
+        BlobArea, BlobStore, Clock, DirectUploads, PostedForm, UploadForm, UploadPurpose,
+        UploadRecord, UploadStore,
     },
 };
 
@@ -44,6 +44,10 @@ impl UploadPurpose {
         }
     }
 }
+
+/// How long an upload may wait to be claimed: as long as the bucket's lifecycle rule keeps
+/// an incoming file (`expire-abandoned-uploads` in template.yaml).
+pub const UNCLAIMED_UPLOADS_KEPT: chrono::Duration = chrono::Duration::days(1);
 
 pub struct UploadService {
     blobs: Arc<dyn BlobStore>,
@@ -179,7 +183,14 @@ impl UploadService {
             return Ok(());
         }
         let max_bytes = u64::try_from(upload.max_bytes).unwrap_or(0);
-        let Some(info) = self.blobs.head(key).await? else {
+        let Some(info) = self.blobs.head(BlobArea::Incoming, key).await? else {
+            // A claim cut short after the file was checked and kept: finish it.
+            if let Some(kept) = self.blobs.head(BlobArea::Kept, key).await? {
+                return self
+                    .uploads
+                    .mark_verified(key, i64::try_from(kept.size).unwrap_or(0))
+                    .await;
+            }
             return Err(Error::invalid(
                 field,
                 "has no file yet: send the upload form first",
@@ -188,7 +199,11 @@ impl UploadService {
         let refusal = if info.size == 0 || info.size > max_bytes {
             Some(format!("is {} bytes; the limit is {max_bytes}", info.size))
         } else {
-            let bytes = self.blobs.read(key, max_bytes).await?.unwrap_or_default();
+            let bytes = self
+                .blobs
+                .read(BlobArea::Incoming, key, max_bytes)
+                .await?
+                .unwrap_or_default();
             let magic = IMAGE_TYPES
                 .iter()
                 .find(|(known, _)| *known == upload.content_type)
@@ -199,13 +214,30 @@ impl UploadService {
                 .then(|| format!("is not a {} file", upload.content_type))
         };
         if let Some(reason) = refusal {
-            self.blobs.delete(key).await?;
+            self.blobs.delete(BlobArea::Incoming, key).await?;
             self.uploads.delete_upload(key).await?;
             return Err(Error::invalid(field, reason));
         }
+        self.blobs.keep(key).await?;
         self.uploads
             .mark_verified(key, i64::try_from(info.size).unwrap_or(0))
             .await
+    }
+
+    /// Forgets uploads nobody claimed within [`UNCLAIMED_UPLOADS_KEPT`], and their files
+    /// (the bucket's lifecycle rule expires those in S3 too; the local folder has none).
+    /// The record goes first: a claim racing with this finds no record, not a record
+    /// without its file. How many were forgotten.
+    pub async fn forget_unclaimed(&self) -> Result<u64> {
+        let before = self.clock.now() - UNCLAIMED_UPLOADS_KEPT;
+        let mut forgotten = 0;
+        for key in self.uploads.unclaimed_uploads(before, 500).await? {
+            if self.uploads.forget_unclaimed_upload(&key).await? {
+                self.blobs.delete(BlobArea::Incoming, &key).await?;
+                forgotten += 1;
+            }
+        }
+        Ok(forgotten)
     }
 
     /// A verified file, for anyone: icons and avatars are public once used.
@@ -222,7 +254,11 @@ impl UploadService {
             .ok_or_else(missing)?;
         let bytes = self
             .blobs
-            .read(key, u64::try_from(upload.max_bytes).unwrap_or(0))
+            .read(
+                BlobArea::Kept,
+                key,
+                u64::try_from(upload.max_bytes).unwrap_or(0),
+            )
             .await?
             .ok_or_else(missing)?;
         Ok(ServedFile {

@@ -803,6 +803,28 @@ fn each_function_is_told_where_the_secrets_it_may_read_are() {
     );
 }
 
+/// Issue 15: uploads nobody claims do not pile up. They wait where the S3 adapter puts
+/// them until a claim checks and keeps them, and the bucket expires that place after a day.
+#[test]
+fn the_bucket_expires_uploads_nobody_claimed() {
+    let template = template();
+    let rules =
+        template["Resources"]["BlobsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+            .as_sequence()
+            .unwrap();
+    let abandoned = rules
+        .iter()
+        .find(|rule| rule["Prefix"] == agora::adapters::s3::INCOMING_PREFIX)
+        .expect("a lifecycle rule on the incoming prefix");
+    assert_eq!(abandoned["Status"], "Enabled");
+    assert_eq!(abandoned["ExpirationInDays"].as_u64(), Some(1));
+    assert_eq!(
+        abandoned["NoncurrentVersionExpiration"]["NoncurrentDays"].as_u64(),
+        Some(1),
+        "the bucket is versioned: the expired file's old version goes too"
+    );
+}
+
 /// A deploy that brings a migration applies it: the custom resource that runs the migrate
 /// function changes exactly when the number of migrations does.
 #[test]

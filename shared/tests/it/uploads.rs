@@ -3,7 +3,7 @@
 
 use agora::{
     adapters::{local::blobs::FolderBlobStore, s3::S3BlobStore},
-    ports::{BlobStore, DirectUploads, PostedForm, UploadForm},
+    ports::{BlobArea, BlobStore, DirectUploads, PostedForm, UploadForm},
 };
 use axum::body::Body;
 use base64::Engine;
@@ -88,20 +88,40 @@ async fn s3_store() -> S3BlobStore {
     )
 }
 
-/// Store, head, read, delete: what both stores do once a form was posted.
+/// What both stores do once a form was posted: the file waits in the incoming area (where
+/// an unclaimed one expires) until it is kept; head, read and delete in each area.
 async fn contract_after_upload(store: &dyn BlobStore, key: &str, bytes: &[u8]) {
-    let info = store.head(key).await.unwrap().expect("stored");
+    use BlobArea::{Incoming, Kept};
+    let info = store.head(Incoming, key).await.unwrap().expect("stored");
     assert_eq!(info.size, bytes.len() as u64);
     assert_eq!(info.content_type.as_deref(), Some("image/png"));
-    assert_eq!(store.read(key, 1 << 20).await.unwrap().unwrap(), bytes);
+    assert_eq!(store.head(Kept, key).await.unwrap(), None, "not kept yet");
+    assert_eq!(
+        store.read(Incoming, key, 1 << 20).await.unwrap().unwrap(),
+        bytes
+    );
+    store.keep(key).await.unwrap();
+    assert_eq!(store.head(Incoming, key).await.unwrap(), None, "moved");
+    assert_eq!(store.head(Kept, key).await.unwrap(), Some(info));
+    assert_eq!(
+        store.read(Kept, key, 1 << 20).await.unwrap().unwrap(),
+        bytes
+    );
     assert!(
-        store.read(key, 4).await.is_err(),
+        store.read(Kept, key, 4).await.is_err(),
         "reads refuse objects over the limit"
     );
-    store.delete(key).await.unwrap();
-    assert_eq!(store.head(key).await.unwrap(), None);
-    assert_eq!(store.read(key, 1 << 20).await.unwrap(), None);
-    store.delete(key).await.expect("deleting twice is fine");
+    store.delete(Kept, key).await.unwrap();
+    assert_eq!(store.head(Kept, key).await.unwrap(), None);
+    assert_eq!(store.read(Kept, key, 1 << 20).await.unwrap(), None);
+    store
+        .delete(Kept, key)
+        .await
+        .expect("deleting twice is fine");
+    store
+        .delete(Incoming, key)
+        .await
+        .expect("deleting what is not there is fine");
 }
 
 #[tokio::test]
@@ -160,7 +180,7 @@ async fn the_s3_post_policy_pins_key_type_size_and_expiry_and_is_signed() {
     )
     .unwrap();
     let conditions = policy["conditions"].as_array().unwrap();
-    assert!(conditions.contains(&json!(["eq", "$key", "uploads/icon-abc"])));
+    assert!(conditions.contains(&json!(["eq", "$key", "uploads/incoming/icon-abc"])));
     assert!(conditions.contains(&json!(["eq", "$Content-Type", "image/webp"])));
     assert!(conditions.contains(&json!(["content-length-range", 1, 4096])));
     assert_eq!(
@@ -446,7 +466,7 @@ async fn with_s3_an_oversized_upload_is_refused_at_use_and_deleted() {
             .contains("the limit is 524288")
     );
     assert_eq!(
-        store.head(key).await.unwrap(),
+        store.head(BlobArea::Incoming, key).await.unwrap(),
         None,
         "the oversized object is deleted"
     );
@@ -474,4 +494,83 @@ async fn with_s3_an_oversized_upload_is_refused_at_use_and_deleted() {
 
 fn store_bucket(store: &S3BlobStore) -> String {
     store.bucket().to_owned()
+}
+
+/// Issue 15: an upload nobody claims is forgotten after a day, record and file, by the
+/// maintenance job (the bucket's lifecycle rule also expires it in S3); a claimed one
+/// stays, and a claim that comes too late is told to upload again.
+#[tokio::test]
+async fn uploads_nobody_claimed_are_forgotten_after_a_day() {
+    let clock = crate::accounts::TestClock::new();
+    let app = TestApp::with_config_and_overrides(
+        |_| {},
+        agora::bootstrap::Overrides {
+            clock: Some(std::sync::Arc::new(clock.clone())),
+            ..Default::default()
+        },
+    )
+    .await;
+    let owner = app.with_user().await;
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let issued = ticket(&app, &owner, "avatar", "image/png", 100)
+            .await
+            .json();
+        let posted = post_to_agora(&app, &form_of(&issued), "image/png", &png(100)).await;
+        assert_eq!(posted.status, StatusCode::NO_CONTENT, "{:?}", posted.body);
+        keys.push(issued["key"].as_str().unwrap().to_owned());
+    }
+    let (claimed, abandoned) = (&keys[0], &keys[1]);
+    let used = app
+        .call(
+            "PATCH",
+            "/v1/me",
+            Some(&owner.access_token),
+            Some(json!({ "avatar": claimed })),
+        )
+        .await;
+    assert_eq!(used.status, StatusCode::OK, "{:?}", used.body);
+    let maintenance = app.state.maintenance().unwrap();
+    assert_eq!(
+        maintenance.run().await.unwrap().unclaimed_uploads_forgotten,
+        0,
+        "a fresh upload waits for its claim"
+    );
+
+    clock.advance(25 * 3600);
+    assert_eq!(
+        maintenance.run().await.unwrap().unclaimed_uploads_forgotten,
+        1
+    );
+    assert_eq!(
+        maintenance.run().await.unwrap().unclaimed_uploads_forgotten,
+        0,
+        "once"
+    );
+    let blobs = app.config.local.home.join("blobs");
+    assert!(
+        !blobs.join("incoming").join(abandoned).exists(),
+        "its file is gone"
+    );
+    assert!(blobs.join(claimed).exists(), "the claimed file is kept");
+    let session = app.login(&owner.email, &owner.password).await.json();
+    let owner = TestUser::from_session(&owner.email, &owner.password, &session);
+    let late = app
+        .call(
+            "PATCH",
+            "/v1/me",
+            Some(&owner.access_token),
+            Some(json!({ "avatar": abandoned })),
+        )
+        .await;
+    assert!(
+        late.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("upload it with POST /v1/uploads")
+    );
+    let served = app
+        .call("GET", &format!("/v1/blobs/{claimed}"), None, None)
+        .await;
+    assert_eq!(served.status, StatusCode::OK);
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     Error, Result,
     domain::blob::is_blob_key,
-    ports::{BlobInfo, BlobStore, DirectUploads, FormField, PostedForm, UploadForm},
+    ports::{BlobArea, BlobInfo, BlobStore, DirectUploads, FormField, PostedForm, UploadForm},
 };
 
 /// The path of the local upload route.
@@ -35,11 +35,15 @@ impl FolderBlobStore {
         })
     }
 
-    fn path(&self, key: &str) -> Result<PathBuf> {
+    /// Kept files at the folder's top, incoming ones in `incoming/`.
+    fn path(&self, area: BlobArea, key: &str) -> Result<PathBuf> {
         if !is_blob_key(key) {
             return Err(Error::NotFound("No file has this key.".into()));
         }
-        Ok(self.root.join(key))
+        Ok(match area {
+            BlobArea::Incoming => self.root.join("incoming").join(key),
+            BlobArea::Kept => self.root.join(key),
+        })
     }
 
     fn token(&self, key: &str, content_type: &str, max_bytes: u64, expires: i64) -> String {
@@ -89,12 +93,8 @@ impl DirectUploads for FolderBlobStore {
                 limit: usize::try_from(upload.max_bytes).unwrap_or(usize::MAX),
             });
         }
-        let path = self.path(&upload.key)?;
-        tokio::fs::create_dir_all(&self.root)
-            .await
-            .map_err(|error| {
-                Error::Internal(format!("cannot create {}: {error}", self.root.display()))
-            })?;
+        let path = self.path(BlobArea::Incoming, &upload.key)?;
+        create_parent(&path).await?;
         tokio::fs::write(&path, bytes).await.map_err(|error| {
             Error::Internal(format!("cannot write {}: {error}", path.display()))
         })?;
@@ -102,6 +102,15 @@ impl DirectUploads for FolderBlobStore {
             .await
             .map_err(|error| Error::Internal(format!("cannot write {}: {error}", path.display())))
     }
+}
+
+async fn create_parent(path: &std::path::Path) -> Result<()> {
+    let Some(parent) = path.parent() else {
+        return Ok(());
+    };
+    tokio::fs::create_dir_all(parent)
+        .await
+        .map_err(|error| Error::Internal(format!("cannot create {}: {error}", parent.display())))
 }
 
 fn hex_bytes(text: &str) -> Vec<u8> {
@@ -139,8 +148,8 @@ impl BlobStore for FolderBlobStore {
         })
     }
 
-    async fn head(&self, key: &str) -> Result<Option<BlobInfo>> {
-        let path = self.path(key)?;
+    async fn head(&self, area: BlobArea, key: &str) -> Result<Option<BlobInfo>> {
+        let path = self.path(area, key)?;
         match tokio::fs::metadata(&path).await {
             Ok(metadata) => Ok(Some(BlobInfo {
                 size: metadata.len(),
@@ -156,8 +165,8 @@ impl BlobStore for FolderBlobStore {
         }
     }
 
-    async fn read(&self, key: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
-        let Some(info) = self.head(key).await? else {
+    async fn read(&self, area: BlobArea, key: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
+        let Some(info) = self.head(area, key).await? else {
             return Ok(None);
         };
         if info.size > max_bytes {
@@ -165,15 +174,40 @@ impl BlobStore for FolderBlobStore {
                 "blob {key} is larger than {max_bytes} bytes"
             )));
         }
-        let path = self.path(key)?;
+        let path = self.path(area, key)?;
         tokio::fs::read(&path)
             .await
             .map(Some)
             .map_err(|error| Error::Internal(format!("cannot read {}: {error}", path.display())))
     }
 
-    async fn delete(&self, key: &str) -> Result<()> {
-        let path = self.path(key)?;
+    async fn keep(&self, key: &str) -> Result<()> {
+        let from = self.path(BlobArea::Incoming, key)?;
+        let to = self.path(BlobArea::Kept, key)?;
+        create_parent(&to).await?;
+        // The type first: a move cut short leaves the file itself incoming, to be kept again.
+        for (from, to) in [
+            (from.with_extension("type"), to.with_extension("type")),
+            (from, to),
+        ] {
+            match tokio::fs::rename(&from, &to).await {
+                Ok(()) => {}
+                Err(error)
+                    if error.kind() == std::io::ErrorKind::NotFound
+                        && from.extension().is_some_and(|e| e == "type") => {}
+                Err(error) => {
+                    return Err(Error::Internal(format!(
+                        "cannot move {}: {error}",
+                        from.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, area: BlobArea, key: &str) -> Result<()> {
+        let path = self.path(area, key)?;
         for file in [path.clone(), path.with_extension("type")] {
             match tokio::fs::remove_file(&file).await {
                 Ok(()) => {}

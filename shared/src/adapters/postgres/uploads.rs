@@ -1,6 +1,7 @@
 //! The uploads table: who asked for which blob key, what for, and whether it was verified.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::Db;
 use crate::{
@@ -61,5 +62,28 @@ impl UploadStore for Db {
             .execute("DELETE FROM uploads WHERE key = $1", &[&key])
             .await?;
         Ok(())
+    }
+
+    async fn unclaimed_uploads(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<String>> {
+        let connection = self.connection().await?;
+        let rows = connection
+            .query(
+                "SELECT key FROM uploads WHERE verified_at IS NULL AND created_at < $1
+                 ORDER BY created_at LIMIT $2",
+                &[&before, &limit],
+            )
+            .await?;
+        Ok(rows.iter().map(|row| row.get("key")).collect())
+    }
+
+    async fn forget_unclaimed_upload(&self, key: &str) -> Result<bool> {
+        let connection = self.connection().await?;
+        let deleted = connection
+            .execute(
+                "DELETE FROM uploads WHERE key = $1 AND verified_at IS NULL",
+                &[&key],
+            )
+            .await?;
+        Ok(deleted == 1)
     }
 }
