@@ -1,11 +1,11 @@
 """CKV_AGORA_3: IAM policies grant named actions on named resources.
 
-Why: each function gets exactly what its route needs (Route::needs, checked by the
-template agreement test), so a bug or an injected request in one function can reach only
-its own data. A wildcard undoes that silently: `<service>:*` grants the service's future
-actions too, `Resource: "*"` every resource of the account, and `NotAction` everything
-but a list. The grant would still pass the agreement test (which compares services), so
-this rule looks at the statements themselves.
+Why: each function gets exactly what its route needs (Route::needs; the template
+agreement test holds each function to the policies its needs name). That test looks at
+which policies a function attaches, not at what they grant, so a wildcard inside one of
+them would pass it silently: `<service>:*` grants the service's future actions too,
+`Resource: "*"` every resource of the account, `NotAction` everything but a list. This
+rule looks at the statements themselves.
 
 Checked: the identity policies the templates write -- AWS::IAM::ManagedPolicy and
 AWS::IAM::Policy documents, the inline Policies of AWS::IAM::Role, User and Group, and the
@@ -32,10 +32,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck
-from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.common.models.enums import CheckCategories
 
-from agora_template import branches
+from agora_checks import AgoraCheck, Template, branches
 
 # Actions AWS authorizes only on Resource "*" (the Service Authorization Reference lists no
 # resource type for them), so "*" is not a shortcut there. Each one is confirmed against
@@ -68,7 +67,7 @@ IAM_TYPES_WITH_DOCUMENT = frozenset({"AWS::IAM::ManagedPolicy", "AWS::IAM::Polic
 IAM_TYPES_WITH_INLINE_POLICIES = frozenset({"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"})
 
 
-class LeastPrivilege(BaseResourceCheck):
+class LeastPrivilege(AgoraCheck):
     def __init__(self) -> None:
         super().__init__(
             name="IAM policies name their actions and resources (no *, <service>:* or unconditioned Resource *)",
@@ -82,15 +81,12 @@ class LeastPrivilege(BaseResourceCheck):
             guideline="infra/policies/least_privilege.py",
         )
 
-    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        properties = conf.get("Properties")
-        properties = properties if isinstance(properties, dict) else {}
-        problems: list[str] = []
+    def problems(self, logical_id: str, properties: dict[str, Any], template: Template) -> Iterator[str]:
         for where, document in _documents(self.entity_type, properties):
-            problems += [f"{where}: {problem}" for problem in _document_problems(document)]
-        problems += [f"attaches {name}" for name in _broad_managed_policies(self.entity_type, properties)]
-        self.details.extend(problems)
-        return CheckResult.FAILED if problems else CheckResult.PASSED
+            for problem in _document_problems(document):
+                yield f"{where}: {problem}"
+        for name in _broad_managed_policies(self.entity_type, properties):
+            yield f"attaches {name}"
 
 
 def _documents(resource_type: str, properties: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -168,12 +164,25 @@ def _strings(value: Any) -> Iterator[str]:
 
 def _broad_managed_policies(resource_type: str, properties: dict[str, Any]) -> Iterator[str]:
     if resource_type in IAM_TYPES_WITH_INLINE_POLICIES:
-        names = _strings(properties.get("ManagedPolicyArns"))
+        attached = [each for arns in branches(properties.get("ManagedPolicyArns")) if isinstance(arns, list) for each in arns]
     elif resource_type.startswith("AWS::Serverless::"):
-        names = (policy for policy in _sam_policies(properties) if isinstance(policy, str))
+        attached = list(_sam_policies(properties))
     else:
         return
-    for name in names:
+    for name in map(_policy_name, attached):
+        if name is None:
+            continue
         aws_managed = ":" not in name or ":iam::aws:policy/" in name
         if aws_managed and BROAD_MANAGED_POLICY.search(name):
             yield name
+
+
+def _policy_name(value: Any) -> str | None:
+    """A managed policy's name or ARN as written (the template string of an Fn::Sub)."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        value = sub[0] if isinstance(sub, list) and sub else sub
+    return value if isinstance(value, str) else None
+
+
+check = LeastPrivilege()

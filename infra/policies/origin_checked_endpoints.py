@@ -15,8 +15,8 @@ What passes (AGORA_EDGE_SECRET non-empty in the function's own Environment or th
 template's Globals, in every branch of any Fn::If):
   AWS::Serverless::Function       with FunctionUrlConfig.AuthType NONE, or any HttpApi or
                                   Api event (API Gateway: reachable by its default
-                                  endpoint), has the variable. checkov merges Globals into
-                                  each function before the check runs.
+                                  endpoint), has the variable. The function is read with
+                                  Globals applied as SAM applies them (agora_checks.py).
   AWS::Lambda::Url                with AuthType NONE: its TargetFunctionArn is a function of
                                   this template that has the variable.
   AWS::Serverless::HttpApi,       every function of this template it reaches has the
@@ -32,20 +32,12 @@ A function URL with AuthType AWS_IAM is not public and passes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck
-from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.common.models.enums import CheckCategories
 
-from agora_template import (
-    FUNCTION_TYPES,
-    Template,
-    branches,
-    environment_variable_set,
-    mentioned,
-    referenced,
-    template_of,
-)
+from agora_checks import FUNCTION_TYPES, AgoraCheck, Template, branches, environment_variable_set, mentioned, referenced
 
 EDGE_SECRET = "AGORA_EDGE_SECRET"
 
@@ -56,7 +48,7 @@ API_EVENT_TYPES = frozenset({"HttpApi", "Api"})
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 
 
-class OriginCheckedEndpoints(BaseResourceCheck):
+class OriginCheckedEndpoints(AgoraCheck):
     def __init__(self) -> None:
         super().__init__(
             name="Public endpoints reach only functions that check the edge secret (AGORA_EDGE_SECRET)",
@@ -71,58 +63,41 @@ class OriginCheckedEndpoints(BaseResourceCheck):
             guideline="infra/policies/origin_checked_endpoints.py",
         )
 
-    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        properties = conf.get("Properties")
-        properties = properties if isinstance(properties, dict) else {}
+    def problems(self, logical_id: str, properties: dict[str, Any], template: Template) -> Iterator[str]:
         if self.entity_type == "AWS::Serverless::Function":
-            problems = _function_problems(properties)
+            yield from _function_problems(properties)
+        elif self.entity_type == "AWS::Lambda::Url":
+            yield from _url_problems(properties, template)
         else:
-            template = template_of(conf)
-            if template is None:
-                problems = ["the template this resource came from could not be read"]
-            elif self.entity_type == "AWS::Lambda::Url":
-                problems = _url_problems(properties, template)
-            else:
-                problems = _api_problems(self._logical_id(conf, template), properties, template)
-        self.details.extend(problems)
-        return CheckResult.FAILED if problems else CheckResult.PASSED
-
-    def _logical_id(self, conf: dict[str, Any], template: Template) -> str | None:
-        # checkov passes the logical id in entity_path: "<file>:<type>:<logical id>".
-        logical_id = self.entity_path.rsplit(":", 1)[-1]
-        return logical_id if template.resource_type(logical_id) == conf.get("Type") else None
+            yield from _api_problems(logical_id, properties, template)
 
 
-def _function_problems(properties: dict[str, Any]) -> list[str]:
+def _function_problems(properties: dict[str, Any]) -> Iterator[str]:
     exposures = []
     url = properties.get("FunctionUrlConfig")
     if isinstance(url, dict) and any(auth == "NONE" for auth in branches(url.get("AuthType"))):
         exposures.append("a function URL with AuthType NONE")
     events = properties.get("Events")
-    if isinstance(events, dict):
-        for name, event in events.items():
-            if isinstance(event, dict) and event.get("Type") in API_EVENT_TYPES:
-                exposures.append(f"the {event['Type']} event {name}")
+    for name, event in events.items() if isinstance(events, dict) else []:
+        if isinstance(event, dict) and event.get("Type") in API_EVENT_TYPES:
+            exposures.append(f"the {event['Type']} event {name}")
     if exposures and not environment_variable_set(properties, EDGE_SECRET):
-        return [f"reachable by {', '.join(exposures)} without {EDGE_SECRET} in its environment"]
-    return []
+        yield f"reachable by {', '.join(exposures)} without {EDGE_SECRET} in its environment"
 
 
-def _url_problems(properties: dict[str, Any], template: Template) -> list[str]:
+def _url_problems(properties: dict[str, Any], template: Template) -> Iterator[str]:
     if not any(auth == "NONE" for auth in branches(properties.get("AuthType"))):
-        return []
+        return
     target = referenced(properties.get("TargetFunctionArn"))
     if target is None or template.resource_type(target[0]) not in FUNCTION_TYPES:
-        return ["AuthType NONE for a function that is not in this template (its origin check cannot be seen)"]
-    return _unchecked([target[0]], template, "the URL")
+        yield "AuthType NONE for a function that is not in this template (its origin check cannot be seen)"
+    else:
+        yield from _unchecked([target[0]], template, "the URL")
 
 
-def _api_problems(api_id: str | None, properties: dict[str, Any], template: Template) -> list[str]:
-    if api_id is None:
-        return ["the API's logical id could not be found in its template"]
+def _api_problems(api_id: str, properties: dict[str, Any], template: Template) -> Iterator[str]:
     reached: list[str] = []
-    problems: list[str] = []
-    for function_id, function in template.of_type("AWS::Serverless::Function"):
+    for function_id in template.of_type("AWS::Serverless::Function"):
         events = template.properties(function_id).get("Events")
         for event in events.values() if isinstance(events, dict) else []:
             if not isinstance(event, dict) or event.get("Type") != "HttpApi":
@@ -132,35 +107,32 @@ def _api_problems(api_id: str | None, properties: dict[str, Any], template: Temp
             if (event_api is None and api_id == IMPLICIT_HTTP_API) or api_id in mentioned(event_api):
                 reached.append(function_id)
     if "Target" in properties:
-        problems += _integration_functions(properties["Target"], template, reached, "its Target")
-    for integration_id, integration in template.of_type("AWS::ApiGatewayV2::Integration"):
-        integration_properties = template.properties(integration_id)
-        if api_id not in mentioned(integration_properties.get("ApiId")):
+        yield from _integration_functions(properties["Target"], template, reached, "its Target")
+    for integration_id in template.of_type("AWS::ApiGatewayV2::Integration"):
+        integration = template.properties(integration_id)
+        if api_id not in mentioned(integration.get("ApiId")):
             continue
-        if integration_properties.get("IntegrationType") != "AWS_PROXY":
+        if integration.get("IntegrationType") != "AWS_PROXY":
             continue  # an HTTP or mock integration reaches no function
-        problems += _integration_functions(
-            integration_properties.get("IntegrationUri"), template, reached, f"the integration {integration_id}"
+        yield from _integration_functions(
+            integration.get("IntegrationUri"), template, reached, f"the integration {integration_id}"
         )
-    return problems + _unchecked(sorted(set(reached)), template, "the API")
+    yield from _unchecked(sorted(set(reached)), template, "the API")
 
 
-def _integration_functions(uri: Any, template: Template, reached: list[str], what: str) -> list[str]:
+def _integration_functions(uri: Any, template: Template, reached: list[str], what: str) -> Iterator[str]:
     if isinstance(uri, str) and uri.startswith(("http://", "https://")):
-        return []  # an HTTP backend, not a function
+        return  # an HTTP backend, not a function
     functions = [logical_id for logical_id in mentioned(uri) if template.resource_type(logical_id) in FUNCTION_TYPES]
     if not functions:
-        return [f"{what} reaches a function that is not in this template (its origin check cannot be seen)"]
+        yield f"{what} reaches a function that is not in this template (its origin check cannot be seen)"
     reached.extend(functions)
-    return []
 
 
-def _unchecked(function_ids: list[str], template: Template, via: str) -> list[str]:
-    return [
-        f"{via} reaches {function_id}, which has no {EDGE_SECRET} in its environment"
-        for function_id in function_ids
-        if not environment_variable_set(template.properties(function_id), EDGE_SECRET)
-    ]
+def _unchecked(function_ids: list[str], template: Template, via: str) -> Iterator[str]:
+    for function_id in function_ids:
+        if not environment_variable_set(template.properties(function_id), EDGE_SECRET):
+            yield f"{via} reaches {function_id}, which has no {EDGE_SECRET} in its environment"
 
 
 check = OriginCheckedEndpoints()
