@@ -16,3 +16,4 @@ pub mod s3;
 pub mod secrets;
 pub mod ses;
 pub mod sqs;
+pub mod subsegments;

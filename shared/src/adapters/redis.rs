@@ -57,7 +57,7 @@ impl RedisCache {
     /// Runs one command on a pooled connection within the timeout, unless the breaker is
     /// open. Only outages (no connection, no answer in time) count against the breaker;
     /// an error Redis answers with shows it is there.
-    async fn run<T, F>(&self, command: F) -> Result<T, CacheError>
+    async fn run<T, F>(&self, operation: &'static str, command: F) -> Result<T, CacheError>
     where
         F: AsyncFnOnce(
             &mut deadpool_redis::Connection,
@@ -80,7 +80,10 @@ impl RedisCache {
                 (outage, error.to_string())
             })
         };
+        let subsegment = crate::adapters::subsegments::cache_span(operation);
         let outcome = tokio::time::timeout(self.timeout, work).await;
+        subsegment.record("error", outcome.as_ref().map_or(true, Result::is_err));
+        drop(subsegment);
         match outcome {
             Ok(Ok(value)) => {
                 self.breaker.succeeded();
@@ -109,7 +112,7 @@ impl RedisCache {
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
         let key = self.key(key);
-        self.run(async |c| c.get::<_, Option<Vec<u8>>>(&key).await)
+        self.run("get", async |c| c.get::<_, Option<Vec<u8>>>(&key).await)
             .await
     }
 
@@ -117,15 +120,18 @@ impl Cache for RedisCache {
         let key = self.key(key);
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
         if millis == 0 {
-            return self.run(async |c| c.del::<_, ()>(&key).await).await;
+            return self.run("set", async |c| c.del::<_, ()>(&key).await).await;
         }
-        self.run(async |c| c.pset_ex::<_, _, ()>(&key, value, millis).await)
-            .await
+        self.run("set", async |c| {
+            c.pset_ex::<_, _, ()>(&key, value, millis).await
+        })
+        .await
     }
 
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
         let key = self.key(key);
-        self.run(async |c| c.del::<_, ()>(&key).await).await
+        self.run("delete", async |c| c.del::<_, ()>(&key).await)
+            .await
     }
 
     async fn increment(&self, key: &str, window: Duration) -> Result<u64, CacheError> {
@@ -134,7 +140,7 @@ impl Cache for RedisCache {
         // INCR and PEXPIRE NX in one transaction: the window starts at the first hit
         // and later hits never extend it.
         let outcome = self
-            .run(async |c| {
+            .run("increment", async |c| {
                 deadpool_redis::redis::pipe()
                     .atomic()
                     .incr(&full_key, 1u64)
@@ -159,7 +165,7 @@ impl Cache for RedisCache {
     }
 
     async fn ping(&self) -> Result<(), CacheError> {
-        self.run(async |c| {
+        self.run("ping", async |c| {
             deadpool_redis::redis::cmd("PING")
                 .query_async::<String>(c)
                 .await

@@ -28,6 +28,9 @@ pub fn port(env: &Env) -> Result<u16, ConfigError> {
 
 pub fn log(env: &Env) -> Result<LogSettings, ConfigError> {
     Ok(LogSettings {
+        xray_daemon: env
+            .get("AWS_XRAY_DAEMON_ADDRESS")
+            .and_then(|raw| crate::telemetry::xray::daemon_address(&raw)),
         filter: env.get("AGORA_LOG").unwrap_or_else(|| "info".to_owned()),
         format: match env.get("AGORA_LOG_FORMAT").as_deref() {
             None | Some("json") => LogFormat::Json,

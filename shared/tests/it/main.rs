@@ -39,3 +39,4 @@ mod support;
 mod uploads;
 mod verification;
 mod workflows;
+mod xray;

@@ -24,14 +24,14 @@ const IDLE: Duration = Duration::from_millis(400);
 const KEY: &str = "sk-contract-test-key";
 
 #[derive(Clone, Copy, Debug)]
-enum Adapter {
+pub(crate) enum Adapter {
     OpenAi,
     Compatible,
     Anthropic,
     Bedrock,
 }
 
-const ADAPTERS: [Adapter; 4] = [
+pub(crate) const ADAPTERS: [Adapter; 4] = [
     Adapter::OpenAi,
     Adapter::Compatible,
     Adapter::Anthropic,
@@ -47,7 +47,7 @@ impl Adapter {
         }
     }
 
-    async fn build(self, stub: &LlmStub) -> Arc<dyn LlmProvider> {
+    pub(crate) async fn build(self, stub: &LlmStub) -> Arc<dyn LlmProvider> {
         let client = agora::adapters::egress::client(Duration::from_secs(10)).unwrap();
         match self {
             Self::OpenAi => Arc::new(OpenAiChat::new(
@@ -93,7 +93,7 @@ impl Adapter {
     }
 }
 
-fn request(adapter: Adapter, stream: bool) -> LlmRequest {
+pub(crate) fn request(adapter: Adapter, stream: bool) -> LlmRequest {
     LlmRequest {
         model: adapter.model().to_owned(),
         system: Some("You are terse.".into()),
@@ -113,7 +113,7 @@ fn request(adapter: Adapter, stream: bool) -> LlmRequest {
 }
 
 /// Every event of a call, or the error that ended it.
-async fn collect(
+pub(crate) async fn collect(
     provider: &Arc<dyn LlmProvider>,
     request: &LlmRequest,
 ) -> Result<Vec<LlmEvent>, ProviderError> {

@@ -133,8 +133,17 @@ pub(crate) async fn send(
     request: reqwest::RequestBuilder,
     message_of: fn(&[u8]) -> Option<String>,
 ) -> Result<reqwest::Response, ProviderError> {
-    let response = request.send().await.map_err(|error| transport(&error))?;
+    let (client, request) = request.build_split();
+    let request = request.map_err(|error| transport(&error))?;
+    let subsegment =
+        crate::adapters::subsegments::provider_span(request.method().as_str(), request.url());
+    let response = client.execute(request).await.map_err(|error| {
+        subsegment.record("error", true);
+        transport(&error)
+    })?;
     let status = response.status();
+    subsegment.record("http_status", status.as_u16());
+    drop(subsegment);
     if status.is_success() {
         return Ok(response);
     }

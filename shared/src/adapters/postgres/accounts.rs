@@ -519,7 +519,7 @@ impl ApiKeyStore for Db {
 impl AuditLog for Db {
     async fn record(&self, entry: &AuditRecord) -> Result<()> {
         let connection = self.connection().await?;
-        insert_audit(&connection, entry).await
+        insert_audit(&*connection, entry).await
     }
 
     async fn list_audit(

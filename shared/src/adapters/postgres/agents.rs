@@ -141,7 +141,7 @@ impl AgentDirectory for Db {
 
     async fn find_agent_by_id(&self, id: Uuid) -> Result<Option<AgentRecord>> {
         let connection = self.connection().await?;
-        agent_by_id(&connection, id).await
+        agent_by_id(&*connection, id).await
     }
 
     async fn find_version(&self, id: Uuid, version: i32) -> Result<Option<VersionRecord>> {
@@ -179,8 +179,8 @@ impl AgentDirectory for Db {
 impl AgentStore for Db {
     async fn create_agent(&self, agent: &NewAgent) -> Result<AgentRecord, CreateAgentError> {
         let connection = self.connection().await?;
-        insert_agent(&connection, agent).await?;
-        agent_by_id(&connection, agent.id).await?.ok_or_else(|| {
+        insert_agent(&*connection, agent).await?;
+        agent_by_id(&*connection, agent.id).await?.ok_or_else(|| {
             CreateAgentError::Other(Error::Internal("a created agent vanished".into()))
         })
     }
@@ -204,7 +204,7 @@ impl AgentStore for Db {
                 &[&id, &draft, &visibility.map(Visibility::as_str)],
             )
             .await?;
-        agent_by_id(&connection, id)
+        agent_by_id(&*connection, id)
             .await?
             .ok_or_else(|| Error::NotFound("No agent has this address.".into()))
     }
@@ -248,7 +248,7 @@ impl AgentStore for Db {
                 &[&id, &version],
             )
             .await?;
-        agent_by_id(&connection, id)
+        agent_by_id(&*connection, id)
             .await?
             .ok_or_else(|| Error::NotFound("No agent has this address.".into()))
     }

@@ -69,10 +69,30 @@ pub struct Db {
     /// Open after connections failed a few times in a row: requests then get their 503
     /// at once instead of each waiting out the connect timeout.
     breaker: Arc<super::breaker::Breaker>,
+    /// The database as X-Ray names it: database, host and user (never a password).
+    traced_as: Arc<(String, String, String)>,
 }
 
-/// A pooled connection; dereferences to a `tokio_postgres::Client`.
-pub type Connection = deadpool_postgres::Object;
+/// A pooled connection; dereferences to a `tokio_postgres::Client`. While it is held, an
+/// X-Ray subsegment of the database is open (see [`crate::telemetry::xray`]).
+pub struct Connection {
+    object: deadpool_postgres::Object,
+    _subsegment: tracing::Span,
+}
+
+impl std::ops::Deref for Connection {
+    type Target = deadpool_postgres::Object;
+
+    fn deref(&self) -> &Self::Target {
+        &self.object
+    }
+}
+
+impl std::ops::DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.object
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
@@ -112,6 +132,14 @@ impl Db {
         pg.keepalives_idle(Duration::from_secs(15));
         pg.keepalives_interval(Duration::from_secs(5));
         pg.keepalives_retries(3);
+        let traced_as = Arc::new((
+            pg.get_dbname().unwrap_or("postgres").to_owned(),
+            match pg.get_hosts().first() {
+                Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+                _ => "localhost".to_owned(),
+            },
+            pg.get_user().unwrap_or("postgres").to_owned(),
+        ));
         let iam = if config.iam_auth {
             let sdk = sdk.ok_or_else(|| {
                 DbSetupError::Iam("needs the AWS SDK configuration (region and credentials)".into())
@@ -164,6 +192,7 @@ impl Db {
             pool,
             iam,
             breaker: Arc::new(super::breaker::Breaker::for_outages()),
+            traced_as,
         })
     }
 
@@ -184,10 +213,15 @@ impl Db {
                 cause: self.breaker.refusal("Connecting"),
             });
         }
+        let (database, host, user) = &*self.traced_as;
+        let subsegment = crate::adapters::subsegments::database_span(database, host, user);
         match self.pool.get().await {
-            Ok(connection) => {
+            Ok(object) => {
                 self.breaker.succeeded();
-                Ok(connection)
+                Ok(Connection {
+                    object,
+                    _subsegment: subsegment,
+                })
             }
             // Every connection busy is load, not an outage: it does not open the breaker.
             Err(

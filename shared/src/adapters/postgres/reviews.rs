@@ -150,7 +150,7 @@ impl ReviewStore for Db {
         if updated == 0 {
             return Ok(None);
         }
-        find(&connection, review_id).await
+        find(&*connection, review_id).await
     }
 
     async fn report(

@@ -68,7 +68,7 @@ impl RunStore for Db {
         if inserted.is_none() {
             drop(transaction);
             let connection = self.connection().await?;
-            return match find_run_by_id(&connection, run.id).await? {
+            return match find_run_by_id(&*connection, run.id).await? {
                 Some(existing) => Err(StartRunError::Exists(Box::new(existing))),
                 None => Err(StartRunError::Other(Error::Conflict(
                     "This run id is taken; retry with another Idempotency-Key.".into(),
@@ -304,7 +304,7 @@ impl RunStore for Db {
 
     async fn find_run(&self, user_id: Uuid, id: Uuid) -> Result<Option<RunRecord>> {
         let connection = self.connection().await?;
-        Ok(find_run_by_id(&connection, id)
+        Ok(find_run_by_id(&*connection, id)
             .await?
             .filter(|run| run.user_id == user_id))
     }

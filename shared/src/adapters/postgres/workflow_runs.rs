@@ -199,7 +199,7 @@ impl WorkflowRunStore for Db {
 
     async fn find_run(&self, id: Uuid) -> Result<Option<WorkflowRunRecord>> {
         let connection = self.connection().await?;
-        run_by_id(&connection, id).await
+        run_by_id(&*connection, id).await
     }
 
     async fn run_status(&self, id: Uuid) -> Result<Option<WorkflowRunStatus>> {

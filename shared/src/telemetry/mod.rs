@@ -1,6 +1,8 @@
 //! Logging: JSON lines on stdout (CloudWatch parses them; Lambda's JSON log format keeps
 //! them as they are), each carrying the fields of its request span: request id and X-Ray
-//! trace id.
+//! trace id. In Lambda with active tracing, also X-Ray subsegments ([`xray`]).
+
+pub mod xray;
 
 use tracing::Subscriber;
 use tracing_subscriber::{
@@ -13,6 +15,8 @@ pub struct LogSettings {
     /// A `tracing` filter such as `info` or `agora=debug,tower_http=info`.
     pub filter: String,
     pub format: LogFormat,
+    /// The X-Ray daemon (`AWS_XRAY_DAEMON_ADDRESS`, set by Lambda when tracing is active).
+    pub xray_daemon: Option<std::net::SocketAddr>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,11 +27,25 @@ pub enum LogFormat {
 
 /// Installs the global subscriber once; later calls (tests, repeated starts) do nothing.
 pub fn init(config: &LogSettings) {
-    let filter = EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
+    let filter = || EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Each layer filters for itself: the X-Ray layer sees the SDK's debug-level operation
+    // spans without the logs showing them.
+    let xray = config
+        .xray_daemon
+        .and_then(|daemon| xray::XRayLayer::new(daemon, xray::lambda_trace_header).ok())
+        .map(|layer| {
+            layer.with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
+                xray::XRayLayer::wants(metadata)
+            }))
+        });
+    let registry = tracing_subscriber::registry().with(xray);
     let _already_installed = match config.format {
-        LogFormat::Json => registry.with(json_layer(std::io::stdout)).try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+        LogFormat::Json => registry
+            .with(json_layer(std::io::stdout).with_filter(filter()))
+            .try_init(),
+        LogFormat::Pretty => registry
+            .with(fmt::layer().compact().with_filter(filter()))
+            .try_init(),
     };
 }
 
