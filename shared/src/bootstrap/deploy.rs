@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::{
     Config, Error,
     adapters::{
-        postgres::{DatabaseSettings, Db},
+        postgres::{DatabaseSettings, Db, migrations::MigrationError},
         secrets::SecretsManagerSecret,
     },
     ports::SecretSource,
@@ -32,9 +32,18 @@ pub async fn migrate_as_owner(config: &Config) -> Result<usize, String> {
         .map_err(|error| error.to_string())?;
     let settings = as_owner(database, &secret)?;
     let db = Db::new(&settings, None).map_err(|error| error.to_string())?;
-    let applied = db.migrate().await.map_err(|error| error.to_string())?;
+    let applied = db.migrate().await;
     db.close();
-    Ok(applied.len())
+    match applied {
+        Ok(applied) => Ok(applied.len()),
+        // A rollback (or CloudFormation's own, after a failed update) deploys an older
+        // version: its schema is there already, and the newer migrations only added to it.
+        Err(ahead @ MigrationError::Ahead { .. }) => {
+            tracing::warn!(%ahead, "migrations");
+            Ok(0)
+        }
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 /// Sends CloudFormation the answer (a PUT of the JSON, with no content type, as the

@@ -120,6 +120,17 @@ async fn an_edited_or_unknown_migration_is_refused() {
         .await
         .unwrap();
     let error = db.migrate().await.unwrap_err();
+    assert!(
+        matches!(error, MigrationError::Ahead { version: 9999 }),
+        "every known migration is applied, and a newer one: a rollback's older build"
+    );
+    assert!(error.to_string().contains("nothing to apply"));
+    // A known migration missing beside an unknown one is no rollback.
+    connection
+        .execute("DELETE FROM schema_migrations WHERE version = 1", &[])
+        .await
+        .unwrap();
+    let error = db.migrate().await.unwrap_err();
     assert!(matches!(error, MigrationError::Unknown { version: 9999 }));
     assert!(error.to_string().contains("newer Agora"));
 }
@@ -569,6 +580,28 @@ async fn the_deploy_time_migrations_log_in_as_the_owner_from_secrets_manager() {
         Ok(0),
         "a second deploy applies nothing"
     );
+    // A rollback deploys the previous version, which does not know the newest migration:
+    // the deploy goes on (the schema only grew) instead of failing and rolling back again.
+    let (database, connection) = tokio_postgres::connect(
+        &testing::with_database(&admin_url, &name),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    database
+        .execute(
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'next', 'x')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        agora::bootstrap::deploy::migrate_as_owner(&config).await,
+        Ok(0),
+        "an older build on a newer schema"
+    );
+    drop(database);
     admin
         .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .await

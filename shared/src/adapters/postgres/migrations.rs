@@ -111,6 +111,12 @@ pub enum MigrationError {
         "the database has migration {version}, which this build does not know; run a newer Agora"
     )]
     Unknown { version: i64 },
+    /// Every migration this build knows is applied, and newer ones too: an older version
+    /// of Agora deployed again (a rollback). Migrations only add, so it runs on this schema.
+    #[error(
+        "the database is ahead of this build: it has migration {version}, newer than any this build knows; nothing to apply"
+    )]
+    Ahead { version: i64 },
     #[error("database error while migrating: {0}")]
     Database(#[from] tokio_postgres::Error),
 }
@@ -162,14 +168,26 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<Applied>, MigrationErro
         .iter()
         .map(|row| (row.get(0), row.get(1)))
         .collect();
+    let mut unknown = Vec::new();
     for (version, recorded_checksum) in &recorded {
         match MIGRATIONS.iter().find(|m| m.version == *version) {
-            None => return Err(MigrationError::Unknown { version: *version }),
+            None => unknown.push(*version),
             Some(migration) if checksum(migration.sql) != *recorded_checksum => {
                 return Err(MigrationError::Edited { version: *version });
             }
             Some(_) => {}
         }
+    }
+    if let (Some(&first), Some(&last)) = (unknown.first(), unknown.last()) {
+        let newest_known = MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0);
+        let all_known_applied = MIGRATIONS
+            .iter()
+            .all(|m| recorded.iter().any(|(v, _)| *v == m.version));
+        return Err(if all_known_applied && first > newest_known {
+            MigrationError::Ahead { version: last }
+        } else {
+            MigrationError::Unknown { version: first }
+        });
     }
     let mut applied = Vec::new();
     for migration in MIGRATIONS
