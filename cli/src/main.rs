@@ -1,12 +1,6 @@
 //! `agora`: run Agora locally, migrate a database, invoke a Lambda function in process.
 
-use std::{
-    io::Write,
-    net::{Ipv4Addr, SocketAddr},
-    path::PathBuf,
-    process::ExitCode,
-    time::Duration,
-};
+use std::{io::Write, net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use agora::{
     AppState, Config,
@@ -46,6 +40,16 @@ enum Command {
         /// Do not load the demo agents into an empty marketplace.
         #[arg(long)]
         no_demo: bool,
+        /// Do not apply migrations at start (a deployment applies them once, before its
+        /// servers start; their database role may not change the schema).
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Exit 0 when the server on this machine answers GET /v1/health with 200 (a
+    /// container's health check); default port AGORA_PORT or 8080.
+    Healthcheck {
+        #[arg(long)]
+        port: Option<u16>,
     },
     /// Apply pending database migrations to DATABASE_URL.
     Migrate,
@@ -139,7 +143,12 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Serve { port, no_demo } => serve(port, !no_demo).await,
+            Command::Serve {
+                port,
+                no_demo,
+                no_migrate,
+            } => serve(port, !no_demo, !no_migrate).await,
+            Command::Healthcheck { port } => healthcheck(port).await,
             Command::Migrate => migrate().await,
             Command::Invoke { function, event } => invoke(&function, &event).await,
             Command::Admin {
@@ -174,7 +183,24 @@ fn report(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn serve(port: Option<u16>, demo: bool) -> anyhow::Result<()> {
+/// GET /v1/health on the loopback address, with a short timeout.
+async fn healthcheck(port: Option<u16>) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let port = port.unwrap_or(config.port);
+    let url = format!("http://127.0.0.1:{port}/v1/health");
+    let response = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()?
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("no answer from {url}"))?;
+    let status = response.status();
+    anyhow::ensure!(status.is_success(), "{url} answered {status}");
+    Ok(())
+}
+
+async fn serve(port: Option<u16>, demo: bool, migrate: bool) -> anyhow::Result<()> {
     let mut config = Config::from_env()?;
     agora::telemetry::init(&config.log);
     let spinner = spinner();
@@ -191,7 +217,7 @@ async fn serve(port: Option<u16>, demo: bool) -> anyhow::Result<()> {
     } else {
         None
     };
-    let served = serve_with_database(config, port, demo, &spinner).await;
+    let served = serve_with_database(config, port, demo, migrate, &spinner).await;
     if let Some(cluster) = cluster {
         spinner.set_message("stopping PostgreSQL");
         let stopped = tokio::task::spawn_blocking(move || cluster.stop()).await?;
@@ -205,14 +231,16 @@ async fn serve_with_database(
     config: Config,
     port: Option<u16>,
     demo: bool,
+    migrate: bool,
     spinner: &ProgressBar,
 ) -> anyhow::Result<()> {
     let mut config = config;
     let port = port.unwrap_or(config.port);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+    let bind = config.bind;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((bind, port)))
         .await
         .with_context(|| {
-            format!("cannot listen on 127.0.0.1:{port}; pass --port with a free port (0 picks one)")
+            format!("cannot listen on {bind}:{port}; pass --port with a free port (0 picks one)")
         })?;
     let address = listener.local_addr()?;
     // Links in mail point at this server unless AGORA_PUBLIC_URL names another address.
@@ -223,10 +251,14 @@ async fn serve_with_database(
     let dev = config.profile == agora::config::Profile::Dev;
     let app = assemble(config, Default::default()).await?;
     let state = app.state.clone();
-    spinner.set_message("applying migrations");
-    let applied = database(&app)?.migrate().await.context(
-        "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
-    )?;
+    let applied = if migrate {
+        spinner.set_message("applying migrations");
+        database(&app)?.migrate().await.context(
+            "cannot migrate the database; check DATABASE_URL and that PostgreSQL is running",
+        )?
+    } else {
+        Vec::new()
+    };
     if app.sqs_queue.is_some() {
         // Workflow steps go to SQS: consume them here, as the worker function would.
         let worker = state.workflow_worker()?;

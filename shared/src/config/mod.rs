@@ -36,6 +36,9 @@ pub struct Config {
     pub http: HttpSettings,
     /// The port `agora serve` listens on.
     pub port: u16,
+    /// The address `agora serve` listens on (`AGORA_BIND`): loopback unless a container
+    /// or a load balancer in front needs every interface (`0.0.0.0`).
+    pub bind: std::net::IpAddr,
     pub database: Option<DatabaseSettings>,
     pub redis: Option<RedisSettings>,
     pub aws: AwsSettings,
@@ -113,6 +116,7 @@ impl Config {
         Ok(Self {
             profile,
             port,
+            bind: server::bind(&env)?,
             database: stores::database(&env)?,
             redis: stores::redis(&env)?,
             aws: stores::aws(&env),

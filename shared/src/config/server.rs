@@ -26,6 +26,20 @@ pub fn port(env: &Env) -> Result<u16, ConfigError> {
     env.parse_range("AGORA_PORT", 8080, 0..=65535)
 }
 
+/// `AGORA_BIND`: an IP address; 127.0.0.1 by default, so a laptop's server is not on the
+/// network unless asked.
+pub fn bind(env: &Env) -> Result<std::net::IpAddr, ConfigError> {
+    match env.get("AGORA_BIND") {
+        None => Ok(std::net::Ipv4Addr::LOCALHOST.into()),
+        Some(raw) => raw.trim().parse().map_err(|_| {
+            env.invalid(
+                "AGORA_BIND",
+                format!("`{raw}` is not an IP address; use 127.0.0.1, or 0.0.0.0 in a container"),
+            )
+        }),
+    }
+}
+
 pub fn log(env: &Env) -> Result<LogSettings, ConfigError> {
     Ok(LogSettings {
         xray_daemon: env
