@@ -8,13 +8,33 @@ use super::ConfigError;
 /// The environment as given (blank values count as unset).
 pub struct Env(HashMap<String, String>);
 
+/// A JSON object of further variables (a container's task definition passes the stack's
+/// settings in one value); a variable set on its own wins over the same name in here.
+pub const SETTINGS_JSON: &str = "AGORA_SETTINGS_JSON";
+
 impl Env {
     pub fn new(vars: impl IntoIterator<Item = (String, String)>) -> Self {
-        Self(
-            vars.into_iter()
-                .filter(|(_, v)| !v.trim().is_empty())
-                .collect(),
-        )
+        let mut vars: HashMap<String, String> = vars
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        let bundled: HashMap<String, String> = vars
+            .get(SETTINGS_JSON)
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default();
+        for (name, value) in bundled {
+            if !value.trim().is_empty() {
+                vars.entry(name).or_insert(value);
+            }
+        }
+        Self(vars)
+    }
+
+    /// Whether `AGORA_SETTINGS_JSON` is set but not an object of strings.
+    pub fn bundled_settings_invalid(&self) -> bool {
+        self.0
+            .get(SETTINGS_JSON)
+            .is_some_and(|json| serde_json::from_str::<HashMap<String, String>>(json).is_err())
     }
 
     pub fn get(&self, name: &str) -> Option<String> {

@@ -99,6 +99,12 @@ impl Config {
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
         let env = Env::new(vars);
+        if env.bundled_settings_invalid() {
+            return Err(env.invalid(
+                env::SETTINGS_JSON,
+                "must be a JSON object of variable names to string values".into(),
+            ));
+        }
         let profile = match env.get("AGORA_PROFILE").as_deref() {
             None | Some("dev") => Profile::Dev,
             Some("prod") => Profile::Prod,
@@ -188,6 +194,39 @@ mod tests {
         assert!(config.database.as_ref().unwrap().iam_auth);
         assert_eq!(config.redis.unwrap().key_prefix, "agora:");
         assert!(config.aws.any_configured());
+    }
+
+    /// A container's task definition passes the stack's settings as one JSON value and
+    /// the cache token from Secrets Manager on its own.
+    #[test]
+    fn bundled_settings_and_a_separate_cache_token_are_read_as_variables() {
+        let bundled = config(&[
+            (
+                "AGORA_SETTINGS_JSON",
+                r#"{"REDIS_URL": "rediss://cache.example:6379", "AGORA_PORT": "9000", "S3_BUCKET": ""}"#,
+            ),
+            ("AGORA_PORT", "9001"),
+            ("REDIS_AUTH_TOKEN", "t0ken/with+chars"),
+            ("AGORA_BIND", "0.0.0.0"),
+        ])
+        .unwrap();
+        assert_eq!(bundled.port, 9001, "a variable of its own wins");
+        assert_eq!(
+            bundled.redis.unwrap().url,
+            "rediss://:t0ken%2Fwith+chars@cache.example:6379"
+        );
+        assert!(bundled.aws.s3_bucket.is_none(), "blank means unset");
+        assert_eq!(bundled.bind, std::net::IpAddr::from([0, 0, 0, 0]));
+        for broken in [r#"["a"]"#, r#"{"AGORA_PORT": 9000}"#, "not json"] {
+            let error = config(&[("AGORA_SETTINGS_JSON", broken)]).unwrap_err();
+            assert_eq!(error.variable, "AGORA_SETTINGS_JSON", "{broken}");
+        }
+        assert_eq!(
+            config(&[("AGORA_BIND", "everywhere")])
+                .unwrap_err()
+                .variable,
+            "AGORA_BIND"
+        );
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub fn redis(env: &Env) -> Result<Option<RedisSettings>, ConfigError> {
     let Some(url) = env.get("REDIS_URL") else {
         return Ok(None);
     };
+    let url = match env.get("REDIS_AUTH_TOKEN") {
+        Some(token) => with_password(&url, &token)?,
+        None => url,
+    };
     Ok(Some(RedisSettings {
         url: check_redis_url(&url)?,
         key_prefix: env
@@ -102,6 +106,19 @@ fn check_database_url(url: &str) -> Result<String, ConfigError> {
     tokio_postgres::Config::from_str(url)
         .map_err(|error| invalid(format!("is not a valid PostgreSQL URL: {error}")))?;
     Ok(url.to_owned())
+}
+
+/// `REDIS_AUTH_TOKEN` (a container gets it from Secrets Manager) as the URL's password.
+fn with_password(url: &str, token: &str) -> Result<String, ConfigError> {
+    let mut parsed = url::Url::parse(url).map_err(|_| ConfigError {
+        variable: "REDIS_URL",
+        problem: "is not a valid Redis URL".into(),
+    })?;
+    parsed.set_password(Some(token)).map_err(|()| ConfigError {
+        variable: "REDIS_AUTH_TOKEN",
+        problem: "cannot be set on REDIS_URL (it names no host)".into(),
+    })?;
+    Ok(parsed.to_string())
 }
 
 fn check_redis_url(url: &str) -> Result<String, ConfigError> {

@@ -413,7 +413,12 @@ fn stream_behaviours(
         .into_iter()
         .flatten()
         .filter_map(|behaviour| {
-            let origin = behaviour["TargetOriginId"].as_str()?;
+            // With the service (`!If [WithService, service, <function>]`), the function's
+            // origin is the other branch.
+            let origin = branches(&behaviour["TargetOriginId"])
+                .into_iter()
+                .filter_map(Value::as_str)
+                .find(|origin| *origin != "service")?;
             let binary = origin_urls.iter().find(|(id, _)| id == origin)?.1.clone();
             Some((behaviour["PathPattern"].as_str()?.to_owned(), binary))
         })
@@ -544,7 +549,7 @@ fn cloudfront_passes_the_viewers_address_with_the_secret_that_proves_it() {
     let distribution =
         &template["Resources"]["ApiDistribution"]["Properties"]["DistributionConfig"];
     let origins = distribution["Origins"].as_sequence().unwrap();
-    for origin in origins {
+    for origin in origins.iter().flat_map(branches) {
         let headers = origin["OriginCustomHeaders"].as_sequence().unwrap();
         assert!(
             headers
@@ -567,6 +572,20 @@ fn cloudfront_passes_the_viewers_address_with_the_secret_that_proves_it() {
     assert!(
         !template["Globals"]["Function"]["Environment"]["Variables"]["AGORA_EDGE_SECRET"].is_null()
     );
+}
+
+/// The values a template value can take: both branches of an `!If` (but not
+/// `AWS::NoValue`), or the value itself.
+fn branches(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "!If" || tagged.tag == "If" => tagged
+            .value
+            .as_sequence()
+            .map(|parts| parts.iter().skip(1).flat_map(branches).collect())
+            .unwrap_or_default(),
+        _ if reference(value) == Some("AWS::NoValue") => Vec::new(),
+        _ => vec![value],
+    }
 }
 
 /// The IAM actions the managed policies a function lists (`!Ref`) allow.
@@ -823,6 +842,56 @@ fn the_bucket_expires_uploads_nobody_claimed() {
         Some(1),
         "the bucket is versioned: the expired file's old version goes too"
     );
+}
+
+/// Issue 16: with the service, CloudFront sends every streaming route to it, and its task
+/// role holds exactly what those routes declare they need, nothing a function alone needs.
+#[test]
+fn the_service_serves_the_streaming_routes_with_their_needs_only() {
+    let template = template();
+    let distribution =
+        &template["Resources"]["ApiDistribution"]["Properties"]["DistributionConfig"];
+    let streaming: Vec<agora::api::Route> = agora::api::routes()
+        .into_iter()
+        .filter(|route| route.streams)
+        .collect();
+    for route in &streaming {
+        let pattern = cloudfront_pattern(&route.path);
+        let behaviour = distribution["CacheBehaviors"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|behaviour| behaviour["PathPattern"] == pattern.as_str())
+            .unwrap_or_else(|| panic!("no behaviour for {pattern}"));
+        let targets: Vec<&str> = branches(&behaviour["TargetOriginId"])
+            .into_iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(targets, ["service", route.function], "{pattern}");
+    }
+    let service = &template["Resources"]["ServiceStack"]["Properties"]["Parameters"];
+    let Value::Tagged(join) = &service["TaskPolicyArns"] else {
+        panic!("TaskPolicyArns is a !Join of the policies");
+    };
+    let granted: BTreeSet<&str> = join.value[1]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(reference)
+        .collect();
+    let needed: BTreeSet<&str> = streaming
+        .iter()
+        .flat_map(|route| route.needs.iter().copied())
+        .map(policy_granting)
+        .collect();
+    assert_eq!(granted, needed);
+    let environment = serde_yaml_ng::to_string(&service["Environment"]).unwrap();
+    for secret in ["EdgeSecret", "CacheAuthSecret", "{{resolve"] {
+        assert!(
+            !environment.contains(secret),
+            "{secret}: secrets reach the task through Secrets Manager, not its environment"
+        );
+    }
 }
 
 /// A deploy that brings a migration applies it: the custom resource that runs the migrate
