@@ -185,8 +185,10 @@ fn report(error: &anyhow::Error) -> ExitCode {
 
 /// GET /v1/health on the loopback address, with a short timeout.
 async fn healthcheck(port: Option<u16>) -> anyhow::Result<()> {
-    let config = Config::from_env()?;
-    let port = port.unwrap_or(config.port);
+    let port = match port {
+        Some(port) => port,
+        None => Config::port_from_env()?,
+    };
     let url = format!("http://127.0.0.1:{port}/v1/health");
     let response = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(3))

@@ -94,6 +94,16 @@ impl Config {
         Self::from_vars(std::env::vars())
     }
 
+    /// `AGORA_PORT` alone (`agora healthcheck` needs nothing else, so a setting the server
+    /// would refuse cannot fail its health check).
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "this is the one place that reads the environment"
+    )]
+    pub fn port_from_env() -> Result<u16, ConfigError> {
+        server::port(&Env::new(std::env::vars()))
+    }
+
     /// Reads the given variables; tests pass their own instead of mutating the process.
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
