@@ -37,8 +37,11 @@ keys = {"jwt_active_kid": "1", "jwt_key_1": uuid.uuid4().hex + uuid.uuid4().hex}
 print(client.create_secret(Name=f"agora/lambda-test/{uuid.uuid4()}", SecretString=json.dumps(keys))["ARN"])
 ')
 for fn in $functions; do
-  extra=()
-  [ "$fn" = rotate-signing-key ] && extra=(AGORA_SECRET_ID="$rotation_secret")
+  # Limits of its own, as a deployed function's are its callers': every event here comes
+  # from one address, and shared limits would answer later functions 429 instead of
+  # routing them.
+  extra=(REDIS_KEY_PREFIX="agora-lambda-$$-$fn:")
+  [ "$fn" = rotate-signing-key ] && extra+=(AGORA_SECRET_ID="$rotation_secret")
   # Each function polls its own queue of the emulator, as one Lambda function would.
   env "${extra[@]}" AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/$fn" AWS_LAMBDA_FUNCTION_NAME="$fn" \
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256 AWS_LAMBDA_FUNCTION_VERSION=1 AGORA_LOG=warn \
@@ -62,7 +65,7 @@ for fn in $functions; do
       mode=$(printf '%s' "$head" | tr -d '\r' | awk -F': ' 'tolower($1)=="lambda-runtime-function-response-mode" {print $2}')
       # The OpenAI-compatible surface answers errors in OpenAI's JSON format.
       case "$fn:$type" in chat-completions:application/json) type=application/problem+json ;; esac
-      if [ "$mode" != streaming ] || [ -z "$status" ] || [ "$status" -ge 500 ] || { [ "$status" -ge 400 ] && [ "$type" != application/problem+json ]; }; then
+      if [ "$mode" != streaming ] || [ -z "$status" ] || [ "$status" -ge 500 ] || [ "$status" = 429 ] || { [ "$status" -ge 400 ] && [ "$type" != application/problem+json ]; }; then
         echo "$head"; tail -20 "$work/$fn.log"; fail "$fn on $event: streamed $status $type (mode ${mode:-buffered})"
       fi
       note "$fn  $(basename "$event")  -> $status (streamed)"
@@ -99,6 +102,8 @@ headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
 headers.update({k.lower(): v[0] for k, v in (response.get("multiValueHeaders") or {}).items() if v})
 if not isinstance(status, int) or status >= 500:
     print(f"bad status {status}")
+elif status == 429:
+    print("429: rate limited, so the route itself was never reached")
 elif status >= 400 and headers.get("content-type") == "application/json" and "error" in json.loads(response.get("body") or "{}"):
     print(f"ok {status} (OpenAI error format)")
 elif status >= 400 and headers.get("content-type") != "application/problem+json":
