@@ -94,6 +94,38 @@ impl AppState {
         self.inner.health.report(budget).await
     }
 
+    /// Opens what a route will use before its first request (a Lambda function's init,
+    /// which runs at full speed and is not billed up to 10 s): a pooled database
+    /// connection, the cache's (every route's limits live there) and the token keys. What
+    /// cannot be opened now is said, and opened by the first request instead.
+    pub async fn warm_up(
+        &self,
+        needs: &std::collections::BTreeSet<crate::api::Need>,
+    ) -> Vec<String> {
+        use crate::api::Need;
+        let mut dependencies = vec!["cache"];
+        if needs.contains(&Need::Database) {
+            dependencies.push("database");
+        }
+        let report = self
+            .inner
+            .health
+            .warm(&dependencies, Duration::from_secs(2))
+            .await;
+        let mut problems: Vec<String> = report
+            .checks
+            .into_iter()
+            .filter_map(|check| check.error.map(|error| format!("{}: {error}", check.name)))
+            .collect();
+        if (needs.contains(&Need::VerificationKeys) || needs.contains(&Need::SigningKeys))
+            && let Ok(accounts) = self.accounts()
+            && let Err(error) = accounts.preload_keys().await
+        {
+            problems.push(format!("signing keys: {error}"));
+        }
+        problems
+    }
+
     /// The health report anyone may read: recent, and without the probes' own words.
     pub async fn public_health(&self, budget: Duration) -> Arc<HealthReport> {
         self.inner.health.public_report(budget).await

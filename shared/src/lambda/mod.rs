@@ -104,9 +104,15 @@ async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
         ))
         .await;
     }
-    let streams = api::routes()
-        .iter()
-        .any(|route| route.function == function && route.streams);
+    let route = api::routes()
+        .into_iter()
+        .find(|route| route.function == function);
+    let streams = route.as_ref().is_some_and(|route| route.streams);
+    if let Some(route) = &route {
+        for problem in state.warm_up(&route.needs).await {
+            tracing::warn!(%problem, "not opened during init; the first request will try");
+        }
+    }
     let router = api::function_app(state, function)?;
     if streams {
         // Event streams reach the client as they are written, through a function URL

@@ -116,6 +116,18 @@ impl HealthService {
         check_dependencies(&self.probes, budget).await
     }
 
+    /// Probes the named dependencies only (a function's init opening what its route will
+    /// use: a pooled database connection, the cache's).
+    pub async fn warm(&self, names: &[&str], budget: Duration) -> HealthReport {
+        let probes: Vec<Arc<dyn DependencyProbe>> = self
+            .probes
+            .iter()
+            .filter(|probe| names.contains(&probe.name()))
+            .cloned()
+            .collect();
+        check_dependencies(&probes, budget).await
+    }
+
     /// The report for anyone: at most [`PUBLIC_REPORT_MAX_AGE`] old, and (unless causes
     /// are for everyone) without the probes' own words: they name hosts, ARNs, addresses.
     pub async fn public_report(&self, budget: Duration) -> Arc<HealthReport> {

@@ -273,3 +273,80 @@ async fn behind_cloudfront_the_client_is_the_viewer_and_nothing_reaches_a_functi
     .unwrap();
     assert_eq!(health["statusCode"], 200, "{health}");
 }
+
+/// Issue 16: a function opens what its route needs during init (free, and at full speed),
+/// not in its first request: a pooled database connection, and the token keys, read then
+/// (so a function whose secret disappeared after init still verifies tokens).
+#[tokio::test]
+async fn a_functions_init_opens_its_database_connection_and_reads_its_keys() {
+    use agora::adapters::secrets::SecretLocation;
+    use http::StatusCode;
+
+    let sdk = agora::adapters::aws::load_sdk_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let id = secrets
+        .create_secret()
+        .name(format!("agora/test/{}", uuid::Uuid::new_v4()))
+        .secret_string(agora::testing::test_signing_keys())
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap();
+    // Workflow steps go to SQS, as in AWS: no in-process worker opens connections of its
+    // own while the test counts them.
+    let queue = aws_sdk_sqs::Client::new(&sdk)
+        .create_queue()
+        .queue_name(format!("agora-init-{}", uuid::Uuid::new_v4().simple()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let signing = crate::support::TestApp::with_config(|config| {
+        config.secret = SecretLocation::SecretsManager(id.clone());
+        config.aws.secret_id = Some(id.clone());
+        config.aws.queue_url = Some(queue.clone());
+    })
+    .await;
+    let user = signing.with_user().await;
+    let database = signing.db().await;
+    let open = || async {
+        database
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND application_name = 'agora'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+
+    let function =
+        crate::support::TestApp::from_config(signing.config.clone(), Default::default()).await;
+    let before = open().await;
+    let needs = agora::api::routes()
+        .into_iter()
+        .find(|route| route.function == "me-get")
+        .unwrap()
+        .needs;
+    assert_eq!(function.state.warm_up(&needs).await, Vec::<String>::new());
+    assert_eq!(
+        open().await,
+        before + 1,
+        "one pooled connection, open before any request"
+    );
+
+    secrets
+        .delete_secret()
+        .secret_id(&id)
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .unwrap();
+    let me = function
+        .call("GET", "/v1/me", Some(&user.access_token), None)
+        .await;
+    assert_eq!(me.status, StatusCode::OK, "the keys were read during init");
+}

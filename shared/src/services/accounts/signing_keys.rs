@@ -15,6 +15,12 @@ use crate::{Error, Result, domain::tokens::TokenKeys};
 const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 
 impl AccountService {
+    /// Reads the signing keys (or their public half) now, so the first request does not
+    /// wait for Secrets Manager: a function's init.
+    pub async fn preload_keys(&self) -> Result<()> {
+        self.keys().await.map(|_| ())
+    }
+
     /// The signing keys, read from the secret on first use and again once older than
     /// `key_refresh` (a rotation's new key, or its switch, reaches this process). When a
     /// reading fails, the keys already read go on serving.
