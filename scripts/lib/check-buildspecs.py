@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 import shlex
 import sys
@@ -43,6 +42,7 @@ from pathlib import Path
 import cfnlint
 import yaml
 from cfnlint.decode import cfn_yaml
+from sam_expand import expand
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = "infra/pipeline.yaml"
@@ -540,20 +540,7 @@ def aws_managed_policies() -> set[str]:
 
 @cache
 def expanded_root() -> dict:
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    from samtranslator.translator.transform import transform
-    from samtranslator.yaml_helper import yaml_parse
-
-    template = yaml_parse((ROOT / "template.yaml").read_text())
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://bucket/code.zip"
-
-    class NoManagedPolicies:
-        def load(self):
-            return {}
-
-    return transform(template, {}, NoManagedPolicies())
+    return expand(ROOT / "template.yaml")
 
 
 def iam_actions() -> dict[str, set[str]]:

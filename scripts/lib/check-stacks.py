@@ -21,13 +21,13 @@ Exit status 1 with one line per problem.
 
 import itertools
 import json
-import os
 import re
 import sys
 import tomllib
 from pathlib import Path
 
 from cfnlint.decode import cfn_yaml
+from sam_expand import expand
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 500
@@ -207,29 +207,12 @@ def check_rules(name: str, template: dict) -> None:
                         problems.append(f"{name} rule {rule_name} uses {key}, which rules do not allow")
 
 
-def expanded_root_count(path: Path) -> int:
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    from samtranslator.translator.transform import transform
-    from samtranslator.yaml_helper import yaml_parse
-
-    template = yaml_parse(path.read_text())
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://bucket/code.zip"
-
-    class NoManagedPolicies:
-        def load(self):
-            return {}
-
-    return len(transform(template, {}, NoManagedPolicies())["Resources"])
-
-
 def main() -> int:
     root = load(ROOT / "template.yaml")
     stacks = check_nested(root)
     check_samconfig(root)
     check_rules("template.yaml", root)
-    counts = [("template.yaml (after the SAM transform)", expanded_root_count(ROOT / "template.yaml"))]
+    counts = [("template.yaml (after the SAM transform)", len(expand(ROOT / "template.yaml")["Resources"]))]
     for name, stack in stacks.items():
         check_dashboards(stack["path"], stack["template"])
         check_rules(stack["path"], stack["template"])

@@ -583,15 +583,24 @@ pub fn app(state: AppState) -> Router {
 
 /// The router of one Lambda function: its route only, with the same middleware.
 pub fn function_app(state: AppState, function: &str) -> Result<Router, UnknownFunction> {
-    let route = routes()
+    Ok(route_app(state, function_route(function)?))
+}
+
+/// The route a function serves.
+pub fn function_route(function: &str) -> Result<Route, UnknownFunction> {
+    routes()
         .into_iter()
         .find(|route| route.function == function)
-        .ok_or_else(|| UnknownFunction(function.to_owned()))?;
+        .ok_or_else(|| UnknownFunction(function.to_owned()))
+}
+
+/// One route's app, as its function serves it.
+pub fn route_app(state: AppState, route: Route) -> Router {
     let formats = error_formats(std::slice::from_ref(&route));
     let router = Router::new()
         .route(&route.path, route.handler)
         .fallback(not_found);
-    Ok(middleware::apply(router, state, formats))
+    middleware::apply(router, state, formats)
 }
 
 /// The error format of each route, for the middleware.

@@ -104,16 +104,12 @@ async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
         ))
         .await;
     }
-    let route = api::routes()
-        .into_iter()
-        .find(|route| route.function == function);
-    let streams = route.as_ref().is_some_and(|route| route.streams);
-    if let Some(route) = &route {
-        for problem in state.warm_up(&route.needs).await {
-            tracing::warn!(%problem, "not opened during init; the first request will try");
-        }
+    let route = api::function_route(function)?;
+    for problem in state.warm_up(&route.needs).await {
+        tracing::warn!(%problem, "not opened during init; the first request will try");
     }
-    let router = api::function_app(state, function)?;
+    let streams = route.streams;
+    let router = api::route_app(state, route);
     if streams {
         // Event streams reach the client as they are written, through a function URL
         // with `InvokeMode: RESPONSE_STREAM`; the run settles before its stream ends.
