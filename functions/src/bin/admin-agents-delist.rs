@@ -1,5 +1,6 @@
-//! Lambda function `admin-agents-delist`: serves its route from the route table.
+//! Lambda function `admin-agents-delist`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("admin-agents-delist")
+    use agora::api::functions::admin_agents_delist as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `admin-agents-relist`: serves its route from the route table.
+//! Lambda function `admin-agents-relist`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("admin-agents-relist")
+    use agora::api::functions::admin_agents_relist as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

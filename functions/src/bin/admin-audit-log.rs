@@ -1,5 +1,6 @@
-//! Lambda function `admin-audit-log`: serves its route from the route table.
+//! Lambda function `admin-audit-log`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("admin-audit-log")
+    use agora::api::functions::admin_audit_log as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `admin-categories-put`: serves its route from the route table.
+//! Lambda function `admin-categories-put`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("admin-categories-put")
+    use agora::api::functions::admin_categories_put as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

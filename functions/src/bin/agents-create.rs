@@ -1,5 +1,6 @@
-//! Lambda function `agents-create`: serves its route from the route table.
+//! Lambda function `agents-create`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-create")
+    use agora::api::functions::agents_create as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

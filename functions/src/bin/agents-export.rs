@@ -1,5 +1,6 @@
-//! Lambda function `agents-export`: serves its route from the route table.
+//! Lambda function `agents-export`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-export")
+    use agora::api::functions::agents_export as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `agents-fork`: serves its route from the route table.
+//! Lambda function `agents-fork`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-fork")
+    use agora::api::functions::agents_fork as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `agents-get`: serves its route from the route table.
+//! Lambda function `agents-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-get")
+    use agora::api::functions::agents_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

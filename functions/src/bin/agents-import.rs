@@ -1,5 +1,6 @@
-//! Lambda function `agents-import`: serves its route from the route table.
+//! Lambda function `agents-import`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-import")
+    use agora::api::functions::agents_import as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

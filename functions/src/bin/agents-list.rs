@@ -1,5 +1,6 @@
-//! Lambda function `agents-list`: serves its route from the route table.
+//! Lambda function `agents-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-list")
+    use agora::api::functions::agents_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `agents-publish`: serves its route from the route table.
+//! Lambda function `agents-publish`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-publish")
+    use agora::api::functions::agents_publish as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `agents-set-latest`: serves its route from the route table.
+//! Lambda function `agents-set-latest`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-set-latest")
+    use agora::api::functions::agents_set_latest as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

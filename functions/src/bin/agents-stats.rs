@@ -1,5 +1,6 @@
-//! Lambda function `agents-stats`: serves its route from the route table.
+//! Lambda function `agents-stats`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-stats")
+    use agora::api::functions::agents_stats as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `agents-version-get`: serves its route from the route table.
+//! Lambda function `agents-version-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-version-get")
+    use agora::api::functions::agents_version_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `agents-versions`: serves its route from the route table.
+//! Lambda function `agents-versions`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("agents-versions")
+    use agora::api::functions::agents_versions as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `api-keys-create`: serves its route from the route table.
+//! Lambda function `api-keys-create`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("api-keys-create")
+    use agora::api::functions::api_keys_create as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `api-keys-list`: serves its route from the route table.
+//! Lambda function `api-keys-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("api-keys-list")
+    use agora::api::functions::api_keys_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `auth-login`: serves its route from the route table.
+//! Lambda function `auth-login`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("auth-login")
+    use agora::api::functions::auth_login as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

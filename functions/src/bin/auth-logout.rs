@@ -1,5 +1,6 @@
-//! Lambda function `auth-logout`: serves its route from the route table.
+//! Lambda function `auth-logout`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("auth-logout")
+    use agora::api::functions::auth_logout as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

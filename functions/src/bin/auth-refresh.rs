@@ -1,5 +1,6 @@
-//! Lambda function `auth-refresh`: serves its route from the route table.
+//! Lambda function `auth-refresh`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("auth-refresh")
+    use agora::api::functions::auth_refresh as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `auth-register`: serves its route from the route table.
+//! Lambda function `auth-register`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("auth-register")
+    use agora::api::functions::auth_register as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

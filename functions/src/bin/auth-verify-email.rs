@@ -1,5 +1,6 @@
-//! Lambda function `auth-verify-email`: serves its route from the route table.
+//! Lambda function `auth-verify-email`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("auth-verify-email")
+    use agora::api::functions::auth_verify_email as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

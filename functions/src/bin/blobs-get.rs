@@ -1,5 +1,6 @@
-//! Lambda function `blobs-get`: serves its route from the route table.
+//! Lambda function `blobs-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("blobs-get")
+    use agora::api::functions::blobs_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

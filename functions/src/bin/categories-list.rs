@@ -1,5 +1,6 @@
-//! Lambda function `categories-list`: serves its route from the route table.
+//! Lambda function `categories-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("categories-list")
+    use agora::api::functions::categories_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

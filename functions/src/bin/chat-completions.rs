@@ -1,5 +1,6 @@
-//! Lambda function `chat-completions`: serves its route from the route table.
+//! Lambda function `chat-completions`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("chat-completions")
+    use agora::api::functions::chat_completions as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `conversations-create`: serves its route from the route table.
+//! Lambda function `conversations-create`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("conversations-create")
+    use agora::api::functions::conversations_create as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

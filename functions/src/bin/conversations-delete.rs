@@ -1,5 +1,6 @@
-//! Lambda function `conversations-delete`: serves its route from the route table.
+//! Lambda function `conversations-delete`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("conversations-delete")
+    use agora::api::functions::conversations_delete as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

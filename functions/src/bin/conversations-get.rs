@@ -1,5 +1,6 @@
-//! Lambda function `conversations-get`: serves its route from the route table.
+//! Lambda function `conversations-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("conversations-get")
+    use agora::api::functions::conversations_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `conversations-list`: serves its route from the route table.
+//! Lambda function `conversations-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("conversations-list")
+    use agora::api::functions::conversations_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

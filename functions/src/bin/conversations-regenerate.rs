@@ -1,5 +1,6 @@
-//! Lambda function `conversations-regenerate`: serves its route from the route table.
+//! Lambda function `conversations-regenerate`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("conversations-regenerate")
+    use agora::api::functions::conversations_regenerate as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

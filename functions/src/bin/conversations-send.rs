@@ -1,5 +1,6 @@
-//! Lambda function `conversations-send`: serves its route from the route table.
+//! Lambda function `conversations-send`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("conversations-send")
+    use agora::api::functions::conversations_send as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `creators-get`: serves its route from the route table.
+//! Lambda function `creators-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("creators-get")
+    use agora::api::functions::creators_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `credits-get`: serves its route from the route table.
+//! Lambda function `credits-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("credits-get")
+    use agora::api::functions::credits_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

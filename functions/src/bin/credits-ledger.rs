@@ -1,5 +1,6 @@
-//! Lambda function `credits-ledger`: serves its route from the route table.
+//! Lambda function `credits-ledger`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("credits-ledger")
+    use agora::api::functions::credits_ledger as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

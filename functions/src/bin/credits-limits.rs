@@ -1,5 +1,6 @@
-//! Lambda function `credits-limits`: serves its route from the route table.
+//! Lambda function `credits-limits`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("credits-limits")
+    use agora::api::functions::credits_limits as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `health`: serves its route from the route table.
+//! Lambda function `health`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("health")
+    use agora::api::functions::health as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `llm-models-list`: serves its route from the route table.
+//! Lambda function `llm-models-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("llm-models-list")
+    use agora::api::functions::llm_models_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

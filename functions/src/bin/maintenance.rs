@@ -1,5 +1,5 @@
 //! Lambda function `maintenance`: serves its scheduled event (EventBridge).
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("maintenance")
+    agora::lambda::serve_maintenance()
 }

@@ -1,5 +1,6 @@
-//! Lambda function `me-agents`: serves its route from the route table.
+//! Lambda function `me-agents`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("me-agents")
+    use agora::api::functions::me_agents as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `me-get`: serves its route from the route table.
+//! Lambda function `me-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("me-get")
+    use agora::api::functions::me_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `me-outbox`: serves its route from the route table.
+//! Lambda function `me-outbox`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("me-outbox")
+    use agora::api::functions::me_outbox as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `me-update`: serves its route from the route table.
+//! Lambda function `me-update`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("me-update")
+    use agora::api::functions::me_update as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

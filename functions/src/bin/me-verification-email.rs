@@ -1,5 +1,6 @@
-//! Lambda function `me-verification-email`: serves its route from the route table.
+//! Lambda function `me-verification-email`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("me-verification-email")
+    use agora::api::functions::me_verification_email as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,6 +1,5 @@
-//! Lambda function `migrate`: applies the migrations on every deploy (a CloudFormation
-//! custom resource).
+//! Lambda function `migrate`: serves CloudFormation's custom resource events.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("migrate")
+    agora::lambda::serve_migrate()
 }

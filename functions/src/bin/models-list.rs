@@ -1,5 +1,6 @@
-//! Lambda function `models-list`: serves its route from the route table.
+//! Lambda function `models-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("models-list")
+    use agora::api::functions::models_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

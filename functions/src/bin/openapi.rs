@@ -1,5 +1,6 @@
-//! Lambda function `openapi`: serves its route from the route table.
+//! Lambda function `openapi`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("openapi")
+    use agora::api::functions::openapi as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

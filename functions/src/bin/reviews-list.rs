@@ -1,5 +1,6 @@
-//! Lambda function `reviews-list`: serves its route from the route table.
+//! Lambda function `reviews-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("reviews-list")
+    use agora::api::functions::reviews_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `reviews-put`: serves its route from the route table.
+//! Lambda function `reviews-put`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("reviews-put")
+    use agora::api::functions::reviews_put as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `reviews-reply`: serves its route from the route table.
+//! Lambda function `reviews-reply`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("reviews-reply")
+    use agora::api::functions::reviews_reply as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `reviews-report`: serves its route from the route table.
+//! Lambda function `reviews-report`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("reviews-report")
+    use agora::api::functions::reviews_report as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,6 +1,5 @@
-//! Lambda function `rotate-signing-key`: rotates the access-token signing keys on a
-//! schedule (EventBridge), one step per run.
+//! Lambda function `rotate-signing-key`: serves its scheduled event (EventBridge).
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("rotate-signing-key")
+    agora::lambda::serve_key_rotation()
 }

@@ -1,5 +1,6 @@
-//! Lambda function `runs-create`: serves its route from the route table.
+//! Lambda function `runs-create`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("runs-create")
+    use agora::api::functions::runs_create as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

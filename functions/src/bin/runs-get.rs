@@ -1,5 +1,6 @@
-//! Lambda function `runs-get`: serves its route from the route table.
+//! Lambda function `runs-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("runs-get")
+    use agora::api::functions::runs_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `runs-list`: serves its route from the route table.
+//! Lambda function `runs-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("runs-list")
+    use agora::api::functions::runs_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

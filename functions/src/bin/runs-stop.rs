@@ -1,5 +1,6 @@
-//! Lambda function `runs-stop`: serves its route from the route table.
+//! Lambda function `runs-stop`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("runs-stop")
+    use agora::api::functions::runs_stop as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `saved-list`: serves its route from the route table.
+//! Lambda function `saved-list`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("saved-list")
+    use agora::api::functions::saved_list as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `saved-put`: serves its route from the route table.
+//! Lambda function `saved-put`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("saved-put")
+    use agora::api::functions::saved_put as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `saved-workflows-delete`: serves its route from the route table.
+//! Lambda function `saved-workflows-delete`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("saved-workflows-delete")
+    use agora::api::functions::saved_workflows_delete as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

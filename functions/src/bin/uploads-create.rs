@@ -1,5 +1,6 @@
-//! Lambda function `uploads-create`: serves its route from the route table.
+//! Lambda function `uploads-create`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("uploads-create")
+    use agora::api::functions::uploads_create as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

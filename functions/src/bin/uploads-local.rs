@@ -1,5 +1,6 @@
-//! Lambda function `uploads-local`: serves its route from the route table.
+//! Lambda function `uploads-local`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("uploads-local")
+    use agora::api::functions::uploads_local as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `workflow-runs-cancel`: serves its route from the route table.
+//! Lambda function `workflow-runs-cancel`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflow-runs-cancel")
+    use agora::api::functions::workflow_runs_cancel as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,5 @@
-//! Lambda function `workflow-worker`: runs workflow steps from its SQS queue.
+//! Lambda function `workflow-worker`: serves the workflow queue's batches (SQS).
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflow-worker")
+    agora::lambda::serve_workflow_worker()
 }

@@ -1,5 +1,6 @@
-//! Lambda function `workflows-create`: serves its route from the route table.
+//! Lambda function `workflows-create`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflows-create")
+    use agora::api::functions::workflows_create as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

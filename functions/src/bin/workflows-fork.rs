@@ -1,5 +1,6 @@
-//! Lambda function `workflows-fork`: serves its route from the route table.
+//! Lambda function `workflows-fork`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflows-fork")
+    use agora::api::functions::workflows_fork as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `workflows-get`: serves its route from the route table.
+//! Lambda function `workflows-get`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflows-get")
+    use agora::api::functions::workflows_get as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `workflows-publish`: serves its route from the route table.
+//! Lambda function `workflows-publish`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflows-publish")
+    use agora::api::functions::workflows_publish as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

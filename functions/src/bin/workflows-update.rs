@@ -1,5 +1,6 @@
-//! Lambda function `workflows-update`: serves its route from the route table.
+//! Lambda function `workflows-update`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflows-update")
+    use agora::api::functions::workflows_update as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -1,5 +1,6 @@
-//! Lambda function `workflows-validate`: serves its route from the route table.
+//! Lambda function `workflows-validate`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflows-validate")
+    use agora::api::functions::workflows_validate as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

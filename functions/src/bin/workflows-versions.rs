@@ -1,5 +1,6 @@
-//! Lambda function `workflows-versions`: serves its route from the route table.
+//! Lambda function `workflows-versions`: its route alone, with the adapters its route needs.
 
 fn main() -> std::process::ExitCode {
-    agora::lambda::main("workflows-versions")
+    use agora::api::functions::workflows_versions as function;
+    agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)
 }

@@ -98,13 +98,10 @@ impl AppState {
     /// which runs at full speed and is not billed up to 10 s): a pooled database
     /// connection, the cache's (every route's limits live there) and the token keys. What
     /// cannot be opened now is said, and opened by the first request instead.
-    pub async fn warm_up(
-        &self,
-        needs: &std::collections::BTreeSet<crate::api::Need>,
-    ) -> Vec<String> {
+    pub async fn warm_up(&self, needs: crate::api::NeedSet) -> Vec<String> {
         use crate::api::Need;
         let mut dependencies = vec!["cache"];
-        if needs.contains(&Need::Database) {
+        if needs.contains(Need::Database) {
             dependencies.push("database");
         }
         let report = self
@@ -117,7 +114,7 @@ impl AppState {
             .into_iter()
             .filter_map(|check| check.error.map(|error| format!("{}: {error}", check.name)))
             .collect();
-        if (needs.contains(&Need::VerificationKeys) || needs.contains(&Need::SigningKeys))
+        if needs.contains_any(&[Need::VerificationKeys, Need::SigningKeys])
             && let Ok(accounts) = self.accounts()
             && let Err(error) = accounts.preload_keys().await
         {

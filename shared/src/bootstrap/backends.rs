@@ -1,5 +1,6 @@
 //! Which adapter serves each port: the production one when its setting is present, the
-//! embedded default otherwise.
+//! embedded default otherwise, and none at all for what the process does not need (a
+//! Lambda function built for its route's needs: see [`reaches`]).
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use crate::{
             blobs::FolderBlobStore, cache::InProcessCache, embedder::OfflineEmbedder,
             keys::LocalKeyWrapper, outbox::DevOutbox, queue::InProcessQueue,
         },
+        not_reached::NotReached,
         opensearch::OpenSearchIndex,
         postgres::Db,
         redis::RedisCache,
@@ -26,6 +28,7 @@ use crate::{
         ses::SesMailer,
         sqs::SqsQueue,
     },
+    api::{Need, NeedSet},
     config::Profile,
     ports::{
         BlobStore, Cache, Clock, DependencyProbe, DirectUploads, Embedder, IdempotencyStore,
@@ -47,7 +50,9 @@ pub(super) struct Backends {
     pub hasher: Arc<dyn PasswordHasher>,
     pub secret: Arc<dyn SecretSource>,
     pub embedder: Arc<dyn Embedder>,
-    opensearch: Option<Arc<OpenSearchIndex>>,
+    /// The catalog's search index when it is not the database's (OpenSearch).
+    search: Option<Arc<dyn SearchIndex>>,
+    search_probe: Option<Arc<dyn DependencyProbe>>,
     pub blobs: Arc<dyn BlobStore>,
     pub direct_uploads: Option<Arc<dyn DirectUploads>>,
     pub key_wrapper: Arc<dyn KeyWrapper>,
@@ -64,8 +69,28 @@ pub(super) struct Backends {
     pub key_directory: Option<Arc<dyn PublicKeyDirectory>>,
 }
 
+/// The catalog's search index when it is not the database's, and its health probe.
+type SearchAdapters = (
+    Option<Arc<dyn SearchIndex>>,
+    Option<Arc<dyn DependencyProbe>>,
+);
+
+/// Whether a process built for `NEEDS` ([`NeedSet::bits`]) reaches `need`. A constant in
+/// each build, so the adapters behind a `false` are never referenced and stay out of a
+/// function's binary.
+pub(super) const fn reaches<const NEEDS: u32>(need: Need) -> bool {
+    NeedSet::from_bits(NEEDS).contains(need)
+}
+
+pub(super) const fn reaches_any<const NEEDS: u32>(needs: &[Need]) -> bool {
+    NeedSet::from_bits(NEEDS).contains_any(needs)
+}
+
 impl Backends {
-    pub async fn connect(config: &Config, overrides: Overrides) -> Result<Self, StartupError> {
+    pub async fn connect<const NEEDS: u32>(
+        config: &Config,
+        overrides: Overrides,
+    ) -> Result<Self, StartupError> {
         // One TLS crypto provider for every client that asks rustls for the default
         // (Redis over rediss://); an error only means it is installed already.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -101,10 +126,19 @@ impl Backends {
         let secret: Arc<dyn SecretSource> = match &config.secret {
             SecretLocation::Inline(value) => Arc::new(InlineSecret(value.clone())),
             SecretLocation::LocalFile(path) => Arc::new(LocalSecretFile { path: path.clone() }),
-            SecretLocation::SecretsManager(id) => Arc::new(SecretsManagerSecret::new(
-                &sdk_or_load(&sdk).await,
-                id.clone(),
-            )),
+            SecretLocation::SecretsManager(id)
+                if reaches_any::<NEEDS>(&[
+                    Need::SigningKeys,
+                    Need::VerificationKeys,
+                    Need::AgoraProviderKeys,
+                ]) =>
+            {
+                Arc::new(SecretsManagerSecret::new(
+                    &sdk_or_load(&sdk).await,
+                    id.clone(),
+                ))
+            }
+            SecretLocation::SecretsManager(_) => Arc::new(NotReached("SigningKeys")),
         };
         let embedder: Arc<dyn Embedder> = match (overrides.embedder, &config.embedder) {
             (Some(embedder), _) => embedder,
@@ -120,26 +154,29 @@ impl Backends {
                 OpenAiEmbedder::new(base_url, model, api_key.clone())
                     .map_err(|error| StartupError::Embedder(error.to_string()))?,
             ),
-            (None, EmbedderSettings::Bedrock { model_id }) => {
+            (None, EmbedderSettings::Bedrock { model_id }) if reaches::<NEEDS>(Need::Search) => {
                 Arc::new(BedrockEmbedder::new(&sdk_or_load(&sdk).await, model_id))
             }
+            (None, EmbedderSettings::Bedrock { .. }) => Arc::new(NotReached("Search")),
         };
-        let opensearch = match &config.opensearch {
-            Some(search) => {
+        let (search, search_probe): SearchAdapters = match &config.opensearch {
+            Some(search) if reaches::<NEEDS>(Need::Search) => {
                 let signing = match search.sigv4 {
                     true => Some(sdk_or_load(&sdk).await),
                     false => None,
                 };
-                Some(Arc::new(
+                let index = Arc::new(
                     OpenSearchIndex::new(&search.url, &search.index, signing.as_ref())
                         .map_err(|error| StartupError::SearchIndex(error.to_string()))?,
-                ))
+                );
+                (Some(index.clone()), Some(index))
             }
-            None => None,
+            Some(_) => (Some(Arc::new(NotReached("Search"))), None),
+            None => (None, None),
         };
         let (blobs, direct_uploads): (Arc<dyn BlobStore>, Option<Arc<dyn DirectUploads>>) =
             match (&config.aws.s3_bucket, &sdk) {
-                (Some(bucket), Some(sdk)) => (
+                (Some(bucket), Some(sdk)) if reaches::<NEEDS>(Need::Uploads) => (
                     Arc::new(S3BlobStore::new(
                         sdk,
                         bucket,
@@ -147,6 +184,7 @@ impl Backends {
                     )),
                     None,
                 ),
+                (Some(_), Some(_)) => (Arc::new(NotReached("Uploads")), None),
                 _ => {
                     let folder = Arc::new(
                         FolderBlobStore::new(config.local.home.join("blobs"))
@@ -156,22 +194,39 @@ impl Backends {
                 }
             };
         let key_wrapper: Arc<dyn KeyWrapper> = match (&config.aws.kms_key_id, &sdk) {
-            (Some(key_id), Some(sdk)) => Arc::new(KmsKeyWrapper::new(sdk, key_id)),
+            (Some(key_id), Some(sdk))
+                if reaches_any::<NEEDS>(&[Need::SavedKeysDecrypt, Need::SavedKeysEncrypt]) =>
+            {
+                Arc::new(KmsKeyWrapper::new(sdk, key_id))
+            }
+            (Some(_), Some(_)) => Arc::new(NotReached("SavedKeysDecrypt")),
             _ => Arc::new(LocalKeyWrapper::new(config.local.home.join("master.key"))),
         };
         let idempotency: Option<Arc<dyn IdempotencyStore>> =
             match (&config.aws.idempotency_table, &sdk, &db) {
-                (Some(table), Some(sdk), _) => Some(Arc::new(DynamoIdempotency::new(sdk, table))),
+                (Some(table), Some(sdk), _) if reaches::<NEEDS>(Need::IdempotencyTable) => {
+                    Some(Arc::new(DynamoIdempotency::new(sdk, table)))
+                }
+                // Expired records leave the table by its TTL; a function without the table
+                // (maintenance) forgets only the database's.
                 (_, _, Some(db)) => Some(Arc::new(db.clone())),
                 _ => None,
             };
+        let queue_reached =
+            reaches_any::<NEEDS>(&[Need::WorkflowQueue, Need::WorkflowQueueReceive]);
         let sqs_queue = match (&config.aws.queue_url, &sdk) {
-            (Some(url), Some(sdk)) => Some(SqsQueue::new(sdk, url)),
+            (Some(url), Some(sdk)) if queue_reached => Some(SqsQueue::new(sdk, url)),
             _ => None,
         };
         let (queue, consumer, local_queue): (Arc<dyn Queue>, Arc<dyn QueueConsumer>, _) =
             match &sqs_queue {
                 Some(sqs) => (Arc::new(sqs.clone()), Arc::new(sqs.clone()), None),
+                // Steps belong to the queue in SQS, never to a worker in this function.
+                None if config.aws.queue_url.is_some() && sdk.is_some() => (
+                    Arc::new(NotReached("WorkflowQueue")),
+                    Arc::new(NotReached("WorkflowQueueReceive")),
+                    None,
+                ),
                 None => {
                     let local = InProcessQueue::new(config.workflows.max_receive_count);
                     (
@@ -184,7 +239,10 @@ impl Backends {
         let clock = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let mut outbox: Option<Arc<dyn MailOutbox>> = None;
         let mailer: Option<Arc<dyn Mailer>> = match (&config.mail_from, config.profile) {
-            (Some(from), _) => Some(Arc::new(SesMailer::new(&sdk_or_load(&sdk).await, from))),
+            (Some(from), _) if reaches::<NEEDS>(Need::Mail) => {
+                Some(Arc::new(SesMailer::new(&sdk_or_load(&sdk).await, from)))
+            }
+            (Some(_), _) => None,
             (None, Profile::Dev) => {
                 let dev_outbox = Arc::new(DevOutbox::new(clock.clone()));
                 outbox = Some(dev_outbox.clone());
@@ -194,11 +252,10 @@ impl Backends {
         };
         let key_directory: Option<Arc<dyn PublicKeyDirectory>> =
             match &config.aws.verification_keys_id {
-                Some(id) => Some(Arc::new(SecretsManagerSecret::new(
-                    &sdk_or_load(&sdk).await,
-                    id.clone(),
-                ))),
-                None => None,
+                Some(id) if reaches::<NEEDS>(Need::SigningKeys) => Some(Arc::new(
+                    SecretsManagerSecret::new(&sdk_or_load(&sdk).await, id.clone()),
+                )),
+                _ => None,
             };
         Ok(Self {
             key_directory,
@@ -212,7 +269,8 @@ impl Backends {
             hasher,
             secret,
             embedder,
-            opensearch,
+            search,
+            search_probe,
             blobs,
             direct_uploads,
             key_wrapper,
@@ -227,24 +285,26 @@ impl Backends {
 
     /// The catalog's search index: OpenSearch when configured, PostgreSQL otherwise.
     pub fn search_index(&self, db: &Db) -> Arc<dyn SearchIndex> {
-        match &self.opensearch {
-            Some(opensearch) => opensearch.clone(),
+        match &self.search {
+            Some(search) => search.clone(),
             None => Arc::new(db.clone()),
         }
     }
 
     /// A probe for every configured dependency, and a failed one for a missing database.
-    pub fn probes(&self, config: &Config) -> Vec<Arc<dyn DependencyProbe>> {
+    pub fn probes<const NEEDS: u32>(&self, config: &Config) -> Vec<Arc<dyn DependencyProbe>> {
         let mut probes: Vec<Arc<dyn DependencyProbe>> = Vec::new();
         match &self.db {
             Some(db) => probes.push(Arc::new(db.clone())),
             None => probes.push(Arc::new(NotConfigured("database", "set DATABASE_URL"))),
         }
         probes.push(self.cache_probe.clone());
-        if let Some(opensearch) = &self.opensearch {
-            probes.push(opensearch.clone());
+        if let Some(search) = &self.search_probe {
+            probes.push(search.clone());
         }
-        if let Some(sdk) = &self.sdk {
+        if let Some(sdk) = &self.sdk
+            && reaches::<NEEDS>(Need::DescribeDependencies)
+        {
             probes.extend(aws::probes(&config.aws, sdk));
         }
         probes

@@ -14,7 +14,10 @@ use self::backends::Backends;
 use crate::{
     AppState, Config,
     adapters::{local::queue::InProcessQueue, postgres::Db, sqs::SqsQueue},
-    api::state::{Services, StoredServices},
+    api::{
+        NeedSet,
+        state::{Services, StoredServices},
+    },
     ports::{Clock, Embedder, PasswordHasher},
     services::{
         accounts::{AccountPorts, AccountService},
@@ -75,7 +78,16 @@ pub enum StartupError {
 
 impl AppState {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        Ok(assemble(config, Overrides::default()).await?.state)
+        Self::build_for::<{ NeedSet::ALL.bits() }>(config).await
+    }
+
+    /// The state of a process that reaches only `NEEDS` ([`NeedSet::bits`]): a Lambda
+    /// function's. Adapters for what it does not need are never built (nor linked into its
+    /// binary); the ports they would serve answer that this function does not reach them.
+    pub async fn build_for<const NEEDS: u32>(config: Config) -> Result<Self, StartupError> {
+        Ok(assemble_for::<NEEDS>(config, Overrides::default())
+            .await?
+            .state)
     }
 
     /// [`AppState::build`] with some parts replaced (tests).
@@ -87,9 +99,17 @@ impl AppState {
 /// Builds every service over the adapters `config` selects. With the in-process queue, it
 /// also starts the local workflow worker and resumes the runs a previous process left.
 pub async fn assemble(config: Config, overrides: Overrides) -> Result<App, StartupError> {
-    let backends = Backends::connect(&config, overrides).await?;
+    assemble_for::<{ NeedSet::ALL.bits() }>(config, overrides).await
+}
+
+/// [`assemble`] for a process that reaches only `NEEDS` (see [`AppState::build_for`]).
+async fn assemble_for<const NEEDS: u32>(
+    config: Config,
+    overrides: Overrides,
+) -> Result<App, StartupError> {
+    let backends = Backends::connect::<NEEDS>(&config, overrides).await?;
     let stored = match &backends.db {
-        Some(db) => Some(stored_services(&config, &backends, db)?),
+        Some(db) => Some(stored_services::<NEEDS>(&config, &backends, db)?),
         None => None,
     };
     if let (Some(stored), Some(_)) = (&stored, &backends.local_queue) {
@@ -99,7 +119,7 @@ pub async fn assemble(config: Config, overrides: Overrides) -> Result<App, Start
         http: config.http.clone(),
         clock: backends.clock.clone(),
         health: HealthService::new(
-            backends.probes(&config),
+            backends.probes::<NEEDS>(&config),
             config.profile == crate::config::Profile::Dev,
         ),
         idempotency: backends.idempotency.clone(),
@@ -114,7 +134,7 @@ pub async fn assemble(config: Config, overrides: Overrides) -> Result<App, Start
 }
 
 /// The services that keep their state in `db`, area by area.
-fn stored_services(
+fn stored_services<const NEEDS: u32>(
     config: &Config,
     backends: &Backends,
     db: &Db,
@@ -137,7 +157,7 @@ fn stored_services(
         backends.key_wrapper.clone(),
         Arc::new(config.providers.egress.clone()),
     ));
-    let runs = Arc::new(run_service(
+    let runs = Arc::new(run_service::<NEEDS>(
         config,
         backends,
         &store,
@@ -224,14 +244,14 @@ fn catalog_service(
     })
 }
 
-fn run_service(
+fn run_service<const NEEDS: u32>(
     config: &Config,
     backends: &Backends,
     store: &Arc<Db>,
     credentials: Arc<CredentialService>,
     limiter: RateLimiter,
 ) -> Result<RunService, StartupError> {
-    let providers = providers::build(config, backends, credentials)?;
+    let providers = providers::build::<NEEDS>(config, backends, credentials)?;
     Ok(RunService::new(
         RunPorts {
             agents: store.clone(),

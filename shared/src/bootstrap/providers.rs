@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use super::{StartupError, backends::Backends};
+use super::{
+    StartupError,
+    backends::{Backends, reaches},
+};
 use crate::{
     Config,
     adapters::{
@@ -12,6 +15,7 @@ use crate::{
         local::echo::EchoModel,
         secrets::{SecretLocation, SecretsManagerSecret},
     },
+    api::Need,
     ports::{LlmProvider, Reach},
     services::{
         credentials::CredentialService,
@@ -19,7 +23,7 @@ use crate::{
     },
 };
 
-pub(super) fn build(
+pub(super) fn build<const NEEDS: u32>(
     config: &Config,
     backends: &Backends,
     credentials: Arc<CredentialService>,
@@ -34,11 +38,10 @@ pub(super) fn build(
         egress::guarded_client(settings.egress.for_reach(Reach::PrivateNetworks), idle)
             .map_err(|error| StartupError::Providers(error.to_string()))?;
     let bedrock: Option<Arc<dyn LlmProvider>> = match (settings.bedrock, &backends.sdk) {
-        (true, Some(sdk)) => Some(Arc::new(BedrockConverse::new(
-            sdk,
-            settings.bedrock_endpoint_url.as_deref(),
-            idle,
-        ))),
+        (true, Some(sdk)) if reaches::<NEEDS>(Need::Bedrock) => Some(Arc::new(
+            BedrockConverse::new(sdk, settings.bedrock_endpoint_url.as_deref(), idle),
+        )),
+        (true, Some(_)) => None,
         (true, None) => {
             return Err(StartupError::Providers(
                 "AGORA_BEDROCK=true needs the AWS SDK configuration (region and credentials)"
@@ -53,7 +56,10 @@ pub(super) fn build(
     let secret: Option<Arc<dyn crate::ports::SecretSource>> =
         // The SDK configuration is loaded whenever a provider secret is named.
         match (&config.aws.provider_secret_id, &backends.sdk, &config.secret) {
-            (Some(id), Some(sdk), _) => Some(Arc::new(SecretsManagerSecret::new(sdk, id.clone()))),
+            (Some(id), Some(sdk), _) if reaches::<NEEDS>(Need::AgoraProviderKeys) => {
+                Some(Arc::new(SecretsManagerSecret::new(sdk, id.clone())))
+            }
+            (Some(_), Some(_), _) => None,
             (_, _, SecretLocation::SecretsManager(_) | SecretLocation::Inline(_)) => {
                 Some(backends.secret.clone())
             }

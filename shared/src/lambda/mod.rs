@@ -1,12 +1,15 @@
 //! Serving one route as a Lambda function, and invoking a function in process.
 //!
-//! A route bin calls [`main`] with its function name: configuration, logging and state are
-//! built once per cold start (connections open lazily), then `lambda_http` feeds each
-//! API Gateway (HTTP API v2 or REST v1) or ALB event through that route's router.
+//! A route's bin calls [`serve_route`] with its route's constructor and needs, both from
+//! [`api::functions`]: the route is chosen at compile time, and the needs, a const generic,
+//! decide which adapters the state is built with, so the binary holds that route and those
+//! adapters and the linker drops the rest. Configuration, logging and state are built once
+//! per cold start, what the route needs is opened during init, then `lambda_http` feeds
+//! each API Gateway (HTTP API v2 or REST v1) or ALB event through that route's router.
 
 pub mod migrate;
 
-use std::process::ExitCode;
+use std::{future::Future, process::ExitCode};
 
 use axum::Router;
 use lambda_http::{
@@ -17,27 +20,56 @@ use tower::ServiceExt;
 
 use crate::{
     AppState, Config,
-    api::{self, Need},
+    api::{self, NeedSet, Route},
     bootstrap::StartupError,
 };
 
-/// The whole `main` of a route function.
-pub fn main(function: &'static str) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return fail(function, &error),
-    };
-    match runtime.block_on(run(function)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(function, &*error),
-    }
+/// The whole `main` of a route's function: `NEEDS` is its route's
+/// [`NEEDS`](api::functions::health::NEEDS) as [bits](NeedSet::bits).
+pub fn serve_route<const NEEDS: u32>(route: fn() -> Route) -> ExitCode {
+    let route = route();
+    let function = route.function;
+    start(function, async move {
+        let config = Config::from_env().map_err(StartupError::from)?;
+        crate::telemetry::init(&config.log);
+        let state = AppState::build_for::<NEEDS>(config).await?;
+        for problem in state.warm_up(route.needs).await {
+            tracing::warn!(%problem, "not opened during init; the first request will try");
+        }
+        let streams = route.streams;
+        let router = api::route_app(state, route);
+        if streams {
+            // Event streams reach the client as they are written, through a function URL
+            // with `InvokeMode: RESPONSE_STREAM`; the run settles before its stream ends.
+            lambda_http::run_with_streaming_response(lambda_service(router)).await
+        } else {
+            lambda_http::run(lambda_service(router)).await
+        }
+    })
 }
 
-/// Functions that serve events rather than a route (a schedule, a queue): their bins
-/// call [`main`] too.
+/// What each event function (a schedule, a queue, a custom resource) reaches outside its
+/// process; routes declare theirs in the route table.
+pub mod event_needs {
+    use crate::api::{Need, NeedSet};
+
+    /// Releases stale holds, forgets expired records and the files of abandoned uploads.
+    pub const MAINTENANCE: NeedSet = NeedSet::of(&[Need::Database, Need::Uploads]);
+    /// Runs agent steps and queues the next ones; it checks no token.
+    pub const WORKFLOW_WORKER: NeedSet = NeedSet::of(&[
+        Need::Database,
+        Need::AgoraProviderKeys,
+        Need::SavedKeysDecrypt,
+        Need::Bedrock,
+        Need::WorkflowQueue,
+        Need::WorkflowQueueReceive,
+    ]);
+    /// Signs in as the database's owner with its password, not as the application.
+    pub const MIGRATE: NeedSet = NeedSet::of(&[Need::DatabaseOwner]);
+    pub const ROTATE_SIGNING_KEY: NeedSet = NeedSet::of(&[Need::RotateSigningKeys]);
+}
+
+/// Functions that serve events rather than a route (a schedule, a queue).
 pub const EVENT_FUNCTIONS: [&str; 4] = [
     "maintenance",
     "workflow-worker",
@@ -45,41 +77,26 @@ pub const EVENT_FUNCTIONS: [&str; 4] = [
     "rotate-signing-key",
 ];
 
-/// What each event function reaches outside its process (routes declare theirs in the
-/// route table); `None` for a function that is not one of [`EVENT_FUNCTIONS`].
-pub fn event_function_needs(function: &str) -> Option<std::collections::BTreeSet<Need>> {
-    let needs: &[Need] = match function {
-        // Releases stale holds and forgets expired records: the database alone.
-        "maintenance" => &[Need::Database],
-        // Runs agent steps and queues the next ones; it checks no token.
-        "workflow-worker" => &[
-            Need::Database,
-            Need::AgoraProviderKeys,
-            Need::SavedKeysDecrypt,
-            Need::Bedrock,
-            Need::WorkflowQueue,
-            Need::WorkflowQueueReceive,
-        ],
-        // Signs in as the database's owner with its password, not as the application.
-        "migrate" => &[Need::DatabaseOwner],
-        "rotate-signing-key" => &[Need::RotateSigningKeys],
+/// What an event function reaches outside its process; `None` for a function that is not
+/// one of [`EVENT_FUNCTIONS`].
+pub fn event_function_needs(function: &str) -> Option<NeedSet> {
+    Some(match function {
+        "maintenance" => event_needs::MAINTENANCE,
+        "workflow-worker" => event_needs::WORKFLOW_WORKER,
+        "migrate" => event_needs::MIGRATE,
+        "rotate-signing-key" => event_needs::ROTATE_SIGNING_KEY,
         _ => return None,
-    };
-    Some(needs.iter().copied().collect())
+    })
 }
 
-async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
-    let config = Config::from_env().map_err(StartupError::from)?;
-    crate::telemetry::init(&config.log);
-    if function == "migrate" {
-        return run_migrations(config).await;
-    }
-    if function == "rotate-signing-key" {
-        return run_key_rotation(&config).await;
-    }
-    let state = AppState::build(config).await?;
-    if function == "maintenance" {
-        return lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
+/// The `maintenance` function's `main`: each scheduled event runs [`maintain`].
+pub fn serve_maintenance() -> ExitCode {
+    const NEEDS: u32 = event_needs::MAINTENANCE.bits();
+    start("maintenance", async {
+        let config = Config::from_env().map_err(StartupError::from)?;
+        crate::telemetry::init(&config.log);
+        let state = AppState::build_for::<NEEDS>(config).await?;
+        lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
             move |_: LambdaEvent<serde_json::Value>| {
                 let state = state.clone();
                 async move {
@@ -89,10 +106,18 @@ async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
                 }
             },
         ))
-        .await;
-    }
-    if function == "workflow-worker" {
-        return lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
+        .await
+    })
+}
+
+/// The `workflow-worker` function's `main`: each SQS batch goes through [`work`].
+pub fn serve_workflow_worker() -> ExitCode {
+    const NEEDS: u32 = event_needs::WORKFLOW_WORKER.bits();
+    start("workflow-worker", async {
+        let config = Config::from_env().map_err(StartupError::from)?;
+        crate::telemetry::init(&config.log);
+        let state = AppState::build_for::<NEEDS>(config).await?;
+        lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
             move |event: LambdaEvent<serde_json::Value>| {
                 let state = state.clone();
                 async move {
@@ -102,20 +127,44 @@ async fn run(function: &'static str) -> Result<(), lambda_http::Error> {
                 }
             },
         ))
-        .await;
-    }
-    let route = api::function_route(function)?;
-    for problem in state.warm_up(&route.needs).await {
-        tracing::warn!(%problem, "not opened during init; the first request will try");
-    }
-    let streams = route.streams;
-    let router = api::route_app(state, route);
-    if streams {
-        // Event streams reach the client as they are written, through a function URL
-        // with `InvokeMode: RESPONSE_STREAM`; the run settles before its stream ends.
-        lambda_http::run_with_streaming_response(lambda_service(router)).await
-    } else {
-        lambda_http::run(lambda_service(router)).await
+        .await
+    })
+}
+
+/// The `migrate` function's `main`.
+pub fn serve_migrate() -> ExitCode {
+    start("migrate", async {
+        let config = Config::from_env().map_err(StartupError::from)?;
+        crate::telemetry::init(&config.log);
+        run_migrations(config).await
+    })
+}
+
+/// The `rotate-signing-key` function's `main`.
+pub fn serve_key_rotation() -> ExitCode {
+    start("rotate-signing-key", async {
+        let config = Config::from_env().map_err(StartupError::from)?;
+        crate::telemetry::init(&config.log);
+        run_key_rotation(&config).await
+    })
+}
+
+/// Runs a function's loop on a single-threaded runtime (a Lambda environment serves one
+/// event at a time), and turns a failed start into a logged error and exit code.
+fn start(
+    function: &'static str,
+    serve: impl Future<Output = Result<(), lambda_http::Error>>,
+) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(function, &error),
+    };
+    match runtime.block_on(serve) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(function, &*error),
     }
 }
 

@@ -80,7 +80,7 @@ fn disagreements(sources: &Sources) -> Vec<String> {
     }
     for (bin, calls_route) in &sources.bins {
         if !calls_route {
-            problems.push(format!("functions/src/bin/{bin}.rs must call agora::lambda::main(\"{bin}\") and its [[bin]] must set test = false"));
+            problems.push(format!("functions/src/bin/{bin}.rs must serve its own route (`use agora::api::functions::{} as function;` and `agora::lambda::serve_route::<{{ function::NEEDS.bits() }}>(function::route)`) or event, and its [[bin]] must set test = false", bin.replace('-', "_")));
         }
     }
     for route in &sources.routes {
@@ -237,8 +237,14 @@ fn read_sources() -> Sources {
             let source =
                 std::fs::read_to_string(root.join("functions").join(bin["path"].as_str().unwrap()))
                     .unwrap_or_default();
-            let ok = bin.get("test").and_then(toml::Value::as_bool) == Some(false)
-                && source.contains(&format!("agora::lambda::main(\"{name}\")"));
+            let serves_itself = source.contains(&format!(
+                "use agora::api::functions::{} as function;",
+                name.replace('-', "_")
+            )) && source.contains(
+                "agora::lambda::serve_route::<{ function::NEEDS.bits() }>(function::route)",
+            ) || agora::lambda::EVENT_FUNCTIONS.contains(&name.as_str())
+                && source.contains("agora::lambda::serve_");
+            let ok = bin.get("test").and_then(toml::Value::as_bool) == Some(false) && serves_itself;
             (name, ok)
         })
         .collect();
@@ -697,6 +703,7 @@ fn declared_needs(binary: &str) -> Option<BTreeSet<Need>> {
         .find(|route| route.function == binary)
         .map(|route| route.needs)
         .or_else(|| agora::lambda::event_function_needs(binary))
+        .map(|needs| needs.iter().collect())
 }
 
 /// Every function whose policies grant more or less than it needs, in words. Each function
@@ -740,7 +747,7 @@ fn each_function_is_granted_exactly_what_it_needs() {
     assert!(functions(&template).count() > 80);
     let signers: BTreeSet<&str> = agora::api::routes()
         .into_iter()
-        .filter(|route| route.needs.contains(&Need::SigningKeys))
+        .filter(|route| route.needs.contains(Need::SigningKeys))
         .map(|route| route.function)
         .collect();
     assert_eq!(
@@ -881,7 +888,7 @@ fn the_service_serves_the_streaming_routes_with_their_needs_only() {
         .collect();
     let needed: BTreeSet<&str> = streaming
         .iter()
-        .flat_map(|route| route.needs.iter().copied())
+        .flat_map(|route| route.needs.iter())
         .map(policy_granting)
         .collect();
     assert_eq!(granted, needed);

@@ -326,12 +326,8 @@ async fn a_functions_init_opens_its_database_connection_and_reads_its_keys() {
     let function =
         crate::support::TestApp::from_config(signing.config.clone(), Default::default()).await;
     let before = open().await;
-    let needs = agora::api::routes()
-        .into_iter()
-        .find(|route| route.function == "me-get")
-        .unwrap()
-        .needs;
-    assert_eq!(function.state.warm_up(&needs).await, Vec::<String>::new());
+    let needs = agora::api::functions::me_get::NEEDS;
+    assert_eq!(function.state.warm_up(needs).await, Vec::<String>::new());
     assert_eq!(
         open().await,
         before + 1,

@@ -574,3 +574,68 @@ async fn uploads_nobody_claimed_are_forgotten_after_a_day() {
         .await;
     assert_eq!(served.status, StatusCode::OK);
 }
+
+/// Issue 16: a Lambda function is built with the adapters its needs name and no others.
+/// The maintenance job deletes the files of abandoned uploads, so its function needs the
+/// bucket: built for its needs it forgets a day-old unclaimed upload in S3, file included;
+/// built for the database alone (what it declared before) it reaches no bucket and says
+/// which need is missing.
+#[tokio::test]
+async fn the_maintenance_function_built_for_its_needs_deletes_abandoned_files_in_s3() {
+    use agora::{AppState, api::Need, lambda::event_needs};
+
+    let store = s3_store().await;
+    let app = TestApp::with_config(|config| {
+        config.aws.s3_bucket = Some(store_bucket(&store));
+        config.aws.endpoint_url = Some(std::env::var("AWS_ENDPOINT_URL").unwrap());
+    })
+    .await;
+    let user = app.with_user().await;
+    let (database, connection) =
+        tokio_postgres::connect(app.database_url.as_ref().unwrap(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let abandon = || async {
+        let issued = ticket(&app, &user, "avatar", "image/png", 100).await.json();
+        assert_eq!(
+            post_to_s3(&form_of(&issued), "image/png", &png(100)).await,
+            StatusCode::NO_CONTENT
+        );
+        let key = issued["key"].as_str().unwrap().to_owned();
+        database
+            .execute(
+                "UPDATE uploads SET created_at = now() - interval '25 hours' WHERE key = $1",
+                &[&key],
+            )
+            .await
+            .unwrap();
+        key
+    };
+
+    abandon().await;
+    const DATABASE_ALONE: u32 = agora::api::NeedSet::of(&[Need::Database]).bits();
+    let without_bucket = AppState::build_for::<DATABASE_ALONE>(app.config.clone())
+        .await
+        .unwrap();
+    let refused = agora::lambda::maintain(&without_bucket).await.unwrap_err();
+    assert!(
+        format!("{refused:?}").contains("without the need Uploads"),
+        "{refused:?}"
+    );
+
+    let key = abandon().await;
+    let function = AppState::build_for::<{ event_needs::MAINTENANCE.bits() }>(app.config.clone())
+        .await
+        .unwrap();
+    let report = agora::lambda::maintain(&function).await.unwrap();
+    assert_eq!(report["unclaimed_uploads_forgotten"], 1, "{report}");
+    assert!(
+        store
+            .head(BlobArea::Incoming, &key)
+            .await
+            .unwrap()
+            .is_none(),
+        "its file is gone from the bucket"
+    );
+}
