@@ -3,16 +3,24 @@
 //! Reaching it anyway is a bug in the route table, answered as an internal error that
 //! names the missing need, never a silent fallback to a local store.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::ports::{
-    BlobArea, BlobInfo, BlobStore, CatalogEntry, CatalogFilters, CatalogSort, DataKey, Delivery,
-    Embedder, Facets, KeyWrapper, Queue, QueueConsumer, SearchIndex, SecretError, SecretSource,
-    SortKey, StepMessage, UploadForm,
+use crate::{
+    domain::{
+        llm::{LlmRequest, ProviderError},
+        models::Provider,
+        secret::SecretString,
+    },
+    ports::{
+        BlobArea, BlobInfo, BlobStore, CatalogEntry, CatalogFilters, CatalogSort, DataKey,
+        Delivery, Embedder, Facets, KeyWrapper, LlmProvider, LlmStream, ProviderConnector, Queue,
+        QueueConsumer, Reach, SearchIndex, SecretError, SecretSource, SortKey, StepMessage,
+        UploadForm,
+    },
 };
 
 /// The port of a need (`api::Need`, by name) this function's route did not declare.
@@ -161,6 +169,26 @@ impl SecretSource for NotReached {
             "no secret ({:?} is not among this function's needs)",
             self.0
         )
+    }
+}
+
+#[async_trait]
+impl LlmProvider for NotReached {
+    async fn call(&self, _: &LlmRequest) -> Result<LlmStream, ProviderError> {
+        Err(ProviderError::Refused {
+            status: 500,
+            message: self.cause(),
+        })
+    }
+}
+
+impl ProviderConnector for NotReached {
+    fn with_key(&self, _: Provider, _: SecretString) -> Option<Arc<dyn LlmProvider>> {
+        Some(Arc::new(NotReached(self.0)))
+    }
+
+    fn endpoint(&self, _: &str, _: Option<SecretString>, _: Reach) -> Arc<dyn LlmProvider> {
+        Arc::new(NotReached(self.0))
     }
 }
 

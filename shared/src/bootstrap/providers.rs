@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{
     StartupError,
-    backends::{Backends, reaches},
+    backends::{Backends, reaches, reaches_any},
 };
 use crate::{
     Config,
@@ -13,10 +13,11 @@ use crate::{
         egress,
         llm::{bedrock::BedrockConverse, connector::LlmConnector},
         local::echo::EchoModel,
+        not_reached::NotReached,
         secrets::{SecretLocation, SecretsManagerSecret},
     },
     api::Need,
-    ports::{LlmProvider, Reach},
+    ports::{LlmProvider, ProviderConnector, Reach},
     services::{
         credentials::CredentialService,
         runs::providers::{PlatformKeys, Providers},
@@ -30,13 +31,6 @@ pub(super) fn build<const NEEDS: u32>(
 ) -> Result<Providers, StartupError> {
     let settings = &config.providers;
     let idle = config.runs.provider_timeout;
-    let client =
-        egress::client(idle).map_err(|error| StartupError::Providers(error.to_string()))?;
-    let guarded = egress::guarded_client(settings.egress.for_reach(Reach::Public), idle)
-        .map_err(|error| StartupError::Providers(error.to_string()))?;
-    let guarded_private =
-        egress::guarded_client(settings.egress.for_reach(Reach::PrivateNetworks), idle)
-            .map_err(|error| StartupError::Providers(error.to_string()))?;
     let bedrock: Option<Arc<dyn LlmProvider>> = match (settings.bedrock, &backends.sdk) {
         (true, Some(sdk)) if reaches::<NEEDS>(Need::Bedrock) => Some(Arc::new(
             BedrockConverse::new(sdk, settings.bedrock_endpoint_url.as_deref(), idle),
@@ -75,14 +69,34 @@ pub(super) fn build<const NEEDS: u32>(
         Arc::new(EchoModel {
             word_delay: settings.echo_word_delay,
         }),
-        Arc::new(LlmConnector {
-            client,
-            guarded,
-            guarded_private,
-            openai_base_url: settings.openai_base_url.clone(),
-            anthropic_base_url: settings.anthropic_base_url.clone(),
-            idle,
-        }),
+        connector::<NEEDS>(config)?,
         credentials,
     ))
+}
+
+/// OpenAI, Anthropic and OpenAI-compatible endpoints, with Agora's keys or users' own: for
+/// the functions that run agents only (their clients' TLS set-up is init time the others
+/// need not spend).
+fn connector<const NEEDS: u32>(
+    config: &Config,
+) -> Result<Arc<dyn ProviderConnector>, StartupError> {
+    if !reaches_any::<NEEDS>(&[Need::AgoraProviderKeys, Need::SavedKeysDecrypt]) {
+        return Ok(Arc::new(NotReached("AgoraProviderKeys")));
+    }
+    let settings = &config.providers;
+    let idle = config.runs.provider_timeout;
+    let failed = |error: crate::Error| StartupError::Providers(error.to_string());
+    Ok(Arc::new(LlmConnector {
+        client: egress::client(idle).map_err(failed)?,
+        guarded: egress::guarded_client(settings.egress.for_reach(Reach::Public), idle)
+            .map_err(failed)?,
+        guarded_private: egress::guarded_client(
+            settings.egress.for_reach(Reach::PrivateNetworks),
+            idle,
+        )
+        .map_err(failed)?,
+        openai_base_url: settings.openai_base_url.clone(),
+        anthropic_base_url: settings.anthropic_base_url.clone(),
+        idle,
+    }))
 }

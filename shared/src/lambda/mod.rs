@@ -11,6 +11,8 @@ pub mod migrate;
 
 use std::{future::Future, process::ExitCode};
 
+use futures::future::BoxFuture;
+
 use axum::Router;
 use lambda_http::{
     Context, LambdaEvent, RequestExt, Service,
@@ -27,12 +29,21 @@ use crate::{
 /// The whole `main` of a route's function: `NEEDS` is its route's
 /// [`NEEDS`](api::functions::health::NEEDS) as [bits](NeedSet::bits).
 pub fn serve_route<const NEEDS: u32>(route: fn() -> Route) -> ExitCode {
-    let route = route();
-    let function = route.function;
-    start(function, async move {
+    // Only the state's assembly is built per function (it is what its needs decide); the
+    // runtime loop, the router and the HTTP stack are compiled once, in this library.
+    serve(route(), |config| {
+        Box::pin(AppState::build_for::<NEEDS>(config))
+    })
+}
+
+/// How a function's state is built: [`AppState::build_for`] with its needs.
+type BuildState = fn(Config) -> BoxFuture<'static, Result<AppState, StartupError>>;
+
+fn serve(route: Route, build: BuildState) -> ExitCode {
+    start(route.function, async move {
         let config = Config::from_env().map_err(StartupError::from)?;
         crate::telemetry::init(&config.log);
-        let state = AppState::build_for::<NEEDS>(config).await?;
+        let state = build(config).await?;
         for problem in state.warm_up(route.needs).await {
             tracing::warn!(%problem, "not opened during init; the first request will try");
         }
