@@ -28,7 +28,7 @@ use crate::{
         ses::SesMailer,
         sqs::SqsQueue,
     },
-    api::{Need, NeedSet},
+    api::Need,
     config::Profile,
     ports::{
         BlobStore, Cache, Clock, DependencyProbe, DirectUploads, Embedder, IdempotencyStore,
@@ -75,15 +75,23 @@ type SearchAdapters = (
     Option<Arc<dyn DependencyProbe>>,
 );
 
-/// Whether a process built for `NEEDS` ([`NeedSet::bits`]) reaches `need`. A constant in
-/// each build, so the adapters behind a `false` are never referenced and stay out of a
-/// function's binary.
+/// Whether a process built for `NEEDS` ([`NeedSet::bits`](crate::api::NeedSet::bits))
+/// reaches `need`. Written out here rather than through `NeedSet`'s methods: a generic function is compiled in the
+/// function's own crate, where this folds to a constant without cross-crate inlining, so
+/// the adapters behind a `false` are never referenced and stay out of its binary.
 pub(super) const fn reaches<const NEEDS: u32>(need: Need) -> bool {
-    NeedSet::from_bits(NEEDS).contains(need)
+    NEEDS & (1 << need as u32) != 0
 }
 
 pub(super) const fn reaches_any<const NEEDS: u32>(needs: &[Need]) -> bool {
-    NeedSet::from_bits(NEEDS).contains_any(needs)
+    let mut at = 0;
+    while at < needs.len() {
+        if reaches::<NEEDS>(needs[at]) {
+            return true;
+        }
+        at += 1;
+    }
+    false
 }
 
 impl Backends {
@@ -94,10 +102,18 @@ impl Backends {
         // One TLS crypto provider for every client that asks rustls for the default
         // (Redis over rediss://); an error only means it is installed already.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        // Loaded once, here: the adapters below are built without awaiting anything, so
+        // in a function's build the branches its needs rule out are plain dead code (an
+        // await inside one would keep its resumption, and the adapter, in the binary).
         let needs_sdk = config.aws.any_configured()
             || config.mail_from.is_some()
             || config.providers.bedrock
-            || config.database.as_ref().is_some_and(|db| db.iam_auth);
+            || config.database.as_ref().is_some_and(|db| db.iam_auth)
+            || matches!(config.embedder, EmbedderSettings::Bedrock { .. })
+            || config
+                .opensearch
+                .as_ref()
+                .is_some_and(|search| search.sigv4);
         let sdk = if needs_sdk {
             Some(aws::load_sdk_config().await)
         } else {
@@ -133,10 +149,7 @@ impl Backends {
                     Need::AgoraProviderKeys,
                 ]) =>
             {
-                Arc::new(SecretsManagerSecret::new(
-                    &sdk_or_load(&sdk).await,
-                    id.clone(),
-                ))
+                Arc::new(SecretsManagerSecret::new(loaded(&sdk)?, id.clone()))
             }
             SecretLocation::SecretsManager(_) => Arc::new(NotReached("SigningKeys")),
         };
@@ -155,18 +168,18 @@ impl Backends {
                     .map_err(|error| StartupError::Embedder(error.to_string()))?,
             ),
             (None, EmbedderSettings::Bedrock { model_id }) if reaches::<NEEDS>(Need::Search) => {
-                Arc::new(BedrockEmbedder::new(&sdk_or_load(&sdk).await, model_id))
+                Arc::new(BedrockEmbedder::new(loaded(&sdk)?, model_id))
             }
             (None, EmbedderSettings::Bedrock { .. }) => Arc::new(NotReached("Search")),
         };
         let (search, search_probe): SearchAdapters = match &config.opensearch {
             Some(search) if reaches::<NEEDS>(Need::Search) => {
                 let signing = match search.sigv4 {
-                    true => Some(sdk_or_load(&sdk).await),
+                    true => Some(loaded(&sdk)?),
                     false => None,
                 };
                 let index = Arc::new(
-                    OpenSearchIndex::new(&search.url, &search.index, signing.as_ref())
+                    OpenSearchIndex::new(&search.url, &search.index, signing)
                         .map_err(|error| StartupError::SearchIndex(error.to_string()))?,
                 );
                 (Some(index.clone()), Some(index))
@@ -240,7 +253,7 @@ impl Backends {
         let mut outbox: Option<Arc<dyn MailOutbox>> = None;
         let mailer: Option<Arc<dyn Mailer>> = match (&config.mail_from, config.profile) {
             (Some(from), _) if reaches::<NEEDS>(Need::Mail) => {
-                Some(Arc::new(SesMailer::new(&sdk_or_load(&sdk).await, from)))
+                Some(Arc::new(SesMailer::new(loaded(&sdk)?, from)))
             }
             (Some(_), _) => None,
             (None, Profile::Dev) => {
@@ -253,7 +266,7 @@ impl Backends {
         let key_directory: Option<Arc<dyn PublicKeyDirectory>> =
             match &config.aws.verification_keys_id {
                 Some(id) if reaches::<NEEDS>(Need::SigningKeys) => Some(Arc::new(
-                    SecretsManagerSecret::new(&sdk_or_load(&sdk).await, id.clone()),
+                    SecretsManagerSecret::new(loaded(&sdk)?, id.clone()),
                 )),
                 _ => None,
             };
@@ -311,13 +324,10 @@ impl Backends {
     }
 }
 
-/// The SDK configuration loaded for the process, or loaded now for a service that needs
-/// it although nothing else did.
-pub(super) async fn sdk_or_load(sdk: &Option<SdkConfig>) -> SdkConfig {
-    match sdk {
-        Some(sdk) => sdk.clone(),
-        None => aws::load_sdk_config().await,
-    }
+/// The SDK configuration, which `connect` loads whenever a setting names an AWS service.
+fn loaded(sdk: &Option<SdkConfig>) -> Result<&SdkConfig, StartupError> {
+    sdk.as_ref()
+        .ok_or_else(|| StartupError::Aws("no AWS SDK configuration was loaded".into()))
 }
 
 /// A required dependency nobody configured: always failed, with the fix.
@@ -331,5 +341,31 @@ impl DependencyProbe for NotConfigured {
 
     async fn probe(&self) -> Result<(), String> {
         Err(format!("not configured: {}", self.1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{NeedSet, functions};
+
+    #[test]
+    fn reaching_agrees_with_the_declared_needs() {
+        const NEEDS: NeedSet = functions::agents_update::NEEDS;
+        for need in Need::ALL {
+            assert_eq!(
+                reaches::<{ NEEDS.bits() }>(need),
+                NEEDS.contains(need),
+                "{need:?}"
+            );
+        }
+        assert!(reaches_any::<{ NEEDS.bits() }>(&[
+            Need::Mail,
+            Need::Uploads
+        ]));
+        assert!(!reaches_any::<{ NEEDS.bits() }>(&[
+            Need::Mail,
+            Need::Bedrock
+        ]));
     }
 }

@@ -74,6 +74,8 @@ pub enum StartupError {
     Blobs(String),
     #[error("model providers: {0}")]
     Providers(String),
+    #[error("AWS: {0}")]
+    Aws(String),
 }
 
 impl AppState {
