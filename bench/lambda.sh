@@ -6,7 +6,7 @@
 #   2. the same binaries with their dependencies on loopback (a throwaway PostgreSQL and
 #      Redis): init with what the route pre-connects, and 20 warm invocations of the
 #      public routes;
-#   3. with --lto: `health` and `agents-list` built with thin and with fat LTO beside the
+#   3. with --lto: `health` built with thin and with fat LTO beside the
 #      release profile (no LTO), for the size/init/latency trade-off in BENCHMARKS.md.
 #   bench/lambda.sh [--lto]
 set -euo pipefail
@@ -22,8 +22,14 @@ bins="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release"
 work=$(mktemp -d /tmp/agora-lambda-bench.XXXXXX)
 trap 'stop_servers; rm -rf "$work"' EXIT
 
-step "Init without network (every function, nothing configured)"
-env -i PATH="$PATH" HOME="$work" AGORA_HOME="$work/home" AGORA_LOG=warn \
+step "Init without network (every function, configured as template.yaml configures it)"
+# The AWS settings every function gets in AWS (credentials and region from the
+# environment, as Lambda gives them), so each builds the clients its needs name; no
+# database or cache, so nothing connects.
+env -i PATH="$PATH" HOME="$work" AGORA_HOME="$work/home" AGORA_LOG=warn AGORA_PROFILE=prod \
+  AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true \
+  AGORA_SECRET_ID=agora/bench/keys S3_BUCKET=agora-bench KMS_KEY_ID=alias/agora-bench \
+  QUEUE_URL=https://sqs.us-east-1.amazonaws.com/000000000000/agora-bench IDEMPOTENCY_TABLE=agora-bench \
   python3 bench/lambda_runtime.py --bin-dir "$bins" --json "$work/offline.json" | grep -v '^REPORT'
 
 step "Init and warm requests with loopback dependencies"
@@ -57,13 +63,13 @@ for r in json.load(open(f"{work}/warm.json")):
 EOF
 
 if $lto; then
-  step "LTO: release (none) against thin and fat, health and agents-list"
+  step "LTO: release (none) against thin and fat, health"
   for profile in release lambda-thin-lto lambda-fat-lto; do
     started=$(date +%s)
-    cargo build --locked --profile "$profile" -p agora-functions --bin health --bin agents-list >/dev/null 2>&1
+    cargo build --locked --profile "$profile" -p agora-functions --bin health >/dev/null 2>&1
     built=$(($(date +%s) - started))
     dir="$CARGO_TARGET_DIR/$profile"
-    for fn in health agents-list; do
+    for fn in health; do
       (cd "$dir" && rm -f "$work/$fn.zip" && python3 -m zipfile -c "$work/$fn.zip" "$fn")
       AGORA_HOME="$work/home" AGORA_LOG=warn python3 bench/lambda_runtime.py --bin-dir "$dir" \
         --functions "$fn" --invocations 20 --json "$work/$profile-$fn.json" >/dev/null
