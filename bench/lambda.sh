@@ -33,15 +33,17 @@ env -i PATH="$PATH" HOME="$work" AGORA_HOME="$work/home" AGORA_LOG=warn AGORA_PR
   python3 bench/lambda_runtime.py --bin-dir "$bins" --json "$work/offline.json" | grep -v '^REPORT'
 
 step "Init and warm requests with loopback dependencies"
-SERVERS_DIR="$work/servers"
-mkdir -p "$SERVERS_DIR"
+SERVERS_DIR=$(mktemp -d /tmp/agora-lambda-servers.XXXXXX)
 unset DATABASE_URL REDIS_URL
 start_postgres
 start_redis
-cargo build --locked --release -p agora-cli --bin agora >/dev/null 2>&1
-AGORA_LOG=warn "$CARGO_TARGET_DIR/release/agora" migrate >/dev/null
-AGORA_HOME="$work/home" AGORA_LOG=warn \
-  python3 bench/lambda_runtime.py --bin-dir "$bins" --json "$work/loopback.json" | grep -v '^REPORT'
+# Migrated by the development build the tests use (no release build of the CLI needed).
+cargo build --locked -p agora-cli --bin agora >/dev/null 2>&1
+AGORA_LOG=warn "$CARGO_TARGET_DIR/debug/agora" migrate >/dev/null
+# rotate-signing-key reaches Secrets Manager alone: nothing on loopback stands in for it.
+reaching_loopback=$(ls functions/src/bin | sed 's/\.rs$//' | grep -vx -e migrate -e rotate-signing-key | paste -sd,)
+AGORA_HOME="$work/home" AGORA_LOG=warn python3 bench/lambda_runtime.py --bin-dir "$bins" \
+  --functions "$reaching_loopback" --json "$work/loopback.json" | grep -v '^REPORT'
 AGORA_HOME="$work/home" AGORA_LOG=warn python3 bench/lambda_runtime.py --bin-dir "$bins" \
   --functions health,agents-list,categories-list,openapi --invocations 20 --json "$work/warm.json" >/dev/null
 

@@ -1,8 +1,9 @@
 //! HTTP: the route table and the routers built from it.
 //!
-//! [`routes`] is the single source of truth for each route's method, path, Lambda function
-//! name, access rule and OpenAPI operation. The local server mounts every route
-//! ([`app`]), each Lambda function mounts exactly one ([`function_app`]), and the OpenAPI
+//! [`routes`] (the table in `route_table.rs`) is the single source of truth for each route's
+//! method, path, Lambda function name, access rule, needs and OpenAPI operation. The local
+//! server mounts every route ([`app`]), each Lambda function mounts exactly its own
+//! ([`functions`], chosen at compile time; [`function_app`] in process), and the OpenAPI
 //! document lists them all ([`openapi::document`]). A test checks that the table, the bins in
 //! `functions/`, `template.yaml` and `events/` agree.
 
