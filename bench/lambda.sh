@@ -68,9 +68,9 @@ if $lto; then
   step "LTO: release (none) against thin and fat, health"
   for profile in release lambda-thin-lto lambda-fat-lto; do
     started=$(date +%s)
-    cargo build --locked --profile "$profile" -p agora-functions --bin health >/dev/null 2>&1
+    cargo build --locked --profile "$profile" --target x86_64-unknown-linux-gnu -p agora-functions --bin health >/dev/null 2>&1
     built=$(($(date +%s) - started))
-    dir="$CARGO_TARGET_DIR/$profile"
+    dir="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/$profile"
     for fn in health; do
       (cd "$dir" && rm -f "$work/$fn.zip" && python3 -m zipfile -c "$work/$fn.zip" "$fn")
       AGORA_HOME="$work/home" AGORA_LOG=warn python3 bench/lambda_runtime.py --bin-dir "$dir" \
