@@ -76,9 +76,10 @@ type SearchAdapters = (
 );
 
 /// Whether a process built for `NEEDS` ([`NeedSet::bits`](crate::api::NeedSet::bits))
-/// reaches `need`. Written out here rather than through `NeedSet`'s methods: a generic function is compiled in the
-/// function's own crate, where this folds to a constant without cross-crate inlining, so
-/// the adapters behind a `false` are never referenced and stay out of its binary.
+/// reaches `need`. Written out here rather than through `NeedSet`'s methods: a generic
+/// function is compiled in the function's own crate, where this folds to a constant
+/// without cross-crate inlining, so the adapters behind a `false` are never referenced and
+/// stay out of its binary.
 pub(super) const fn reaches<const NEEDS: u32>(need: Need) -> bool {
     NEEDS & (1 << need as u32) != 0
 }

@@ -41,8 +41,7 @@ type BuildState = fn(Config) -> BoxFuture<'static, Result<AppState, StartupError
 
 fn serve(route: Route, build: BuildState) -> ExitCode {
     start(route.function, async move {
-        let config = Config::from_env().map_err(StartupError::from)?;
-        crate::telemetry::init(&config.log);
+        let config = configured()?;
         let state = build(config).await?;
         for problem in state.warm_up(route.needs).await {
             tracing::warn!(%problem, "not opened during init; the first request will try");
@@ -104,8 +103,7 @@ pub fn event_function_needs(function: &str) -> Option<NeedSet> {
 pub fn serve_maintenance() -> ExitCode {
     const NEEDS: u32 = event_needs::MAINTENANCE.bits();
     start("maintenance", async {
-        let config = Config::from_env().map_err(StartupError::from)?;
-        crate::telemetry::init(&config.log);
+        let config = configured()?;
         let state = AppState::build_for::<NEEDS>(config).await?;
         lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
             move |_: LambdaEvent<serde_json::Value>| {
@@ -125,8 +123,7 @@ pub fn serve_maintenance() -> ExitCode {
 pub fn serve_workflow_worker() -> ExitCode {
     const NEEDS: u32 = event_needs::WORKFLOW_WORKER.bits();
     start("workflow-worker", async {
-        let config = Config::from_env().map_err(StartupError::from)?;
-        crate::telemetry::init(&config.log);
+        let config = configured()?;
         let state = AppState::build_for::<NEEDS>(config).await?;
         lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
             move |event: LambdaEvent<serde_json::Value>| {
@@ -145,8 +142,7 @@ pub fn serve_workflow_worker() -> ExitCode {
 /// The `migrate` function's `main`.
 pub fn serve_migrate() -> ExitCode {
     start("migrate", async {
-        let config = Config::from_env().map_err(StartupError::from)?;
-        crate::telemetry::init(&config.log);
+        let config = configured()?;
         run_migrations(config).await
     })
 }
@@ -154,10 +150,16 @@ pub fn serve_migrate() -> ExitCode {
 /// The `rotate-signing-key` function's `main`.
 pub fn serve_key_rotation() -> ExitCode {
     start("rotate-signing-key", async {
-        let config = Config::from_env().map_err(StartupError::from)?;
-        crate::telemetry::init(&config.log);
+        let config = configured()?;
         run_key_rotation(&config).await
     })
+}
+
+/// The function's configuration, with logging set up from it.
+fn configured() -> Result<Config, StartupError> {
+    let config = Config::from_env()?;
+    crate::telemetry::init(&config.log);
+    Ok(config)
 }
 
 /// Runs a function's loop on a single-threaded runtime (a Lambda environment serves one
