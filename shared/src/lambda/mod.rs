@@ -101,35 +101,35 @@ pub fn event_function_needs(function: &str) -> Option<NeedSet> {
 
 /// The `maintenance` function's `main`: each scheduled event runs [`maintain`].
 pub fn serve_maintenance() -> ExitCode {
-    const NEEDS: u32 = event_needs::MAINTENANCE.bits();
-    start("maintenance", async {
-        let config = configured()?;
-        let state = AppState::build_for::<NEEDS>(config).await?;
-        lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
-            move |_: LambdaEvent<serde_json::Value>| {
-                let state = state.clone();
-                async move {
-                    maintain(&state)
-                        .await
-                        .map_err(|error| lambda_http::Error::from(error.to_string()))
-                }
-            },
-        ))
-        .await
+    serve_events::<{ event_needs::MAINTENANCE.bits() }, _>("maintenance", |state, _| async move {
+        maintain(&state).await
     })
 }
 
 /// The `workflow-worker` function's `main`: each SQS batch goes through [`work`].
 pub fn serve_workflow_worker() -> ExitCode {
-    const NEEDS: u32 = event_needs::WORKFLOW_WORKER.bits();
-    start("workflow-worker", async {
-        let config = configured()?;
-        let state = AppState::build_for::<NEEDS>(config).await?;
+    serve_events::<{ event_needs::WORKFLOW_WORKER.bits() }, _>(
+        "workflow-worker",
+        |state, event| async move { work(&state, &event).await },
+    )
+}
+
+/// An event function's loop: the state built for `NEEDS`, and each event's payload handed
+/// to `handle` with it.
+fn serve_events<const NEEDS: u32, F>(
+    function: &'static str,
+    handle: fn(AppState, serde_json::Value) -> F,
+) -> ExitCode
+where
+    F: Future<Output = Result<serde_json::Value, crate::Error>> + Send,
+{
+    start(function, async move {
+        let state = AppState::build_for::<NEEDS>(configured()?).await?;
         lambda_http::lambda_runtime::run(lambda_http::lambda_runtime::service_fn(
             move |event: LambdaEvent<serde_json::Value>| {
-                let state = state.clone();
+                let answer = handle(state.clone(), event.payload);
                 async move {
-                    work(&state, &event.payload)
+                    answer
                         .await
                         .map_err(|error| lambda_http::Error::from(error.to_string()))
                 }
