@@ -448,7 +448,7 @@ async fn the_web_ui_is_served_with_a_fallback_for_client_routes() {
     .unwrap();
     std::fs::create_dir(web.path().join("assets")).unwrap();
     std::fs::write(web.path().join("assets/app.js"), "console.log(1)").unwrap();
-    let mut config = crate::support::base_config();
+    let (mut config, _backing) = crate::support::base_config();
     config.http.web_dir = web.path().to_owned();
     let app = TestApp::from_config(config, Default::default()).await;
 
@@ -487,7 +487,7 @@ async fn the_web_ui_is_served_with_a_fallback_for_client_routes() {
 
 #[tokio::test]
 async fn without_a_built_ui_the_root_says_how_to_build_it() {
-    let mut config = crate::support::base_config();
+    let (mut config, _backing) = crate::support::base_config();
     config.http.web_dir = "/nonexistent/web/dist".into();
     let app = TestApp::from_config(config, Default::default()).await;
     let problem = app

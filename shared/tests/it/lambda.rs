@@ -10,7 +10,7 @@ fn events_dir() -> PathBuf {
 }
 
 async fn invoke(function: &str, event_file: &str) -> serde_json::Value {
-    let (config, _database) = crate::support::backed_config().await;
+    let (config, _backing) = crate::support::backed_config().await;
     let state = AppState::build(config).await.unwrap();
     let event = std::fs::read(events_dir().join(event_file)).unwrap();
     lambda::invoke(state, function, &event).await.unwrap()
@@ -113,7 +113,7 @@ fn event(file: &str) -> serde_json::Value {
 /// comes back in `cookies`, and a `cookies` list in the event reaches the refresh route.
 #[tokio::test]
 async fn the_refresh_cookie_round_trips_through_http_api_v2_events() {
-    let (config, _database) = crate::support::backed_config().await;
+    let (config, _backing) = crate::support::backed_config().await;
     let app = agora::bootstrap::assemble(config, Default::default())
         .await
         .unwrap();

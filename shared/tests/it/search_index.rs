@@ -258,7 +258,7 @@ async fn contract(index: &dyn SearchIndex, entries: &[CatalogEntry], typo_tolera
 
 #[tokio::test]
 async fn the_postgres_index_meets_the_contract_and_ranks_by_meaning() {
-    let (config, _database) = crate::support::backed_config().await;
+    let (config, _backing) = crate::support::backed_config().await;
     let app = agora::bootstrap::assemble(config, Default::default())
         .await
         .unwrap();

@@ -22,7 +22,14 @@ pub struct TestApp {
     pub local_queue: Option<InProcessQueue>,
     /// The SQS workflow queue, when the app has one.
     pub sqs_queue: Option<SqsQueue>,
-    /// The database made for this app's test, dropped with the app.
+    /// The database and home folder made for this app's test, removed with the app.
+    _backing: Option<TestBacking>,
+}
+
+/// What a test's configuration points at and the test removes when it ends: its home
+/// folder (the blob folder, local secrets) and, when it has one, its database.
+pub struct TestBacking {
+    _home: tempfile::TempDir,
     _database: Option<TestDatabase>,
 }
 
@@ -80,17 +87,26 @@ impl TestResponse {
 }
 
 /// The defaults, with local state (the blob folder, secrets) in a folder of the test's own,
-/// never in the source tree the tests run from.
-pub fn base_config() -> Config {
-    let home = std::env::temp_dir().join(format!("agora-test-{}", uuid::Uuid::new_v4()));
-    Config::from_vars([("AGORA_HOME".to_owned(), home.display().to_string())]).expect("test config")
+/// never in the source tree the tests run from, removed when the returned backing drops.
+pub fn base_config() -> (Config, TestBacking) {
+    let home = tempfile::Builder::new()
+        .prefix("agora-test-")
+        .tempdir()
+        .expect("a temporary folder");
+    let config = Config::from_vars([("AGORA_HOME".to_owned(), home.path().display().to_string())])
+        .expect("test config");
+    let backing = TestBacking {
+        _home: home,
+        _database: None,
+    };
+    (config, backing)
 }
 
 /// A configuration over a fresh database (dropped with the returned guard), Redis under a
 /// key prefix of its own, and the signing keys every test app shares.
-pub async fn backed_config() -> (Config, TestDatabase) {
+pub async fn backed_config() -> (Config, TestBacking) {
     let database = testing::fresh_database().await;
-    let mut config = base_config();
+    let (mut config, mut backing) = base_config();
     let backed = Config::from_vars([
         ("DATABASE_URL".to_owned(), database.url().to_owned()),
         ("REDIS_URL".to_owned(), testing::redis_url()),
@@ -104,7 +120,8 @@ pub async fn backed_config() -> (Config, TestDatabase) {
     config.database = backed.database;
     config.redis = backed.redis;
     config.secret = backed.secret;
-    (config, database)
+    backing._database = Some(database);
+    (config, backing)
 }
 
 impl TestApp {
@@ -124,16 +141,25 @@ impl TestApp {
         configure: impl FnOnce(&mut Config),
         overrides: Overrides,
     ) -> Self {
-        let (mut config, database) = backed_config().await;
+        let (mut config, backing) = backed_config().await;
         configure(&mut config);
-        let mut app = Self::from_config(config, overrides).await;
-        app._database = Some(database);
-        app
+        Self::from_config(config, overrides)
+            .await
+            .backed_by(backing)
     }
 
     /// The app with no database, cache or AWS service: the embedded defaults only.
     pub async fn without_backends() -> Self {
-        Self::from_config(base_config(), Overrides::default()).await
+        let (config, backing) = base_config();
+        Self::from_config(config, Overrides::default())
+            .await
+            .backed_by(backing)
+    }
+
+    /// The app, removing `backing` when it drops.
+    pub fn backed_by(mut self, backing: TestBacking) -> Self {
+        self._backing = Some(backing);
+        self
     }
 
     /// The app over exactly `config` (another app's database stays that app's).
@@ -148,7 +174,7 @@ impl TestApp {
             database_url,
             local_queue: app.local_queue,
             sqs_queue: app.sqs_queue,
-            _database: None,
+            _backing: None,
         }
     }
 
