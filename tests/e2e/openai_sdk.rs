@@ -1,5 +1,6 @@
 //! The official `openai` Python SDK against a real `agora serve`: an agent is a model named
-//! `agent:<handle>/<slug>`, whole and streamed, billed like any run.
+//! `agent:<handle>/<slug>`, whole and streamed, billed like any run; and client tools
+//! through the SDK and LangChain's `bind_tools`.
 
 use std::process::Command;
 
@@ -21,7 +22,7 @@ fn python() -> String {
 }
 
 #[tokio::test]
-async fn the_openai_sdk_runs_a_demo_agent_whole_and_streamed() {
+async fn the_openai_sdk_and_langchain_run_a_demo_agent_whole_streamed_and_with_their_own_tools() {
     let database = agora::testing::fresh_database().await;
     let url = database.url().to_owned();
     let home = tempfile::tempdir().unwrap();
@@ -176,4 +177,51 @@ async fn the_openai_sdk_runs_a_demo_agent_whole_and_streamed() {
         .unwrap()
         .micros();
     assert_eq!(balance, 5_000_000 - spent, "{credits}");
+
+    // Client tools: the programs run their own tools; the agent's model calls them.
+    let output = Command::new(python())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/e2e/openai_tools.py"
+        ))
+        .args([format!("{base}/v1"), key.clone(), model.clone()])
+        .output()
+        .expect("python with openai and langchain-openai (scripts/setup installs them)");
+    assert!(
+        output.status.success(),
+        "the tools script failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tools: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sdk = &tools["sdk"];
+    assert_eq!(sdk["finish_reason"], "tool_calls", "{tools}");
+    assert_eq!(sdk["content"], Value::Null);
+    assert_eq!(sdk["call"]["name"], "get_weather");
+    assert_eq!(sdk["call"]["arguments"], json!({"city": "Oslo"}));
+    assert!(
+        sdk["answer"]
+            .as_str()
+            .unwrap()
+            .ends_with("The tools said: Oslo: -4 °C, snow"),
+        "{tools}"
+    );
+    assert_eq!(sdk["streamed_finish"], "tool_calls");
+    let streamed = sdk["streamed_calls"].as_array().unwrap();
+    assert_eq!(streamed.len(), 1, "{tools}");
+    assert_eq!(streamed[0]["name"], "get_weather");
+    assert_eq!(
+        serde_json::from_str::<Value>(streamed[0]["arguments"].as_str().unwrap()).unwrap(),
+        json!({"city": "Oslo"})
+    );
+    let langchain = &tools["langchain"];
+    let bergen = json!([{"name": "get_weather", "args": {"city": "Bergen"}}]);
+    assert_eq!(langchain["tool_calls"], bergen, "{tools}");
+    assert_eq!(langchain["streamed_tool_calls"], bergen, "{tools}");
+    assert!(
+        langchain["answer"]
+            .as_str()
+            .unwrap()
+            .ends_with("The tools said: Bergen: -4 °C, snow"),
+        "{tools}"
+    );
 }

@@ -46,7 +46,8 @@ pub async fn answer(run: ActiveRun, stream: bool) -> Result<Response, Error> {
     Err(Error::Internal("a run ended without an outcome".into()))
 }
 
-/// `run`, then `delta` per piece of text, then `done` with the outcome.
+/// `run`, then `delta` per piece of text (and `tool_call` per call to an offered tool),
+/// then `done` with the outcome.
 fn event_stream(run: ActiveRun) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let ActiveRun { info, events } = run;
     let first = Event::default()
@@ -58,6 +59,10 @@ fn event_stream(run: ActiveRun) -> Sse<impl Stream<Item = Result<Event, Infallib
             RunEvent::Delta(text) => Event::default()
                 .event("delta")
                 .json_data(serde_json::json!({ "text": text }))
+                .unwrap_or_default(),
+            RunEvent::ToolCall(call) => Event::default()
+                .event("tool_call")
+                .json_data(&call)
                 .unwrap_or_default(),
             RunEvent::Done(outcome) => Event::default()
                 .event("done")

@@ -29,7 +29,7 @@ use crate::{
     api::problem::Problem,
     domain::{
         Caller,
-        llm::{Message, Role, check_sampling},
+        llm::{Message, Role, ToolChoice, check_sampling},
     },
     ports::RunSource,
     services::runs::RunRequest,
@@ -171,6 +171,8 @@ async fn start_run(
                 agent,
                 messages,
                 inputs: request.inputs,
+                tools: Vec::new(),
+                tool_choice: ToolChoice::Auto,
                 max_tokens: request.max_tokens,
                 temperature: request.temperature,
                 top_p: request.top_p,

@@ -27,11 +27,18 @@ impl Role {
     }
 }
 
-/// One message of a conversation, as a provider receives it.
+/// One message of a conversation, as a provider receives it. An assistant message may
+/// carry the tool calls the model made (its text may then be empty); the user message
+/// after it carries their results, as Anthropic and Bedrock put them (each adapter renders
+/// them in its provider's format: OpenAI's are `tool` messages).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub role: Role,
     pub content: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_results: Vec<ToolResult>,
 }
 
 impl Message {
@@ -39,8 +46,74 @@ impl Message {
         Self {
             role,
             content: content.into(),
+            tool_calls: Vec::new(),
+            tool_results: Vec::new(),
         }
     }
+
+    /// The characters a message sends: its text, its calls' names and arguments, its
+    /// results.
+    pub fn chars(&self) -> usize {
+        let calls: usize = self
+            .tool_calls
+            .iter()
+            .map(|call| call.name.chars().count() + call.arguments.chars().count())
+            .sum();
+        let results: usize = self
+            .tool_results
+            .iter()
+            .map(|result| result.content.chars().count())
+            .sum();
+        self.content.chars().count() + calls + results
+    }
+
+    /// The bytes a message sends, ids included (for the input-token bound).
+    fn bytes(&self) -> usize {
+        let calls: usize = self
+            .tool_calls
+            .iter()
+            .map(|call| call.id.len() + call.name.len() + call.arguments.len())
+            .sum();
+        let results: usize = self
+            .tool_results
+            .iter()
+            .map(|result| result.call_id.len() + result.content.len())
+            .sum();
+        self.content.len() + calls + results
+    }
+}
+
+/// A call the model made to a tool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ToolCall {
+    /// The provider's id of the call, which its result quotes.
+    pub id: String,
+    pub name: String,
+    /// The arguments as the model wrote them: JSON text, not validated by the provider.
+    pub arguments: String,
+}
+
+/// What a tool answered to one call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolResult {
+    /// The [`ToolCall::id`] this answers.
+    pub call_id: String,
+    pub content: String,
+}
+
+/// Whether and which tool the model must call.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolChoice {
+    /// The model decides.
+    #[default]
+    Auto,
+    /// No tool: an answer in text.
+    None,
+    /// At least one tool call.
+    Required,
+    /// This tool.
+    Named(String),
 }
 
 /// A tool the model may call (a JSON Schema for its arguments).
@@ -81,6 +154,8 @@ pub struct LlmRequest {
     pub system: Option<String>,
     pub messages: Vec<Message>,
     pub tools: Vec<ToolSpec>,
+    /// Ignored without tools.
+    pub tool_choice: ToolChoice,
     pub sampling: Sampling,
     /// Stream the answer (the provider's streaming API) or take it whole.
     pub stream: bool,
@@ -261,7 +336,11 @@ pub fn input_token_bound(request: &LlmRequest) -> u64 {
     let messages: u64 = request
         .messages
         .iter()
-        .map(|message| message.content.len() as u64 + FRAMING_PER_MESSAGE)
+        .map(|message| {
+            let framing = FRAMING_PER_MESSAGE
+                * (1 + message.tool_calls.len() as u64 + message.tool_results.len() as u64);
+            message.bytes() as u64 + framing
+        })
         .sum();
     system + tools + messages + FRAMING_PER_MESSAGE
 }
@@ -279,6 +358,7 @@ mod tests {
                 .map(|text| Message::new(Role::User, *text))
                 .collect(),
             tools: Vec::new(),
+            tool_choice: ToolChoice::Auto,
             sampling: Sampling {
                 max_tokens: 100,
                 ..Sampling::default()
@@ -291,6 +371,27 @@ mod tests {
     fn the_input_bound_covers_every_byte_and_the_framing() {
         let bound = input_token_bound(&request("be brief", &["hello", "héllo"]));
         assert_eq!(bound, 8 + 8 + 5 + 8 + 6 + 8 + 8);
+    }
+
+    #[test]
+    fn the_input_bound_covers_tool_calls_and_results_with_their_ids() {
+        let mut asked = Message::new(Role::Assistant, "");
+        asked.tool_calls.push(ToolCall {
+            id: "c1".into(),
+            name: "weather".into(),
+            arguments: r#"{"city":"Oslo"}"#.into(),
+        });
+        let mut answered = Message::new(Role::User, "");
+        answered.tool_results.push(ToolResult {
+            call_id: "c1".into(),
+            content: "4 °C".into(),
+        });
+        let mut request = request("", &[]);
+        request.system = None;
+        request.messages = vec![asked, answered];
+        let call = 2 + 7 + 15;
+        let result = 2 + "4 °C".len() as u64;
+        assert_eq!(input_token_bound(&request), (call + 16) + (result + 16) + 8);
     }
 
     #[test]

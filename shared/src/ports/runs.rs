@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::domain::llm::{FinishReason, RunFailure, Usage};
+use crate::domain::llm::{FinishReason, RunFailure, ToolCall, Usage};
 
 /// Where a run was asked for.
 #[derive(
@@ -205,6 +205,9 @@ pub struct FinishedRun {
     pub agent_price_micros: i64,
     pub cached: bool,
     pub output: String,
+    /// The tools the model called (offered by the caller), in order.
+    #[serde(default)]
+    pub tool_calls: Vec<ToolCall>,
     pub finish_reason: Option<FinishReason>,
     pub error: Option<RunError>,
     pub ttft_ms: Option<u64>,
@@ -249,6 +252,7 @@ pub struct RunRecord {
     pub price_table: String,
     pub cached: bool,
     pub output: String,
+    pub tool_calls: Vec<ToolCall>,
     pub finish_reason: Option<String>,
     pub error: Option<RunError>,
     pub ttft_ms: Option<i32>,

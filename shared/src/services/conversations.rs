@@ -11,7 +11,7 @@ use crate::{
     Error, Result,
     domain::{
         AgentAddress, Caller, VersionChoice,
-        llm::{Message, Role},
+        llm::{Message, Role, ToolChoice},
     },
     ports::{Clock, ConversationRecord, ConversationStore, MessageRecord, NewMessage, RunSource},
     services::runs::{ActiveRun, ConversationTurn, RunRequest, RunService, prompt},
@@ -198,6 +198,8 @@ impl ConversationService {
             agent,
             messages,
             inputs: conversation.inputs.clone(),
+            tools: Vec::new(),
+            tool_choice: ToolChoice::Auto,
             max_tokens: options.max_tokens,
             temperature: options.temperature,
             top_p: None,

@@ -40,6 +40,14 @@ pub enum Scenario {
     },
     /// Repeats the request's system prompt (the "prompt-echoing" model).
     EchoSystem,
+    /// Calls one tool (30 input, 12 output tokens); streamed, the arguments arrive in
+    /// two pieces, as providers send them.
+    ToolCall {
+        id: String,
+        name: String,
+        /// As the model writes them: JSON text, or anything.
+        arguments: String,
+    },
     /// The recorded fixture of the API, byte for byte.
     Recorded,
     /// An HTTP error with an optional `retry-after` (seconds).
@@ -112,6 +120,14 @@ impl RawAnswer {
 }
 
 impl Scenario {
+    pub fn tool_call(id: &str, name: &str, arguments: &str) -> Self {
+        Self::ToolCall {
+            id: id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
+
     pub fn answer(text: &str, input_tokens: i64, output_tokens: i64) -> Self {
         Self::Answer {
             pieces: text.split_inclusive(' ').map(str::to_owned).collect(),
@@ -310,6 +326,22 @@ fn status_response(api: Api, status: u16, retry_after: Option<u64>) -> Response 
     response
 }
 
+/// `arguments` in two pieces, split on a character boundary.
+fn halves(arguments: &str) -> [String; 2] {
+    let middle = (0..=arguments.len() / 2)
+        .rev()
+        .find(|at| arguments.is_char_boundary(*at))
+        .unwrap_or(0);
+    let (first, second) = arguments.split_at(middle);
+    [first.to_owned(), second.to_owned()]
+}
+
+/// The arguments as the object Anthropic and Bedrock send (an empty one when they are not
+/// JSON: those APIs only ever send objects whole).
+fn input_object(arguments: &str) -> serde_json::Value {
+    serde_json::from_str(arguments).unwrap_or_else(|_| serde_json::json!({}))
+}
+
 fn system_of(api: Api, body: &serde_json::Value) -> String {
     match api {
         Api::OpenAi => body["messages"]
@@ -377,6 +409,43 @@ async fn openai(State(script): Shared, headers: HeaderMap, body: Bytes) -> Respo
             output_tokens,
         } => answer(pieces, input_tokens, output_tokens),
         Scenario::EchoSystem => answer(vec![system.clone()], 20, 20),
+        Scenario::ToolCall {
+            id,
+            name,
+            arguments,
+        } if !stream => axum::Json(serde_json::json!({
+            "id": "chatcmpl-stub", "object": "chat.completion", "created": 1_764_000_000, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "refusal": null,
+                "tool_calls": [{"id": id, "type": "function", "function": {"name": name, "arguments": arguments}}]},
+                "logprobs": null, "finish_reason": "tool_calls"}],
+            "usage": {"prompt_tokens": 30, "completion_tokens": 12, "total_tokens": 42},
+            "system_fingerprint": "fp_stub"
+        }))
+        .into_response(),
+        Scenario::ToolCall {
+            id,
+            name,
+            arguments,
+        } => {
+            let mut chunks = vec![sse(chunk(
+                serde_json::json!({"role": "assistant", "content": null, "tool_calls": [
+                    {"index": 0, "id": id, "type": "function", "function": {"name": name, "arguments": ""}}]}),
+                None,
+            ))];
+            chunks.extend(halves(&arguments).iter().map(|piece| {
+                sse(chunk(
+                    serde_json::json!({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}),
+                    None,
+                ))
+            }));
+            chunks.push(sse(chunk(serde_json::json!({}), Some("tool_calls"))));
+            let mut usage = chunk(serde_json::json!({}), None);
+            usage["choices"] = serde_json::json!([]);
+            usage["usage"] = serde_json::json!({"prompt_tokens": 30, "completion_tokens": 12, "total_tokens": 42});
+            chunks.push(sse(usage));
+            chunks.push(Bytes::from("data: [DONE]\n\n"));
+            streamed("text/event-stream", chunks, Ending::Close)
+        }
         Scenario::Recorded => {
             let name = if stream {
                 "openai-stream.sse"
@@ -489,6 +558,34 @@ async fn anthropic(State(script): Shared, headers: HeaderMap, body: Bytes) -> Re
             output_tokens,
         } => answer(pieces, input_tokens, output_tokens),
         Scenario::EchoSystem => answer(vec![system.clone()], 20, 20),
+        Scenario::ToolCall {
+            id,
+            name,
+            arguments,
+        } if !stream => axum::Json(serde_json::json!({"id": "msg_stub", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": "Let me check."},
+                        {"type": "tool_use", "id": id, "name": name, "input": input_object(&arguments)}],
+            "stop_reason": "tool_use", "stop_sequence": null,
+            "usage": {"input_tokens": 30, "output_tokens": 12}}))
+        .into_response(),
+        Scenario::ToolCall {
+            id,
+            name,
+            arguments,
+        } => {
+            let mut chunks = vec![start(30)];
+            chunks.extend(deltas(&["Let me check.".to_owned()]));
+            chunks.push(event("content_block_stop", serde_json::json!({"type": "content_block_stop", "index": 0})));
+            chunks.push(event("content_block_start", serde_json::json!({"type": "content_block_start", "index": 1,
+                "content_block": {"type": "tool_use", "id": id, "name": name, "input": {}}})));
+            chunks.extend(halves(&arguments).iter().map(|piece| event("content_block_delta",
+                serde_json::json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": piece}}))));
+            chunks.push(event("content_block_stop", serde_json::json!({"type": "content_block_stop", "index": 1})));
+            chunks.push(event("message_delta", serde_json::json!({"type": "message_delta",
+                "delta": {"stop_reason": "tool_use", "stop_sequence": null}, "usage": {"output_tokens": 12}})));
+            chunks.push(event("message_stop", serde_json::json!({"type": "message_stop"})));
+            streamed("text/event-stream", chunks, Ending::Close)
+        }
         Scenario::Recorded => {
             let name = if stream {
                 "anthropic-stream.sse"
@@ -565,6 +662,18 @@ async fn bedrock_converse(
             output_tokens,
         } => answer(pieces.concat(), input_tokens, output_tokens),
         Scenario::EchoSystem => answer(system, 20, 20),
+        Scenario::ToolCall {
+            id,
+            name,
+            arguments,
+        } => axum::Json(serde_json::json!({
+            "output": {"message": {"role": "assistant", "content": [
+                {"toolUse": {"toolUseId": id, "name": name, "input": input_object(&arguments)}}]}},
+            "stopReason": "tool_use",
+            "usage": {"inputTokens": 30, "outputTokens": 12, "totalTokens": 42},
+            "metrics": {"latencyMs": 42}
+        }))
+        .into_response(),
         Scenario::Recorded => streamed(
             "application/json",
             vec![Bytes::from(fixture("bedrock-converse.json"))],
@@ -635,6 +744,32 @@ async fn bedrock_converse_stream(
             output_tokens,
         } => answer(pieces, input_tokens, output_tokens),
         Scenario::EchoSystem => answer(vec![system], 20, 20),
+        Scenario::ToolCall {
+            id,
+            name,
+            arguments,
+        } => {
+            let mut frames = vec![
+                event_frame("messageStart", &serde_json::json!({"role": "assistant"})),
+                event_frame(
+                    "contentBlockStart",
+                    &serde_json::json!({"contentBlockIndex": 0,
+                    "start": {"toolUse": {"toolUseId": id, "name": name}}}),
+                ),
+            ];
+            frames.extend(halves(&arguments).iter().map(|piece| event_frame("contentBlockDelta",
+                &serde_json::json!({"contentBlockIndex": 0, "delta": {"toolUse": {"input": piece}}}))));
+            frames.push(event_frame(
+                "contentBlockStop",
+                &serde_json::json!({"contentBlockIndex": 0}),
+            ));
+            frames.push(event_frame(
+                "messageStop",
+                &serde_json::json!({"stopReason": "tool_use"}),
+            ));
+            frames.push(event_frame("metadata", &serde_json::json!({"usage": {"inputTokens": 30, "outputTokens": 12, "totalTokens": 42}, "metrics": {"latencyMs": 42}})));
+            streamed(content_type, frames, Ending::Close)
+        }
         Scenario::Recorded => answer(
             serde_json::from_str::<Vec<String>>(&fixture("bedrock-stream-deltas.json")).unwrap(),
             12,

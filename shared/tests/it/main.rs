@@ -20,6 +20,7 @@ mod aws;
 mod cache;
 mod catalog;
 mod chat;
+mod client_tools;
 mod contracts;
 mod embedders;
 mod faults;

@@ -11,7 +11,10 @@ use agora::{
         openai::{Dialect, OpenAiChat},
     },
     domain::{
-        llm::{FinishReason, LlmEvent, LlmRequest, Message, ProviderError, Role, Sampling, Usage},
+        llm::{
+            FinishReason, LlmEvent, LlmRequest, Message, ProviderError, Role, Sampling, ToolCall,
+            ToolChoice, ToolResult, ToolSpec, Usage,
+        },
         secret::SecretString,
     },
     ports::LlmProvider,
@@ -103,6 +106,7 @@ pub(crate) fn request(adapter: Adapter, stream: bool) -> LlmRequest {
             Message::new(Role::User, "Say hello"),
         ],
         tools: Vec::new(),
+        tool_choice: ToolChoice::Auto,
         sampling: Sampling {
             temperature: Some(0.5),
             top_p: None,
@@ -249,6 +253,198 @@ async fn requests_carry_the_model_prompt_parameters_and_credential_in_the_wire_f
                         .to_str()
                         .unwrap()
                         .starts_with("AWS4-HMAC-SHA256")
+                );
+            }
+        }
+    }
+}
+
+fn weather_tool() -> ToolSpec {
+    ToolSpec {
+        name: "get_weather".into(),
+        description: "The weather in a city now".into(),
+        parameters: serde_json::json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}),
+    }
+}
+
+fn tool_calls_of(events: &[LlmEvent]) -> Vec<(String, String, String)> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            LlmEvent::ToolCall {
+                id,
+                name,
+                arguments,
+            } => Some((id.clone(), name.clone(), arguments.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_tool_call_arrives_whole_from_each_wire_format_streamed_or_not() {
+    let arguments = r#"{"city":"Tromsø"}"#;
+    for adapter in ADAPTERS {
+        for stream in [false, true] {
+            let stub = LlmStub::start().await;
+            stub.then(Scenario::tool_call("call_1", "get_weather", arguments));
+            let provider = adapter.build(&stub).await;
+            let mut offered = request(adapter, stream);
+            offered.tools = vec![weather_tool()];
+            let events = collect(&provider, &offered).await.unwrap();
+            let calls = tool_calls_of(&events);
+            assert_eq!(calls.len(), 1, "{adapter:?} stream={stream}: {events:?}");
+            let (id, name, got) = &calls[0];
+            assert_eq!((id.as_str(), name.as_str()), ("call_1", "get_weather"));
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(got).unwrap(),
+                serde_json::json!({"city": "Tromsø"}),
+                "{adapter:?} stream={stream}: the pieces join into the arguments"
+            );
+            assert_eq!(
+                events.last(),
+                Some(&LlmEvent::Finish(FinishReason::ToolCalls)),
+                "{adapter:?} stream={stream}"
+            );
+            assert!(usage_of(&events).is_some());
+        }
+    }
+}
+
+#[tokio::test]
+async fn malformed_arguments_from_a_model_are_passed_on_as_written_never_a_failure() {
+    // OpenAI sends arguments as text, and a streamed Anthropic or Bedrock call as pieces
+    // of text: whatever the model wrote arrives unparsed, for the tool's caller to check.
+    let broken = r#"{"city": "Oslo"#;
+    for adapter in [Adapter::OpenAi, Adapter::Anthropic, Adapter::Bedrock] {
+        for stream in [false, true] {
+            if !stream && !matches!(adapter, Adapter::OpenAi) {
+                continue; // those APIs send a whole call's input as a JSON object
+            }
+            let stub = LlmStub::start().await;
+            stub.then(Scenario::tool_call("call_9", "get_weather", broken));
+            let provider = adapter.build(&stub).await;
+            let mut offered = request(adapter, stream);
+            offered.tools = vec![weather_tool()];
+            let events = collect(&provider, &offered).await.unwrap();
+            assert_eq!(
+                tool_calls_of(&events)[0].2,
+                broken,
+                "{adapter:?} stream={stream}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn tool_calls_and_results_go_back_in_each_providers_wire_format() {
+    for adapter in ADAPTERS {
+        let stub = LlmStub::start().await;
+        let provider = adapter.build(&stub).await;
+        let mut conversation = request(adapter, false);
+        conversation.tools = vec![weather_tool()];
+        conversation.tool_choice = ToolChoice::Named("get_weather".into());
+        let mut asked = Message::new(Role::Assistant, "");
+        asked.tool_calls = vec![
+            ToolCall {
+                id: "call_a".into(),
+                name: "get_weather".into(),
+                arguments: r#"{"city":"Oslo"}"#.into(),
+            },
+            ToolCall {
+                id: "call_b".into(),
+                name: "get_weather".into(),
+                arguments: "not json".into(),
+            },
+        ];
+        let mut answered = Message::new(Role::User, "");
+        answered.tool_results = vec![
+            ToolResult {
+                call_id: "call_a".into(),
+                content: "4 °C, snow".into(),
+            },
+            ToolResult {
+                call_id: "call_b".into(),
+                content: "unknown city".into(),
+            },
+        ];
+        conversation.messages = vec![
+            Message::new(Role::User, "Weather in Oslo?"),
+            asked,
+            answered,
+            Message::new(Role::User, "And should I cycle?"),
+        ];
+        collect(&provider, &conversation).await.unwrap();
+        let body = &stub.received()[0].body;
+        match adapter {
+            Adapter::OpenAi | Adapter::Compatible => {
+                let messages = body["messages"].as_array().unwrap();
+                assert_eq!(
+                    messages[2],
+                    serde_json::json!({"role": "assistant", "content": null, "tool_calls": [
+                        {"id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Oslo\"}"}},
+                        {"id": "call_b", "type": "function", "function": {"name": "get_weather", "arguments": "not json"}}
+                    ]})
+                );
+                assert_eq!(
+                    messages[3],
+                    serde_json::json!({"role": "tool", "tool_call_id": "call_a", "content": "4 °C, snow"})
+                );
+                assert_eq!(messages[4]["tool_call_id"], "call_b");
+                assert_eq!(
+                    messages[5],
+                    serde_json::json!({"role": "user", "content": "And should I cycle?"})
+                );
+                assert_eq!(body["tools"][0]["function"]["name"], "get_weather");
+                assert_eq!(
+                    body["tool_choice"],
+                    serde_json::json!({"type": "function", "function": {"name": "get_weather"}})
+                );
+            }
+            Adapter::Anthropic => {
+                let messages = body["messages"].as_array().unwrap();
+                assert_eq!(messages.len(), 3, "turns alternate: {messages:?}");
+                assert_eq!(
+                    messages[1],
+                    serde_json::json!({"role": "assistant", "content": [
+                        {"type": "tool_use", "id": "call_a", "name": "get_weather", "input": {"city": "Oslo"}},
+                        {"type": "tool_use", "id": "call_b", "name": "get_weather", "input": {}}
+                    ]})
+                );
+                assert_eq!(
+                    messages[2],
+                    serde_json::json!({"role": "user", "content": [
+                        {"type": "tool_result", "tool_use_id": "call_a", "content": "4 °C, snow"},
+                        {"type": "tool_result", "tool_use_id": "call_b", "content": "unknown city"},
+                        {"type": "text", "text": "And should I cycle?"}
+                    ]})
+                );
+                assert_eq!(body["tools"][0]["input_schema"]["required"][0], "city");
+                assert_eq!(
+                    body["tool_choice"],
+                    serde_json::json!({"type": "tool", "name": "get_weather"})
+                );
+            }
+            Adapter::Bedrock => {
+                let messages = body["messages"].as_array().unwrap();
+                assert_eq!(messages.len(), 3, "turns alternate: {messages:?}");
+                assert_eq!(
+                    messages[1]["content"][0]["toolUse"],
+                    serde_json::json!({"toolUseId": "call_a", "name": "get_weather", "input": {"city": "Oslo"}})
+                );
+                assert_eq!(
+                    messages[2]["content"][0]["toolResult"],
+                    serde_json::json!({"toolUseId": "call_a", "content": [{"text": "4 °C, snow"}]})
+                );
+                assert_eq!(messages[2]["content"][2]["text"], "And should I cycle?");
+                assert_eq!(
+                    body["toolConfig"]["toolChoice"],
+                    serde_json::json!({"tool": {"name": "get_weather"}})
+                );
+                assert_eq!(
+                    body["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"]["required"]
+                        [0],
+                    "city"
                 );
             }
         }

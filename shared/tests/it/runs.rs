@@ -491,6 +491,7 @@ async fn a_balance_one_micro_credit_short_of_the_worst_case_gets_402_and_no_prov
             "hi",
         )],
         tools: Vec::new(),
+        tool_choice: Default::default(),
         sampling: agora::domain::llm::Sampling {
             max_tokens: 100,
             ..Default::default()

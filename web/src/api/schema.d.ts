@@ -1372,8 +1372,10 @@ export interface components {
          */
         ApiKeyStatus: "active" | "expired" | "revoked";
         AssistantMessage: {
-            content: string;
+            /** @description Null when the model only called tools. */
+            content?: string | null;
             role: string;
+            tool_calls?: components["schemas"]["ChatToolCall"][] | null;
         };
         /** @description One provider call of a run. */
         Attempt: {
@@ -1477,22 +1479,68 @@ export interface components {
              * @description Only 1.
              */
             n?: number | null;
+            /** @description Accepted; whether calls come one at a time is the agent's model's choice. */
+            parallel_tool_calls?: boolean | null;
             stream?: boolean;
             stream_options?: null | components["schemas"]["StreamOptions"];
             /** Format: double */
             temperature?: number | null;
+            /**
+             * @description `none`, `auto` (the default), `required`, or `{"type": "function", "function":
+             *     {"name": ...}}`.
+             */
+            tool_choice?: Record<string, never> | null;
+            /**
+             * @description Functions the model may call; your program runs them and sends the results back
+             *     as `tool` messages.
+             */
+            tools?: components["schemas"]["ChatTool"][];
             /** Format: double */
             top_p?: number | null;
             /** @description Accepted and ignored (OpenAI's end-user id). */
             user?: string | null;
         };
+        ChatFunction: {
+            description?: string | null;
+            /** @description 1 to 64 letters, digits, `_` or `-`. */
+            name: string;
+            /** @description A JSON Schema object; no parameters when absent. */
+            parameters?: Record<string, never> | null;
+            /** @description Accepted; the schema is passed to the model as it is. */
+            strict?: boolean | null;
+        };
+        ChatFunctionCall: {
+            /** @description The arguments as JSON text, as the model wrote them: check them before use. */
+            arguments: string;
+            name: string;
+        };
         ChatMessage: {
-            /** @description Text, or a list of `{"type": "text", "text": ...}` parts. */
-            content: Record<string, never>;
+            /**
+             * @description Text, or a list of `{"type": "text", "text": ...}` parts; may be null on an
+             *     assistant message with `tool_calls`.
+             */
+            content?: Record<string, never>;
             /** @description Accepted and ignored. */
             name?: string | null;
-            /** @description `system`, `developer`, `user` or `assistant`. */
+            /** @description `system`, `developer`, `user`, `assistant` or `tool`. */
             role: string;
+            /** @description On a `tool` message: the call it answers. */
+            tool_call_id?: string | null;
+            /** @description On an assistant message: the calls the model made. */
+            tool_calls?: components["schemas"]["ChatToolCall"][] | null;
+        };
+        /** @description A tool the caller offers: a function with a JSON Schema for its arguments. */
+        ChatTool: {
+            function: components["schemas"]["ChatFunction"];
+            /** @description Only `function`. */
+            type: string;
+        };
+        /** @description A tool call, in a request's assistant message or in an answer. */
+        ChatToolCall: {
+            function: components["schemas"]["ChatFunctionCall"];
+            id: string;
+            /** @description Always `function`. */
+            type: string;
         };
         ChatUsage: {
             /** Format: int64 */
@@ -2221,6 +2269,8 @@ export interface components {
             /** Format: uuid */
             run_id: string;
             status: components["schemas"]["RunStatus"];
+            /** @description The calls the model made to the caller's tools. */
+            tool_calls: components["schemas"]["ToolCall"][];
             /** Format: int64 */
             ttft_ms?: number | null;
             /** @description True when the provider's count was missing or untrustworthy and Agora estimated it. */
@@ -2270,6 +2320,8 @@ export interface components {
             provider?: string | null;
             source: components["schemas"]["RunSource"];
             status: components["schemas"]["RunStatus"];
+            /** @description The calls the model made to the caller's tools. */
+            tool_calls: components["schemas"]["ToolCall"][];
             /** Format: int32 */
             ttft_ms?: number | null;
             usage_estimated: boolean;
@@ -2431,6 +2483,14 @@ export interface components {
         /** @description Renders a template; its output is text. */
         TemplateStep: {
             text: string;
+        };
+        /** @description A call the model made to a tool. */
+        ToolCall: {
+            /** @description The arguments as the model wrote them: JSON text, not validated by the provider. */
+            arguments: string;
+            /** @description The provider's id of the call, which its result quotes. */
+            id: string;
+            name: string;
         };
         UpdateAgentRequest: {
             definition?: null | components["schemas"]["AgentSpec"];

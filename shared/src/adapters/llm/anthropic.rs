@@ -9,7 +9,9 @@ use serde::Deserialize;
 use super::{SseEvent, parse, send};
 use crate::{
     domain::{
-        llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Role, Usage},
+        llm::{
+            FinishReason, LlmEvent, LlmRequest, Message, ProviderError, Role, ToolChoice, Usage,
+        },
         secret::SecretString,
     },
     ports::{LlmProvider, LlmStream},
@@ -43,14 +45,7 @@ impl AnthropicMessages {
 
     fn body(request: &LlmRequest) -> serde_json::Value {
         // Anthropic has no system role in `messages`: the system prompt goes apart.
-        let messages: Vec<serde_json::Value> = request
-            .messages
-            .iter()
-            .filter(|message| message.role != Role::System)
-            .map(|message| {
-                serde_json::json!({ "role": message.role.as_str(), "content": message.content })
-            })
-            .collect();
+        let messages = wire_messages(&request.messages);
         let mut body = serde_json::Map::new();
         body.insert("model".into(), request.model.clone().into());
         body.insert("max_tokens".into(), request.sampling.max_tokens.into());
@@ -94,8 +89,69 @@ impl AnthropicMessages {
                     .collect::<Vec<_>>()
                     .into(),
             );
+            body.insert("tool_choice".into(), tool_choice(&request.tool_choice));
         }
         serde_json::Value::Object(body)
+    }
+}
+
+/// The messages as Anthropic takes them: turns that alternate, so consecutive messages of
+/// one role become one turn of content blocks; tool results (`tool_result`) open the
+/// user's turn, tool calls (`tool_use`, their arguments as an object) close the
+/// assistant's. A plain text turn stays a string.
+fn wire_messages(messages: &[Message]) -> Vec<serde_json::Value> {
+    let mut turns: Vec<(Role, Vec<serde_json::Value>)> = Vec::new();
+    for message in messages
+        .iter()
+        .filter(|message| message.role != Role::System)
+    {
+        let mut blocks: Vec<serde_json::Value> = message
+            .tool_results
+            .iter()
+            .map(|result| {
+                serde_json::json!({
+                    "type": "tool_result",
+                    "tool_use_id": result.call_id,
+                    "content": result.content,
+                })
+            })
+            .collect();
+        if !message.content.is_empty()
+            || (message.tool_results.is_empty() && message.tool_calls.is_empty())
+        {
+            blocks.push(serde_json::json!({ "type": "text", "text": message.content }));
+        }
+        blocks.extend(message.tool_calls.iter().map(|call| {
+            serde_json::json!({
+                "type": "tool_use",
+                "id": call.id,
+                "name": call.name,
+                "input": super::arguments_object(&call.arguments),
+            })
+        }));
+        match turns.last_mut() {
+            Some((role, turn)) if *role == message.role => turn.extend(blocks),
+            _ => turns.push((message.role, blocks)),
+        }
+    }
+    turns
+        .into_iter()
+        .map(|(role, mut blocks)| {
+            let content = match blocks.as_mut_slice() {
+                [only] if only["type"] == "text" => only["text"].take(),
+                _ => serde_json::Value::Array(blocks),
+            };
+            serde_json::json!({ "role": role.as_str(), "content": content })
+        })
+        .collect()
+}
+
+fn tool_choice(choice: &ToolChoice) -> serde_json::Value {
+    match choice {
+        ToolChoice::Auto => serde_json::json!({ "type": "auto" }),
+        ToolChoice::None => serde_json::json!({ "type": "none" }),
+        ToolChoice::Required => serde_json::json!({ "type": "any" }),
+        ToolChoice::Named(name) => serde_json::json!({ "type": "tool", "name": name }),
     }
 }
 

@@ -11,15 +11,19 @@ use aws_sdk_bedrockruntime::{
     error::{ProvideErrorMetadata, SdkError},
     operation::{converse::ConverseError, converse_stream::ConverseStreamError},
     types::{
-        self, AutoToolChoice, ContentBlock, ContentBlockDelta, ContentBlockStart, ConversationRole,
-        InferenceConfiguration, StopReason, SystemContentBlock, TokenUsage, Tool, ToolChoice,
-        ToolConfiguration, ToolInputSchema, ToolSpecification, error::ConverseStreamOutputError,
+        self, AnyToolChoice, AutoToolChoice, ContentBlock, ContentBlockDelta, ContentBlockStart,
+        ConversationRole, InferenceConfiguration, SpecificToolChoice, StopReason,
+        SystemContentBlock, TokenUsage, Tool, ToolChoice, ToolConfiguration, ToolInputSchema,
+        ToolResultBlock, ToolResultContentBlock, ToolSpecification, ToolUseBlock,
+        error::ConverseStreamOutputError,
     },
 };
 use aws_smithy_types::{Document, Number};
 
 use crate::{
-    domain::llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Role, Usage},
+    domain::llm::{
+        FinishReason, LlmEvent, LlmRequest, ProviderError, Role, ToolChoice as LlmToolChoice, Usage,
+    },
     ports::{LlmProvider, LlmStream},
 };
 
@@ -231,34 +235,94 @@ impl StreamState {
     }
 }
 
+/// The messages as Converse takes them: turns that alternate, so consecutive messages of
+/// one role become one turn; tool results (`toolResult`) open the user's turn, tool calls
+/// (`toolUse`) close the assistant's.
 fn messages(request: &LlmRequest) -> Result<Vec<types::Message>, ProviderError> {
-    request
+    let invalid = |error: aws_sdk_bedrockruntime::error::BuildError| {
+        ProviderError::Invalid(format!("cannot build a message: {error}"))
+    };
+    let mut turns: Vec<(ConversationRole, Vec<ContentBlock>)> = Vec::new();
+    for message in request
         .messages
         .iter()
         .filter(|message| message.role != Role::System)
-        .map(|message| {
-            let role = match message.role {
-                Role::Assistant => ConversationRole::Assistant,
-                Role::User | Role::System => ConversationRole::User,
-            };
+    {
+        let role = match message.role {
+            Role::Assistant => ConversationRole::Assistant,
+            Role::User | Role::System => ConversationRole::User,
+        };
+        let mut blocks = Vec::new();
+        for result in &message.tool_results {
+            blocks.push(ContentBlock::ToolResult(
+                ToolResultBlock::builder()
+                    .tool_use_id(&result.call_id)
+                    .content(ToolResultContentBlock::Text(result.content.clone()))
+                    .build()
+                    .map_err(invalid)?,
+            ));
+        }
+        if !message.content.is_empty()
+            || (message.tool_results.is_empty() && message.tool_calls.is_empty())
+        {
+            blocks.push(ContentBlock::Text(message.content.clone()));
+        }
+        for call in &message.tool_calls {
+            blocks.push(ContentBlock::ToolUse(
+                ToolUseBlock::builder()
+                    .tool_use_id(&call.id)
+                    .name(&call.name)
+                    .input(document_of(&super::arguments_object(&call.arguments)))
+                    .build()
+                    .map_err(invalid)?,
+            ));
+        }
+        match turns.last_mut() {
+            Some((last, turn)) if *last == role => turn.extend(blocks),
+            _ => turns.push((role, blocks)),
+        }
+    }
+    turns
+        .into_iter()
+        .map(|(role, blocks)| {
             types::Message::builder()
                 .role(role)
-                .content(ContentBlock::Text(message.content.clone()))
+                .set_content(Some(blocks))
                 .build()
-                .map_err(|error| ProviderError::Invalid(format!("cannot build a message: {error}")))
+                .map_err(invalid)
         })
         .collect()
 }
 
+/// The tools and the choice among them. Converse has no "none": without tools in the
+/// conversation so far they are left out; with them (Converse then requires the
+/// configuration) the model may still choose.
 fn tool_config(request: &LlmRequest) -> Result<Option<ToolConfiguration>, ProviderError> {
-    if request.tools.is_empty() {
+    let history_uses_tools = request
+        .messages
+        .iter()
+        .any(|message| !message.tool_calls.is_empty() || !message.tool_results.is_empty());
+    if request.tools.is_empty()
+        || (request.tool_choice == LlmToolChoice::None && !history_uses_tools)
+    {
         return Ok(None);
     }
     let invalid = |error: aws_sdk_bedrockruntime::error::BuildError| {
         ProviderError::Invalid(format!("cannot describe a tool: {error}"))
     };
-    let mut config = ToolConfiguration::builder()
-        .tool_choice(ToolChoice::Auto(AutoToolChoice::builder().build()));
+    let choice = match &request.tool_choice {
+        LlmToolChoice::Auto | LlmToolChoice::None => {
+            ToolChoice::Auto(AutoToolChoice::builder().build())
+        }
+        LlmToolChoice::Required => ToolChoice::Any(AnyToolChoice::builder().build()),
+        LlmToolChoice::Named(name) => ToolChoice::Tool(
+            SpecificToolChoice::builder()
+                .name(name)
+                .build()
+                .map_err(invalid)?,
+        ),
+    };
+    let mut config = ToolConfiguration::builder().tool_choice(choice);
     for tool in &request.tools {
         config = config.tools(Tool::ToolSpec(
             ToolSpecification::builder()

@@ -51,6 +51,16 @@ pub struct ProviderSettings {
     pub egress: EgressPolicy,
 }
 
+/// A tool call's arguments as the JSON object Anthropic and Bedrock take: the text the
+/// model wrote, parsed; anything but an object (the model's malformed JSON, quoted back) is
+/// sent as no arguments, since those providers refuse it otherwise.
+pub(crate) fn arguments_object(arguments: &str) -> serde_json::Value {
+    match serde_json::from_str::<serde_json::Value>(arguments) {
+        Ok(value @ serde_json::Value::Object(_)) => value,
+        _ => serde_json::Value::Object(serde_json::Map::new()),
+    }
+}
+
 /// The most bytes one streamed event may hold; a longer line is a broken stream.
 const MAX_EVENT_BYTES: usize = 1 << 20;
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{SseEvent, parse, send};
 use crate::{
     domain::{
-        llm::{FinishReason, LlmEvent, LlmRequest, ProviderError, Usage},
+        llm::{FinishReason, LlmEvent, LlmRequest, Message, ProviderError, ToolChoice, Usage},
         secret::SecretString,
     },
     ports::{LlmProvider, LlmStream},
@@ -58,9 +58,9 @@ impl OpenAiChat {
         if let Some(system) = &request.system {
             messages.push(serde_json::json!({ "role": "system", "content": system }));
         }
-        messages.extend(request.messages.iter().map(|message| {
-            serde_json::json!({ "role": message.role.as_str(), "content": message.content })
-        }));
+        for message in &request.messages {
+            wire_messages(message, &mut messages);
+        }
         let mut body = serde_json::Map::new();
         body.insert("model".into(), request.model.clone().into());
         body.insert("messages".into(), messages.into());
@@ -102,7 +102,58 @@ impl OpenAiChat {
                     .into(),
             );
         }
+        if !request.tools.is_empty() {
+            body.insert("tool_choice".into(), tool_choice(&request.tool_choice));
+        }
         serde_json::Value::Object(body)
+    }
+}
+
+/// A message as Chat Completions takes it: an assistant's tool calls in `tool_calls`
+/// (text or null beside them), each result a `tool` message of its own, then any text.
+fn wire_messages(message: &Message, out: &mut Vec<serde_json::Value>) {
+    for result in &message.tool_results {
+        out.push(serde_json::json!({
+            "role": "tool",
+            "tool_call_id": result.call_id,
+            "content": result.content,
+        }));
+    }
+    if message.tool_calls.is_empty() {
+        if message.tool_results.is_empty() || !message.content.is_empty() {
+            out.push(
+                serde_json::json!({ "role": message.role.as_str(), "content": message.content }),
+            );
+        }
+        return;
+    }
+    let calls: Vec<serde_json::Value> = message
+        .tool_calls
+        .iter()
+        .map(|call| {
+            serde_json::json!({
+                "id": call.id,
+                "type": "function",
+                "function": { "name": call.name, "arguments": call.arguments },
+            })
+        })
+        .collect();
+    let content = (!message.content.is_empty()).then_some(message.content.as_str());
+    out.push(serde_json::json!({
+        "role": message.role.as_str(),
+        "content": content,
+        "tool_calls": calls,
+    }));
+}
+
+fn tool_choice(choice: &ToolChoice) -> serde_json::Value {
+    match choice {
+        ToolChoice::Auto => "auto".into(),
+        ToolChoice::None => "none".into(),
+        ToolChoice::Required => "required".into(),
+        ToolChoice::Named(name) => {
+            serde_json::json!({ "type": "function", "function": { "name": name } })
+        }
     }
 }
 

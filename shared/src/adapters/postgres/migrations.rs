@@ -84,6 +84,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "application_role",
         sql: include_str!("../../../migrations/0014_application_role.sql"),
     },
+    Migration {
+        version: 15,
+        name: "run_tool_calls",
+        sql: include_str!("../../../migrations/0015_run_tool_calls.sql"),
+    },
 ];
 
 /// A migration this run applied.

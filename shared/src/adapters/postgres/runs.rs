@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     Error, Result,
-    domain::llm::RunFailure,
+    domain::llm::{RunFailure, ToolCall},
     ports::{
         Attempt, CredentialKind, DailyRuns, FinishedRun, NewRun, RunError, RunRecord, RunSource,
         RunStatus, RunStore, StartRules, StartRunError, VersionStats,
@@ -25,7 +25,7 @@ const RUN_COLUMNS: &str = "r.id, r.user_id, r.agent_id, u.handle || '/' || a.slu
     r.agent_version, r.conversation_id, r.source, r.status, r.credential, r.provider, r.model,
     r.attempts, r.input_tokens, r.output_tokens, r.usage_estimated, r.model_cost_micros,
     r.agent_price_micros, r.charged_micros, r.hold_micros, r.price_table, r.cached, r.output,
-    r.finish_reason, r.error_kind, r.error_detail, r.ttft_ms, r.latency_ms, r.created_at,
+    r.tool_calls, r.finish_reason, r.error_kind, r.error_detail, r.ttft_ms, r.latency_ms, r.created_at,
     r.finished_at";
 
 const RUN_FROM: &str =
@@ -174,6 +174,8 @@ impl RunStore for Db {
         let transaction = connection.transaction().await?;
         let attempts = serde_json::to_value(&run.attempts)
             .map_err(|error| Error::Internal(format!("attempts do not serialise: {error}")))?;
+        let tool_calls = serde_json::to_value(&run.tool_calls)
+            .map_err(|error| Error::Internal(format!("tool calls do not serialise: {error}")))?;
         let input_tokens = i64::try_from(run.usage.input_tokens).unwrap_or(i64::MAX);
         let output_tokens = i64::try_from(run.usage.output_tokens).unwrap_or(i64::MAX);
         let agent_price = if run.status == RunStatus::Succeeded {
@@ -190,7 +192,8 @@ impl RunStore for Db {
                  model_cost_micros = $9, agent_price_micros = $10,
                  charged_micros = LEAST($9::bigint + $10::bigint, hold_micros),
                  cached = $11, output = $12, finish_reason = $13, error_kind = $14,
-                 error_detail = $15, ttft_ms = $16, latency_ms = $17, finished_at = $18
+                 error_detail = $15, ttft_ms = $16, latency_ms = $17, finished_at = $18,
+                 tool_calls = $19
              WHERE id = $1 AND status = 'running'
              RETURNING user_id, creator_id, hold_micros, charged_micros, agent_id, conversation_id",
             &[
@@ -212,6 +215,7 @@ impl RunStore for Db {
                 &run.ttft_ms.map(clamp_i32),
                 &clamp_i32(run.latency_ms),
                 &run.finished_at,
+                &tool_calls,
             ],
         )
         .await?
@@ -447,6 +451,9 @@ fn run_from(row: &Row) -> Result<RunRecord> {
     let attempts: serde_json::Value = row.get("attempts");
     let attempts: Vec<Attempt> = serde_json::from_value(attempts)
         .map_err(|error| Error::Internal(format!("stored attempts are malformed: {error}")))?;
+    let tool_calls: serde_json::Value = row.get("tool_calls");
+    let tool_calls: Vec<ToolCall> = serde_json::from_value(tool_calls)
+        .map_err(|error| Error::Internal(format!("stored tool calls are malformed: {error}")))?;
     let error_kind: Option<String> = row.get("error_kind");
     let error_detail: Option<String> = row.get("error_detail");
     Ok(RunRecord {
@@ -472,6 +479,7 @@ fn run_from(row: &Row) -> Result<RunRecord> {
         price_table: row.get("price_table"),
         cached: row.get("cached"),
         output: row.get("output"),
+        tool_calls,
         finish_reason: row.get("finish_reason"),
         error: error_kind.map(|kind: String| RunError {
             kind: RunFailure::from_stored(&kind),

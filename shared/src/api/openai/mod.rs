@@ -19,14 +19,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod error;
+pub mod tools;
 
-use self::error::{OpenAiError, error_object};
+use self::{
+    error::{OpenAiError, error_object},
+    tools::{ChatTool, ChatToolCall},
+};
 use super::{SignedIn, error_format::ErrorFormat, idempotency, json, sse};
 use crate::{
     AppState, Error,
     domain::{
         AgentAddress, Caller,
-        llm::{FinishReason, Message, Role, check_sampling},
+        llm::{FinishReason, Message, Role, ToolResult, check_sampling},
     },
     ports::{RunSource, RunStatus},
     services::runs::{ActiveRun, RunEvent, RunInfo, RunOutcome, RunRequest},
@@ -54,6 +58,16 @@ pub struct ChatCompletionRequest {
     pub n: Option<u32>,
     /// Accepted and ignored (OpenAI's end-user id).
     pub user: Option<String>,
+    /// Functions the model may call; your program runs them and sends the results back
+    /// as `tool` messages.
+    #[serde(default)]
+    pub tools: Vec<ChatTool>,
+    /// `none`, `auto` (the default), `required`, or `{"type": "function", "function":
+    /// {"name": ...}}`.
+    #[schema(value_type = Option<Object>)]
+    pub tool_choice: Option<serde_json::Value>,
+    /// Accepted; whether calls come one at a time is the agent's model's choice.
+    pub parallel_tool_calls: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -66,13 +80,19 @@ pub struct StreamOptions {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChatMessage {
-    /// `system`, `developer`, `user` or `assistant`.
+    /// `system`, `developer`, `user`, `assistant` or `tool`.
     pub role: String,
-    /// Text, or a list of `{"type": "text", "text": ...}` parts.
+    /// Text, or a list of `{"type": "text", "text": ...}` parts; may be null on an
+    /// assistant message with `tool_calls`.
+    #[serde(default)]
     #[schema(value_type = Object)]
     pub content: serde_json::Value,
     /// Accepted and ignored.
     pub name: Option<String>,
+    /// On an assistant message: the calls the model made.
+    pub tool_calls: Option<Vec<ChatToolCall>>,
+    /// On a `tool` message: the call it answers.
+    pub tool_call_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,7 +120,10 @@ pub struct ChatChoice {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssistantMessage {
     pub role: &'static str,
-    pub content: String,
+    /// Null when the model only called tools.
+    pub content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ChatToolCall>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -188,27 +211,9 @@ async fn complete(
         return Err(Error::invalid("n", "only n = 1 is supported").into());
     }
     check_sampling(request.temperature, request.top_p)?;
-    let mut system = Vec::new();
-    let mut messages = Vec::new();
-    for (index, message) in request.messages.iter().enumerate() {
-        let content = text_of(&message.content, index)?;
-        match message.role.as_str() {
-            "system" | "developer" => system.push(content),
-            "user" => messages.push(Message::new(Role::User, content)),
-            "assistant" => messages.push(Message::new(Role::Assistant, content)),
-            other => {
-                return Err(Error::invalid(
-                    format!("messages[{index}].role"),
-                    format!("`{other}` is not supported; use system, developer, user or assistant"),
-                )
-                .into());
-            }
-        }
-    }
-    // The caller's system messages come after the agent's own prompt, as the first message.
-    if !system.is_empty() {
-        messages.insert(0, Message::new(Role::System, system.join("\n\n")));
-    }
+    let tools = tools::tool_specs(&request.tools)?;
+    let tool_choice = tools::tool_choice(request.tool_choice.as_ref(), &tools)?;
+    let messages = messages_of(&request.messages)?;
     let include_usage = request
         .stream_options
         .as_ref()
@@ -223,6 +228,8 @@ async fn complete(
                 agent,
                 messages,
                 inputs: Default::default(),
+                tools,
+                tool_choice,
                 max_tokens: request.max_completion_tokens.or(request.max_tokens),
                 temperature: request.temperature,
                 top_p: request.top_p,
@@ -293,6 +300,89 @@ fn parse_model(model: &str) -> Result<AgentAddress, Error> {
         })
 }
 
+/// The conversation as the run path takes it: system and developer messages joined into
+/// one system message first (after the agent's own prompt), and each run of `tool`
+/// messages one user message of tool results, each answering a call of the assistant
+/// message before it.
+fn messages_of(chat: &[ChatMessage]) -> Result<Vec<Message>, Error> {
+    let mut system = Vec::new();
+    let mut messages: Vec<Message> = Vec::new();
+    // The calls of the last assistant message still waiting for their results.
+    let mut unanswered: Vec<String> = Vec::new();
+    for (index, message) in chat.iter().enumerate() {
+        if message.role != "tool" && !unanswered.is_empty() {
+            return Err(Error::invalid(
+                format!("messages[{index}]"),
+                format!(
+                    "the assistant's tool calls {} have no result: send a `tool` message with each `tool_call_id` first",
+                    unanswered.join(", ")
+                ),
+            ));
+        }
+        if message.tool_calls.is_some() && message.role != "assistant" {
+            return Err(Error::invalid(
+                format!("messages[{index}].tool_calls"),
+                "only an assistant message has tool calls",
+            ));
+        }
+        match message.role.as_str() {
+            "system" | "developer" => system.push(text_of(&message.content, index)?),
+            "user" => messages.push(Message::new(Role::User, text_of(&message.content, index)?)),
+            "assistant" => {
+                let calls =
+                    tools::calls_of(message.tool_calls.as_deref().unwrap_or_default(), index)?;
+                let content = match &message.content {
+                    serde_json::Value::Null if !calls.is_empty() => String::new(),
+                    content => text_of(content, index)?,
+                };
+                unanswered = calls.iter().map(|call| call.id.clone()).collect();
+                let mut assistant = Message::new(Role::Assistant, content);
+                assistant.tool_calls = calls;
+                messages.push(assistant);
+            }
+            "tool" => {
+                let call_id = message.tool_call_id.clone().unwrap_or_default();
+                let Some(position) = unanswered.iter().position(|id| *id == call_id) else {
+                    return Err(Error::invalid(
+                        format!("messages[{index}].tool_call_id"),
+                        format!(
+                            "`{call_id}` is not a call of the assistant message before it that is still without a result"
+                        ),
+                    ));
+                };
+                unanswered.remove(position);
+                let result = ToolResult {
+                    call_id,
+                    content: text_of(&message.content, index)?,
+                };
+                match messages.last_mut() {
+                    Some(results) if !results.tool_results.is_empty() => {
+                        results.tool_results.push(result);
+                    }
+                    _ => {
+                        let mut results = Message::new(Role::User, "");
+                        results.tool_results.push(result);
+                        messages.push(results);
+                    }
+                }
+            }
+            other => {
+                return Err(Error::invalid(
+                    format!("messages[{index}].role"),
+                    format!(
+                        "`{other}` is not supported; use system, developer, user, assistant or tool"
+                    ),
+                ));
+            }
+        }
+    }
+    // The caller's system messages come after the agent's own prompt, as the first message.
+    if !system.is_empty() {
+        messages.insert(0, Message::new(Role::System, system.join("\n\n")));
+    }
+    Ok(messages)
+}
+
 /// A message's text: a string, or the text parts of a list.
 fn text_of(content: &serde_json::Value, index: usize) -> Result<String, Error> {
     match content {
@@ -327,7 +417,10 @@ fn completion(info: &RunInfo, outcome: &RunOutcome, model: String) -> ChatComple
             index: 0,
             message: AssistantMessage {
                 role: "assistant",
-                content: outcome.output.clone(),
+                content: (!outcome.output.is_empty() || outcome.tool_calls.is_empty())
+                    .then(|| outcome.output.clone()),
+                tool_calls: (!outcome.tool_calls.is_empty())
+                    .then(|| outcome.tool_calls.iter().map(ChatToolCall::from).collect()),
             },
             finish_reason: finish_reason(outcome),
             logprobs: None,
@@ -383,9 +476,18 @@ fn chunks(
         None,
     );
     let opening = futures::stream::once(async move { first });
+    // Each call arrives whole: one delta carries its id, name and arguments, at the next
+    // index (clients put calls together by index).
+    let mut calls = 0u32;
     let body = sse::stream_of(events).flat_map(move |event| {
         let chunks: Vec<serde_json::Value> = match event {
             RunEvent::Delta(text) => vec![chunk(serde_json::json!({ "content": text }), None)],
+            RunEvent::ToolCall(call) => {
+                let mut delta = serde_json::to_value(ChatToolCall::from(&call)).unwrap_or_default();
+                delta["index"] = calls.into();
+                calls = calls.saturating_add(1);
+                vec![chunk(serde_json::json!({ "tool_calls": [delta] }), None)]
+            }
             RunEvent::Done(outcome) => {
                 let mut last = Vec::new();
                 if outcome.status == RunStatus::Failed {

@@ -34,7 +34,7 @@ use crate::{
     domain::llm::RunFailure,
     domain::{
         Credits,
-        llm::{self, FinishReason, LlmEvent, LlmRequest, ProviderError, Usage},
+        llm::{self, FinishReason, LlmEvent, LlmRequest, ProviderError, ToolCall, Usage},
     },
     ports::{Attempt, FinishedRun, LlmStream, RunError, RunStatus},
     services::backoff,
@@ -85,6 +85,7 @@ struct Committed {
 /// What the answer so far amounts to.
 struct Progress {
     output: String,
+    tool_calls: Vec<ToolCall>,
     /// Raw model text before the prompt guard, for estimates.
     produced_bytes: u64,
     usage: Option<Usage>,
@@ -267,9 +268,36 @@ impl Execution {
                         }
                     }
                 }
-                // Tools are not offered yet: a tool call is noted, not executed.
-                Some(Ok(LlmEvent::ToolCall { name, .. })) => {
-                    tracing::info!(run_id = %self.run_id, tool = name, "model asked for a tool");
+                Some(Ok(LlmEvent::ToolCall {
+                    id,
+                    name,
+                    arguments,
+                })) => {
+                    progress.ttft.get_or_insert_with(|| started.elapsed());
+                    progress.produced_bytes = progress.produced_bytes.saturating_add(
+                        u64::try_from(name.len().saturating_add(arguments.len()))
+                            .unwrap_or(u64::MAX),
+                    );
+                    // The provider's answer is untrusted: only a tool the caller offered
+                    // may be called, and a sealed prompt leaks no more through arguments
+                    // than through text.
+                    if !self.request.tools.iter().any(|tool| tool.name == name) {
+                        tracing::warn!(run_id = %self.run_id, tool = name, "the model called a tool it was not offered; dropped");
+                        continue;
+                    }
+                    let arguments = match &self.guard {
+                        Some(guard) => guard.redacted(&arguments),
+                        None => arguments,
+                    };
+                    let call = ToolCall {
+                        id,
+                        name,
+                        arguments,
+                    };
+                    progress.tool_calls.push(call.clone());
+                    if sender.send(RunEvent::ToolCall(call)).await.is_err() {
+                        break (RunStatus::Disconnected, None);
+                    }
                 }
                 Some(Ok(LlmEvent::Usage(usage))) => {
                     if !llm::plausible_usage(&usage, self.input_bound, model.max_tokens) {
@@ -284,6 +312,13 @@ impl Execution {
                     progress.usage = Some(usage);
                 }
                 Some(Ok(LlmEvent::Finish(reason))) => {
+                    // Calls to tools nobody offered were dropped: the answer is what is left.
+                    let reason =
+                        if reason == FinishReason::ToolCalls && progress.tool_calls.is_empty() {
+                            FinishReason::Stop
+                        } else {
+                            reason
+                        };
                     progress.finish = Some(reason);
                     break (RunStatus::Succeeded, None);
                 }
@@ -394,6 +429,7 @@ impl Execution {
             agent_price_micros: self.agent_price,
             cached: false,
             output: progress.output.clone(),
+            tool_calls: progress.tool_calls.clone(),
             finish_reason: progress.finish,
             error: error.as_ref().map(run_error),
             ttft_ms: progress.ttft.map(millis),
@@ -489,6 +525,8 @@ impl Execution {
             "model": model.model,
             "system": self.request.system,
             "messages": self.request.messages,
+            "tools": self.request.tools,
+            "tool_choice": self.request.tool_choice,
             "sampling": self.request.sampling,
         });
         let digest = Sha256::digest(identity.to_string().as_bytes());
@@ -521,6 +559,7 @@ impl Execution {
         let model = self.plan.first().cloned();
         let progress = Progress {
             output,
+            tool_calls: Vec::new(),
             produced_bytes: 0,
             usage: None,
             finish: Some(FinishReason::Stop),
@@ -559,6 +598,7 @@ impl Progress {
     fn empty() -> Self {
         Self {
             output: String::new(),
+            tool_calls: Vec::new(),
             produced_bytes: 0,
             usage: None,
             finish: None,

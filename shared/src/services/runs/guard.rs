@@ -61,6 +61,18 @@ impl PromptGuard {
         std::mem::take(&mut self.pending)
     }
 
+    /// `text` with every piece of the prompt in it replaced: for what arrives whole, such
+    /// as a tool call's arguments.
+    pub fn redacted(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for piece in &self.pieces {
+            if text.contains(piece.as_str()) {
+                text = text.replace(piece.as_str(), REDACTED);
+            }
+        }
+        text
+    }
+
     fn redact(&mut self) {
         for piece in &self.pieces {
             if self.pending.contains(piece.as_str()) {
@@ -103,6 +115,15 @@ mod tests {
         let mut guard = PromptGuard::new(PROMPT).unwrap();
         let deltas = ["Hello ", "there, ", "how can I help with your taxes today?"];
         assert_eq!(stream(&mut guard, &deltas), deltas.concat());
+    }
+
+    #[test]
+    fn a_tool_calls_arguments_are_redacted_whole() {
+        let guard = PromptGuard::new(PROMPT).unwrap();
+        let arguments = r#"{"note":"The secret canary is CANARY-7f3a9e","n":1}"#;
+        let redacted = guard.redacted(arguments);
+        assert_eq!(redacted, format!(r#"{{"note":"{REDACTED}","n":1}}"#));
+        assert!(serde_json::from_str::<serde_json::Value>(&redacted).is_ok());
     }
 
     #[test]

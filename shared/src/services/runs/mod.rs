@@ -22,7 +22,10 @@ use crate::{
     Error, Result,
     domain::{
         AgentAddress, AgentSpec, Caller, Licence, VersionChoice,
-        llm::{self, FinishReason, LlmRequest, Message, Sampling, Usage},
+        llm::{
+            self, FinishReason, LlmRequest, Message, Sampling, ToolCall, ToolChoice, ToolSpec,
+            Usage,
+        },
         models, pricing,
     },
     ports::{
@@ -94,6 +97,10 @@ pub struct RunRequest {
     /// The conversation so far, ending with the user's new message.
     pub messages: Vec<Message>,
     pub inputs: BTreeMap<String, serde_json::Value>,
+    /// Tools the caller offers the model and runs itself (the OpenAI surface's `tools`):
+    /// the model's calls to them end the answer and go back to the caller.
+    pub tools: Vec<ToolSpec>,
+    pub tool_choice: ToolChoice,
     pub max_tokens: Option<u32>,
     pub temperature: Option<f64>,
     pub top_p: Option<f64>,
@@ -136,6 +143,8 @@ pub struct RunInfo {
 #[derive(Debug)]
 pub enum RunEvent {
     Delta(String),
+    /// The model called one of the tools the caller offered.
+    ToolCall(ToolCall),
     Done(RunOutcome),
 }
 
@@ -146,6 +155,8 @@ pub struct RunOutcome {
     pub status: RunStatus,
     /// The whole answer as the caller received it.
     pub output: String,
+    /// The calls the model made to the caller's tools.
+    pub tool_calls: Vec<ToolCall>,
     pub finish_reason: Option<FinishReason>,
     pub provider: String,
     pub model: String,
@@ -204,7 +215,8 @@ impl RunService {
             model: String::new(),
             system,
             messages: request.messages.clone(),
-            tools: Vec::new(),
+            tools: request.tools.clone(),
+            tool_choice: request.tool_choice.clone(),
             sampling,
             stream: request.stream,
         };
@@ -510,7 +522,6 @@ fn replay(existing: RunRecord) -> Result<ActiveRun> {
             retry_after: Duration::from_secs(1),
         });
     }
-    let (sender, events) = mpsc::channel(2);
     let info = RunInfo {
         run_id: existing.id,
         agent: existing.agent.clone(),
@@ -520,8 +531,12 @@ fn replay(existing: RunRecord) -> Result<ActiveRun> {
         created_at: existing.created_at,
     };
     let outcome = RunOutcome::from_record(&existing);
+    let (sender, events) = mpsc::channel(existing.tool_calls.len().saturating_add(2));
     if !existing.output.is_empty() {
         let _ = sender.try_send(RunEvent::Delta(existing.output));
+    }
+    for call in existing.tool_calls {
+        let _ = sender.try_send(RunEvent::ToolCall(call));
     }
     let _ = sender.try_send(RunEvent::Done(outcome));
     Ok(ActiveRun { info, events })
@@ -533,6 +548,7 @@ impl RunOutcome {
             run_id: run.id,
             status: run.status,
             output: run.output.clone(),
+            tool_calls: run.tool_calls.clone(),
             finish_reason: run.finish_reason.as_deref().and_then(finish_reason_from),
             provider: run.provider.clone().unwrap_or_default(),
             model: run.model.clone().unwrap_or_default(),
@@ -616,6 +632,7 @@ impl From<&FinishedRun> for RunOutcome {
             run_id: run.id,
             status: run.status,
             output: run.output.clone(),
+            tool_calls: run.tool_calls.clone(),
             finish_reason: run.finish_reason,
             provider: run.provider.clone(),
             model: run.model.clone(),

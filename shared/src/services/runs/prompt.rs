@@ -39,9 +39,10 @@ pub fn check_messages(messages: &[Message], field: &str) -> Result<(), Error> {
     }
     let mut total = 0usize;
     for (index, message) in messages.iter().enumerate() {
-        let chars = message.content.chars().count();
+        let chars = message.chars();
         total += chars;
-        if message.content.trim().is_empty() {
+        let carries_tools = !message.tool_calls.is_empty() || !message.tool_results.is_empty();
+        if message.content.trim().is_empty() && !carries_tools {
             errors.push(FieldError {
                 field: format!("{field}[{index}].content"),
                 message: "must not be empty".into(),
@@ -53,6 +54,7 @@ pub fn check_messages(messages: &[Message], field: &str) -> Result<(), Error> {
             });
         }
     }
+    errors.extend(tool_turn_errors(messages, field));
     if total > MAX_PROMPT_CHARS {
         errors.push(FieldError {
             field: field.to_owned(),
@@ -70,6 +72,67 @@ pub fn check_messages(messages: &[Message], field: &str) -> Result<(), Error> {
     } else {
         Err(Error::Validation(errors))
     }
+}
+
+/// Tool calls and their results must pair up as every provider requires: calls only from
+/// the assistant, and the next message the user's, answering each call exactly once;
+/// results only there.
+fn tool_turn_errors(messages: &[Message], field: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut open_calls: Vec<&str> = Vec::new();
+    for (index, message) in messages.iter().enumerate() {
+        let answered: Vec<&str> = message
+            .tool_results
+            .iter()
+            .map(|result| result.call_id.as_str())
+            .collect();
+        if !answered.is_empty() || !open_calls.is_empty() {
+            let mut expected = open_calls.clone();
+            let mut got = answered.clone();
+            expected.sort_unstable();
+            got.sort_unstable();
+            if open_calls.is_empty() {
+                errors.push(FieldError::new(
+                    format!("{field}[{index}]"),
+                    "a tool result must follow the assistant message whose tool call it answers",
+                ));
+            } else if message.role != Role::User || expected != got {
+                errors.push(FieldError::new(
+                    format!("{field}[{index}]"),
+                    format!(
+                        "the assistant called {}: the next messages must answer each of those calls once, and nothing else",
+                        open_calls.join(", ")
+                    ),
+                ));
+            }
+        }
+        if !message.tool_calls.is_empty() && message.role != Role::Assistant {
+            errors.push(FieldError::new(
+                format!("{field}[{index}].tool_calls"),
+                "only an assistant message makes tool calls",
+            ));
+        }
+        let mut ids: Vec<&str> = message
+            .tool_calls
+            .iter()
+            .map(|call| call.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        if ids.windows(2).any(|pair| pair.first() == pair.get(1))
+            || ids.iter().any(|id| id.is_empty())
+        {
+            errors.push(FieldError::new(
+                format!("{field}[{index}].tool_calls"),
+                "each tool call needs an id of its own",
+            ));
+        }
+        open_calls = message
+            .tool_calls
+            .iter()
+            .map(|call| call.id.as_str())
+            .collect();
+    }
+    errors
 }
 
 /// The system prompt a run sends: the agent's, then the filled-in input fields. Values are
@@ -148,6 +211,77 @@ pub fn system_prompt(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::llm::{ToolCall, ToolResult};
+
+    fn calling(ids: &[&str]) -> Message {
+        let mut message = Message::new(Role::Assistant, "");
+        message.tool_calls = ids
+            .iter()
+            .map(|id| ToolCall {
+                id: (*id).into(),
+                name: "lookup".into(),
+                arguments: "{}".into(),
+            })
+            .collect();
+        message
+    }
+
+    fn answering(ids: &[&str]) -> Message {
+        let mut message = Message::new(Role::User, "");
+        message.tool_results = ids
+            .iter()
+            .map(|id| ToolResult {
+                call_id: (*id).into(),
+                content: "found".into(),
+            })
+            .collect();
+        message
+    }
+
+    #[test]
+    fn tool_results_must_answer_each_call_of_the_assistant_message_before_them_once() {
+        let question = Message::new(Role::User, "look it up");
+        let paired = [
+            question.clone(),
+            calling(&["a", "b"]),
+            answering(&["b", "a"]),
+        ];
+        assert!(check_messages(&paired, "messages").is_ok());
+        for (messages, field) in [
+            (vec![question.clone(), answering(&["a"])], "messages[1]"),
+            (
+                vec![question.clone(), calling(&["a", "b"]), answering(&["a"])],
+                "messages[2]",
+            ),
+            (
+                vec![question.clone(), calling(&["a"]), answering(&["a", "a"])],
+                "messages[2]",
+            ),
+            (
+                vec![question.clone(), calling(&["a"]), question.clone()],
+                "messages[2]",
+            ),
+            (
+                vec![
+                    question.clone(),
+                    calling(&["a", "a"]),
+                    answering(&["a", "a"]),
+                ],
+                "messages[1].tool_calls",
+            ),
+        ] {
+            let Err(Error::Validation(errors)) = check_messages(&messages, "messages") else {
+                panic!("{messages:?} passed");
+            };
+            assert!(
+                errors.iter().any(|error| error.field == field),
+                "{field}: {errors:?}"
+            );
+        }
+        let mut user_calls = Message::new(Role::User, "hi");
+        user_calls.tool_calls = calling(&["x"]).tool_calls;
+        assert!(check_messages(&[user_calls], "messages").is_err());
+    }
 
     fn spec(inputs: serde_json::Value) -> AgentSpec {
         serde_json::from_value(serde_json::json!({

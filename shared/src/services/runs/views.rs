@@ -3,6 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::domain::llm::ToolCall;
+
 use crate::ports::{
     Attempt, CredentialKind, DailyRuns, RunError, RunRecord, RunSource, RunStatus, VersionStats,
 };
@@ -35,6 +37,8 @@ pub struct RunView {
     pub price_table: String,
     pub cached: bool,
     pub output: String,
+    /// The calls the model made to the caller's tools.
+    pub tool_calls: Vec<ToolCall>,
     pub finish_reason: Option<String>,
     pub error: Option<RunError>,
     pub ttft_ms: Option<i32>,
@@ -68,6 +72,7 @@ impl From<RunRecord> for RunView {
             price_table: record.price_table,
             cached: record.cached,
             output: record.output,
+            tool_calls: record.tool_calls,
             finish_reason: record.finish_reason,
             error: record.error,
             ttft_ms: record.ttft_ms,

@@ -13,7 +13,7 @@ use crate::{
     Error,
     domain::{
         AgentAddress, Caller, VersionChoice,
-        llm::{Message, Role as MessageRole},
+        llm::{Message, Role as MessageRole, ToolChoice},
         workflow::{self, Action, AgentCall, Reference, Scope, Template},
     },
     ports::{RunSource, RunStatus, WorkflowRunRecord},
@@ -234,11 +234,10 @@ impl WorkflowService {
             let request = RunRequest {
                 id,
                 agent,
-                messages: vec![Message {
-                    role: MessageRole::User,
-                    content: prompt,
-                }],
+                messages: vec![Message::new(MessageRole::User, prompt)],
                 inputs,
+                tools: Vec::new(),
+                tool_choice: ToolChoice::Auto,
                 max_tokens: None,
                 temperature: None,
                 top_p: None,
