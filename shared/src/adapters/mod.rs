@@ -18,3 +18,4 @@ pub mod secrets;
 pub mod ses;
 pub mod sqs;
 pub mod subsegments;
+pub mod web_page;

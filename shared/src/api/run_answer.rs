@@ -46,8 +46,9 @@ pub async fn answer(run: ActiveRun, stream: bool) -> Result<Response, Error> {
     Err(Error::Internal("a run ended without an outcome".into()))
 }
 
-/// `run`, then `delta` per piece of text (and `tool_call` per call to an offered tool),
-/// then `done` with the outcome.
+/// `run`, then `delta` per piece of text (`tool_started` and `tool_used` around each call
+/// to the agent's own tools, `tool_call` per call to a tool the caller offered), then
+/// `done` with the outcome.
 fn event_stream(run: ActiveRun) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let ActiveRun { info, events } = run;
     let first = Event::default()
@@ -63,6 +64,14 @@ fn event_stream(run: ActiveRun) -> Sse<impl Stream<Item = Result<Event, Infallib
             RunEvent::ToolCall(call) => Event::default()
                 .event("tool_call")
                 .json_data(&call)
+                .unwrap_or_default(),
+            RunEvent::ToolStarted(call) => Event::default()
+                .event("tool_started")
+                .json_data(&call)
+                .unwrap_or_default(),
+            RunEvent::ToolUsed(tool_use) => Event::default()
+                .event("tool_used")
+                .json_data(&tool_use)
                 .unwrap_or_default(),
             RunEvent::Done(outcome) => Event::default()
                 .event("done")

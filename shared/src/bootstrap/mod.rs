@@ -262,6 +262,13 @@ fn run_service<const NEEDS: u32>(
             providers: Arc::new(providers),
             cache: backends.cache.clone(),
             clock: backends.clock.clone(),
+            pages: Arc::new(
+                crate::adapters::web_page::GuardedPageFetcher::new(
+                    config.providers.tool_egress.clone(),
+                    config.runs.tool_timeout,
+                )
+                .map_err(|error| StartupError::Providers(error.to_string()))?,
+            ),
             limiter,
         },
         config.runs.clone(),

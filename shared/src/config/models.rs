@@ -70,25 +70,27 @@ pub fn providers(env: &Env) -> Result<ProviderSettings, ConfigError> {
             30,
             0..=5_000,
         )?),
-        egress: egress(env)?,
+        egress: egress(env, "AGORA_EGRESS_ALLOW")?,
+        tool_egress: egress(env, "AGORA_TOOL_EGRESS_ALLOW")?,
     })
 }
 
-/// `AGORA_EGRESS_ALLOW`: non-public networks user-supplied URLs may reach.
-fn egress(env: &Env) -> Result<EgressPolicy, ConfigError> {
-    let allowed = match env.get("AGORA_EGRESS_ALLOW") {
+/// `AGORA_EGRESS_ALLOW`: non-public networks user-supplied URLs may reach;
+/// `AGORA_TOOL_EGRESS_ALLOW`: those agents' tools may reach (none in production).
+fn egress(env: &Env, variable: &'static str) -> Result<EgressPolicy, ConfigError> {
+    let allowed = match env.get(variable) {
         None => Vec::new(),
         Some(raw) => raw
             .split(',')
             .map(|net| {
                 net.trim().parse::<ipnet::IpNet>().map_err(|_| {
                     env.invalid(
-                        "AGORA_EGRESS_ALLOW",
+                        variable,
                         format!("`{}` is not a CIDR range like 10.0.0.0/8", net.trim()),
                     )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
-    EgressPolicy::new(allowed).map_err(|problem| env.invalid("AGORA_EGRESS_ALLOW", problem))
+    EgressPolicy::new(allowed).map_err(|problem| env.invalid(variable, problem))
 }

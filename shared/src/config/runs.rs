@@ -27,6 +27,8 @@ pub fn runs(env: &Env, request_timeout: Duration) -> Result<RunSettings, ConfigE
             3_600,
             0..=604_800,
         )?,
+        tool_timeout: env.parse_seconds("AGORA_TOOL_TIMEOUT_SECONDS", 15, 1..=120)?,
+        max_tool_turns: env.parse_range("AGORA_MAX_TOOL_TURNS", 6, 2..=20)?,
     })
 }
 

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::FieldError;
-use super::{Credits, models};
+use super::{Credits, agent_tools::AgentTool, models};
 
 pub const MAX_NAME_CHARS: usize = 80;
 pub const MAX_SUMMARY_CHARS: usize = 200;
@@ -102,10 +102,10 @@ pub struct AgentSpec {
     #[serde(default)]
     pub inputs: Vec<InputField>,
     pub model: ModelChoice,
-    /// Reserved for tools; must be empty in this version.
+    /// Tools the model may call while it answers, run by Agora: the built-ins
+    /// (`{"type": "builtin", "name": "current_time"}`, `fetch_page`); up to 20.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub tools: Vec<serde_json::Value>,
+    pub tools: Vec<AgentTool>,
     /// Reserved for knowledge files; must be empty in this version.
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
@@ -442,11 +442,8 @@ impl AgentSpec {
                 fallback.endpoint.as_deref(),
             );
         }
-        if !self.tools.is_empty() {
-            fail(
-                "tools".into(),
-                "tools are not supported yet; send an empty list".into(),
-            );
+        for (field, message) in super::agent_tools::check_tools(&self.tools) {
+            fail(field, message);
         }
         if !self.knowledge.is_empty() {
             fail(
@@ -617,7 +614,12 @@ mod tests {
         spec.model.name = "gpt-9".into();
         spec.model.fallbacks[0].name = "claude-0".into();
         spec.inputs[0].options = vec!["x".into()];
-        spec.tools = vec![serde_json::json!({"name": "web"})];
+        spec.tools = vec![
+            AgentTool::Builtin {
+                name: crate::domain::agent_tools::BuiltinTool::CurrentTime,
+            };
+            2
+        ];
         spec.system_prompt = "x".repeat(MAX_SYSTEM_PROMPT_CHARS + 1);
         let fields: Vec<String> = spec.validate().into_iter().map(|e| e.field).collect();
         assert_eq!(
@@ -631,7 +633,7 @@ mod tests {
                 "inputs[0].options",
                 "model.name",
                 "model.fallbacks[0].name",
-                "tools"
+                "tools[1]"
             ]
         );
     }

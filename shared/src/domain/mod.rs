@@ -6,6 +6,7 @@
 pub mod account;
 pub mod address;
 pub mod agent;
+pub mod agent_tools;
 pub mod blob;
 pub mod caller;
 pub mod crypto;

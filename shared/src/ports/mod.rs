@@ -22,11 +22,12 @@ pub mod queue;
 pub mod reviews;
 pub mod runs;
 pub mod search;
+pub mod tools;
 pub mod uploads;
 pub mod workflows;
 
 pub use self::{
     accounts::*, audit::*, cache::*, catalog::*, clock::*, conversations::*, credentials::*,
     credits::*, egress::*, health::*, idempotency::*, llm::*, mail::*, queue::*, reviews::*,
-    runs::*, search::*, uploads::*, workflows::*,
+    runs::*, search::*, tools::*, uploads::*, workflows::*,
 };

@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::domain::llm::{FinishReason, RunFailure, ToolCall, Usage};
+use crate::domain::{
+    agent_tools::ToolUse,
+    llm::{FinishReason, RunFailure, ToolCall, Usage},
+};
 
 /// Where a run was asked for.
 #[derive(
@@ -208,6 +211,9 @@ pub struct FinishedRun {
     /// The tools the model called (offered by the caller), in order.
     #[serde(default)]
     pub tool_calls: Vec<ToolCall>,
+    /// The calls Agora made to the agent's own tools, in order.
+    #[serde(default)]
+    pub tool_uses: Vec<ToolUse>,
     pub finish_reason: Option<FinishReason>,
     pub error: Option<RunError>,
     pub ttft_ms: Option<u64>,
@@ -253,6 +259,7 @@ pub struct RunRecord {
     pub cached: bool,
     pub output: String,
     pub tool_calls: Vec<ToolCall>,
+    pub tool_uses: Vec<ToolUse>,
     pub finish_reason: Option<String>,
     pub error: Option<RunError>,
     pub ttft_ms: Option<i32>,

@@ -12,6 +12,7 @@
 )]
 
 mod accounts;
+mod agent_tools;
 mod agreement;
 mod api;
 mod architecture;

@@ -1269,8 +1269,11 @@ export interface components {
             system_prompt?: string;
             /** @description Up to 10 tags, each 2 to 32 lower-case letters, digits or hyphens. */
             tags?: string[];
-            /** @description Reserved for tools; must be empty in this version. */
-            tools?: Record<string, never>[];
+            /**
+             * @description Tools the model may call while it answers, run by Agora: the built-ins
+             *     (`{"type": "builtin", "name": "current_time"}`, `fetch_page`); up to 20.
+             */
+            tools?: components["schemas"]["AgentTool"][];
         };
         /** @description An agent's figures, for its owner. */
         AgentStats: {
@@ -1315,6 +1318,12 @@ export interface components {
             /** Format: int64 */
             view_count: number;
             visibility: components["schemas"]["Visibility"];
+        };
+        /** @description A tool an agent's model may call. */
+        AgentTool: {
+            name: components["schemas"]["BuiltinTool"];
+            /** @enum {string} */
+            type: "builtin";
         };
         /** @description An agent a workflow uses. */
         AgentUse: {
@@ -1414,6 +1423,11 @@ export interface components {
             /** @description Pass as `cursor` for the next page; absent on the last one. */
             next_cursor?: string | null;
         };
+        /**
+         * @description Agora's built-in tools: few, and each with no side effects.
+         * @enum {string}
+         */
+        BuiltinTool: "current_time" | "fetch_page";
         /**
          * @description How results are ordered.
          * @enum {string}
@@ -2271,6 +2285,8 @@ export interface components {
             status: components["schemas"]["RunStatus"];
             /** @description The calls the model made to the caller's tools. */
             tool_calls: components["schemas"]["ToolCall"][];
+            /** @description The calls Agora made to the agent's own tools. */
+            tool_uses: components["schemas"]["ToolUse"][];
             /** Format: int64 */
             ttft_ms?: number | null;
             /** @description True when the provider's count was missing or untrustworthy and Agora estimated it. */
@@ -2322,6 +2338,8 @@ export interface components {
             status: components["schemas"]["RunStatus"];
             /** @description The calls the model made to the caller's tools. */
             tool_calls: components["schemas"]["ToolCall"][];
+            /** @description The calls Agora made to the agent's own tools. */
+            tool_uses: components["schemas"]["ToolUse"][];
             /** Format: int32 */
             ttft_ms?: number | null;
             usage_estimated: boolean;
@@ -2491,6 +2509,25 @@ export interface components {
             /** @description The provider's id of the call, which its result quotes. */
             id: string;
             name: string;
+        };
+        /**
+         * @description How a call to an agent's tool went.
+         * @enum {string}
+         */
+        ToolOutcome: "ok" | "error" | "refused";
+        /** @description One call to an agent's tool, as the run records it and its events show it. */
+        ToolUse: {
+            call: components["schemas"]["ToolCall"];
+            /** Format: int64 */
+            latency_ms: number;
+            outcome: components["schemas"]["ToolOutcome"];
+            /**
+             * Format: int64
+             * @description The characters the model was given.
+             */
+            result_chars: number;
+            /** @description The start of what the model was given (the whole is in the model's prompt only). */
+            result_preview: string;
         };
         UpdateAgentRequest: {
             definition?: null | components["schemas"]["AgentSpec"];

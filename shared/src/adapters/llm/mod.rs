@@ -49,6 +49,9 @@ pub struct ProviderSettings {
     pub echo_word_delay: Duration,
     /// Non-public networks user-supplied URLs may reach (never link-local or metadata).
     pub egress: EgressPolicy,
+    /// Non-public networks agents' tools (`fetch_page`) may reach: none in production;
+    /// loopback in tests.
+    pub tool_egress: EgressPolicy,
 }
 
 /// A tool call's arguments as the JSON object Anthropic and Bedrock take: the text the

@@ -9,7 +9,10 @@ use super::{
 };
 use crate::{
     Error, Result,
-    domain::llm::{RunFailure, ToolCall},
+    domain::{
+        agent_tools::ToolUse,
+        llm::{RunFailure, ToolCall},
+    },
     ports::{
         Attempt, CredentialKind, DailyRuns, FinishedRun, NewRun, RunError, RunRecord, RunSource,
         RunStatus, RunStore, StartRules, StartRunError, VersionStats,
@@ -25,7 +28,7 @@ const RUN_COLUMNS: &str = "r.id, r.user_id, r.agent_id, u.handle || '/' || a.slu
     r.agent_version, r.conversation_id, r.source, r.status, r.credential, r.provider, r.model,
     r.attempts, r.input_tokens, r.output_tokens, r.usage_estimated, r.model_cost_micros,
     r.agent_price_micros, r.charged_micros, r.hold_micros, r.price_table, r.cached, r.output,
-    r.tool_calls, r.finish_reason, r.error_kind, r.error_detail, r.ttft_ms, r.latency_ms, r.created_at,
+    r.tool_calls, r.tool_uses, r.finish_reason, r.error_kind, r.error_detail, r.ttft_ms, r.latency_ms, r.created_at,
     r.finished_at";
 
 const RUN_FROM: &str =
@@ -176,6 +179,8 @@ impl RunStore for Db {
             .map_err(|error| Error::Internal(format!("attempts do not serialise: {error}")))?;
         let tool_calls = serde_json::to_value(&run.tool_calls)
             .map_err(|error| Error::Internal(format!("tool calls do not serialise: {error}")))?;
+        let tool_uses = serde_json::to_value(&run.tool_uses)
+            .map_err(|error| Error::Internal(format!("tool uses do not serialise: {error}")))?;
         let input_tokens = i64::try_from(run.usage.input_tokens).unwrap_or(i64::MAX);
         let output_tokens = i64::try_from(run.usage.output_tokens).unwrap_or(i64::MAX);
         let agent_price = if run.status == RunStatus::Succeeded {
@@ -193,7 +198,7 @@ impl RunStore for Db {
                  charged_micros = LEAST($9::bigint + $10::bigint, hold_micros),
                  cached = $11, output = $12, finish_reason = $13, error_kind = $14,
                  error_detail = $15, ttft_ms = $16, latency_ms = $17, finished_at = $18,
-                 tool_calls = $19
+                 tool_calls = $19, tool_uses = $20
              WHERE id = $1 AND status = 'running'
              RETURNING user_id, creator_id, hold_micros, charged_micros, agent_id, conversation_id",
             &[
@@ -216,6 +221,7 @@ impl RunStore for Db {
                 &clamp_i32(run.latency_ms),
                 &run.finished_at,
                 &tool_calls,
+                &tool_uses,
             ],
         )
         .await?
@@ -454,6 +460,9 @@ fn run_from(row: &Row) -> Result<RunRecord> {
     let tool_calls: serde_json::Value = row.get("tool_calls");
     let tool_calls: Vec<ToolCall> = serde_json::from_value(tool_calls)
         .map_err(|error| Error::Internal(format!("stored tool calls are malformed: {error}")))?;
+    let tool_uses: serde_json::Value = row.get("tool_uses");
+    let tool_uses: Vec<ToolUse> = serde_json::from_value(tool_uses)
+        .map_err(|error| Error::Internal(format!("stored tool uses are malformed: {error}")))?;
     let error_kind: Option<String> = row.get("error_kind");
     let error_detail: Option<String> = row.get("error_detail");
     Ok(RunRecord {
@@ -480,6 +489,7 @@ fn run_from(row: &Row) -> Result<RunRecord> {
         cached: row.get("cached"),
         output: row.get("output"),
         tool_calls,
+        tool_uses,
         finish_reason: row.get("finish_reason"),
         error: error_kind.map(|kind: String| RunError {
             kind: RunFailure::from_stored(&kind),

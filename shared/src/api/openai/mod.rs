@@ -482,6 +482,9 @@ fn chunks(
     let body = sse::stream_of(events).flat_map(move |event| {
         let chunks: Vec<serde_json::Value> = match event {
             RunEvent::Delta(text) => vec![chunk(serde_json::json!({ "content": text }), None)],
+            // The agent's own tools run inside Agora: the caller sees their effect in the
+            // answer, never calls it must make.
+            RunEvent::ToolStarted(_) | RunEvent::ToolUsed(_) => Vec::new(),
             RunEvent::ToolCall(call) => {
                 let mut delta = serde_json::to_value(ChatToolCall::from(&call)).unwrap_or_default();
                 delta["index"] = calls.into();

@@ -27,16 +27,19 @@ use uuid::Uuid;
 
 use super::{
     ActiveRun, RunEvent, RunInfo, RunOutcome, Shared, guard::PromptGuard, providers::PlannedModel,
-    stop_key,
+    stop_key, tools,
 };
 use crate::{
     Error, Result,
     domain::llm::RunFailure,
     domain::{
-        Credits,
-        llm::{self, FinishReason, LlmEvent, LlmRequest, ProviderError, ToolCall, Usage},
+        agent_tools::ToolUse,
+        llm::{
+            self, FinishReason, LlmEvent, LlmRequest, Message, ProviderError, Role, ToolCall,
+            ToolResult, Usage,
+        },
     },
-    ports::{Attempt, FinishedRun, LlmStream, RunError, RunStatus},
+    ports::{Attempt, LlmStream, RunError, RunStatus},
     services::backoff,
 };
 
@@ -45,9 +48,9 @@ use crate::{
 const BYTES_PER_TOKEN: u64 = 4;
 /// How often a streaming run looks for a stop request.
 const STOP_POLL: Duration = Duration::from_millis(250);
-/// Recording a run's end: tries, and the first wait between them (then × 4).
-const SETTLE_TRIES: u32 = 4;
-const SETTLE_RETRY_BASE: Duration = Duration::from_millis(50);
+
+mod answer_cache;
+mod settlement;
 
 pub(super) struct Execution {
     pub shared: Arc<Shared>,
@@ -61,14 +64,15 @@ pub(super) struct Execution {
     pub agent_price: i64,
     pub hold: i64,
     pub guard: Option<PromptGuard>,
+    /// The agent's own tools (none for most agents).
+    pub toolbox: tools::AgentToolbox,
+    /// The most model calls one answer makes when the model uses the agent's tools.
+    pub max_tool_turns: u32,
     pub answer_id: Option<Uuid>,
     /// When the function serving the request is stopped (in Lambda): the answer ends
     /// [`SETTLE_RESERVE`] before, so the run is settled and billed while it still can be.
     pub function_deadline: Option<Instant>,
 }
-
-/// How long a settlement the database would not take waits in the journal.
-const SETTLEMENT_JOURNAL_TTL: Duration = Duration::from_secs(7 * 86_400);
 
 /// Time kept before a function's deadline to settle a run (with its retries).
 const SETTLE_RESERVE: Duration = Duration::from_secs(4);
@@ -82,15 +86,26 @@ struct Committed {
     attempt_started: Instant,
 }
 
-/// What the answer so far amounts to.
+/// What the answer so far amounts to, over all its turns.
 struct Progress {
     output: String,
+    /// Calls to the caller's tools, which end the answer.
     tool_calls: Vec<ToolCall>,
-    /// Raw model text before the prompt guard, for estimates.
-    produced_bytes: u64,
-    usage: Option<Usage>,
+    /// Calls to the agent's own tools, made by Agora.
+    tool_uses: Vec<ToolUse>,
     finish: Option<FinishReason>,
     ttft: Option<Duration>,
+}
+
+/// One model call of an answer (an answer has more when the model uses the agent's tools).
+#[derive(Default)]
+struct Turn {
+    /// The model's text before the prompt guard: what the next turn sends back.
+    text: String,
+    /// Raw model output in bytes, for estimates.
+    produced_bytes: u64,
+    usage: Option<Usage>,
+    agent_calls: Vec<ToolCall>,
 }
 
 impl Execution {
@@ -217,7 +232,8 @@ impl Execution {
         Err(last_error)
     }
 
-    /// Streams the committed answer to `sender`, then settles the run and sends `Done`.
+    /// Streams the committed answer to `sender`, turn by turn while the model calls the
+    /// agent's own tools, then settles the run and sends `Done`.
     async fn answer(
         mut self,
         committed: Committed,
@@ -229,7 +245,7 @@ impl Execution {
             model,
             mut stream,
             first,
-            attempt_started,
+            mut attempt_started,
         } = committed;
         let mut progress = Progress::empty();
         let mut pending = Some(Ok(first));
@@ -240,94 +256,212 @@ impl Execution {
         let ends_at = self.within_function(later(started, self.shared.settings.answer_budget));
         let answer_deadline = tokio::time::sleep_until(ends_at);
         tokio::pin!(answer_deadline);
-        let (status, error) = loop {
-            let next = match pending.take() {
-                Some(event) => Some(event),
-                None => tokio::select! {
-                    biased;
-                    () = sender.closed() => break (RunStatus::Disconnected, None),
-                    () = &mut answer_deadline => break (RunStatus::Failed, Some(ProviderError::Timeout)),
-                    () = &mut stop_watch => break (RunStatus::Stopped, None),
-                    event = stream.next() => event,
-                },
-            };
-            match next {
-                Some(Ok(LlmEvent::TextDelta(text))) => {
-                    progress.ttft.get_or_insert_with(|| started.elapsed());
-                    progress.produced_bytes = progress
-                        .produced_bytes
-                        .saturating_add(u64::try_from(text.len()).unwrap_or(u64::MAX));
-                    let safe = match &mut self.guard {
-                        Some(guard) => guard.push(&text),
-                        None => text,
-                    };
-                    if !safe.is_empty() {
-                        progress.output.push_str(&safe);
-                        if sender.send(RunEvent::Delta(safe)).await.is_err() {
-                            break (RunStatus::Disconnected, None);
+        // What the next turn sends: the conversation, then each turn's calls and results.
+        let mut turn_request = LlmRequest {
+            model: model.model.clone(),
+            sampling: llm::Sampling {
+                max_tokens: model.max_tokens,
+                ..self.request.sampling
+            },
+            ..self.request.clone()
+        };
+        let mut turn_input_bound = self.input_bound;
+        let mut turns: u32 = 1;
+        let (status, error) = 'turns: loop {
+            let mut turn = Turn::default();
+            let (status, error) = loop {
+                let next = match pending.take() {
+                    Some(event) => Some(event),
+                    None => tokio::select! {
+                        biased;
+                        () = sender.closed() => break (RunStatus::Disconnected, None),
+                        () = &mut answer_deadline => break (RunStatus::Failed, Some(ProviderError::Timeout)),
+                        () = &mut stop_watch => break (RunStatus::Stopped, None),
+                        event = stream.next() => event,
+                    },
+                };
+                match next {
+                    Some(Ok(LlmEvent::TextDelta(text))) => {
+                        progress.ttft.get_or_insert_with(|| started.elapsed());
+                        turn.produced_bytes = turn
+                            .produced_bytes
+                            .saturating_add(u64::try_from(text.len()).unwrap_or(u64::MAX));
+                        turn.text.push_str(&text);
+                        let safe = match &mut self.guard {
+                            Some(guard) => guard.push(&text),
+                            None => text,
+                        };
+                        if !safe.is_empty() {
+                            progress.output.push_str(&safe);
+                            if sender.send(RunEvent::Delta(safe)).await.is_err() {
+                                break (RunStatus::Disconnected, None);
+                            }
                         }
                     }
-                }
-                Some(Ok(LlmEvent::ToolCall {
-                    id,
-                    name,
-                    arguments,
-                })) => {
-                    progress.ttft.get_or_insert_with(|| started.elapsed());
-                    progress.produced_bytes = progress.produced_bytes.saturating_add(
-                        u64::try_from(name.len().saturating_add(arguments.len()))
-                            .unwrap_or(u64::MAX),
-                    );
-                    // The provider's answer is untrusted: only a tool the caller offered
-                    // may be called, and a sealed prompt leaks no more through arguments
-                    // than through text.
-                    if !self.request.tools.iter().any(|tool| tool.name == name) {
-                        tracing::warn!(run_id = %self.run_id, tool = name, "the model called a tool it was not offered; dropped");
-                        continue;
-                    }
-                    let arguments = match &self.guard {
-                        Some(guard) => guard.redacted(&arguments),
-                        None => arguments,
-                    };
-                    let call = ToolCall {
+                    Some(Ok(LlmEvent::ToolCall {
                         id,
                         name,
                         arguments,
-                    };
-                    progress.tool_calls.push(call.clone());
-                    if sender.send(RunEvent::ToolCall(call)).await.is_err() {
-                        break (RunStatus::Disconnected, None);
-                    }
-                }
-                Some(Ok(LlmEvent::Usage(usage))) => {
-                    if !llm::plausible_usage(&usage, self.input_bound, model.max_tokens) {
-                        break (
-                            RunStatus::Failed,
-                            Some(ProviderError::Invalid(format!(
-                                "the provider reported impossible usage ({} input, {} output tokens)",
-                                usage.input_tokens, usage.output_tokens
-                            ))),
+                    })) => {
+                        progress.ttft.get_or_insert_with(|| started.elapsed());
+                        turn.produced_bytes = turn.produced_bytes.saturating_add(
+                            u64::try_from(name.len().saturating_add(arguments.len()))
+                                .unwrap_or(u64::MAX),
                         );
+                        let call = ToolCall {
+                            id,
+                            name,
+                            arguments,
+                        };
+                        // The provider's answer is untrusted: only a tool the agent declared
+                        // or the caller offered may be called.
+                        if self.toolbox.owns(&call.name) {
+                            turn.agent_calls.push(call);
+                            continue;
+                        }
+                        if !self.request.tools.iter().any(|tool| tool.name == call.name) {
+                            tracing::warn!(run_id = %self.run_id, tool = call.name, "the model called a tool it was not offered; dropped");
+                            continue;
+                        }
+                        // A sealed prompt leaks no more through arguments than through text.
+                        let call = ToolCall {
+                            arguments: match &self.guard {
+                                Some(guard) => guard.redacted(&call.arguments),
+                                None => call.arguments,
+                            },
+                            ..call
+                        };
+                        progress.tool_calls.push(call.clone());
+                        if sender.send(RunEvent::ToolCall(call)).await.is_err() {
+                            break (RunStatus::Disconnected, None);
+                        }
                     }
-                    progress.usage = Some(usage);
-                }
-                Some(Ok(LlmEvent::Finish(reason))) => {
-                    // Calls to tools nobody offered were dropped: the answer is what is left.
-                    let reason =
-                        if reason == FinishReason::ToolCalls && progress.tool_calls.is_empty() {
+                    Some(Ok(LlmEvent::Usage(usage))) => {
+                        if !llm::plausible_usage(&usage, turn_input_bound, model.max_tokens) {
+                            break (
+                                RunStatus::Failed,
+                                Some(ProviderError::Invalid(format!(
+                                    "the provider reported impossible usage ({} input, {} output tokens)",
+                                    usage.input_tokens, usage.output_tokens
+                                ))),
+                            );
+                        }
+                        turn.usage = Some(usage);
+                    }
+                    Some(Ok(LlmEvent::Finish(reason))) => {
+                        // Calls to tools nobody offered were dropped: the answer is what is left.
+                        let called =
+                            !progress.tool_calls.is_empty() || !turn.agent_calls.is_empty();
+                        let reason = if reason == FinishReason::ToolCalls && !called {
                             FinishReason::Stop
                         } else {
                             reason
                         };
-                    progress.finish = Some(reason);
-                    break (RunStatus::Succeeded, None);
+                        progress.finish = Some(reason);
+                        break (RunStatus::Succeeded, None);
+                    }
+                    Some(Err(error)) => break (RunStatus::Failed, Some(error)),
+                    None => {
+                        break (
+                            RunStatus::Failed,
+                            Some(ProviderError::Invalid("the answer ended early".into())),
+                        );
+                    }
                 }
-                Some(Err(error)) => break (RunStatus::Failed, Some(error)),
-                None => {
-                    break (
-                        RunStatus::Failed,
-                        Some(ProviderError::Invalid("the answer ended early".into())),
-                    );
+            };
+            // A finished turn without usage from a provider that must report it.
+            let (status, error) = if status == RunStatus::Succeeded
+                && turn.usage.is_none()
+                && model.credential.requires_usage()
+            {
+                (
+                    RunStatus::Failed,
+                    Some(ProviderError::Invalid(
+                        "the answer reported no usage".into(),
+                    )),
+                )
+            } else {
+                (status, error)
+            };
+            let usage = Self::usage(&turn, turn_input_bound, &model);
+            attempts.push(Attempt {
+                provider: model.provider_name.clone(),
+                model: model.model.clone(),
+                outcome: error.as_ref().map_or("ok", ProviderError::kind).to_owned(),
+                detail: error.as_ref().map(ToString::to_string),
+                input_tokens: usage.0.input_tokens,
+                output_tokens: usage.0.output_tokens,
+                usage_estimated: usage.1,
+                cost_micros: model.cost(&usage.0),
+                latency_ms: millis(attempt_started.elapsed()),
+            });
+            if status != RunStatus::Succeeded || turn.agent_calls.is_empty() {
+                break (status, error);
+            }
+            // The agent's tools, then the next turn with their results.
+            let results = match self
+                .use_tools(&turn.agent_calls, &mut progress, &sender)
+                .await
+            {
+                Some(results) => results,
+                None => break (RunStatus::Disconnected, None),
+            };
+            let mut asked = Message::new(Role::Assistant, turn.text);
+            asked.tool_calls = turn.agent_calls;
+            let mut answered = Message::new(Role::User, "");
+            answered.tool_results = results;
+            turn_request.messages.push(asked);
+            turn_request.messages.push(answered);
+            turns = turns.saturating_add(1);
+            if turns > self.max_tool_turns {
+                break (RunStatus::Succeeded, None);
+            }
+            // The last turn allowed (or no calls left) must answer in text.
+            if turns == self.max_tool_turns || progress.tool_uses.len() >= tools::MAX_TOOL_CALLS {
+                turn_request.tool_choice = llm::ToolChoice::None;
+            }
+            // A turn starts only if its worst case still fits in the run's hold.
+            let next_bound = llm::input_token_bound(&turn_request);
+            let spent = attempts.iter().fold(0_i64, |sum, attempt| {
+                sum.saturating_add(attempt.cost_micros)
+            });
+            let next_worst = model.cost(&Usage {
+                input_tokens: next_bound,
+                output_tokens: u64::from(model.max_tokens),
+            });
+            if spent
+                .saturating_add(next_worst)
+                .saturating_add(self.agent_price)
+                > self.hold
+            {
+                tracing::info!(run_id = %self.run_id, turns, "the next tool turn would not fit in the run's hold; the answer ends here");
+                break (RunStatus::Succeeded, None);
+            }
+            turn_input_bound = next_bound;
+            attempt_started = Instant::now();
+            let remaining = ends_at.saturating_duration_since(attempt_started);
+            let call = tokio::time::timeout(
+                remaining.min(self.shared.settings.provider_timeout),
+                async {
+                    let mut next = model.adapter.call(&turn_request).await?;
+                    match next.next().await {
+                        Some(Ok(first)) => Ok((next, first)),
+                        Some(Err(error)) => Err(error),
+                        None => Err(ProviderError::Invalid("the answer was empty".into())),
+                    }
+                },
+            )
+            .await
+            .unwrap_or(Err(ProviderError::Timeout));
+            match call {
+                Ok((next, first)) => {
+                    stream = next;
+                    pending = Some(Ok(first));
+                    progress.finish = None;
+                }
+                Err(error) => {
+                    attempts.push(failed_attempt(&model, &error, attempt_started));
+                    break 'turns (RunStatus::Failed, Some(error));
                 }
             }
         };
@@ -341,32 +475,6 @@ impl Execution {
                 }
             }
         }
-        // A finished answer without usage from a provider that must report it.
-        let (status, error) = if status == RunStatus::Succeeded
-            && progress.usage.is_none()
-            && model.credential.requires_usage()
-        {
-            (
-                RunStatus::Failed,
-                Some(ProviderError::Invalid(
-                    "the answer reported no usage".into(),
-                )),
-            )
-        } else {
-            (status, error)
-        };
-        let usage = self.usage(&progress, &model);
-        attempts.push(Attempt {
-            provider: model.provider_name.clone(),
-            model: model.model.clone(),
-            outcome: error.as_ref().map_or("ok", ProviderError::kind).to_owned(),
-            detail: error.as_ref().map(ToString::to_string),
-            input_tokens: usage.0.input_tokens,
-            output_tokens: usage.0.output_tokens,
-            usage_estimated: usage.1,
-            cost_micros: model.cost(&usage.0),
-            latency_ms: millis(attempt_started.elapsed()),
-        });
         let finished = self.finished(status, Some(model), attempts, &progress, error, started);
         if let Err(error) = self.settle(&finished).await {
             self.journal(&finished, &error).await;
@@ -379,15 +487,45 @@ impl Execution {
         let _ = sender.send(RunEvent::Done(outcome)).await;
     }
 
-    /// The usage to bill: the provider's when it reported a plausible one, else an
-    /// estimate from the bytes sent and produced.
-    fn usage(&self, progress: &Progress, model: &PlannedModel) -> (Usage, bool) {
-        match progress.usage {
+    /// Makes the agent's tool calls of one turn, in order, each announced and then shown
+    /// with its outcome; calls beyond the run's limit are refused. `None`: the caller left.
+    async fn use_tools(
+        &self,
+        calls: &[ToolCall],
+        progress: &mut Progress,
+        sender: &mpsc::Sender<RunEvent>,
+    ) -> Option<Vec<ToolResult>> {
+        let mut results = Vec::with_capacity(calls.len());
+        for call in calls {
+            let (tool_use, result) = if progress.tool_uses.len() >= tools::MAX_TOOL_CALLS {
+                tools::AgentToolbox::over_limit(call)
+            } else {
+                let shown = ToolCall {
+                    arguments: self.guard.as_ref().map_or_else(
+                        || call.arguments.clone(),
+                        |guard| guard.redacted(&call.arguments),
+                    ),
+                    ..call.clone()
+                };
+                sender.send(RunEvent::ToolStarted(shown)).await.ok()?;
+                self.toolbox.call(call, self.guard.as_ref()).await
+            };
+            progress.tool_uses.push(tool_use.clone());
+            sender.send(RunEvent::ToolUsed(tool_use)).await.ok()?;
+            results.push(result);
+        }
+        Some(results)
+    }
+
+    /// The usage to bill for a turn: the provider's when it reported a plausible one,
+    /// else an estimate from the bytes sent and produced.
+    fn usage(turn: &Turn, input_bound: u64, model: &PlannedModel) -> (Usage, bool) {
+        match turn.usage {
             Some(usage) => (usage, false),
             None => {
                 let estimated = Usage {
-                    input_tokens: (self.input_bound).div_ceil(BYTES_PER_TOKEN).max(1),
-                    output_tokens: progress
+                    input_tokens: input_bound.div_ceil(BYTES_PER_TOKEN).max(1),
+                    output_tokens: turn
                         .produced_bytes
                         .div_ceil(BYTES_PER_TOKEN)
                         .min(u64::from(model.max_tokens)),
@@ -396,202 +534,6 @@ impl Execution {
             }
         }
     }
-
-    fn finished(
-        &self,
-        status: RunStatus,
-        model: Option<PlannedModel>,
-        attempts: Vec<Attempt>,
-        progress: &Progress,
-        error: Option<ProviderError>,
-        started: Instant,
-    ) -> FinishedRun {
-        let usage = attempts
-            .iter()
-            .fold(Usage::default(), |sum, attempt| Usage {
-                input_tokens: sum.input_tokens.saturating_add(attempt.input_tokens),
-                output_tokens: sum.output_tokens.saturating_add(attempt.output_tokens),
-            });
-        let model_cost = attempts.iter().fold(0_i64, |sum, attempt| {
-            sum.saturating_add(attempt.cost_micros)
-        });
-        FinishedRun {
-            id: self.run_id,
-            status,
-            provider: model
-                .as_ref()
-                .map_or_else(String::new, |model| model.provider_name.clone()),
-            model: model.map_or_else(String::new, |model| model.model),
-            usage_estimated: attempts.iter().any(|attempt| attempt.usage_estimated),
-            attempts,
-            usage,
-            model_cost_micros: model_cost,
-            agent_price_micros: self.agent_price,
-            cached: false,
-            output: progress.output.clone(),
-            tool_calls: progress.tool_calls.clone(),
-            finish_reason: progress.finish,
-            error: error.as_ref().map(run_error),
-            ttft_ms: progress.ttft.map(millis),
-            latency_ms: millis(started.elapsed()),
-            finished_at: self.shared.ports.clock.now(),
-            answer_id: self.answer_id,
-        }
-    }
-
-    /// Records the run's end. Settling is idempotent (only a running run settles), so a
-    /// transient failure (a busy pool, a lost connection) is retried a few times before
-    /// the run is left to the sweeper, which would fail it only after its hold expires.
-    async fn settle(&self, finished: &FinishedRun) -> Result<()> {
-        let mut wait = SETTLE_RETRY_BASE;
-        let mut tries = 1;
-        loop {
-            match self.shared.ports.runs.finish_run(finished).await {
-                Ok(_) => return Ok(()),
-                Err(error) if tries < SETTLE_TRIES => {
-                    tracing::warn!(run_id = %self.run_id, error = %error, tries, "recording the run's end failed; retrying");
-                    tokio::time::sleep(wait).await;
-                    wait = wait.saturating_mul(4);
-                    tries = tries.saturating_add(1);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-    }
-
-    /// Keeps a settlement the database would not take in the journal (the cache, for a
-    /// week), where the maintenance job finds it when the run's hold expires and settles
-    /// the run as it ended, so what was produced is still billed, once.
-    async fn journal(&self, finished: &FinishedRun, error: &crate::Error) {
-        let kept = match serde_json::to_vec(finished) {
-            Ok(bytes) => self
-                .shared
-                .ports
-                .cache
-                .set(
-                    &super::settlement_key(self.run_id),
-                    &bytes,
-                    SETTLEMENT_JOURNAL_TTL,
-                )
-                .await
-                .map_err(|cause| cause.to_string()),
-            Err(cause) => Err(cause.to_string()),
-        };
-        match kept {
-            Ok(()) => {
-                tracing::error!(run_id = %self.run_id, error = %error, "cannot record the run's end; it waits in the settlement journal for the maintenance job")
-            }
-            Err(cause) => {
-                tracing::error!(run_id = %self.run_id, error = %error, journal = %cause, model_cost_micros = finished.model_cost_micros, "cannot record the run's end nor journal it; the maintenance job releases its hold unbilled")
-            }
-        }
-    }
-
-    /// What the caller was charged: the cost and price, never more than the hold.
-    fn charged(&self, finished: &FinishedRun) -> Credits {
-        let price = if finished.status == RunStatus::Succeeded {
-            finished.agent_price_micros
-        } else {
-            0
-        };
-        Credits::from_micros(
-            finished
-                .model_cost_micros
-                .saturating_add(price)
-                .min(self.hold)
-                .max(0),
-        )
-        .unwrap_or_default()
-    }
-
-    // ---- the response cache for deterministic requests ----------------------------------
-
-    /// The cache key of a request whose answer is the same every time (temperature 0, one
-    /// model, Agora's own credential), if this one is.
-    fn cache_key(&self) -> Option<String> {
-        use sha2::{Digest, Sha256};
-        let model = self.plan.first()?;
-        let deterministic = self.request.sampling.temperature == Some(0.0)
-            && self.guard.is_none()
-            && matches!(
-                model.credential,
-                crate::ports::CredentialKind::Platform | crate::ports::CredentialKind::Offline
-            );
-        if !deterministic {
-            return None;
-        }
-        let identity = serde_json::json!({
-            "provider": model.provider_name,
-            "model": model.model,
-            "system": self.request.system,
-            "messages": self.request.messages,
-            "tools": self.request.tools,
-            "tool_choice": self.request.tool_choice,
-            "sampling": self.request.sampling,
-        });
-        let digest = Sha256::digest(identity.to_string().as_bytes());
-        Some(format!("answers:{}", hex(&digest)))
-    }
-
-    async fn cached_answer(&self) -> Option<String> {
-        let key = self.cache_key()?;
-        let bytes = self.shared.ports.cache.get(&key).await.ok()??;
-        String::from_utf8(bytes).ok()
-    }
-
-    async fn remember_answer(&self, finished: &FinishedRun) {
-        if finished.finish_reason != Some(FinishReason::Stop) {
-            return;
-        }
-        if let Some(key) = self.cache_key() {
-            let ttl = self.shared.settings.response_cache_ttl;
-            let _ = self
-                .shared
-                .ports
-                .cache
-                .set(&key, finished.output.as_bytes(), ttl)
-                .await;
-        }
-    }
-
-    /// A cached answer: recorded and charged the agent's price, no tokens.
-    async fn serve_cached(self, output: String, started: Instant) -> ActiveRun {
-        let model = self.plan.first().cloned();
-        let progress = Progress {
-            output,
-            tool_calls: Vec::new(),
-            produced_bytes: 0,
-            usage: None,
-            finish: Some(FinishReason::Stop),
-            ttft: Some(started.elapsed()),
-        };
-        let mut finished = self.finished(
-            RunStatus::Succeeded,
-            model,
-            Vec::new(),
-            &progress,
-            None,
-            started,
-        );
-        finished.cached = true;
-        let (sender, events) = mpsc::channel(2);
-        let info = RunInfo {
-            run_id: self.run_id,
-            agent: self.agent.clone(),
-            agent_version: self.agent_version,
-            provider: finished.provider.clone(),
-            model: finished.model.clone(),
-            created_at: self.created_at,
-        };
-        if let Err(error) = self.settle(&finished).await {
-            tracing::error!(run_id = %self.run_id, %error, "cannot record a cached run");
-        }
-        let mut outcome = RunOutcome::from(&finished);
-        outcome.charged = self.charged(&finished);
-        let _ = sender.try_send(RunEvent::Delta(finished.output.clone()));
-        let _ = sender.try_send(RunEvent::Done(outcome));
-        ActiveRun { info, events }
-    }
 }
 
 impl Progress {
@@ -599,8 +541,7 @@ impl Progress {
         Self {
             output: String::new(),
             tool_calls: Vec::new(),
-            produced_bytes: 0,
-            usage: None,
+            tool_uses: Vec::new(),
             finish: None,
             ttft: None,
         }
@@ -675,8 +616,4 @@ fn run_failed(error: &ProviderError) -> Error {
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

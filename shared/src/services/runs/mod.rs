@@ -7,8 +7,11 @@
 
 pub(crate) mod execution;
 pub mod guard;
+mod hold;
+mod outcome;
 pub mod prompt;
 pub mod providers;
+pub mod tools;
 pub mod views;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
@@ -17,20 +20,23 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use self::providers::Providers;
+use self::{
+    hold::{agent_price, tool_turns_bound, worst_case},
+    outcome::replay,
+    providers::Providers,
+};
 use crate::{
     Error, Result,
     domain::{
         AgentAddress, AgentSpec, Caller, Licence, VersionChoice,
-        llm::{
-            self, FinishReason, LlmRequest, Message, Sampling, ToolCall, ToolChoice, ToolSpec,
-            Usage,
-        },
+        agent_tools::ToolUse,
+        llm::{self, FinishReason, LlmRequest, Message, Sampling, ToolCall, ToolChoice, ToolSpec},
         models, pricing,
     },
     ports::{
         AgentDirectory, AgentRecord, Cache, Clock, CreditStore, FinishedRun, NewMessage, NewRun,
-        RunError, RunRecord, RunSource, RunStatus, RunStore, StartRules, StartRunError,
+        PageFetcher, RunError, RunRecord, RunSource, RunStatus, RunStore, StartRules,
+        StartRunError,
     },
     services::rate_limit::{Limit, RateLimiter},
 };
@@ -43,6 +49,8 @@ pub struct RunPorts {
     pub providers: Arc<Providers>,
     pub cache: Arc<dyn Cache>,
     pub clock: Arc<dyn Clock>,
+    /// What agents' built-in tools fetch.
+    pub pages: Arc<dyn PageFetcher>,
     /// Runs per minute per caller.
     pub limiter: RateLimiter,
 }
@@ -74,6 +82,10 @@ pub struct RunSettings {
     pub answer_budget: Duration,
     /// How long an identical deterministic answer is served from the cache.
     pub response_cache_ttl: Duration,
+    /// How long one call to an agent's tool may take.
+    pub tool_timeout: Duration,
+    /// The most model calls one answer makes when the model uses the agent's tools.
+    pub max_tool_turns: u32,
 }
 
 pub struct RunService {
@@ -145,6 +157,10 @@ pub enum RunEvent {
     Delta(String),
     /// The model called one of the tools the caller offered.
     ToolCall(ToolCall),
+    /// Agora is calling one of the agent's own tools.
+    ToolStarted(ToolCall),
+    /// A call to one of the agent's own tools ended (or was refused).
+    ToolUsed(ToolUse),
     Done(RunOutcome),
 }
 
@@ -157,6 +173,8 @@ pub struct RunOutcome {
     pub output: String,
     /// The calls the model made to the caller's tools.
     pub tool_calls: Vec<ToolCall>,
+    /// The calls Agora made to the agent's own tools.
+    pub tool_uses: Vec<ToolUse>,
     pub finish_reason: Option<FinishReason>,
     pub provider: String,
     pub model: String,
@@ -211,19 +229,51 @@ impl RunService {
             top_p: request.top_p.or(parameters.top_p),
             max_tokens,
         };
+        let toolbox = tools::AgentToolbox::new(
+            &target.spec.tools,
+            tools::ToolPorts {
+                pages: self.shared.ports.pages.clone(),
+                clock: self.shared.ports.clock.clone(),
+                timeout: self.shared.settings.tool_timeout,
+            },
+        );
+        if !toolbox.is_empty() && !request.tools.is_empty() {
+            return Err(Error::invalid(
+                "tools",
+                format!(
+                    "{} runs tools of its own; offer your tools to an agent without tools",
+                    target.address
+                ),
+            ));
+        }
+        let (offered, tool_choice) = if toolbox.is_empty() {
+            (request.tools.clone(), request.tool_choice.clone())
+        } else {
+            (toolbox.specs(), ToolChoice::Auto)
+        };
         let llm_request = LlmRequest {
             model: String::new(),
             system,
             messages: request.messages.clone(),
-            tools: request.tools.clone(),
-            tool_choice: request.tool_choice.clone(),
+            tools: offered,
+            tool_choice,
             sampling,
             stream: request.stream,
         };
         let input_bound = llm::input_token_bound(&llm_request);
         let is_owner = user_id == target.record.owner_id;
         let agent_price = agent_price(user_id, &target);
-        let hold = worst_case(&plan, input_bound, agent_price);
+        let turns = if toolbox.is_empty() {
+            1
+        } else {
+            self.shared.settings.max_tool_turns
+        };
+        let hold = worst_case(
+            &plan,
+            tool_turns_bound(input_bound, turns, max_tokens),
+            agent_price,
+            turns,
+        );
         self.shared
             .ports
             .limiter
@@ -295,6 +345,8 @@ impl RunService {
             agent_price,
             hold,
             guard,
+            toolbox,
+            max_tool_turns: turns,
             answer_id: request.conversation.as_ref().map(|turn| turn.answer_id),
             function_deadline: crate::services::deadline::current(),
         };
@@ -456,8 +508,18 @@ impl RunService {
         // bound too: counting the prompt twice covers both.
         let input_bound =
             target.spec.system_prompt.len() as u64 + prompt_bytes.saturating_mul(2) + 64;
+        let turns = if target.spec.tools.is_empty() {
+            1
+        } else {
+            settings.max_tool_turns
+        };
         Ok((
-            worst_case(&plan, input_bound, agent_price(user_id, target)),
+            worst_case(
+                &plan,
+                tool_turns_bound(input_bound, turns, max_tokens),
+                agent_price(user_id, target),
+                turns,
+            ),
             max_tokens,
         ))
     }
@@ -490,100 +552,6 @@ pub struct RunTarget {
     pub address: String,
     pub version: Option<i32>,
     pub spec: AgentSpec,
-}
-
-/// The agent's price per run, which its owner never pays.
-fn agent_price(user_id: Uuid, target: &RunTarget) -> i64 {
-    if user_id == target.record.owner_id {
-        0
-    } else {
-        target.spec.price_per_run.micros()
-    }
-}
-
-/// The hold of a run: the dearest model of its plan at full length, plus the agent's price.
-fn worst_case(plan: &[providers::PlannedModel], input_bound: u64, agent_price: i64) -> i64 {
-    plan.iter()
-        .map(|model| {
-            model.cost(&Usage {
-                input_tokens: input_bound,
-                output_tokens: u64::from(model.max_tokens),
-            })
-        })
-        .max()
-        .unwrap_or(0)
-        .saturating_add(agent_price)
-}
-
-/// An idempotent retry of a run that exists: its result again, or 409 while it runs.
-fn replay(existing: RunRecord) -> Result<ActiveRun> {
-    if existing.status == RunStatus::Running {
-        return Err(Error::InFlight {
-            retry_after: Duration::from_secs(1),
-        });
-    }
-    let info = RunInfo {
-        run_id: existing.id,
-        agent: existing.agent.clone(),
-        agent_version: existing.agent_version,
-        provider: existing.provider.clone().unwrap_or_default(),
-        model: existing.model.clone().unwrap_or_default(),
-        created_at: existing.created_at,
-    };
-    let outcome = RunOutcome::from_record(&existing);
-    let (sender, events) = mpsc::channel(existing.tool_calls.len().saturating_add(2));
-    if !existing.output.is_empty() {
-        let _ = sender.try_send(RunEvent::Delta(existing.output));
-    }
-    for call in existing.tool_calls {
-        let _ = sender.try_send(RunEvent::ToolCall(call));
-    }
-    let _ = sender.try_send(RunEvent::Done(outcome));
-    Ok(ActiveRun { info, events })
-}
-
-impl RunOutcome {
-    fn from_record(run: &RunRecord) -> Self {
-        Self {
-            run_id: run.id,
-            status: run.status,
-            output: run.output.clone(),
-            tool_calls: run.tool_calls.clone(),
-            finish_reason: run.finish_reason.as_deref().and_then(finish_reason_from),
-            provider: run.provider.clone().unwrap_or_default(),
-            model: run.model.clone().unwrap_or_default(),
-            input_tokens: u64::try_from(run.input_tokens).unwrap_or(0),
-            output_tokens: u64::try_from(run.output_tokens).unwrap_or(0),
-            usage_estimated: run.usage_estimated,
-            charged: crate::domain::Credits::from_micros(run.charged_micros).unwrap_or_default(),
-            cached: run.cached,
-            error: run.error.clone(),
-            ttft_ms: run.ttft_ms.and_then(|ms| u64::try_from(ms).ok()),
-            latency_ms: run
-                .latency_ms
-                .and_then(|ms| u64::try_from(ms).ok())
-                .unwrap_or(0),
-        }
-    }
-
-    /// The error the caller gets for a run that did not succeed.
-    pub fn problem(&self) -> Option<Error> {
-        let error = self.error.as_ref()?;
-        Some(Error::RunFailed {
-            failure: error.kind,
-            detail: error.detail.clone(),
-        })
-    }
-}
-
-fn finish_reason_from(stored: &str) -> Option<FinishReason> {
-    match stored {
-        "stop" => Some(FinishReason::Stop),
-        "length" => Some(FinishReason::Length),
-        "tool_calls" => Some(FinishReason::ToolCalls),
-        "content_filter" => Some(FinishReason::ContentFilter),
-        _ => None,
-    }
 }
 
 fn start_error(error: StartRunError) -> Error {
@@ -623,27 +591,4 @@ pub(crate) fn stop_key(run_id: Uuid) -> String {
 
 fn not_found() -> Error {
     Error::NotFound("No agent has this address.".into())
-}
-
-impl From<&FinishedRun> for RunOutcome {
-    /// The outcome of a run just settled; `charged` is filled in by who knows the hold.
-    fn from(run: &FinishedRun) -> Self {
-        Self {
-            run_id: run.id,
-            status: run.status,
-            output: run.output.clone(),
-            tool_calls: run.tool_calls.clone(),
-            finish_reason: run.finish_reason,
-            provider: run.provider.clone(),
-            model: run.model.clone(),
-            input_tokens: run.usage.input_tokens,
-            output_tokens: run.usage.output_tokens,
-            usage_estimated: run.usage_estimated,
-            charged: crate::domain::Credits::ZERO,
-            cached: run.cached,
-            error: run.error.clone(),
-            ttft_ms: run.ttft_ms,
-            latency_ms: run.latency_ms,
-        }
-    }
 }

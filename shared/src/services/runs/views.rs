@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::domain::llm::ToolCall;
+use crate::domain::{agent_tools::ToolUse, llm::ToolCall};
 
 use crate::ports::{
     Attempt, CredentialKind, DailyRuns, RunError, RunRecord, RunSource, RunStatus, VersionStats,
@@ -39,6 +39,8 @@ pub struct RunView {
     pub output: String,
     /// The calls the model made to the caller's tools.
     pub tool_calls: Vec<ToolCall>,
+    /// The calls Agora made to the agent's own tools.
+    pub tool_uses: Vec<ToolUse>,
     pub finish_reason: Option<String>,
     pub error: Option<RunError>,
     pub ttft_ms: Option<i32>,
@@ -73,6 +75,7 @@ impl From<RunRecord> for RunView {
             cached: record.cached,
             output: record.output,
             tool_calls: record.tool_calls,
+            tool_uses: record.tool_uses,
             finish_reason: record.finish_reason,
             error: record.error,
             ttft_ms: record.ttft_ms,
