@@ -80,9 +80,10 @@ async fn the_openai_sdk_and_langchain_run_a_demo_agent_whole_streamed_and_with_t
         .unwrap();
     let key = key["key"].as_str().unwrap().to_owned();
     agora::testing::remember_secret(&key);
-    // A demo agent (the offline model) from the marketplace agora serve filled.
+    // A demo agent without tools of its own (the offline model), from the marketplace
+    // agora serve filled: client tools are for agents that run none themselves.
     let listing: Value = client
-        .get(format!("{base}/v1/agents?sort=newest&limit=1"))
+        .get(format!("{base}/v1/agents?q=meeting%20notes&limit=1"))
         .send()
         .await
         .unwrap()
@@ -90,6 +91,7 @@ async fn the_openai_sdk_and_langchain_run_a_demo_agent_whole_streamed_and_with_t
         .await
         .unwrap();
     let address = listing["agents"][0]["address"].as_str().unwrap().to_owned();
+    assert_eq!(address, "agora-demo/meeting-notes", "{listing}");
     let model = format!("agent:{address}");
 
     let output = Command::new(python())

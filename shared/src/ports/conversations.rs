@@ -33,6 +33,8 @@ pub struct MessageRecord {
     /// Of an answer: the model that wrote it and what it cost, in micro-credits.
     pub model: Option<String>,
     pub charged_micros: Option<i64>,
+    /// Of an answer: the calls its run made to the agent's tools.
+    pub tool_uses: Vec<crate::domain::agent_tools::ToolUse>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -308,6 +308,8 @@ pub struct MessageView {
     /// Of an answer: the model that wrote it and what it cost, in micro-credits.
     pub model: Option<String>,
     pub charged_micros: Option<i64>,
+    /// Of an answer: the calls its run made to the agent's tools, in order.
+    pub tool_uses: Vec<crate::domain::agent_tools::ToolUse>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -321,6 +323,7 @@ impl From<MessageRecord> for MessageView {
             status: record.status,
             model: record.model,
             charged_micros: record.charged_micros,
+            tool_uses: record.tool_uses,
             created_at: record.created_at,
         }
     }

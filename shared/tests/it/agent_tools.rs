@@ -407,3 +407,34 @@ async fn tools_are_declared_checked_and_shown_and_client_tools_do_not_mix_with_t
     );
     assert_eq!(stub.request_count(), 0);
 }
+
+#[tokio::test]
+async fn offline_an_echo_agent_calls_the_tool_a_user_names_and_answers_with_its_result() {
+    let stub = LlmStub::start().await;
+    let app = app_with_stub(&stub, |_| {}).await;
+    let creator = app.with_user().await;
+    let mut spec = agent_spec("Clock", "Tells the time");
+    spec["model"] = json!({ "provider": "agora", "name": "echo" });
+    spec["tools"] = json!([{"type": "builtin", "name": "current_time"}]);
+    let address = app.published_agent(&creator, spec).await;
+    let user = app.with_user().await;
+    let events = run_streamed(&app, &user, &address, "Please call current_time").await;
+    let tool_used = &events
+        .iter()
+        .find(|(name, _)| name == "tool_used")
+        .unwrap()
+        .1;
+    assert_eq!(tool_used["call"]["name"], "current_time");
+    assert_eq!(tool_used["outcome"], "ok");
+    let now = tool_used["result_preview"].as_str().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(now.split(' ').next().unwrap()).is_ok(),
+        "{now}"
+    );
+    let outcome = done(&events);
+    assert!(
+        outcome["output"].as_str().unwrap().contains(now),
+        "the answer repeats the tool's result: {outcome}"
+    );
+    assert_eq!(stub.request_count(), 0, "no provider was called");
+}

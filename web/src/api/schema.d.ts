@@ -1973,6 +1973,8 @@ export interface components {
             run_id?: string | null;
             /** @description `complete`, `stopped`, `failed` or `superseded` (regenerated). */
             status: string;
+            /** @description Of an answer: the calls its run made to the agent's tools, in order. */
+            tool_uses: components["schemas"]["ToolUse"][];
         };
         /**
          * @description Who wrote a message.

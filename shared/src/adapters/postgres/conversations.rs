@@ -83,7 +83,7 @@ impl ConversationStore for Db {
         let rows = connection
             .query(
                 "SELECT m.id, m.role, m.content, m.run_id, m.status, m.created_at, r.model,
-                        r.charged_micros
+                        r.charged_micros, r.tool_uses
                  FROM messages m LEFT JOIN runs r ON r.id = m.run_id
                  WHERE m.conversation_id = $1 AND m.status <> 'superseded'
                  ORDER BY m.created_at, m.id",
@@ -134,6 +134,12 @@ fn message_from(row: &Row) -> MessageRecord {
         status: row.get("status"),
         model: row.get("model"),
         charged_micros: row.get("charged_micros"),
+        // A record the application wrote; one it cannot read shows no tool calls rather
+        // than hiding the conversation.
+        tool_uses: row
+            .get::<_, Option<serde_json::Value>>("tool_uses")
+            .and_then(|uses| serde_json::from_value(uses).ok())
+            .unwrap_or_default(),
         created_at: row.get("created_at"),
     }
 }
