@@ -10,7 +10,7 @@ import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, NO_ERRORS, type FormErrors } from '../../ui/forms/formErrors';
 import { useSaveAgent } from './queries';
-import { ExamplesEditor, FallbacksEditor, InputsEditor, ModelOptions, TagInput } from './EditorFields';
+import { ExamplesEditor, FallbacksEditor, InputsEditor, ModelOptions, TagInput, ToolsEditor } from './EditorFields';
 import {
   checkForm,
   editorErrorsFrom,
@@ -284,6 +284,14 @@ export function AgentEditor({ view, initial, models, categories, owner, notice }
             errors={errors.fields}
             onChange={(fallbacks) => change({ fallbacks })}
           />
+        </Section>
+
+        <Section
+          title="Tools"
+          id="tools"
+          description="What the model may use while it answers. Agora runs each call inside the run, and users see every call with the answer."
+        >
+          <ToolsEditor tools={form.tools} errors={errors.fields} onChange={(tools) => change({ tools })} />
         </Section>
 
         <Section title="Inputs" id="inputs" description={`Fields a user fills in before a run, up to ${LIMITS.inputs}.`}>

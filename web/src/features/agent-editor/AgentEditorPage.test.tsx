@@ -44,7 +44,7 @@ describe('the agent editor', () => {
           { field: 'definition.model.name', message: '`echo` is not a agora model Agora knows' },
           { field: 'definition.model.fallbacks[0].name', message: '`gpt-4o-mini` is not a openai model' },
           { field: 'definition.examples.prompts[0]', message: 'must not contain control characters' },
-          { field: 'definition.tools', message: 'tools are not supported yet; send an empty list' },
+          { field: 'definition.knowledge', message: 'knowledge is not supported yet; send an empty list' },
         ]);
       },
     });
@@ -67,6 +67,21 @@ describe('the agent editor', () => {
     type('inputs[1].name', 'topic2');
     type('inputs[1].label', 'Topic again');
     fireEvent.click(within(editor).getByRole('button', { name: '+ Add a fallback' }));
+    // The built-in tools, each with what it does; switched on in this order.
+    const tools = screen.getByTestId('tools-editor');
+    const boxes = within(tools).getAllByRole<HTMLInputElement>('checkbox');
+    expect(boxes.map((box) => [box.value, box.checked])).toEqual([
+      ['fetch_page', false],
+      ['current_time', false],
+    ]);
+    expect(boxes[0]).toHaveAccessibleName('Fetch web pages fetch_page');
+    expect(boxes[0]).toHaveAccessibleDescription(
+      'Reads a public web page as text (public addresses only, through Agora’s egress guard)',
+    );
+    expect(boxes[1]).toHaveAccessibleName('Current time current_time');
+    expect(boxes[1]).toHaveAccessibleDescription('The current date and time (UTC)');
+    fireEvent.click(boxes[1]!);
+    fireEvent.click(boxes[0]!);
     // The live preview follows the form.
     expect(screen.getByTestId('listing-preview')).toHaveTextContent('Contract Helper');
 
@@ -82,7 +97,7 @@ describe('the agent editor', () => {
     expect(screen.getByTestId('field-error-model.fallbacks[0].name')).toHaveTextContent('is not a openai model');
     expect(screen.getByTestId('field-error-examples.prompts[0]')).toHaveTextContent('control characters');
     // A path the form has no input for is said at the top, with its path.
-    expect(screen.getByTestId('form-error')).toHaveTextContent('tools: tools are not supported yet');
+    expect(screen.getByTestId('form-error')).toHaveTextContent('knowledge: knowledge is not supported yet');
     // The first invalid input takes the focus.
     await waitFor(() => expect(document.activeElement?.getAttribute('aria-invalid')).toBe('true'));
 
@@ -101,7 +116,62 @@ describe('the agent editor', () => {
         { name: 'topic2', label: 'Topic again', type: 'text', required: false, options: [] },
       ],
       model: { provider: 'agora', name: 'echo', fallbacks: [{ provider: 'openai', name: 'gpt-4o-mini' }] },
+      tools: [
+        { type: 'builtin', name: 'current_time' },
+        { type: 'builtin', name: 'fetch_page' },
+      ],
     });
+  });
+
+  it('loads the tools of a draft, shows the server’s error on the tool it names, and saves the tools', async () => {
+    // Declared twice (a definition sent to the API by hand): the server says which one.
+    const twice = [
+      { type: 'builtin', name: 'fetch_page' },
+      { type: 'builtin', name: 'fetch_page' },
+    ];
+    const view = agentViewBody({ agent: mine, draft: specBody({ tools: twice }), is_owner: true });
+    const patches: { definition: { tools: unknown[] } }[] = [];
+    mockRoutes({
+      ...signedIn,
+      'GET /v1/agents/ada/contract-helper': () => jsonResponse(view),
+      'GET /v1/agents/ada/contract-helper/versions': () => jsonResponse({ versions: [versionBody(2)] }),
+      'PATCH /v1/agents/ada/contract-helper': async (request) => {
+        const body = (await request.json()) as { definition: { tools: { name: string }[] } };
+        patches.push(body);
+        const names = body.definition.tools.map((tool) => tool.name);
+        if (new Set(names).size < names.length) {
+          return problemResponse(422, 'validation', 'Validation failed', '1 field is invalid', [
+            { field: 'draft.tools[1]', message: 'is declared twice' },
+          ]);
+        }
+        return jsonResponse(view);
+      },
+    });
+    renderApp('/studio/agents/ada/contract-helper');
+    const tools = await screen.findByTestId('tools-editor');
+    const fetchPage = within(tools).getByRole('checkbox', { name: /Fetch web pages/ });
+    const currentTime = within(tools).getByRole('checkbox', { name: /Current time/ });
+    expect(fetchPage).toBeChecked();
+    expect(currentTime).not.toBeChecked();
+
+    // Saved as loaded, the duplicate is refused, and the message is on the tool's checkbox.
+    type('summary', 'Finds risky clauses, with sources.');
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    expect(await within(tools).findByTestId('field-error-tools[1]')).toHaveTextContent('is declared twice');
+    expect(fetchPage).toHaveAttribute('aria-invalid', 'true');
+    expect(patches[0]?.definition.tools).toEqual(twice);
+
+    // Off and on again: declared once, after the clock, which is switched on first.
+    fireEvent.click(fetchPage);
+    fireEvent.click(currentTime);
+    fireEvent.click(fetchPage);
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    expect(await screen.findByTestId('editor-saved')).toHaveTextContent('Draft saved.');
+    expect(patches[1]?.definition.tools).toEqual([
+      { type: 'builtin', name: 'current_time' },
+      { type: 'builtin', name: 'fetch_page' },
+    ]);
+    expect(within(tools).queryByTestId('field-error-tools[1]')).not.toBeInTheDocument();
   });
 
   it('checks the form before sending it', async () => {

@@ -4,6 +4,7 @@ import type { FieldErrors } from '../../api/problem';
 import { providerLabel } from '../catalog/format';
 import { FieldErrorList, FieldFrame, SelectField, TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
+import { BUILTIN_TOOLS, builtinTool, withBuiltinTool, type AgentTool } from '../catalog/tools';
 import { INPUT_KINDS, LIMITS, TAG_PATTERN, type InputRow, type MessageRow } from './specForm';
 
 const INPUT_KIND_LABELS: Record<InputRow['type'], string> = {
@@ -188,6 +189,75 @@ export function FallbacksEditor({
       >
         + Add a fallback
       </button>
+    </fieldset>
+  );
+}
+
+/**
+ * The built-in tools the model may call, each a checkbox with what it does. The declared
+ * order is kept (a tool switched on goes last). The server's errors for `tools[i]` show
+ * under the checkbox of the tool declared at `i`.
+ */
+export function ToolsEditor({
+  tools,
+  errors,
+  onChange,
+}: {
+  tools: AgentTool[];
+  errors: FieldErrors;
+  onChange: (tools: AgentTool[]) => void;
+}) {
+  const id = useId();
+  /** The indexes at which the definition declares `name` (more than one is an error the server reports). */
+  const positions = (name: string) =>
+    tools.flatMap((tool, index) => (tool.type === 'builtin' && tool.name === name ? [index] : []));
+  // Tools this version of the editor does not know are kept as they are.
+  const others = tools.flatMap((tool, index) => (builtinTool(tool.name) ? [] : [{ tool, index }]));
+  return (
+    <fieldset className="subfieldset tools-editor" data-testid="tools-editor">
+      <legend className="visually-hidden">Built-in tools</legend>
+      {errors.tools && <FieldErrorList name="tools" errors={errors.tools} />}
+      <ul className="tool-options">
+        {BUILTIN_TOOLS.map((info) => {
+          const at = positions(info.name);
+          const failing = at.filter((index) => errors[`tools[${index}]`]);
+          const messages = failing.flatMap((index) => errors[`tools[${index}]`] ?? []);
+          const errorId = messages.length > 0 ? `${id}-${info.name}-error` : undefined;
+          return (
+            <li key={info.name} className={`tool-option${errorId ? ' has-error' : ''}`} data-testid="tool-option">
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  name="tools"
+                  value={info.name}
+                  checked={at.length > 0}
+                  onChange={(event) => onChange(withBuiltinTool(tools, info.name, event.target.checked))}
+                  aria-invalid={errorId ? true : undefined}
+                  aria-describedby={[errorId, `${id}-${info.name}-hint`].filter(Boolean).join(' ')}
+                />
+                {info.label} <code className="muted">{info.name}</code>
+              </label>
+              <p id={`${id}-${info.name}-hint`} className="field-hint">
+                {info.description}
+              </p>
+              {errorId && <FieldErrorList id={errorId} name={`tools[${failing[0]}]`} errors={messages} />}
+            </li>
+          );
+        })}
+      </ul>
+      {others.length > 0 && (
+        <div className="field-hint">
+          Also declared, kept as they are:{' '}
+          {others.map(({ tool, index }) => (
+            <span key={index}>
+              <code>{tool.name}</code>
+              {errors[`tools[${index}]`] && (
+                <FieldErrorList name={`tools[${index}]`} errors={errors[`tools[${index}]`] ?? []} />
+              )}
+            </span>
+          ))}
+        </div>
+      )}
     </fieldset>
   );
 }

@@ -3,6 +3,7 @@ import type { AgentSpec } from '../catalog/api';
 import { ApiError } from '../../api/problem';
 import { specBody } from '../../test/catalogFixtures';
 import { asProblem } from '../../test/fixtures';
+import { withBuiltinTool } from '../catalog/tools';
 import { checkForm, editorErrorsFrom, emptyForm, formFromSpec, formPaths, specFromForm, specPath } from './specForm';
 
 function validationError(errors: { field: string; message: string }[], status = 422) {
@@ -16,6 +17,30 @@ describe('the editor form', () => {
   it('round-trips a definition through the form unchanged', () => {
     const spec = specBody() as AgentSpec;
     expect(specFromForm(formFromSpec(spec))).toEqual(spec);
+  });
+
+  it('round-trips the tools a definition declares, in their order', () => {
+    const spec = specBody({
+      tools: [
+        { type: 'builtin', name: 'fetch_page' },
+        { type: 'builtin', name: 'current_time' },
+      ],
+    }) as AgentSpec;
+    const form = formFromSpec(spec);
+    expect(form.tools.map((tool) => tool.name)).toEqual(['fetch_page', 'current_time']);
+    expect(specFromForm(form)).toEqual(spec);
+    expect(specFromForm(emptyForm()).tools).toEqual([]);
+  });
+
+  it('switches a built-in tool on (last) and off, keeping the others in their order', () => {
+    const fetchPage = { type: 'builtin' as const, name: 'fetch_page' as const };
+    const currentTime = { type: 'builtin' as const, name: 'current_time' as const };
+    expect(withBuiltinTool([], 'current_time', true)).toEqual([currentTime]);
+    expect(withBuiltinTool([currentTime], 'fetch_page', true)).toEqual([currentTime, fetchPage]);
+    // Switching on what is declared changes nothing.
+    expect(withBuiltinTool([fetchPage, currentTime], 'fetch_page', true)).toEqual([fetchPage, currentTime]);
+    expect(withBuiltinTool([fetchPage, currentTime], 'fetch_page', false)).toEqual([currentTime]);
+    expect(withBuiltinTool([fetchPage, fetchPage], 'fetch_page', false)).toEqual([]);
   });
 
   it('sends options only for a choice field, and empty numbers as null', () => {
@@ -71,13 +96,22 @@ describe('the editor form', () => {
     expect(specPath('draft.model.fallbacks[0].name')).toBe('model.fallbacks[0].name');
     expect(specPath('slug')).toBe('slug');
 
-    const form = { ...emptyForm(), tags: ['a1'], inputs: [{ name: 'x', label: 'X', type: 'text' as const, required: false, options: '' }] };
+    const form = {
+      ...emptyForm(),
+      tags: ['a1'],
+      inputs: [{ name: 'x', label: 'X', type: 'text' as const, required: false, options: '' }],
+      tools: [
+        { type: 'builtin' as const, name: 'fetch_page' as const },
+        { type: 'builtin' as const, name: 'fetch_page' as const },
+      ],
+    };
     const errors = editorErrorsFrom(
       validationError([
         { field: 'definition.inputs[0].name', message: 'is used by another field' },
         { field: 'draft.tags[0]', message: 'must be 2 to 32 lower-case letters' },
         { field: 'slug', message: 'is reserved' },
-        { field: 'definition.tools', message: 'tools are not supported yet' },
+        { field: 'definition.tools[1]', message: 'is declared twice' },
+        { field: 'definition.knowledge', message: 'knowledge is not supported yet; send an empty list' },
         { field: 'definition.inputs[7].label', message: 'is required' },
       ]),
       formPaths(form, ['slug']),
@@ -86,9 +120,10 @@ describe('the editor form', () => {
       'inputs[0].name': ['is used by another field'],
       'tags[0]': ['must be 2 to 32 lower-case letters'],
       slug: ['is reserved'],
+      'tools[1]': ['is declared twice'],
     });
     // What the form has no input for is said at the top, with its path.
-    expect(errors.form).toContain('tools: tools are not supported yet');
+    expect(errors.form).toContain('knowledge: knowledge is not supported yet');
     expect(errors.form).toContain('inputs[7].label: is required');
     expect(errors.requestId).toBe('req-1');
   });

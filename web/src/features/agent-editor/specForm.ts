@@ -2,6 +2,7 @@ import type { AgentCard, AgentSpec, InputKind, Licence, LlmModel, ModelRef, Prov
 import { ApiError, errorMessage, type FieldErrors } from '../../api/problem';
 import { PRICE_PATTERN } from '../catalog/searchState';
 import type { FormErrors } from '../../ui/forms/formErrors';
+import type { AgentTool } from '../catalog/tools';
 
 /**
  * The agent editor's form: an `agora.agent/v1` definition as the inputs hold it (numbers
@@ -64,6 +65,8 @@ export interface SpecForm {
   maxTokens: string;
   /** `provider/name` of each fallback, in order. */
   fallbacks: string[];
+  /** The tools the model may call, in the order the definition declares them. */
+  tools: AgentTool[];
   price: string;
   licence: Licence;
   /** Kept as it was: the editor cannot upload icons. */
@@ -102,6 +105,7 @@ export function emptyForm(models: LlmModel[] = []): SpecForm {
     topP: '',
     maxTokens: '',
     fallbacks: [],
+    tools: [],
     price: '0',
     licence: 'open',
     icon: null,
@@ -136,6 +140,7 @@ export function formFromSpec(spec: AgentSpec): SpecForm {
     topP: text(parameters.top_p),
     maxTokens: text(parameters.max_tokens),
     fallbacks: (spec.model.fallbacks ?? []).map(modelKey),
+    tools: (spec.tools ?? []).map((tool) => ({ ...tool })),
     price: spec.price_per_run ?? '0',
     licence: spec.licence ?? 'open',
     icon: spec.icon ?? null,
@@ -193,7 +198,7 @@ export function specFromForm(form: SpecForm): AgentSpec {
       },
       fallbacks: form.fallbacks.map(parseModelKey),
     },
-    tools: [],
+    tools: form.tools.map((tool) => ({ ...tool })),
     knowledge: [],
     price_per_run: form.price.trim() || '0',
     licence: form.licence,
@@ -318,6 +323,7 @@ export function formPaths(form: SpecForm, extra: readonly string[] = []): Set<st
     'model.parameters.top_p',
     'model.parameters.max_tokens',
     'model.fallbacks',
+    'tools',
     'price_per_run',
     'licence',
     ...extra,
@@ -334,6 +340,7 @@ export function formPaths(form: SpecForm, extra: readonly string[] = []): Set<st
   form.inputs.forEach((_, index) => {
     for (const part of ['name', 'label', 'type', 'options', 'required']) paths.add(`inputs[${index}].${part}`);
   });
+  form.tools.forEach((_, index) => paths.add(`tools[${index}]`));
   form.fallbacks.forEach((_, index) => {
     paths.add(`model.fallbacks[${index}].name`);
     paths.add(`model.fallbacks[${index}].provider`);

@@ -1,0 +1,45 @@
+import type { Schemas } from '../../api/client';
+
+/**
+ * The tools an agent's model may call while it answers (`tools` in `agora.agent/v1`), run by
+ * Agora inside the run. This version has the built-ins only; what each is called and does,
+ * for the editor, the agent's page and the tool calls shown with an answer.
+ */
+
+export type AgentTool = Schemas['AgentTool'];
+export type BuiltinTool = Schemas['BuiltinTool'];
+
+export interface BuiltinToolInfo {
+  name: BuiltinTool;
+  /** What a user reads: "Fetch web pages". */
+  label: string;
+  /** One line on what it does. */
+  description: string;
+}
+
+/** Every built-in tool, in the order the editor offers them. */
+export const BUILTIN_TOOLS: readonly BuiltinToolInfo[] = [
+  {
+    name: 'fetch_page',
+    label: 'Fetch web pages',
+    description: 'Reads a public web page as text (public addresses only, through Agora’s egress guard)',
+  },
+  { name: 'current_time', label: 'Current time', description: 'The current date and time (UTC)' },
+];
+
+/** The built-in tool called `name`, or undefined for a name this version does not know. */
+export function builtinTool(name: string): BuiltinToolInfo | undefined {
+  return BUILTIN_TOOLS.find((tool) => tool.name === name);
+}
+
+/** What a declared tool is called: its label, or its name as given when it is not a known built-in. */
+export function toolLabel(tool: AgentTool): string {
+  return builtinTool(tool.name)?.label ?? tool.name;
+}
+
+/** The declared tools with `name` switched on (added at the end) or off, the others in their order. */
+export function withBuiltinTool(tools: readonly AgentTool[], name: BuiltinTool, on: boolean): AgentTool[] {
+  const declared = tools.some((tool) => tool.type === 'builtin' && tool.name === name);
+  if (on) return declared ? [...tools] : [...tools, { type: 'builtin', name }];
+  return tools.filter((tool) => !(tool.type === 'builtin' && tool.name === name));
+}
