@@ -78,6 +78,8 @@ describe('AgentPage', () => {
     expect(screen.getByTestId('inputs')).toHaveTextContent('Contract');
     expect(screen.getByTestId('fallbacks')).toHaveTextContent('gpt-4o-mini');
     expect(screen.getByTestId('prompt')).toHaveTextContent('You are a careful lawyer.');
+    // No tools, no Tools section.
+    expect(screen.queryByTestId('agent-tools')).not.toBeInTheDocument();
     expect(screen.getByTestId('stat-saves')).toHaveTextContent('12');
     expect(within(screen.getByTestId('stats-chart')).getAllByTestId('bar').map((bar) => bar.dataset.value)).toEqual([
       '12',
@@ -97,6 +99,32 @@ describe('AgentPage', () => {
     );
     expect(screen.getByRole('link', { name: 'Sign in to fork' })).toBeInTheDocument();
     expect(screen.queryByTestId('edit-agent')).not.toBeInTheDocument();
+  });
+
+  it('lists the tools the agent may use, in the order it declares them, with what each does', async () => {
+    const spec = specBody({
+      tools: [
+        { type: 'builtin', name: 'fetch_page' },
+        { type: 'builtin', name: 'current_time' },
+      ],
+    });
+    mockRoutes({
+      ...signedOut,
+      'GET /v1/categories': () => jsonResponse(categoriesBody),
+      [`GET ${AGENT}`]: () => jsonResponse(agentViewBody({ latest: versionBody(2, { spec }) })),
+      [`GET ${AGENT}/versions`]: () => jsonResponse(versions),
+    });
+    renderApp('/agents/agora-demo/contract-reviewer');
+    const section = await screen.findByTestId('agent-tools');
+    expect(within(section).getByRole('heading', { level: 2 })).toHaveTextContent('Tools');
+    const tools = within(section).getAllByTestId('agent-tool');
+    expect(tools.map((tool) => tool.dataset.tool)).toEqual(['fetch_page', 'current_time']);
+    expect(tools[0]).toHaveTextContent('Fetch web pages');
+    expect(tools[0]).toHaveTextContent(
+      'Reads a public web page as text (public addresses only, through Agora’s egress guard)',
+    );
+    expect(tools[1]).toHaveTextContent('Current time');
+    expect(tools[1]).toHaveTextContent('The current date and time (UTC)');
   });
 
   it('says when the prompt is sealed, and offers neither fork nor export', async () => {

@@ -7,7 +7,7 @@ import { formatCount } from '../../format/counts';
 import { formatDate } from '../../format/dates';
 import { formatPrice, languageLabel, STATUS_LABELS, VISIBILITY_LABELS } from './format';
 import { Markdown } from '../../ui/Markdown';
-import { ExamplesSection, InputsSection, ModelSection, PromptSection, VersionHistory } from './SpecDetails';
+import { ExamplesSection, InputsSection, ModelSection, PromptSection, ToolsSection, VersionHistory } from './SpecDetails';
 import { BarChart } from '../../ui/BarChart';
 import { StatList } from '../../ui/StatList';
 import { ReviewsSection } from '../reviews/ReviewsSection';
@@ -133,6 +133,7 @@ function AgentDetails({ view }: { view: AgentView }) {
                 </ul>
               )}
             </section>
+            <ToolsSection spec={spec} />
             <ExamplesSection spec={spec} />
             <InputsSection spec={spec} />
             <PromptSection spec={spec} sealed={sealed} />

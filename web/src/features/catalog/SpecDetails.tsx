@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { AgentSpec, VersionView } from './api';
 import { formatDate } from '../../format/dates';
 import { providerLabel } from './format';
+import { builtinTool, toolLabel } from './tools';
 import { Icon } from '../../ui/Icon';
 import './catalog.css';
 
@@ -88,6 +89,29 @@ export function InputsSection({ spec }: { spec: AgentSpec }) {
           </tbody>
         </table>
       </div>
+    </section>
+  );
+}
+
+/** The tools the agent's model may call while it answers; nothing when it has none. */
+export function ToolsSection({ spec }: { spec: AgentSpec }) {
+  const tools = spec.tools ?? [];
+  if (tools.length === 0) return null;
+  return (
+    <section className="card detail-section" aria-labelledby="tools-title" data-testid="agent-tools">
+      <h2 id="tools-title" className="section-title">
+        Tools
+      </h2>
+      <p className="muted section-subtitle">What the agent can use while it answers.</p>
+      <ul className="tool-list">
+        {tools.map((tool, index) => (
+          <li key={index} data-testid="agent-tool" data-tool={tool.name}>
+            <strong>{toolLabel(tool)}</strong> <code className="muted">{tool.name}</code>
+            {builtinTool(tool.name) && <p className="tool-description">{builtinTool(tool.name)?.description}</p>}
+          </li>
+        ))}
+      </ul>
+      <p className="muted field-hint">Agora makes each call during the run; you see every call with the answer.</p>
     </section>
   );
 }
