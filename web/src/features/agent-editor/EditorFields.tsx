@@ -4,7 +4,7 @@ import type { FieldErrors } from '../../api/problem';
 import { providerLabel } from '../catalog/format';
 import { FieldErrorList, FieldFrame, SelectField, TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
-import { BUILTIN_TOOLS, builtinTool, withBuiltinTool, type AgentTool } from '../catalog/tools';
+import { BUILTIN_TOOLS, declaredBuiltin, toolName, withBuiltinTool, type AgentTool } from '../catalog/tools';
 import { INPUT_KINDS, LIMITS, TAG_PATTERN, type InputRow, type MessageRow } from './specForm';
 
 const INPUT_KIND_LABELS: Record<InputRow['type'], string> = {
@@ -212,7 +212,7 @@ export function ToolsEditor({
   const positions = (name: string) =>
     tools.flatMap((tool, index) => (tool.type === 'builtin' && tool.name === name ? [index] : []));
   // Tools this version of the editor does not know are kept as they are.
-  const others = tools.flatMap((tool, index) => (builtinTool(tool.name) ? [] : [{ tool, index }]));
+  const others = tools.flatMap((tool, index) => (declaredBuiltin(tool) ? [] : [{ tool, index }]));
   return (
     <fieldset className="subfieldset tools-editor" data-testid="tools-editor">
       <legend className="visually-hidden">Built-in tools</legend>
@@ -246,16 +246,18 @@ export function ToolsEditor({
         })}
       </ul>
       {others.length > 0 && (
-        <div className="field-hint">
-          Also declared, kept as they are:{' '}
-          {others.map(({ tool, index }) => (
-            <span key={index}>
-              <code>{tool.name}</code>
-              {errors[`tools[${index}]`] && (
-                <FieldErrorList name={`tools[${index}]`} errors={errors[`tools[${index}]`] ?? []} />
-              )}
-            </span>
-          ))}
+        <div data-testid="other-tools">
+          <p className="field-hint">Also declared (this editor cannot change them; they are kept as they are):</p>
+          <ul className="tool-options">
+            {others.map(({ tool, index }) => (
+              <li key={index} className="tool-option">
+                <code>{toolName(tool)}</code>
+                {errors[`tools[${index}]`] && (
+                  <FieldErrorList name={`tools[${index}]`} errors={errors[`tools[${index}]`] ?? []} />
+                )}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
     </fieldset>

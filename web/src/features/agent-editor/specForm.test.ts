@@ -3,7 +3,7 @@ import type { AgentSpec } from '../catalog/api';
 import { ApiError } from '../../api/problem';
 import { specBody } from '../../test/catalogFixtures';
 import { asProblem } from '../../test/fixtures';
-import { withBuiltinTool } from '../catalog/tools';
+import { toolLabel, withBuiltinTool, type AgentTool } from '../catalog/tools';
 import { checkForm, editorErrorsFrom, emptyForm, formFromSpec, formPaths, specFromForm, specPath } from './specForm';
 
 function validationError(errors: { field: string; message: string }[], status = 422) {
@@ -41,6 +41,20 @@ describe('the editor form', () => {
     expect(withBuiltinTool([fetchPage, currentTime], 'fetch_page', true)).toEqual([fetchPage, currentTime]);
     expect(withBuiltinTool([fetchPage, currentTime], 'fetch_page', false)).toEqual([currentTime]);
     expect(withBuiltinTool([fetchPage, fetchPage], 'fetch_page', false)).toEqual([]);
+  });
+
+  it('keeps a kind of tool it does not know as it is, named by its kind', () => {
+    // A kind a newer server may send; this editor only switches built-ins.
+    const other = { type: 'mcp', server: 'docs', tools: [{ name: 'search' }] } as unknown as AgentTool;
+    const spec = specBody({ tools: [other] }) as AgentSpec;
+    const form = formFromSpec(spec);
+    expect(specFromForm({ ...form, tools: withBuiltinTool(form.tools, 'current_time', true) }).tools).toEqual([
+      other,
+      { type: 'builtin', name: 'current_time' },
+    ]);
+    expect(withBuiltinTool([other], 'fetch_page', false)).toEqual([other]);
+    expect(toolLabel(other)).toBe('mcp');
+    expect(toolLabel({ type: 'builtin', name: 'fetch_page' })).toBe('Fetch web pages');
   });
 
   it('sends options only for a choice field, and empty numbers as null', () => {

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { AgentSpec, VersionView } from './api';
 import { formatDate } from '../../format/dates';
 import { providerLabel } from './format';
-import { builtinTool, toolLabel } from './tools';
+import { declaredBuiltin, toolLabel, toolName } from './tools';
 import { Icon } from '../../ui/Icon';
 import './catalog.css';
 
@@ -105,9 +105,9 @@ export function ToolsSection({ spec }: { spec: AgentSpec }) {
       <p className="muted section-subtitle">What the agent can use while it answers.</p>
       <ul className="tool-list">
         {tools.map((tool, index) => (
-          <li key={index} data-testid="agent-tool" data-tool={tool.name}>
-            <strong>{toolLabel(tool)}</strong> <code className="muted">{tool.name}</code>
-            {builtinTool(tool.name) && <p className="tool-description">{builtinTool(tool.name)?.description}</p>}
+          <li key={index} data-testid="agent-tool" data-tool={toolName(tool)}>
+            <strong>{toolLabel(tool)}</strong> <code className="muted">{toolName(tool)}</code>
+            {declaredBuiltin(tool) && <p className="tool-description">{declaredBuiltin(tool)?.description}</p>}
           </li>
         ))}
       </ul>

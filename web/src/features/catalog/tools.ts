@@ -32,9 +32,20 @@ export function builtinTool(name: string): BuiltinToolInfo | undefined {
   return BUILTIN_TOOLS.find((tool) => tool.name === name);
 }
 
-/** What a declared tool is called: its label, or its name as given when it is not a known built-in. */
+/** A declared tool's name, or for a kind this version does not know (nameless), its kind. */
+export function toolName(tool: AgentTool): string {
+  const fields: Record<string, unknown> = { ...tool };
+  return typeof fields.name === 'string' ? fields.name : String(fields.type);
+}
+
+/** The built-in a declared tool is, if it is one this version knows. */
+export function declaredBuiltin(tool: AgentTool): BuiltinToolInfo | undefined {
+  return tool.type === 'builtin' ? builtinTool(toolName(tool)) : undefined;
+}
+
+/** What a declared tool is called: a built-in's label, else its name (or kind) as given. */
 export function toolLabel(tool: AgentTool): string {
-  return builtinTool(tool.name)?.label ?? tool.name;
+  return declaredBuiltin(tool)?.label ?? toolName(tool);
 }
 
 /** The declared tools with `name` switched on (added at the end) or off, the others in their order. */
