@@ -9,6 +9,7 @@ pub mod embedders;
 pub mod kms;
 pub mod llm;
 pub mod local;
+pub mod mcp;
 pub mod not_reached;
 pub mod opensearch;
 pub mod postgres;

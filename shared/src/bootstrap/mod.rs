@@ -173,7 +173,14 @@ fn stored_services<const NEEDS: u32>(
         .unwrap_or_else(|| store.clone());
     Ok(StoredServices {
         accounts: account_service(config, backends, &store, uploads.clone(), limiter),
-        catalog: catalog_service(backends, db, &store, uploads.clone(), credentials.clone()),
+        catalog: catalog_service(
+            backends,
+            db,
+            &store,
+            uploads.clone(),
+            credentials.clone(),
+            mcp_client(config)?,
+        ),
         conversations: ConversationService::new(store.clone(), runs.clone(), clock.clone()),
         billing: BillingService::new(store.clone(), store.clone(), store.clone(), clock.clone()),
         reviews: ReviewService::new(store.clone(), store.clone()),
@@ -230,6 +237,7 @@ fn catalog_service(
     store: &Arc<Db>,
     uploads: Arc<UploadService>,
     credentials: Arc<CredentialService>,
+    mcp: Arc<dyn crate::ports::McpClient>,
 ) -> CatalogService {
     CatalogService::new(CatalogPorts {
         directory: store.clone(),
@@ -243,6 +251,7 @@ fn catalog_service(
         clock: backends.clock.clone(),
         uploads,
         credentials,
+        mcp,
     })
 }
 
@@ -253,7 +262,7 @@ fn run_service<const NEEDS: u32>(
     credentials: Arc<CredentialService>,
     limiter: RateLimiter,
 ) -> Result<RunService, StartupError> {
-    let providers = providers::build::<NEEDS>(config, backends, credentials)?;
+    let providers = providers::build::<NEEDS>(config, backends, credentials.clone())?;
     Ok(RunService::new(
         RunPorts {
             agents: store.clone(),
@@ -269,9 +278,23 @@ fn run_service<const NEEDS: u32>(
                 )
                 .map_err(|error| StartupError::Providers(error.to_string()))?,
             ),
+            mcp: mcp_client(config)?,
+            credentials,
             limiter,
         },
         config.runs.clone(),
+    ))
+}
+
+/// The client of agents' MCP servers: where agents' tools may reach
+/// (`AGORA_TOOL_EGRESS_ALLOW`), each operation within the tool timeout.
+fn mcp_client(config: &Config) -> Result<Arc<dyn crate::ports::McpClient>, StartupError> {
+    Ok(Arc::new(
+        crate::adapters::mcp::RmcpClient::new(
+            config.providers.tool_egress.clone(),
+            config.runs.tool_timeout,
+        )
+        .map_err(|error| StartupError::Providers(error.to_string()))?,
     ))
 }
 

@@ -1,13 +1,14 @@
 //! The tools an agent declares (`tools` in `agora.agent/v1`): what its model may call while
-//! it answers, run by Agora inside the run's limits and hold. This version has the built-in
-//! tools; MCP servers, OpenAPI actions and other agents come as further kinds.
+//! it answers, run by Agora inside the run's limits and hold: Agora's built-in tools, and
+//! tools of MCP servers the creator saved. OpenAPI actions and other agents come as further
+//! kinds.
 
 use serde::{Deserialize, Serialize};
 
 use super::llm::{ToolCall, ToolSpec};
 
-/// The most tools one agent declares.
-pub const MAX_AGENT_TOOLS: usize = 20;
+/// The most tools one agent declares (an MCP server's tools counted one by one).
+pub const MAX_AGENT_TOOLS: usize = 32;
 
 /// A tool an agent's model may call.
 #[derive(
@@ -17,6 +18,37 @@ pub const MAX_AGENT_TOOLS: usize = 20;
 pub enum AgentTool {
     /// A tool built into Agora.
     Builtin { name: BuiltinTool },
+    /// Tools of an MCP server the creator saved (`POST /v1/me/provider-keys` with
+    /// `provider: mcp_server`), by the name it was saved under. Only the tools listed here
+    /// are offered to the model, each pinned to the description and input schema the
+    /// server gave when the draft was saved: a server that changes a tool later does not
+    /// change a published version (the run says so instead).
+    Mcp {
+        server: String,
+        tools: Vec<PinnedTool>,
+    },
+}
+
+/// One tool of an MCP server, as the agent's version pinned it.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedTool {
+    /// The tool's name on the server.
+    pub name: String,
+    /// Filled in from the server when the draft is saved.
+    #[serde(default)]
+    pub description: String,
+    /// The JSON Schema of its arguments, filled in from the server when the draft is saved.
+    #[serde(default = "empty_schema")]
+    #[schema(value_type = Object)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub input_schema: serde_json::Value,
+}
+
+fn empty_schema() -> serde_json::Value {
+    serde_json::json!({"type": "object", "properties": {}})
 }
 
 /// Agora's built-in tools: few, and each with no side effects.
@@ -84,6 +116,22 @@ impl AgentTool {
     pub fn specs(&self) -> Vec<ToolSpec> {
         match self {
             Self::Builtin { name } => vec![name.spec()],
+            Self::Mcp { tools, .. } => tools
+                .iter()
+                .map(|tool| ToolSpec {
+                    name: tool.name.clone(),
+                    description: tool.description.clone(),
+                    parameters: tool.input_schema.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// How many tools it offers the model.
+    fn count(&self) -> usize {
+        match self {
+            Self::Builtin { .. } => 1,
+            Self::Mcp { tools, .. } => tools.len(),
         }
     }
 }
@@ -119,24 +167,85 @@ pub fn tool_specs(tools: &[AgentTool]) -> Vec<ToolSpec> {
     tools.iter().flat_map(AgentTool::specs).collect()
 }
 
-/// What is wrong with a list of tools: too many, or one declared twice.
+/// What is wrong with a list of tools: too many, one declared twice, a name the model
+/// could not call, an MCP server named wrongly or with no tools.
 pub fn check_tools(tools: &[AgentTool]) -> Vec<(String, String)> {
     let mut errors = Vec::new();
-    if tools.len() > MAX_AGENT_TOOLS {
+    let total: usize = tools.iter().map(AgentTool::count).sum();
+    if total > MAX_AGENT_TOOLS {
         errors.push((
             "tools".to_owned(),
-            format!("must have at most {MAX_AGENT_TOOLS} tools"),
+            format!("must offer at most {MAX_AGENT_TOOLS} tools in all"),
         ));
     }
+    let mut names: Vec<String> = Vec::new();
     for (index, tool) in tools.iter().enumerate() {
         if tools
             .get(..index)
             .is_some_and(|before| before.contains(tool))
         {
             errors.push((format!("tools[{index}]"), "is declared twice".to_owned()));
+            continue;
+        }
+        if let AgentTool::Mcp { server, tools } = tool {
+            if !valid_server_name(server) {
+                errors.push((
+                    format!("tools[{index}].server"),
+                    "must be the name of an MCP server you saved (lower-case letters, digits and hyphens)".to_owned(),
+                ));
+            }
+            if tools.is_empty() {
+                errors.push((
+                    format!("tools[{index}].tools"),
+                    "list the server's tools the agent may call".to_owned(),
+                ));
+            }
+            for (position, pinned) in tools.iter().enumerate() {
+                if !valid_tool_name(&pinned.name) {
+                    errors.push((
+                        format!("tools[{index}].tools[{position}].name"),
+                        "must be 1 to 64 letters, digits, `_` or `-`".to_owned(),
+                    ));
+                }
+                if !pinned.input_schema.is_object() {
+                    errors.push((
+                        format!("tools[{index}].tools[{position}].input_schema"),
+                        "must be a JSON Schema object".to_owned(),
+                    ));
+                }
+            }
+        }
+        for spec in tool.specs() {
+            if names.contains(&spec.name) {
+                errors.push((
+                    format!("tools[{index}]"),
+                    format!(
+                        "offers `{}`, which another tool of the agent offers too",
+                        spec.name
+                    ),
+                ));
+            }
+            names.push(spec.name);
         }
     }
     errors
+}
+
+/// A saved credential's name (`provider_credentials.name`).
+fn valid_server_name(name: &str) -> bool {
+    (1..=40).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The rule every provider's function names follow.
+fn valid_tool_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
 }
 
 #[cfg(test)]
@@ -188,6 +297,37 @@ mod tests {
         assert_eq!(
             check_tools(&twice),
             [("tools[1]".to_owned(), "is declared twice".to_owned())]
+        );
+    }
+
+    #[test]
+    fn an_mcp_server_lists_the_tools_it_may_call_under_names_no_other_tool_takes() {
+        let tools: Vec<AgentTool> = serde_json::from_value(serde_json::json!([
+            {"type": "builtin", "name": "fetch_page"},
+            {"type": "mcp", "server": "calc", "tools": [{"name": "add"}, {"name": "fetch_page"}]},
+            {"type": "mcp", "server": "Bad Name", "tools": []},
+            {"type": "mcp", "server": "x", "tools": [{"name": "a b", "input_schema": "no"}]}
+        ]))
+        .unwrap();
+        let fields: Vec<String> = check_tools(&tools)
+            .into_iter()
+            .map(|(field, _)| field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "tools[1]",
+                "tools[2].server",
+                "tools[2].tools",
+                "tools[3].tools[0].name",
+                "tools[3].tools[0].input_schema"
+            ]
+        );
+        let specs = tool_specs(&tools[1..2]);
+        assert_eq!(specs[0].name, "add");
+        assert_eq!(
+            specs[0].parameters,
+            serde_json::json!({"type": "object", "properties": {}})
         );
     }
 }

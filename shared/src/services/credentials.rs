@@ -47,6 +47,9 @@ pub enum CredentialProvider {
     Anthropic,
     /// Your own server (vLLM, Ollama, a model on EKS/ECS) for your agents to name.
     OpenaiCompatible,
+    /// An MCP server (Streamable HTTP) whose tools your agents use; the key, if any, is
+    /// sent to it as a bearer token.
+    McpServer,
 }
 
 impl CredentialProvider {
@@ -55,13 +58,20 @@ impl CredentialProvider {
             Self::Openai => "openai",
             Self::Anthropic => "anthropic",
             Self::OpenaiCompatible => "openai_compatible",
+            Self::McpServer => "mcp_server",
         }
+    }
+
+    /// Whether it names a server of the user's own (a base URL) rather than a provider.
+    fn has_base_url(self) -> bool {
+        matches!(self, Self::OpenaiCompatible | Self::McpServer)
     }
 
     fn from_stored(stored: &str) -> Self {
         match stored {
             "openai" => Self::Openai,
             "anthropic" => Self::Anthropic,
+            "mcp_server" => Self::McpServer,
             _ => Self::OpenaiCompatible,
         }
     }
@@ -116,7 +126,7 @@ impl CredentialService {
             ));
         }
         match (&new.api_key, new.provider) {
-            (None, CredentialProvider::OpenaiCompatible) => {}
+            (None, CredentialProvider::OpenaiCompatible | CredentialProvider::McpServer) => {}
             (None, _) => errors.push(field("api_key", "is required")),
             (Some(key), _) => {
                 let key = key.expose();
@@ -130,31 +140,29 @@ impl CredentialService {
                 }
             }
         }
-        let base_url = match (&new.base_url, new.provider) {
-            (Some(url), CredentialProvider::OpenaiCompatible) => {
-                match self.egress.check(url, reach).await {
-                    Ok(url) => Some(url),
-                    Err(reason) => {
-                        errors.push(field("base_url", &reason));
-                        None
-                    }
+        let base_url = match (&new.base_url, new.provider.has_base_url()) {
+            (Some(url), true) => match self.egress.check(url, reach).await {
+                Ok(url) => Some(url),
+                Err(reason) => {
+                    errors.push(field("base_url", &reason));
+                    None
                 }
-            }
-            (None, CredentialProvider::OpenaiCompatible) => {
+            },
+            (None, true) => {
                 errors.push(field(
                     "base_url",
-                    "is required for an openai_compatible endpoint",
+                    "is required for an openai_compatible endpoint or an mcp_server",
                 ));
                 None
             }
-            (Some(_), _) => {
+            (Some(_), false) => {
                 errors.push(field(
                     "base_url",
-                    "only an openai_compatible endpoint has a base URL; your key is sent to the provider's own API",
+                    "only an openai_compatible endpoint or an mcp_server has a base URL; your key is sent to the provider's own API",
                 ));
                 None
             }
-            (None, _) => None,
+            (None, false) => None,
         };
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
@@ -237,15 +245,33 @@ impl CredentialService {
         owner_id: Uuid,
         name: &str,
     ) -> Result<Option<(String, Option<SecretString>, Reach)>> {
+        self.server(owner_id, name, CredentialProvider::OpenaiCompatible)
+            .await
+    }
+
+    /// The owner's MCP server called `name`: its URL and token (none for open servers).
+    pub async fn mcp_server(
+        &self,
+        owner_id: Uuid,
+        name: &str,
+    ) -> Result<Option<(String, Option<SecretString>, Reach)>> {
+        self.server(owner_id, name, CredentialProvider::McpServer)
+            .await
+    }
+
+    async fn server(
+        &self,
+        owner_id: Uuid,
+        name: &str,
+        kind: CredentialProvider,
+    ) -> Result<Option<(String, Option<SecretString>, Reach)>> {
         let Some(record) = self
             .store
             .list_credentials(owner_id)
             .await?
             .into_iter()
             .find(|record| {
-                record.name == name
-                    && CredentialProvider::from_stored(&record.provider)
-                        == CredentialProvider::OpenaiCompatible
+                record.name == name && CredentialProvider::from_stored(&record.provider) == kind
             })
         else {
             return Ok(None);
@@ -276,12 +302,32 @@ impl CredentialService {
 
     /// Whether `owner_id` has an endpoint called `name` (agent validation).
     pub async fn has_endpoint(&self, owner_id: Uuid, name: &str) -> Result<bool> {
+        self.has_server(owner_id, name, CredentialProvider::OpenaiCompatible)
+            .await
+    }
+
+    /// Whether `owner_id` has an MCP server called `name` (agent validation).
+    pub async fn has_mcp_server(&self, owner_id: Uuid, name: &str) -> Result<bool> {
+        self.has_server(owner_id, name, CredentialProvider::McpServer)
+            .await
+    }
+
+    async fn has_server(
+        &self,
+        owner_id: Uuid,
+        name: &str,
+        kind: CredentialProvider,
+    ) -> Result<bool> {
         Ok(self
             .store
             .list_credentials(owner_id)
             .await?
             .iter()
-            .any(|record| record.name == name && record.base_url.is_some()))
+            .any(|record| {
+                record.name == name
+                    && record.base_url.is_some()
+                    && CredentialProvider::from_stored(&record.provider) == kind
+            }))
     }
 
     async fn decrypt(&self, record: &ProviderCredentialRecord) -> Result<SecretString> {

@@ -288,30 +288,22 @@ async fn a_page_that_instructs_the_model_cannot_make_it_run_an_undeclared_tool()
     stub.then(fetch(&pages.url))
         .then(Scenario::tool_call("call_evil", "delete_account", "{}"));
     let events = run_streamed(&app, &user, &address, "summarise the page").await;
-    let used: Vec<&str> = events
+    let started: Vec<&str> = events
         .iter()
-        .filter(|(name, _)| name == "tool_used" || name == "tool_started")
-        .map(|(_, data)| {
-            data["call"]["name"]
-                .as_str()
-                .or(data["name"].as_str())
-                .unwrap()
-        })
+        .filter(|(name, _)| name == "tool_started")
+        .map(|(_, data)| data["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        used,
-        ["fetch_page", "fetch_page"],
-        "only the declared tool ran"
-    );
+    assert_eq!(started, ["fetch_page"], "only the declared tool ran");
     let outcome = done(&events);
     assert_eq!(outcome["status"], "succeeded");
-    let calls = outcome["tool_uses"].as_array().unwrap();
-    assert!(
-        calls
-            .iter()
-            .all(|tool_use| tool_use["call"]["id"] != "call_evil")
+    let uses = outcome["tool_uses"].as_array().unwrap();
+    assert_eq!(uses.len(), 2);
+    assert_eq!(uses[1]["call"]["name"], "delete_account");
+    assert_eq!(
+        uses[1]["outcome"], "refused",
+        "the model is told; nothing runs"
     );
-    assert!(!events.iter().any(|(name, _)| name == "tool_call"));
+    assert_eq!(pages.hits.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
@@ -357,16 +349,17 @@ async fn tools_are_declared_checked_and_shown_and_client_tools_do_not_mix_with_t
             "POST",
             "/v1/agents",
             Some(&creator.access_token),
-            Some(spec),
+            Some(json!({ "definition": spec })),
         )
         .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{:?}",
-        refused.body
+    let problem = refused.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        problem["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("definition.tools"),
+        "{problem}"
     );
-
     let address = agent_with_tools(
         &app,
         json!([{"type": "builtin", "name": "current_time"}]),

@@ -29,6 +29,7 @@ mod hostile_providers;
 mod idempotency;
 mod lambda;
 mod llm_stub;
+mod mcp_tools;
 mod postgres;
 mod provider_keys;
 mod providers;

@@ -1324,6 +1324,11 @@ export interface components {
             name: components["schemas"]["BuiltinTool"];
             /** @enum {string} */
             type: "builtin";
+        } | {
+            server: string;
+            tools: components["schemas"]["PinnedTool"][];
+            /** @enum {string} */
+            type: "mcp";
         };
         /** @description An agent a workflow uses. */
         AgentUse: {
@@ -1716,7 +1721,7 @@ export interface components {
          * @description Whose API a credential is for.
          * @enum {string}
          */
-        CredentialProvider: "openai" | "anthropic" | "openai_compatible";
+        CredentialProvider: "openai" | "anthropic" | "openai_compatible" | "mcp_server";
         /** @description A saved credential as its owner sees it: never the key. */
         CredentialView: {
             base_url?: string | null;
@@ -2071,6 +2076,15 @@ export interface components {
         };
         /** @enum {string} */
         OverallStatus: "ok" | "degraded";
+        /** @description One tool of an MCP server, as the agent's version pinned it. */
+        PinnedTool: {
+            /** @description Filled in from the server when the draft is saved. */
+            description?: string;
+            /** @description The JSON Schema of its arguments, filled in from the server when the draft is saved. */
+            input_schema?: Record<string, never>;
+            /** @description The tool's name on the server. */
+            name: string;
+        };
         /** @description The RFC 9457 problem document every error response carries. */
         Problem: {
             /** @description What went wrong in this request and what to do about it. */

@@ -89,6 +89,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "run_tool_calls",
         sql: include_str!("../../../migrations/0015_run_tool_calls.sql"),
     },
+    Migration {
+        version: 16,
+        name: "mcp_servers",
+        sql: include_str!("../../../migrations/0016_mcp_servers.sql"),
+    },
 ];
 
 /// A migration this run applied.

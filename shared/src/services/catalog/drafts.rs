@@ -24,10 +24,11 @@ impl CatalogService {
         caller: &Caller,
         slug: Option<&str>,
         visibility: Option<Visibility>,
-        spec: AgentSpec,
+        mut spec: AgentSpec,
     ) -> Result<AgentView> {
         let principal = caller.user()?;
         self.check_spec(caller, &spec, "").await?;
+        self.pin_mcp_tools(caller, &mut spec, "").await?;
         let slug = match slug {
             Some(slug) => Slug::parse(slug).map_err(|message| Error::invalid("slug", message))?,
             None => Slug::from_name(&spec.name).ok_or_else(|| {
@@ -99,12 +100,13 @@ impl CatalogService {
         caller: &Caller,
         handle: &str,
         slug: &str,
-        draft: Option<AgentSpec>,
+        mut draft: Option<AgentSpec>,
         visibility: Option<Visibility>,
     ) -> Result<AgentView> {
         let record = self.owned(caller, handle, slug).await?;
-        if let Some(draft) = &draft {
+        if let Some(draft) = &mut draft {
             self.check_spec(caller, draft, "draft").await?;
+            self.pin_mcp_tools(caller, draft, "draft").await?;
         }
         let record = self
             .ports
@@ -346,6 +348,18 @@ impl CatalogService {
                         field: format!("{field}.endpoint"),
                         message: format!(
                             "you have no endpoint named `{endpoint}`; add it with POST /v1/me/provider-keys"
+                        ),
+                    });
+                }
+            }
+            for (index, tool) in spec.tools.iter().enumerate() {
+                if let crate::domain::agent_tools::AgentTool::Mcp { server, .. } = tool
+                    && !credentials.has_mcp_server(user_id, server).await?
+                {
+                    errors.push(FieldError {
+                        field: format!("tools[{index}].server"),
+                        message: format!(
+                            "you have no MCP server named `{server}`; add it with POST /v1/me/provider-keys (provider `mcp_server`)"
                         ),
                     });
                 }

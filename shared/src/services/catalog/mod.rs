@@ -13,6 +13,7 @@ mod library;
 mod listings;
 pub mod search;
 pub mod seed;
+mod tool_pins;
 pub mod views;
 
 pub use self::listings::{ListingPage, ListingRequest};
@@ -62,8 +63,11 @@ pub struct CatalogPorts {
     pub clock: Arc<dyn Clock>,
     /// Checks the icons definitions name.
     pub uploads: Arc<crate::services::uploads::UploadService>,
-    /// Checks the OpenAI-compatible endpoints definitions name (their owner's).
+    /// Checks the OpenAI-compatible endpoints and MCP servers definitions name (their
+    /// owner's).
     pub credentials: Arc<crate::services::credentials::CredentialService>,
+    /// Lists an MCP server's tools, to pin them in a draft.
+    pub mcp: Arc<dyn crate::ports::McpClient>,
 }
 
 pub struct CatalogService {

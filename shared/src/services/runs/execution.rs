@@ -315,7 +315,9 @@ impl Execution {
                         };
                         // The provider's answer is untrusted: only a tool the agent declared
                         // or the caller offered may be called.
-                        if self.toolbox.owns(&call.name) {
+                        // An agent with tools of its own is told a call it cannot make
+                        // was refused (it may recover); it never runs.
+                        if !self.toolbox.is_empty() {
                             turn.agent_calls.push(call);
                             continue;
                         }
@@ -497,8 +499,20 @@ impl Execution {
     ) -> Option<Vec<ToolResult>> {
         let mut results = Vec::with_capacity(calls.len());
         for call in calls {
-            let (tool_use, result) = if progress.tool_uses.len() >= tools::MAX_TOOL_CALLS {
-                tools::AgentToolbox::over_limit(call)
+            let (tool_use, result) = if !self.toolbox.owns(&call.name) {
+                tracing::warn!(run_id = %self.run_id, tool = call.name, "the model called a tool the agent does not have; refused");
+                tools::AgentToolbox::refused(
+                    call,
+                    format!("refused: the agent has no tool named {}", call.name),
+                )
+            } else if progress.tool_uses.len() >= tools::MAX_TOOL_CALLS {
+                tools::AgentToolbox::refused(
+                    call,
+                    format!(
+                        "refused: this run has made its {} tool calls; answer with what you have",
+                        tools::MAX_TOOL_CALLS
+                    ),
+                )
             } else {
                 let shown = ToolCall {
                     arguments: self.guard.as_ref().map_or_else(

@@ -34,8 +34,8 @@ use crate::{
         models, pricing,
     },
     ports::{
-        AgentDirectory, AgentRecord, Cache, Clock, CreditStore, FinishedRun, NewMessage, NewRun,
-        PageFetcher, RunError, RunRecord, RunSource, RunStatus, RunStore, StartRules,
+        AgentDirectory, AgentRecord, Cache, Clock, CreditStore, FinishedRun, McpClient, NewMessage,
+        NewRun, PageFetcher, RunError, RunRecord, RunSource, RunStatus, RunStore, StartRules,
         StartRunError,
     },
     services::rate_limit::{Limit, RateLimiter},
@@ -51,6 +51,10 @@ pub struct RunPorts {
     pub clock: Arc<dyn Clock>,
     /// What agents' built-in tools fetch.
     pub pages: Arc<dyn PageFetcher>,
+    /// The MCP servers agents' tools are on.
+    pub mcp: Arc<dyn McpClient>,
+    /// The creators' MCP servers (their URLs and tokens).
+    pub credentials: Arc<crate::services::credentials::CredentialService>,
     /// Runs per minute per caller.
     pub limiter: RateLimiter,
 }
@@ -231,8 +235,11 @@ impl RunService {
         };
         let toolbox = tools::AgentToolbox::new(
             &target.spec.tools,
+            target.record.owner_id,
             tools::ToolPorts {
                 pages: self.shared.ports.pages.clone(),
+                mcp: self.shared.ports.mcp.clone(),
+                credentials: self.shared.ports.credentials.clone(),
                 clock: self.shared.ports.clock.clone(),
                 timeout: self.shared.settings.tool_timeout,
             },

@@ -1,19 +1,21 @@
 //! An agent's own tools in a run: which the model is offered, and each call made, bounded
-//! in time and size. A tool's result is data for the model, never an instruction to Agora:
+//! in time and size: Agora's built-ins, and the pinned tools of the creator's MCP servers. A tool's result is data for the model, never an instruction to Agora:
 //! nothing in it can name a tool the agent did not declare (only declared names run) or
 //! widen where a tool may reach (the egress guard decides that, per address).
 
 use std::{sync::Arc, time::Duration};
 
-use tokio::time::Instant;
+use tokio::{sync::OnceCell, time::Instant};
+use uuid::Uuid;
 
 use super::guard::PromptGuard;
 use crate::{
     domain::{
-        agent_tools::{AgentTool, BuiltinTool, ToolOutcome, ToolUse, tool_specs},
+        agent_tools::{AgentTool, BuiltinTool, PinnedTool, ToolOutcome, ToolUse, tool_specs},
         llm::{ToolCall, ToolResult, ToolSpec},
     },
-    ports::{Clock, PageFetcher},
+    ports::{Clock, McpClient, McpServer, PageFetcher},
+    services::credentials::CredentialService,
 };
 
 /// The most calls to an agent's tools in one run.
@@ -27,6 +29,9 @@ const PREVIEW_CHARS: usize = 600;
 #[derive(Clone)]
 pub struct ToolPorts {
     pub pages: Arc<dyn PageFetcher>,
+    pub mcp: Arc<dyn McpClient>,
+    /// Where the creator's MCP servers (their URLs and tokens) are kept.
+    pub credentials: Arc<CredentialService>,
     pub clock: Arc<dyn Clock>,
     /// How long one call may take.
     pub timeout: Duration,
@@ -34,38 +39,37 @@ pub struct ToolPorts {
 
 /// The tools of one agent version.
 pub struct AgentToolbox {
-    builtins: Vec<BuiltinTool>,
+    tools: Vec<AgentTool>,
+    /// The agent's owner, whose MCP servers its tools name.
+    owner_id: Uuid,
+    /// Per MCP server of `tools` (by position): the server, once looked up and its pinned
+    /// tools checked against what it lists now (once per run).
+    servers: Vec<OnceCell<Result<McpServer, String>>>,
     ports: ToolPorts,
 }
 
 impl AgentToolbox {
-    pub fn new(tools: &[AgentTool], ports: ToolPorts) -> Self {
-        let builtins = tools
-            .iter()
-            .map(|tool| match tool {
-                AgentTool::Builtin { name } => *name,
-            })
-            .collect();
-        Self { builtins, ports }
+    pub fn new(tools: &[AgentTool], owner_id: Uuid, ports: ToolPorts) -> Self {
+        Self {
+            tools: tools.to_vec(),
+            owner_id,
+            servers: tools.iter().map(|_| OnceCell::new()).collect(),
+            ports,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.builtins.is_empty()
+        self.tools.is_empty()
     }
 
     /// What the model is offered.
     pub fn specs(&self) -> Vec<ToolSpec> {
-        let tools: Vec<AgentTool> = self
-            .builtins
-            .iter()
-            .map(|name| AgentTool::Builtin { name: *name })
-            .collect();
-        tool_specs(&tools)
+        tool_specs(&self.tools)
     }
 
     /// Whether `name` is one of this agent's tools.
     pub fn owns(&self, name: &str) -> bool {
-        BuiltinTool::from_name(name).is_some_and(|tool| self.builtins.contains(&tool))
+        self.specs().iter().any(|spec| spec.name == name)
     }
 
     /// Makes `call` (one of [`Self::owns`]), or refuses it when its arguments would carry
@@ -122,11 +126,8 @@ impl AgentToolbox {
         (tool_use, result)
     }
 
-    /// A call Agora does not make: the run's limit of calls is reached.
-    pub fn over_limit(call: &ToolCall) -> (ToolUse, ToolResult) {
-        let content = format!(
-            "refused: this run has made its {MAX_TOOL_CALLS} tool calls; answer with what you have"
-        );
+    /// A call Agora does not make, and why (told to the model as its result).
+    pub fn refused(call: &ToolCall, content: String) -> (ToolUse, ToolResult) {
         (
             ToolUse {
                 call: call.clone(),
@@ -148,8 +149,28 @@ impl AgentToolbox {
         let Some(arguments) = arguments.as_object() else {
             return Err("the arguments must be a JSON object".into());
         };
-        match BuiltinTool::from_name(&call.name) {
-            Some(BuiltinTool::CurrentTime) => {
+        let Some((position, tool)) = self
+            .tools
+            .iter()
+            .enumerate()
+            .find(|(_, tool)| tool.specs().iter().any(|spec| spec.name == call.name))
+        else {
+            return Err(format!("there is no tool named {}", call.name));
+        };
+        let builtin = match tool {
+            AgentTool::Builtin { name } => *name,
+            AgentTool::Mcp { server, tools } => {
+                let pinned = tools
+                    .iter()
+                    .find(|pinned| pinned.name == call.name)
+                    .ok_or_else(|| format!("there is no tool named {}", call.name))?;
+                return self
+                    .call_mcp(position, server, tools, pinned, arguments.clone())
+                    .await;
+            }
+        };
+        match builtin {
+            BuiltinTool::CurrentTime => {
                 let now = self.ports.clock.now();
                 Ok(format!(
                     "{} ({})",
@@ -157,7 +178,7 @@ impl AgentToolbox {
                     now.format("%A")
                 ))
             }
-            Some(BuiltinTool::FetchPage) => {
+            BuiltinTool::FetchPage => {
                 let url = arguments
                     .get("url")
                     .and_then(serde_json::Value::as_str)
@@ -170,8 +191,73 @@ impl AgentToolbox {
                 };
                 Ok(format!("{}\n\n{}{note}", page.url, page.text))
             }
-            None => Err(format!("there is no tool named {}", call.name)),
         }
+    }
+
+    /// Calls `pinned` on the creator's MCP server `name` (the `position`th tool source).
+    async fn call_mcp(
+        &self,
+        position: usize,
+        name: &str,
+        pinned_tools: &[PinnedTool],
+        pinned: &PinnedTool,
+        arguments: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<String, String> {
+        let cell = self
+            .servers
+            .get(position)
+            .ok_or("the tool's server is not known")?;
+        let server = cell
+            .get_or_init(|| self.checked_server(name, pinned_tools))
+            .await
+            .clone()?;
+        let answer = self
+            .ports
+            .mcp
+            .call_tool(&server, &pinned.name, arguments)
+            .await?;
+        if answer.is_error {
+            return Err(format!("the tool reported an error: {}", answer.text));
+        }
+        Ok(answer.text)
+    }
+
+    /// The server `name` of the agent's owner, if its tools are still those pinned: a server
+    /// that changed one since the version was published is not called.
+    async fn checked_server(&self, name: &str, pinned: &[PinnedTool]) -> Result<McpServer, String> {
+        let (url, token, _) = self
+            .ports
+            .credentials
+            .mcp_server(self.owner_id, name)
+            .await
+            .map_err(|error| format!("the MCP server `{name}` cannot be used: {error}"))?
+            .ok_or_else(|| {
+                format!("the creator no longer has an MCP server named `{name}`; the agent's tools from it cannot run")
+            })?;
+        let server = McpServer { url, token };
+        let listed = self.ports.mcp.list_tools(&server).await?;
+        for tool in pinned {
+            let now = listed.iter().find(|listed| listed.name == tool.name);
+            match now {
+                None => {
+                    return Err(format!(
+                        "the MCP server `{name}` no longer has the tool `{}`; the creator must publish a new version",
+                        tool.name
+                    ));
+                }
+                Some(now)
+                    if now.input_schema != tool.input_schema
+                        || now.description != tool.description =>
+                {
+                    return Err(format!(
+                        "the MCP server `{name}` changed the tool `{}` since this version was published; it is not called until the creator publishes again",
+                        tool.name
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(server)
     }
 }
 
