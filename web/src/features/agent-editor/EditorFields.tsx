@@ -4,7 +4,7 @@ import type { FieldErrors } from '../../api/problem';
 import { providerLabel } from '../catalog/format';
 import { FieldErrorList, FieldFrame, SelectField, TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
-import { BUILTIN_TOOLS, declaredBuiltin, toolName, withBuiltinTool, type AgentTool } from '../catalog/tools';
+import { BUILTIN_TOOLS, declaredBuiltin, pinnedTools, toolLabel, withBuiltinTool, type AgentTool } from '../catalog/tools';
 import { INPUT_KINDS, LIMITS, TAG_PATTERN, type InputRow, type MessageRow } from './specForm';
 
 const INPUT_KIND_LABELS: Record<InputRow['type'], string> = {
@@ -247,11 +247,14 @@ export function ToolsEditor({
       </ul>
       {others.length > 0 && (
         <div data-testid="other-tools">
-          <p className="field-hint">Also declared (this editor cannot change them; they are kept as they are):</p>
+          <p className="field-hint">Also declared, kept as they are (this editor does not change them yet):</p>
           <ul className="tool-options">
             {others.map(({ tool, index }) => (
               <li key={index} className="tool-option">
-                <code>{toolName(tool)}</code>
+                {toolLabel(tool)}
+                {pinnedTools(tool).length > 0 && (
+                  <span className="muted">: {pinnedTools(tool).map((pinned) => pinned.name).join(', ')}</span>
+                )}
                 {errors[`tools[${index}]`] && (
                   <FieldErrorList name={`tools[${index}]`} errors={errors[`tools[${index}]`] ?? []} />
                 )}

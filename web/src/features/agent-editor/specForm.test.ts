@@ -3,7 +3,7 @@ import type { AgentSpec } from '../catalog/api';
 import { ApiError } from '../../api/problem';
 import { specBody } from '../../test/catalogFixtures';
 import { asProblem } from '../../test/fixtures';
-import { toolLabel, withBuiltinTool, type AgentTool } from '../catalog/tools';
+import { toolLabel, toolName, withBuiltinTool, type AgentTool } from '../catalog/tools';
 import { checkForm, editorErrorsFrom, emptyForm, formFromSpec, formPaths, specFromForm, specPath } from './specForm';
 
 function validationError(errors: { field: string; message: string }[], status = 422) {
@@ -27,7 +27,7 @@ describe('the editor form', () => {
       ],
     }) as AgentSpec;
     const form = formFromSpec(spec);
-    expect(form.tools.map((tool) => tool.name)).toEqual(['fetch_page', 'current_time']);
+    expect(form.tools.map(toolName)).toEqual(['fetch_page', 'current_time']);
     expect(specFromForm(form)).toEqual(spec);
     expect(specFromForm(emptyForm()).tools).toEqual([]);
   });
@@ -43,18 +43,24 @@ describe('the editor form', () => {
     expect(withBuiltinTool([fetchPage, fetchPage], 'fetch_page', false)).toEqual([]);
   });
 
-  it('keeps a kind of tool it does not know as it is, named by its kind', () => {
-    // A kind a newer server may send; this editor only switches built-ins.
-    const other = { type: 'mcp', server: 'docs', tools: [{ name: 'search' }] } as unknown as AgentTool;
-    const spec = specBody({ tools: [other] }) as AgentSpec;
+  it('keeps the tools it does not switch (MCP servers, kinds it does not know) as they are', () => {
+    const mcp: AgentTool = { type: 'mcp', server: 'docs', tools: [{ name: 'search', description: 'Searches the docs.' }] };
+    // A kind a newer server may send.
+    const later = { type: 'openapi', url: 'https://api.example.com/openapi.json' } as unknown as AgentTool;
+    const spec = specBody({ tools: [mcp, later] }) as AgentSpec;
     const form = formFromSpec(spec);
+    expect(specFromForm(form)).toEqual(spec);
     expect(specFromForm({ ...form, tools: withBuiltinTool(form.tools, 'current_time', true) }).tools).toEqual([
-      other,
+      mcp,
+      later,
       { type: 'builtin', name: 'current_time' },
     ]);
-    expect(withBuiltinTool([other], 'fetch_page', false)).toEqual([other]);
-    expect(toolLabel(other)).toBe('mcp');
-    expect(toolLabel({ type: 'builtin', name: 'fetch_page' })).toBe('Fetch web pages');
+    expect(withBuiltinTool([mcp, later], 'fetch_page', false)).toEqual([mcp, later]);
+    expect([mcp, later, { type: 'builtin', name: 'fetch_page' } as const].map(toolLabel)).toEqual([
+      'MCP server “docs”',
+      'openapi',
+      'Fetch web pages',
+    ]);
   });
 
   it('sends options only for a choice field, and empty numbers as null', () => {

@@ -106,6 +106,7 @@ describe('AgentPage', () => {
       tools: [
         { type: 'builtin', name: 'fetch_page' },
         { type: 'builtin', name: 'current_time' },
+        { type: 'mcp', server: 'docs', tools: [{ name: 'search_docs', description: 'Searches <b>the</b> docs.' }] },
       ],
     });
     mockRoutes({
@@ -118,13 +119,18 @@ describe('AgentPage', () => {
     const section = await screen.findByTestId('agent-tools');
     expect(within(section).getByRole('heading', { level: 2 })).toHaveTextContent('Tools');
     const tools = within(section).getAllByTestId('agent-tool');
-    expect(tools.map((tool) => tool.dataset.tool)).toEqual(['fetch_page', 'current_time']);
+    expect(tools.map((tool) => tool.dataset.tool)).toEqual(['fetch_page', 'current_time', 'docs']);
     expect(tools[0]).toHaveTextContent('Fetch web pages');
     expect(tools[0]).toHaveTextContent(
       'Reads a public web page as text (public addresses only, through Agora’s egress guard)',
     );
     expect(tools[1]).toHaveTextContent('Current time');
     expect(tools[1]).toHaveTextContent('The current date and time (UTC)');
+    // A tool of the creator's MCP server, with the description its server gave, as text.
+    expect(tools[2]).toHaveTextContent('MCP server “docs”');
+    expect(tools[2]).toHaveTextContent('search_docs');
+    expect(tools[2]).toHaveTextContent('Searches <b>the</b> docs.');
+    expect(tools[2]!.querySelector('b')).toBeNull();
   });
 
   it('says when the prompt is sealed, and offers neither fork nor export', async () => {

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { AgentSpec, VersionView } from './api';
 import { formatDate } from '../../format/dates';
 import { providerLabel } from './format';
-import { declaredBuiltin, toolLabel, toolName } from './tools';
+import { declaredBuiltin, pinnedTools, toolLabel, toolName } from './tools';
 import { Icon } from '../../ui/Icon';
 import './catalog.css';
 
@@ -106,8 +106,23 @@ export function ToolsSection({ spec }: { spec: AgentSpec }) {
       <ul className="tool-list">
         {tools.map((tool, index) => (
           <li key={index} data-testid="agent-tool" data-tool={toolName(tool)}>
-            <strong>{toolLabel(tool)}</strong> <code className="muted">{toolName(tool)}</code>
+            <strong>{toolLabel(tool)}</strong>
+            {tool.type !== 'mcp' && <code className="muted"> {toolName(tool)}</code>}
             {declaredBuiltin(tool) && <p className="tool-description">{declaredBuiltin(tool)?.description}</p>}
+            {tool.type === 'mcp' && (
+              <>
+                <p className="muted tool-description">The creator’s own server; these tools, as they were when this version was saved:</p>
+                <ul className="tool-list tool-list-nested">
+                  {pinnedTools(tool).map((pinned) => (
+                    <li key={pinned.name}>
+                      <code>{pinned.name}</code>
+                      {/* Written by the server's owner: plain text. */}
+                      {pinned.description && <p className="tool-description">{pinned.description}</p>}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
           </li>
         ))}
       </ul>
