@@ -30,6 +30,30 @@ export function outcomeBody(overrides: Record<string, unknown> = {}) {
     error: null,
     ttft_ms: 30,
     latency_ms: 350,
+    tool_calls: [],
+    tool_uses: [],
+    ...overrides,
+  };
+}
+
+/** A call the agent's model made to one of its tools (`tool_started`). */
+export function toolCallBody(overrides: Record<string, unknown> = {}) {
+  return {
+    id: 'call_1',
+    name: 'fetch_page',
+    arguments: '{"url":"https://example.com"}',
+    ...overrides,
+  };
+}
+
+/** How that call went (`tool_used`, and in `tool_uses` of outcomes and messages). */
+export function toolUseBody(overrides: Record<string, unknown> = {}) {
+  return {
+    call: toolCallBody(),
+    outcome: 'ok',
+    result_preview: 'Example Domain. This domain is for use in illustrative examples.',
+    result_chars: 1234,
+    latency_ms: 87,
     ...overrides,
   };
 }

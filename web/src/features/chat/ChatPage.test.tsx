@@ -2,7 +2,15 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { jsonResponse, mockRoutes, problemResponse, sessionBody, userBody, USER_ID } from '../../test/fixtures';
 import { renderApp } from '../../test/render';
-import { controlledSse, outcomeBody, RUN_ID, runInfoBody, sseResponse } from '../../test/streamFixtures';
+import {
+  controlledSse,
+  outcomeBody,
+  RUN_ID,
+  runInfoBody,
+  sseResponse,
+  toolCallBody,
+  toolUseBody,
+} from '../../test/streamFixtures';
 
 const signedIn = {
   'POST /v1/auth/refresh': () => jsonResponse(sessionBody()),
@@ -153,6 +161,107 @@ describe('ChatPage', () => {
     expect(within(last).getByTestId('answer-status')).toHaveTextContent('Stopped');
     expect(within(last).getByTestId('answer-cost')).toHaveTextContent('Cost 0.000004 credits');
     expect(within(last).getByTestId('regenerate')).toBeInTheDocument();
+  });
+
+  it('shows the agent’s tool calls as they happen, with their outcomes, and keeps them once the answer is stored', async () => {
+    const stream = controlledSse();
+    const { messages } = chatApi({ reply: () => stream.response() });
+    renderApp('/chat/c1');
+    const box = await screen.findByTestId('chat-input', {}, SLOW);
+    fireEvent.change(box, { target: { value: 'What does down.example say?' } });
+    fireEvent.keyDown(box, { key: 'Enter' });
+
+    const failing = toolCallBody({ id: 'call_a', arguments: '{"url":"https://down.example"}' });
+    const failed = toolUseBody({
+      call: failing,
+      outcome: 'error',
+      result_preview: 'could not fetch the page: connection refused',
+      result_chars: 44,
+      latency_ms: 1200,
+    });
+    const refused = toolUseBody({
+      call: toolCallBody({ id: 'call_b', arguments: '{"url":"http://169.254.169.254/latest/meta-data"}' }),
+      outcome: 'refused',
+      result_preview: 'this run has made as many tool calls as it may',
+      result_chars: 46,
+      latency_ms: 0,
+    });
+    stream.send('run', runInfoBody());
+    stream.send('tool_started', failing);
+    const streaming = await screen.findByTestId('streaming-answer');
+    const first = await within(streaming).findByTestId('tool-card');
+    expect(first).toHaveAttribute('data-status', 'running');
+    expect(first).toHaveTextContent('Calling fetch_page…');
+
+    stream.send('tool_used', failed);
+    await waitFor(() => expect(first).toHaveAttribute('data-status', 'error'));
+    expect(first.querySelector('summary')).toHaveTextContent('fetch_page · 1.2 s');
+    expect(within(first).getByTestId('tool-outcome')).toHaveTextContent('Error');
+    // A refused call was never started: it comes with its outcome.
+    stream.send('tool_used', refused);
+    await waitFor(() => expect(within(streaming).getAllByTestId('tool-card')).toHaveLength(2));
+    const second = within(streaming).getAllByTestId('tool-card')[1]!;
+    expect(second).toHaveAttribute('data-status', 'refused');
+    expect(within(second).getByTestId('tool-outcome')).toHaveTextContent('Refused');
+    expect(second.querySelector('summary')).toHaveTextContent('fetch_page · 0 ms');
+    fireEvent.click(second.querySelector('summary')!);
+    expect(within(second).getByTestId('tool-arguments')).toHaveTextContent('"url": "http://169.254.169.254/latest/meta-data"');
+    expect(within(second).getByTestId('tool-result')).toHaveTextContent('this run has made as many tool calls as it may');
+
+    stream.send('delta', { text: 'I could not read the page.' });
+    await waitFor(() => expect(streaming).toHaveTextContent('I could not read the page.'));
+    messages.push(
+      message('m3', 'user', 'What does down.example say?'),
+      message('m4', 'assistant', 'I could not read the page.', { run_id: RUN_ID, tool_uses: [failed, refused] }),
+    );
+    stream.send('done', outcomeBody({ output: 'I could not read the page.', tool_uses: [failed, refused] }));
+    stream.close();
+
+    await waitFor(() => expect(screen.queryByTestId('streaming-answer')).not.toBeInTheDocument());
+    const last = screen.getAllByTestId('chat-message').at(-1)!;
+    expect(within(last).getAllByTestId('tool-card').map((card) => card.dataset.status)).toEqual(['error', 'refused']);
+    expect(within(last).getByTestId('answer-text')).toHaveTextContent('I could not read the page.');
+    // Earlier answers had no tool calls: no cards.
+    expect(within(screen.getAllByTestId('chat-message')[1]!).queryByTestId('tool-card')).not.toBeInTheDocument();
+  });
+
+  it('shows the tool calls of stored answers again, above their text, the results as plain text', async () => {
+    const { messages } = chatApi();
+    const page = '<img src=x onerror="alert(1)"><b>Example Domain</b> [a link](javascript:alert(2))';
+    messages[1] = message('m2', 'assistant', 'The page is **an example**.', {
+      run_id: 'run-old',
+      tool_uses: [
+        toolUseBody({ result_preview: page, result_chars: 5000 }),
+        toolUseBody({
+          call: toolCallBody({ id: 'call_2', name: 'current_time', arguments: '{}' }),
+          result_preview: '2026-03-01T10:00:00Z (Sunday)',
+          result_chars: 29,
+          latency_ms: 0,
+        }),
+      ],
+    });
+    renderApp('/chat/c1');
+    const answer = (await screen.findAllByTestId('chat-message', {}, SLOW))[1]!;
+    const cards = within(answer).getAllByTestId('tool-card');
+    expect(cards.map((card) => [card.dataset.tool, card.dataset.status])).toEqual([
+      ['fetch_page', 'ok'],
+      ['current_time', 'ok'],
+    ]);
+    expect(cards[1]!.querySelector('summary')).toHaveTextContent('current_time · 0 ms');
+    expect(cards.every((card) => !card.hasAttribute('open'))).toBe(true);
+    // The answer's Markdown is rendered; the calls come before it.
+    expect(await within(answer).findByText('an example', { selector: 'strong' }, SLOW)).toBeInTheDocument();
+    const text = within(answer).getByTestId('answer-text').textContent;
+    expect(text.indexOf('current_time')).toBeLessThan(text.indexOf('The page is'));
+
+    fireEvent.click(cards[0]!.querySelector('summary')!);
+    expect(within(cards[0]!).getByTestId('tool-arguments').textContent).toBe('{\n  "url": "https://example.com"\n}');
+    expect(within(cards[0]!).getByTestId('tool-result').textContent).toBe(page);
+    expect(within(cards[0]!).getByTestId('tool-result-more')).toHaveTextContent('… (5,000 characters in all)');
+    expect(answer.querySelector('img, b, a[href^="javascript"]')).toBeNull();
+    fireEvent.click(cards[1]!.querySelector('summary')!);
+    expect(within(cards[1]!).getByTestId('tool-arguments').textContent).toBe('{}');
+    expect(within(cards[1]!).queryByTestId('tool-result-more')).not.toBeInTheDocument();
   });
 
   it('explains a refused message (402: add credits) and gives the message back', async () => {

@@ -15,13 +15,14 @@ import { ApiError, errorMessage } from '../../api/problem';
 import { useRefreshReviews } from '../reviews/queries';
 import { streamRegenerate, streamReply, type MessageRecord } from './api';
 import { useConversation, useRefreshConversation } from './queries';
-import type { RunOutcome, RunRecord } from '../run/api';
+import { toolUsesOf, type RunOutcome, type RunRecord } from '../run/api';
 import { useAgentRuns, useRefreshAfterRun } from '../run/queries';
 import { isActive, useAnswerStream, type AnswerState, type OpenStream } from '../run/useAnswerStream';
 import { FieldErrorList } from '../../ui/forms/Controls';
 import { AnswerError, AnswerMeta, AnswerStatus } from '../run/AnswerParts';
 import { factsFromOutcome, factsFromRecord, type AnswerFacts } from '../run/answerFacts';
 import { isChatArrival } from '../run/runOptions';
+import { segmentsText, storedSegments, type AnswerSegment } from '../run/segments';
 import { StreamedText } from '../run/StreamedText';
 import { conversationTitle } from './conversationTitle';
 
@@ -46,7 +47,7 @@ function UserMessage({ content, testId = 'chat-message' }: { content: string; te
 
 function AssistantMessage({
   agentName,
-  text,
+  segments,
   status,
   detail,
   facts,
@@ -56,7 +57,7 @@ function AssistantMessage({
   actions,
 }: {
   agentName: string;
-  text: string;
+  segments: readonly AnswerSegment[];
   status: string;
   detail?: string | null;
   facts: AnswerFacts | null;
@@ -74,7 +75,7 @@ function AssistantMessage({
       data-run-id={runId ?? undefined}
     >
       <span className="chat-role">{agentName}</span>
-      <StreamedText text={text} streaming={streaming} testId="answer-text" />
+      <StreamedText segments={segments} streaming={streaming} testId="answer-text" />
       {!streaming && <AnswerStatus status={status} detail={detail ?? null} />}
       {!streaming && facts && <AnswerMeta facts={facts} />}
       {actions}
@@ -108,6 +109,8 @@ export function ChatView({ id, userId }: { id: string; userId: string }) {
   const { state, start, stop, reset } = useAnswerStream();
   const [pending, setPending] = useState<Pending | null>(null);
   const [outcomes, setOutcomes] = useState<ReadonlyMap<string, RunOutcome>>(new Map());
+  /** How the answers streamed here came (where each tool call was made), by run id. */
+  const [streamed, setStreamed] = useState<ReadonlyMap<string, readonly AnswerSegment[]>>(new Map());
   const [draft, setDraft] = useState(() => (isChatArrival(location.state) ? (location.state.draft ?? '') : ''));
   const [localError, setLocalError] = useState<string | null>(null);
   /** Why the last message or regeneration failed; shown until the next one. */
@@ -131,7 +134,7 @@ export function ChatView({ id, userId }: { id: string; userId: string }) {
   useLayoutEffect(() => {
     const list = listRef.current;
     if (list && stickRef.current) list.scrollTop = list.scrollHeight;
-  }, [state.text, conversation.data, pending]);
+  }, [state.segments, conversation.data, pending]);
 
   const navigate = useNavigate();
   useEffect(() => {
@@ -151,7 +154,10 @@ export function ChatView({ id, userId }: { id: string; userId: string }) {
     stickRef.current = true;
     const final = await start(open);
     const outcome = final.outcome;
-    if (outcome) setOutcomes((now) => new Map(now).set(outcome.run_id, outcome));
+    if (outcome) {
+      setOutcomes((now) => new Map(now).set(outcome.run_id, outcome));
+      setStreamed((now) => new Map(now).set(outcome.run_id, final.segments));
+    }
     // A refused message was not sent: give it back to the box.
     if (final.phase === 'error' && next.kind === 'reply' && !final.run) setDraft((now) => now || next.content);
     await Promise.all([refreshConversation(), refreshAfterRun()]);
@@ -233,6 +239,19 @@ export function ChatView({ id, userId }: { id: string; userId: string }) {
   const lastMessage = visible.at(-1);
   const canRegenerate = !active && !pending && lastMessage?.role === 'assistant';
 
+  /**
+   * A stored answer: as it streamed here when it did (the same text), else its tool calls
+   * (from the message, or from its run for a server that does not list them on messages)
+   * above its text.
+   */
+  const segmentsOf = (message: MessageRecord): readonly AnswerSegment[] => {
+    const seen = message.run_id ? streamed.get(message.run_id) : undefined;
+    if (seen && segmentsText(seen) === message.content) return seen;
+    const run = message.run_id ? runsById.get(message.run_id) : undefined;
+    const uses = toolUsesOf(message.tool_uses) ?? toolUsesOf(run?.tool_uses) ?? [];
+    return storedSegments(message.content, uses);
+  };
+
   const factsOf = (message: MessageRecord): AnswerFacts | null => {
     if (!message.run_id) return null;
     const outcome = outcomes.get(message.run_id);
@@ -285,7 +304,7 @@ export function ChatView({ id, userId }: { id: string; userId: string }) {
                 <AssistantMessage
                   key={message.id}
                   agentName={record.agent_name}
-                  text={message.content}
+                  segments={segmentsOf(message)}
                   status={message.status}
                   facts={factsOf(message)}
                   streaming={false}
@@ -309,10 +328,10 @@ export function ChatView({ id, userId }: { id: string; userId: string }) {
               ),
             )}
             {pending?.kind === 'reply' && <UserMessage content={pending.content} testId="pending-message" />}
-            {showStream && (state.phase !== 'error' || state.text !== '') && (
+            {showStream && (state.phase !== 'error' || state.segments.length > 0) && (
               <AssistantMessage
                 agentName={record.agent_name}
-                text={state.text}
+                segments={state.segments}
                 status={state.outcome?.status ?? (state.phase === 'cancelled' ? 'stopped' : state.phase === 'error' ? 'failed' : 'streaming')}
                 detail={state.outcome?.error?.detail ?? null}
                 facts={streamFacts}

@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { agentViewBody, categoriesBody, specBody, versionBody } from '../../test/catalogFixtures';
 import { jsonResponse, mockRoutes, problemResponse, sessionBody, userBody, USER_ID } from '../../test/fixtures';
 import { renderApp } from '../../test/render';
-import { controlledSse, outcomeBody, RUN_ID, runInfoBody, sseResponse } from '../../test/streamFixtures';
+import {
+  controlledSse,
+  outcomeBody,
+  RUN_ID,
+  runInfoBody,
+  sseResponse,
+  toolCallBody,
+  toolUseBody,
+} from '../../test/streamFixtures';
 
 const AGENT = '/v1/agents/agora-demo/contract-reviewer';
 const PATH = '/agents/agora-demo/contract-reviewer';
@@ -93,6 +101,84 @@ describe('the try-it panel', () => {
     expect(within(panel).getByTestId('answer-model')).toHaveTextContent('agora/echo');
     expect(within(panel).getByTestId('try-it-output')).toHaveTextContent('Yes, it is.');
     expect(within(panel).getByTestId('continue-in-chat')).toBeInTheDocument();
+  });
+
+  it('shows each call to the agent’s tools as a card above the text that followed it', async () => {
+    const stream = controlledSse();
+    const tools = [
+      { type: 'builtin', name: 'fetch_page' },
+      { type: 'builtin', name: 'current_time' },
+    ];
+    agentApi(
+      { 'POST /v1/runs': () => stream.response() },
+      agentViewBody({ latest: versionBody(2, { spec: specBody({ inputs: [], tools }) }) }),
+    );
+    renderApp(PATH);
+    const panel = await screen.findByTestId('try-it');
+    fireEvent.change(within(panel).getByTestId('try-it-prompt'), { target: { value: 'What does example.com say?' } });
+    fireEvent.click(within(panel).getByTestId('try-it-run'));
+
+    stream.send('run', runInfoBody());
+    stream.send('delta', { text: 'Let me read it. ' });
+    stream.send('tool_started', toolCallBody());
+    const card = await within(panel).findByTestId('tool-card');
+    // Started, not used yet: a spinner and the words.
+    expect(card).toHaveAttribute('data-status', 'running');
+    expect(within(card).getByText(/Calling/).closest('summary')).toHaveTextContent('Calling fetch_page…');
+    expect(card.querySelector('.tool-card-spinner')).not.toBeNull();
+    expect(within(panel).getByTestId('try-it-output')).toHaveTextContent('Let me read it.');
+
+    stream.send('tool_used', toolUseBody());
+    await waitFor(() => expect(card).toHaveAttribute('data-status', 'ok'));
+    const summary = card.querySelector('summary')!;
+    expect(summary).toHaveTextContent('fetch_page · 87 ms');
+    expect(within(card).getByTestId('tool-outcome')).toHaveTextContent('OK');
+    expect(card.querySelector('.tool-card-spinner')).toBeNull();
+    // Collapsed at first; open, the arguments (pretty-printed) and the start of the result.
+    expect(card).not.toHaveAttribute('open');
+    fireEvent.click(summary);
+    expect(card).toHaveAttribute('open');
+    expect(within(card).getByTestId('tool-arguments').textContent).toBe('{\n  "url": "https://example.com"\n}');
+    expect(within(card).getByTestId('tool-result')).toHaveTextContent('Example Domain. This domain is for use');
+    expect(within(card).getByTestId('tool-result-more')).toHaveTextContent('… (1,234 characters in all)');
+
+    stream.send('delta', { text: 'It is an example.' });
+    await waitFor(() => expect(within(panel).getByTestId('try-it-output')).toHaveTextContent('It is an example.'));
+    stream.send(
+      'done',
+      outcomeBody({ output: 'Let me read it. It is an example.', tool_uses: [toolUseBody()] }),
+    );
+    stream.close();
+    expect(await within(panel).findByTestId('answer-cost')).toBeInTheDocument();
+    // The call stays where it was made: between the two pieces of text.
+    const output = within(panel).getByTestId('try-it-output').textContent;
+    expect(output.indexOf('Let me read it.')).toBeLessThan(output.indexOf('fetch_page · 87 ms'));
+    expect(output.indexOf('fetch_page · 87 ms')).toBeLessThan(output.indexOf('It is an example.'));
+    expect(within(panel).getByTestId('tool-card')).toHaveAttribute('data-status', 'ok');
+  });
+
+  it('shows what a tool returned as text, never as HTML', async () => {
+    const page = '<img src=x onerror="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)">**click**</a>';
+    agentApi(
+      {
+        'POST /v1/runs': () =>
+          sseResponse(['Done.'], {
+            tool_uses: [toolUseBody({ result_preview: page, result_chars: page.length })],
+          }),
+      },
+      agentViewBody({ latest: versionBody(2, { spec: specBody({ inputs: [], tools: [{ type: 'builtin', name: 'fetch_page' }] }) }) }),
+    );
+    renderApp(PATH);
+    const panel = await screen.findByTestId('try-it');
+    fireEvent.change(within(panel).getByTestId('try-it-prompt'), { target: { value: 'Read it' } });
+    fireEvent.click(within(panel).getByTestId('try-it-run'));
+    // No tool events in the stream: the outcome's calls are shown above the answer.
+    const card = await within(panel).findByTestId('tool-card');
+    fireEvent.click(card.querySelector('summary')!);
+    expect(within(card).getByTestId('tool-result').textContent).toBe(page);
+    expect(within(card).queryByTestId('tool-result-more')).not.toBeInTheDocument();
+    expect(card.querySelector('img, script, a, strong')).toBeNull();
+    expect(panel.querySelector('img, script')).toBeNull();
   });
 
   it('puts the API’s errors for the inputs next to them', async () => {

@@ -100,7 +100,7 @@ function TryItForm({ view, spec, userId }: { view: AgentView; spec: AgentSpec; u
   };
 
   const promptErrors = errors.fields.input;
-  const hasAnswer = state.phase === 'error' ? state.text !== '' : state.phase !== 'idle';
+  const hasAnswer = state.phase === 'error' ? state.segments.length > 0 : state.phase !== 'idle';
 
   return (
     <form ref={formRef} className="form try-it-form" onSubmit={onSubmit} noValidate data-testid="try-it-form">
@@ -154,7 +154,7 @@ function TryItForm({ view, spec, userId }: { view: AgentView; spec: AgentSpec; u
       {hasAnswer && (
         <div className="try-it-answer card-inset" data-testid="try-it-answer">
           <h3 className="detail-subtitle">Answer</h3>
-          <StreamedText text={state.text} streaming={active} testId="try-it-output" />
+          <StreamedText segments={state.segments} streaming={active} testId="try-it-output" />
           {state.phase === 'done' && state.outcome && (
             <>
               <AnswerStatus status={state.outcome.status} detail={state.outcome.error?.detail ?? null} />

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { bearerOf, jsonResponse, mockRoutes, problemResponse, sessionBody, unauthorized } from '../../test/fixtures';
-import { controlledSse, outcomeBody, RUN_ID, runInfoBody, sseResponse } from '../../test/streamFixtures';
+import {
+  controlledSse,
+  outcomeBody,
+  RUN_ID,
+  runInfoBody,
+  sseFrame,
+  sseResponse,
+  toolCallBody,
+  toolUseBody,
+} from '../../test/streamFixtures';
 import { ApiError } from '../../api/problem';
 import { streamRun } from './api';
 import { streamReply } from '../chat/api';
@@ -57,6 +66,41 @@ describe('streamAnswer', () => {
     stream.send('done', outcomeBody({ output: 'one two' }));
     stream.close();
     expect((await done).output).toBe('one two');
+  });
+
+  it('reports the calls to the agent’s tools, in order with the text, and ignores calls to offered tools', async () => {
+    await signedIn();
+    const body =
+      sseFrame('run', runInfoBody()) +
+      sseFrame('delta', { text: 'Let me look. ' }) +
+      sseFrame('tool_started', toolCallBody()) +
+      sseFrame('tool_used', toolUseBody()) +
+      // A call to a tool the caller offered: this UI offers none, so it is not its business.
+      sseFrame('tool_call', toolCallBody({ id: 'call_x', name: 'get_weather' })) +
+      // Malformed events are skipped.
+      sseFrame('tool_started', { name: 'fetch_page' }) +
+      sseFrame('tool_used', { call: toolCallBody(), outcome: 'ok' }) +
+      sseFrame('delta', { text: 'It says hello.' }) +
+      sseFrame('done', outcomeBody({ output: 'Let me look. It says hello.', tool_uses: [toolUseBody()] }));
+    mockRoutes({
+      'POST /v1/runs': () => new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
+    });
+    const seen: string[] = [];
+    const outcome = await streamRun(
+      { agent: 'agora-demo/web-reader', input: 'What does example.com say?' },
+      {
+        onDelta: (text) => seen.push(`delta ${text}`),
+        onToolStarted: (call) => seen.push(`started ${call.id} ${call.name} ${call.arguments}`),
+        onToolUsed: (use) => seen.push(`used ${use.call.id} ${use.outcome} ${use.latency_ms}`),
+      },
+    );
+    expect(seen).toEqual([
+      'delta Let me look. ',
+      'started call_1 fetch_page {"url":"https://example.com"}',
+      'used call_1 ok 87',
+      'delta It says hello.',
+    ]);
+    expect(outcome.tool_uses).toEqual([toolUseBody()]);
   });
 
   it('refreshes the session once on a 401 and sends the request again', async () => {

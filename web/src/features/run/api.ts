@@ -20,6 +20,11 @@ export type RunList = Schemas['RunList'];
 export type RunStatus = Schemas['RunStatus'];
 export type CreateRunRequest = Schemas['CreateRunRequest'];
 export type VersionParam = Schemas['VersionParam'];
+/** A call the model made to a tool (its arguments are JSON text, as the model wrote them). */
+export type ToolCall = Schemas['ToolCall'];
+/** One call to the agent's own tools: the call, how it went, and the start of its result. */
+export type ToolUse = Schemas['ToolUse'];
+export type ToolOutcome = Schemas['ToolOutcome'];
 
 /** Values of an agent's input fields, as a form holds them. */
 export type InputValues = Record<string, string | number | boolean>;
@@ -44,6 +49,10 @@ export interface StreamHandlers {
   onRun?: (info: RunInfo) => void;
   /** The next piece of the answer. */
   onDelta?: (text: string) => void;
+  /** Agora started a call to one of the agent's tools (`tool_started`). */
+  onToolStarted?: (call: ToolCall) => void;
+  /** A call to one of the agent's tools ended, or was refused (`tool_used`). */
+  onToolUsed?: (use: ToolUse) => void;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -72,6 +81,31 @@ export function isRunOutcome(value: unknown): value is RunOutcome {
   );
 }
 
+export function isToolCall(value: unknown): value is ToolCall {
+  return (
+    isRecord(value) && typeof value.id === 'string' && typeof value.name === 'string' && typeof value.arguments === 'string'
+  );
+}
+
+export function isToolUse(value: unknown): value is ToolUse {
+  return (
+    isRecord(value) &&
+    isToolCall(value.call) &&
+    typeof value.outcome === 'string' &&
+    typeof value.result_preview === 'string' &&
+    typeof value.result_chars === 'number' &&
+    typeof value.latency_ms === 'number'
+  );
+}
+
+/**
+ * The tool uses of an outcome or a stored message, those that are well formed; null when
+ * the answer says nothing about tools (a server from before tools).
+ */
+export function toolUsesOf(value: unknown): ToolUse[] | null {
+  return Array.isArray(value) ? value.filter(isToolUse) : null;
+}
+
 /** The text of a `delta` event (`{"text": "..."}`), or null. */
 export function deltaText(value: unknown): string | null {
   return isRecord(value) && typeof value.text === 'string' ? value.text : null;
@@ -80,8 +114,9 @@ export function deltaText(value: unknown): string | null {
 const CUT_SHORT = 'The answer was cut off before it finished: the connection to the server was lost.';
 
 /**
- * POSTs `body` to `path` asking for an event stream, calls the handlers as `run` and `delta`
- * events arrive, and resolves with the `done` event's outcome. Rejects with an ApiError for
+ * POSTs `body` to `path` asking for an event stream, calls the handlers as `run`, `delta`,
+ * `tool_started` and `tool_used` events arrive, and resolves with the `done` event's outcome
+ * (`tool_call`, a call to a tool the caller offered, never comes: this UI offers none). Rejects with an ApiError for
  * an error answer (the problem, with its field errors and Retry-After) or a broken stream;
  * an abort through `signal` rejects with the abort as is.
  */
@@ -115,7 +150,9 @@ export async function streamAnswer(
       else if (event.event === 'delta') {
         const text = deltaText(data);
         if (text) handlers.onDelta?.(text);
-      } else if (event.event === 'done' && isRunOutcome(data)) return data;
+      } else if (event.event === 'tool_started' && isToolCall(data)) handlers.onToolStarted?.(data);
+      else if (event.event === 'tool_used' && isToolUse(data)) handlers.onToolUsed?.(data);
+      else if (event.event === 'done' && isRunOutcome(data)) return data;
     }
   } catch (cause) {
     if (signal?.aborted) throw cause;

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { stopRun, type RunInfo, type RunOutcome, type StreamHandlers } from './api';
+import { addText, finishTool, settleSegments, startTool, type AnswerSegment } from './segments';
 
 /**
  * The state of one streamed answer, from the request to the `done` event:
  *
  * - `waiting`: the request is sent, nothing has come back yet;
- * - `streaming`: the run started (`run`), pieces of text arrive (`delta`);
+ * - `streaming`: the run started (`run`), pieces of text arrive (`delta`), and the agent's
+ *   tools are called (`tool_started`, then `tool_used`);
  * - `done`: the `done` event came (`outcome` says whether it succeeded, was stopped or failed);
  * - `error`: the request was refused (402, 422, 429...) or the stream broke (`error`);
  * - `cancelled`: this page gave up on it (left the page, or Stop before the run had an id).
@@ -16,6 +18,8 @@ export interface AnswerState {
   phase: AnswerPhase;
   run: RunInfo | null;
   text: string;
+  /** The text and the calls to the agent's tools, in the order they came. */
+  segments: AnswerSegment[];
   outcome: RunOutcome | null;
   error: unknown;
   /** Stop was asked for and the answer has not ended yet. */
@@ -26,6 +30,7 @@ export const IDLE_ANSWER: AnswerState = {
   phase: 'idle',
   run: null,
   text: '',
+  segments: [],
   outcome: null,
   error: null,
   stopping: false,
@@ -58,8 +63,13 @@ export function useAnswerStream() {
     runId.current = null;
     setState({ ...IDLE_ANSWER, phase: 'waiting' });
     let text = '';
+    let segments: AnswerSegment[] = [];
     let run: RunInfo | null = null;
     let final: AnswerState;
+    /** Shows what has come so far (text, segments), if this is still the answer on show. */
+    const show = () => {
+      if (controller.current === mine) setState((now) => ({ ...now, phase: 'streaming', text, segments }));
+    };
     try {
       const outcome = await open(
         {
@@ -70,17 +80,35 @@ export function useAnswerStream() {
           },
           onDelta: (piece) => {
             text += piece;
-            if (controller.current === mine) setState((now) => ({ ...now, phase: 'streaming', text: now.text + piece }));
+            segments = addText(segments, piece);
+            show();
+          },
+          onToolStarted: (call) => {
+            segments = startTool(segments, call);
+            show();
+          },
+          onToolUsed: (use) => {
+            segments = finishTool(segments, use);
+            show();
           },
         },
         mine.signal,
       );
       // The outcome holds the whole answer as the server recorded it.
-      final = { phase: 'done', run, text: outcome.output || text, outcome, error: null, stopping: false };
+      const output = outcome.output || text;
+      final = {
+        phase: 'done',
+        run,
+        text: output,
+        segments: settleSegments(segments, output, outcome.tool_uses),
+        outcome,
+        error: null,
+        stopping: false,
+      };
     } catch (error) {
       final = mine.signal.aborted
-        ? { phase: 'cancelled', run, text, outcome: null, error: null, stopping: false }
-        : { phase: 'error', run, text, outcome: null, error, stopping: false };
+        ? { phase: 'cancelled', run, text, segments, outcome: null, error: null, stopping: false }
+        : { phase: 'error', run, text, segments, outcome: null, error, stopping: false };
     }
     if (controller.current === mine) {
       controller.current = null;
