@@ -34,6 +34,35 @@ async fn complete(body: axum::body::Bytes) -> Response {
         .unwrap_or("gpt-4o-mini")
         .to_owned();
     let usage = json!({ "prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30 });
+    // The tools benchmark: "tool calls: N" asks for N calls to the first offered tool,
+    // one per turn, before the answer.
+    let messages = request["messages"].as_array().cloned().unwrap_or_default();
+    let wanted: usize = messages
+        .iter()
+        .filter_map(|message| message["content"].as_str())
+        .find_map(|text| text.strip_prefix("tool calls: "))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or(0);
+    let made = messages
+        .iter()
+        .filter(|message| message["role"] == "tool")
+        .count();
+    if let Some(tool) = request["tools"][0]["function"]["name"].as_str()
+        && made < wanted
+        && request["stream"] != true
+    {
+        let completion = json!({
+            "id": "chatcmpl-stub", "object": "chat.completion", "created": 1_764_000_000, "model": model,
+            "choices": [{ "index": 0, "message": { "role": "assistant", "content": null, "tool_calls": [
+                { "id": format!("call_{made}"), "type": "function", "function": { "name": tool, "arguments": "{}" } }] },
+                "finish_reason": "tool_calls", "logprobs": null }],
+            "usage": usage,
+        });
+        return Response::builder()
+            .header("content-type", "application/json")
+            .body(Body::from(completion.to_string()))
+            .unwrap_or_default();
+    }
     if request["stream"] != true {
         let completion = json!({
             "id": "chatcmpl-stub", "object": "chat.completion", "created": 1_764_000_000, "model": model,

@@ -5,11 +5,13 @@
 //! - `agora-bench workflows <base url> [concurrent runs]` (see `bench/workflows.sh`)
 //! - `agora-bench stub <port>` and `agora-bench gateway <stub> <agora> <litellm> <agora pid>
 //!   <litellm pid> [seconds]` (see `bench/gateway.sh`)
+//! - `agora-bench tools <agora> [seconds]` (see `bench/tools.sh`)
 //!
 //! Results and the commands that reproduce them are in BENCHMARKS.md.
 
 mod catalog;
 mod gateway;
+mod tools;
 mod workflows;
 
 use std::{
@@ -67,6 +69,16 @@ fn main() -> ExitCode {
                 let port = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
                 gateway::stub(port).await
             }
+            "tools" => {
+                let agora = args.next().unwrap_or_default();
+                let seconds = args.next().and_then(|n| n.parse().ok()).unwrap_or(10);
+                let lines = tools::run(&agora, seconds).await?;
+                let mut out = std::io::stdout().lock();
+                for line in lines {
+                    writeln!(out, "{line}")?;
+                }
+                Ok(())
+            }
             "gateway" => {
                 let urls: Vec<String> = args.by_ref().take(3).collect();
                 let pids: Vec<u32> = args.by_ref().take(2).filter_map(|n| n.parse().ok()).collect();
@@ -80,7 +92,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             _ => Err(anyhow::anyhow!(
-                "usage: agora-bench passwords [iterations] | catalog <base url> [concurrency] [seconds] | workflows <base url> [concurrent runs] | stub <port> | gateway <stub> <agora> <litellm> <agora pid> <litellm pid> [seconds]   (see BENCHMARKS.md)"
+                "usage: agora-bench passwords [iterations] | catalog <base url> [concurrency] [seconds] | workflows <base url> [concurrent runs] | stub <port> | gateway <stub> <agora> <litellm> <agora pid> <litellm pid> [seconds] | tools <agora> [seconds]   (see BENCHMARKS.md)"
             )),
         }
     });
