@@ -20,12 +20,16 @@ function keysApi() {
     'POST /v1/me/provider-keys': async (request) => {
       const body = (await request.json()) as { name: string; provider: string; api_key?: string; base_url?: string };
       created.push(body);
-      if (body.base_url?.includes('169.254.169.254')) {
+      const host = body.base_url ? new URL(body.base_url).hostname : '';
+      if (host === '169.254.169.254' || host === '10.0.0.7') {
         return problemResponse(422, 'validation', 'Unprocessable Entity', 'Some fields are invalid', [
-          { field: 'base_url', message: '169.254.169.254 is not a public address' },
+          { field: 'base_url', message: `${host} is not a public address` },
         ]);
       }
-      const saved = credential('k2', body.name, body.provider, { key_last_four: body.api_key?.slice(-4) ?? '' });
+      const saved = credential(`k${keys.length + 1}`, body.name, body.provider, {
+        key_last_four: body.api_key?.slice(-4) ?? '',
+        base_url: body.base_url ?? null,
+      });
       keys = [saved, ...keys];
       return jsonResponse(saved, 201);
     },
@@ -79,6 +83,53 @@ describe('ProviderKeysPage', () => {
     const rows = await screen.findAllByTestId('provider-key-row');
     expect(rows[0]).toHaveTextContent('…9876');
     expect(document.body.textContent).not.toContain('sk-ant-secret-9876');
+  });
+
+  it('saves an MCP server: its URL is required, its token optional, the server’s refusal on the URL field', async () => {
+    const { created } = keysApi();
+    renderApp('/account/provider-keys');
+    const form = await screen.findByTestId('provider-key-form', {}, SLOW);
+    const provider = within(form).getByLabelText('Provider');
+    expect(within(provider).getByRole('option', { name: 'MCP server' })).toHaveValue('mcp_server');
+    fireEvent.change(provider, { target: { value: 'mcp_server' } });
+    const url = within(form).getByLabelText('Server URL');
+    expect(url).toHaveAttribute('placeholder', 'https://mcp.example.com/mcp');
+    expect(url).toHaveAccessibleDescription(/Streamable HTTP endpoint/);
+    expect(within(form).getByLabelText(/API key/)).toHaveAccessibleDescription(/Sent to this server only, as a bearer token/);
+    expect(within(form).getByText('(optional)')).toBeInTheDocument();
+
+    // Checked here first: the URL is required, the token is not.
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'calc' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add provider key' }));
+    expect(await within(form).findByTestId('field-error-base_url')).toHaveTextContent('Enter the server’s URL');
+    expect(within(form).queryByTestId('field-error-api_key')).not.toBeInTheDocument();
+    expect(created).toEqual([]);
+
+    // The server refuses a private address: its message is on the URL field, which takes the focus.
+    fireEvent.change(url, { target: { value: 'http://10.0.0.7/mcp' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add provider key' }));
+    expect(await within(form).findByTestId('field-error-base_url')).toHaveTextContent('10.0.0.7 is not a public address');
+    expect(url).toHaveAttribute('aria-invalid', 'true');
+    await waitFor(() => expect(url).toHaveFocus());
+    expect(created).toEqual([{ name: 'calc', provider: 'mcp_server', base_url: 'http://10.0.0.7/mcp' }]);
+
+    // With a token: sent once, never shown again.
+    fireEvent.change(url, { target: { value: ' https://mcp.example.com/mcp ' } });
+    fireEvent.change(within(form).getByLabelText(/API key/), { target: { value: 'mcp-token-5678' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add provider key' }));
+    expect(await within(form).findByTestId('provider-key-added')).toHaveTextContent('Saved “calc”');
+    expect(created.at(-1)).toEqual({
+      name: 'calc',
+      provider: 'mcp_server',
+      api_key: 'mcp-token-5678',
+      base_url: 'https://mcp.example.com/mcp',
+    });
+    expect(within(form).queryByTestId('field-error-base_url')).not.toBeInTheDocument();
+    const row = (await screen.findAllByTestId('provider-key-row')).find((item) => item.dataset.name === 'calc');
+    expect(row).toHaveTextContent('MCP server');
+    expect(row).toHaveTextContent('…5678');
+    expect(row).toHaveTextContent('https://mcp.example.com/mcp');
+    expect(document.body.textContent).not.toContain('mcp-token-5678');
   });
 
   it('deletes a key after a confirm step', async () => {

@@ -11,14 +11,78 @@ import { useSession } from '../../session/useSession';
 import { useAddProviderKey, useDeleteProviderKey, useProviderKeys } from './queries';
 import { LoadError } from '../../ui/LoadError';
 
-const PROVIDERS: { value: CredentialProvider; label: string }[] = [
-  { value: 'openai', label: 'OpenAI' },
-  { value: 'anthropic', label: 'Anthropic' },
-  { value: 'openai_compatible', label: 'OpenAI-compatible endpoint' },
+/** What the form asks for each kind of credential. */
+interface ProviderInfo {
+  value: CredentialProvider;
+  label: string;
+  /** The URL field, for the providers that need one (and then the key is optional). */
+  url?: { label: string; placeholder: string; hint: string; missing: string };
+  keyHint: string;
+  namePlaceholder: string;
+  nameHint: string;
+  /** What deleting it does to runs. */
+  deleteQuestion: string;
+}
+
+const KEY_HINT = 'Sent once and stored encrypted: Agora never shows it again, only its last four characters.';
+const PUBLIC_ONLY = 'A public address: private, loopback and cloud metadata addresses are refused.';
+const MODEL_NAME_HINT = 'Lower-case letters, digits and hyphens. Your agents name an endpoint by it.';
+const MODEL_DELETE = 'Runs that use this key will fall back or fail. Delete it?';
+
+const PROVIDERS: readonly ProviderInfo[] = [
+  {
+    value: 'openai',
+    label: 'OpenAI',
+    keyHint: KEY_HINT,
+    namePlaceholder: 'my-openai',
+    nameHint: MODEL_NAME_HINT,
+    deleteQuestion: MODEL_DELETE,
+  },
+  {
+    value: 'anthropic',
+    label: 'Anthropic',
+    keyHint: KEY_HINT,
+    namePlaceholder: 'my-anthropic',
+    nameHint: MODEL_NAME_HINT,
+    deleteQuestion: MODEL_DELETE,
+  },
+  {
+    value: 'openai_compatible',
+    label: 'OpenAI-compatible endpoint',
+    url: {
+      label: 'Base URL',
+      placeholder: 'https://llm.example.com/v1',
+      hint: PUBLIC_ONLY,
+      missing: 'Enter the endpoint’s base URL, such as https://llm.example.com/v1.',
+    },
+    keyHint: KEY_HINT,
+    namePlaceholder: 'my-vllm',
+    nameHint: MODEL_NAME_HINT,
+    deleteQuestion: MODEL_DELETE,
+  },
+  {
+    value: 'mcp_server',
+    label: 'MCP server',
+    url: {
+      label: 'Server URL',
+      placeholder: 'https://mcp.example.com/mcp',
+      hint: `The server’s Streamable HTTP endpoint. ${PUBLIC_ONLY}`,
+      missing: 'Enter the server’s URL, such as https://mcp.example.com/mcp.',
+    },
+    keyHint:
+      'Sent to this server only, as a bearer token, and stored encrypted: Agora never shows it again, only its last four characters.',
+    namePlaceholder: 'my-tools',
+    nameHint: 'Lower-case letters, digits and hyphens. Your agents name the server by it in their tools.',
+    deleteQuestion: 'Agents that use this server’s tools can no longer call them. Delete it?',
+  },
 ];
 
+function providerInfo(provider: string): ProviderInfo | undefined {
+  return PROVIDERS.find((entry) => entry.value === provider);
+}
+
 function providerName(provider: string): string {
-  return PROVIDERS.find((entry) => entry.value === provider)?.label ?? provider;
+  return providerInfo(provider)?.label ?? provider;
 }
 
 /** The API's rule for names: 1 to 40 lower-case letters, digits and hyphens. */
@@ -34,7 +98,9 @@ function AddKeyForm({ userId }: { userId: string }) {
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
   const [added, setAdded] = useState<string | null>(null);
   const [cooldown, onError] = useSubmitFailure(formRef);
-  const compatible = provider === 'openai_compatible';
+  // Every provider in the select is in PROVIDERS.
+  const info = providerInfo(provider) ?? PROVIDERS[0]!;
+  const url = info.url;
   const create = useAddProviderKey(userId, {
     onSuccess: (created) => {
       setAdded(created.name);
@@ -55,10 +121,10 @@ function AddKeyForm({ userId }: { userId: string }) {
     const trimmedUrl = baseUrl.trim();
     if (!trimmedName) found.name = ['Give the key a name, such as my-openai.'];
     else if (!NAME.test(trimmedName)) found.name = ['Use 1 to 40 lower-case letters, digits and hyphens.'];
-    if (!compatible && !trimmedKey) found.api_key = ['Paste the API key from your provider’s dashboard.'];
-    if (compatible) {
-      if (!trimmedUrl) found.base_url = ['Enter the endpoint’s base URL, such as https://llm.example.com/v1.'];
-      else if (!/^https?:\/\//i.test(trimmedUrl)) found.base_url = ['Use an http(s) URL, such as https://llm.example.com/v1.'];
+    if (!url && !trimmedKey) found.api_key = ['Paste the API key from your provider’s dashboard.'];
+    if (url) {
+      if (!trimmedUrl) found.base_url = [url.missing];
+      else if (!/^https?:\/\//i.test(trimmedUrl)) found.base_url = [`Use an http(s) URL, such as ${url.placeholder}.`];
     }
     setLocalErrors(found);
     if (Object.keys(found).length > 0) {
@@ -70,7 +136,7 @@ function AddKeyForm({ userId }: { userId: string }) {
       name: trimmedName,
       provider,
       ...(trimmedKey ? { api_key: trimmedKey } : {}),
-      ...(compatible ? { base_url: trimmedUrl } : {}),
+      ...(url ? { base_url: trimmedUrl } : {}),
     };
     create.mutate(request);
   };
@@ -82,12 +148,12 @@ function AddKeyForm({ userId }: { userId: string }) {
         <Field
           name="name"
           label="Name"
-          placeholder="my-openai"
+          placeholder={info.namePlaceholder}
           maxLength={40}
           autoComplete="off"
           value={name}
           onChange={(event) => setName(event.target.value)}
-          hint="Lower-case letters, digits and hyphens. Your agents name an endpoint by it."
+          hint={info.nameHint}
           errors={errors.fields.name}
         />
         <SelectField
@@ -107,26 +173,26 @@ function AddKeyForm({ userId }: { userId: string }) {
       <Field
         name="api_key"
         label="API key"
-        optional={compatible}
+        optional={Boolean(url)}
         type="password"
         autoComplete="off"
         spellCheck={false}
         value={apiKey}
         onChange={(event) => setApiKey(event.target.value)}
-        hint="Sent once and stored encrypted: Agora never shows it again, only its last four characters."
+        hint={info.keyHint}
         errors={errors.fields.api_key}
       />
-      {compatible && (
+      {url && (
         <Field
           name="base_url"
-          label="Base URL"
+          label={url.label}
           type="url"
           inputMode="url"
           autoComplete="off"
-          placeholder="https://llm.example.com/v1"
+          placeholder={url.placeholder}
           value={baseUrl}
           onChange={(event) => setBaseUrl(event.target.value)}
-          hint="A public address: private, loopback and cloud metadata addresses are refused."
+          hint={url.hint}
           errors={errors.fields.base_url}
         />
       )}
@@ -149,7 +215,7 @@ function DeleteCell({ credential, userId }: { credential: CredentialView; userId
       confirmName={`Confirm deleting ${credential.name}`}
       confirmLabel="Yes, delete"
       pendingLabel="Deleting…"
-      layout={{ kind: 'panel', question: 'Runs that use this key will fall back or fail. Delete it?' }}
+      layout={{ kind: 'panel', question: providerInfo(credential.provider)?.deleteQuestion ?? MODEL_DELETE }}
     />
   );
 }
@@ -209,7 +275,10 @@ function KeyTable({ keys, userId }: { keys: CredentialView[]; userId: string }) 
   );
 }
 
-/** /account/provider-keys: your own OpenAI, Anthropic or OpenAI-compatible keys, for runs on your account. */
+/**
+ * /account/provider-keys: your own OpenAI, Anthropic or OpenAI-compatible keys, for runs on
+ * your account, and your MCP servers, whose tools your agents may use.
+ */
 export function ProviderKeysPage() {
   const { userId } = useSession();
   const keys = useProviderKeys();
@@ -222,6 +291,7 @@ export function ProviderKeysPage() {
         </h2>
         <p className="muted section-subtitle">
           With a key of your own, runs of agents on that provider use your account with the provider instead of Agora’s.
+          An MCP server (Streamable HTTP) lends its tools to your agents: pick them in the agent editor’s Tools.
         </p>
         {userId && <AddKeyForm userId={userId} />}
       </section>

@@ -2,7 +2,10 @@ import { queryOptions } from '@tanstack/react-query';
 import { send } from '../../api/call';
 import { api, type Schemas } from '../../api/client';
 
-/** The caller's own provider keys (OpenAI, Anthropic, OpenAI-compatible), for runs on their account. */
+/**
+ * The caller's own provider keys (OpenAI, Anthropic, OpenAI-compatible), for runs on their
+ * account, and their MCP servers (`mcp_server`), whose tools their agents may declare.
+ */
 
 export type CredentialView = Schemas['CredentialView'];
 export type CredentialProvider = Schemas['CredentialProvider'];
