@@ -2,7 +2,8 @@ import type { AgentCard, AgentSpec, InputKind, Licence, LlmModel, ModelRef, Prov
 import { ApiError, errorMessage, type FieldErrors } from '../../api/problem';
 import { PRICE_PATTERN } from '../catalog/searchState';
 import type { FormErrors } from '../../ui/forms/formErrors';
-import type { AgentTool } from '../catalog/tools';
+import { pinnedTools, type AgentTool } from '../catalog/tools';
+import { MAX_AGENT_TOOLS, MCP_TOOL_NAME, toolCount } from './mcpSources';
 
 /**
  * The agent editor's form: an `agora.agent/v1` definition as the inputs hold it (numbers
@@ -140,7 +141,9 @@ export function formFromSpec(spec: AgentSpec): SpecForm {
     topP: text(parameters.top_p),
     maxTokens: text(parameters.max_tokens),
     fallbacks: (spec.model.fallbacks ?? []).map(modelKey),
-    tools: (spec.tools ?? []).map((tool) => ({ ...tool })),
+    tools: (spec.tools ?? []).map((tool) =>
+      tool.type === 'mcp' ? { ...tool, tools: pinnedTools(tool).map((pinned) => ({ ...pinned })) } : { ...tool },
+    ),
     price: spec.price_per_run ?? '0',
     licence: spec.licence ?? 'open',
     icon: spec.icon ?? null,
@@ -198,7 +201,11 @@ export function specFromForm(form: SpecForm): AgentSpec {
       },
       fallbacks: form.fallbacks.map(parseModelKey),
     },
-    tools: form.tools.map((tool) => ({ ...tool })),
+    tools: form.tools.map((tool) =>
+      tool.type === 'mcp'
+        ? { ...tool, tools: tool.tools.map((pinned) => ({ ...pinned, name: pinned.name.trim() })) }
+        : { ...tool },
+    ),
     knowledge: [],
     price_per_run: form.price.trim() || '0',
     licence: form.licence,
@@ -296,8 +303,30 @@ export function checkForm(form: SpecForm): FieldErrors {
   if (maxTokens !== null && !(Number.isInteger(maxTokens) && maxTokens >= 1)) {
     add(errors, 'model.parameters.max_tokens', 'Use a whole number of at least 1.');
   }
+  checkTools(form.tools, errors);
   if (!PRICE_PATTERN.test(form.price.trim() || '0')) add(errors, 'price_per_run', 'Enter credits such as 0 or 0.05.');
   return errors;
+}
+
+/** The MCP servers' checks: a server chosen, and its tools named, each once. */
+function checkTools(tools: readonly AgentTool[], errors: FieldErrors) {
+  if (toolCount(tools) > MAX_AGENT_TOOLS) {
+    add(errors, 'tools', `Offer at most ${MAX_AGENT_TOOLS} tools in all (each tool of an MCP server counts).`);
+  }
+  tools.forEach((tool, index) => {
+    if (tool.type !== 'mcp') return;
+    if (!tool.server) add(errors, `tools[${index}].server`, 'Choose one of your MCP servers.');
+    if (tool.tools.length === 0) add(errors, `tools[${index}].tools`, 'Name a tool the agent may call, or remove the server.');
+    const names = new Set<string>();
+    tool.tools.forEach((pinned, position) => {
+      const name = pinned.name.trim();
+      const path = `tools[${index}].tools[${position}].name`;
+      if (!name) add(errors, path, 'Write the tool’s name on the server, or remove it.');
+      else if (!MCP_TOOL_NAME.test(name)) add(errors, path, 'Use 1 to 64 letters, digits, _ or -.');
+      else if (names.has(name)) add(errors, path, 'This tool is listed already.');
+      names.add(name);
+    });
+  });
 }
 
 /**
@@ -340,7 +369,15 @@ export function formPaths(form: SpecForm, extra: readonly string[] = []): Set<st
   form.inputs.forEach((_, index) => {
     for (const part of ['name', 'label', 'type', 'options', 'required']) paths.add(`inputs[${index}].${part}`);
   });
-  form.tools.forEach((_, index) => paths.add(`tools[${index}]`));
+  form.tools.forEach((tool, index) => {
+    paths.add(`tools[${index}]`);
+    if (tool.type !== 'mcp') return;
+    paths.add(`tools[${index}].server`);
+    paths.add(`tools[${index}].tools`);
+    tool.tools.forEach((_, position) => {
+      for (const part of ['', '.name', '.description', '.input_schema']) paths.add(`tools[${index}].tools[${position}]${part}`);
+    });
+  });
   form.fallbacks.forEach((_, index) => {
     paths.add(`model.fallbacks[${index}].name`);
     paths.add(`model.fallbacks[${index}].provider`);
