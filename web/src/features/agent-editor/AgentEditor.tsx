@@ -9,6 +9,7 @@ import { SelectField, TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
 import { FormAlert, FormNotice } from '../../ui/forms/FormAlert';
 import { focusFirstInvalid, NO_ERRORS, type FormErrors } from '../../ui/forms/formErrors';
+import { withPinsFrom } from './mcpSources';
 import { useSaveAgent } from './queries';
 import { ExamplesEditor, FallbacksEditor, InputsEditor, ModelOptions, TagInput, ToolsEditor } from './EditorFields';
 import {
@@ -73,7 +74,12 @@ export function AgentEditor({ view, initial, models, categories, owner, notice }
   const isNew = view === null;
 
   const submit = useSaveAgent(view, {
-    onDraftSaved: () => setDirty(false),
+    onDraftSaved: (saved) => {
+      setDirty(false);
+      // The server pinned the MCP tools' descriptions and input schemas: keep them.
+      const pinned = saved.draft?.tools;
+      if (pinned) setForm((current) => ({ ...current, tools: withPinsFrom(current.tools, pinned) }));
+    },
     onCreated: (created) =>
       void navigate(editorPath(created.agent.handle, created.agent.slug), { replace: true, state: { notice: 'created' } }),
     onSaved: ({ published }) => {

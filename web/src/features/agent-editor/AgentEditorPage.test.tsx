@@ -4,11 +4,20 @@ import { agentViewBody, categoriesBody, modelsBody, specBody, summaryBody, versi
 import { jsonResponse, mockRoutes, problemResponse, sessionBody, userBody } from '../../test/fixtures';
 import { renderApp } from '../../test/render';
 
+function credential(id: string, name: string, provider: string, baseUrl: string | null = null) {
+  return { id, name, provider, base_url: baseUrl, key_last_four: '', created_at: '2026-03-01T10:00:00Z' };
+}
+
+const myOpenAi = credential('k1', 'my-openai', 'openai');
+const calcServer = credential('k2', 'calc', 'mcp_server', 'https://mcp.example.com/mcp');
+const docsServer = credential('k3', 'docs', 'mcp_server', 'https://docs.example.com/mcp');
+
 const signedIn = {
   'POST /v1/auth/refresh': () => jsonResponse(sessionBody()),
   'GET /v1/me': () => jsonResponse(userBody),
   'GET /v1/llm-models': () => jsonResponse(modelsBody),
   'GET /v1/categories': () => jsonResponse(categoriesBody),
+  'GET /v1/me/provider-keys': () => jsonResponse({ provider_keys: [myOpenAi] }),
 };
 
 /** The input (or select, or textarea) for an API field path. */
@@ -281,5 +290,203 @@ describe('the agent editor', () => {
     await waitFor(() =>
       expect(calls).toEqual(['latest {"version":1}', 'deprecate {"deprecated":true,"deprecation_note":"Use v2"}']),
     );
+  });
+});
+
+describe('the MCP servers of the agent editor', () => {
+  const schema = (property: string) => ({ type: 'object', properties: { [property]: { type: 'string' } } });
+  /** What the `calc` and `docs` servers say their tools do. */
+  const SERVER_TOOLS: Record<string, Record<string, string>> = {
+    calc: { add: 'Adds two numbers.', shout: 'Says the text in capitals.' },
+    docs: { search: 'Searches the docs.' },
+  };
+  type Tool = { type: string; name?: string; server?: string; tools?: { name: string; description?: string; input_schema?: unknown }[] };
+
+  /** The API of an agent whose draft declares `tools`: a PATCH pins each MCP tool, or fails as the real server would. */
+  function editorApi(tools: Tool[], keys = [myOpenAi, calcServer, docsServer]) {
+    let view = agentViewBody({ agent: mine, draft: specBody({ tools }), is_owner: true });
+    const patches: { definition: { tools: Tool[] } }[] = [];
+    mockRoutes({
+      ...signedIn,
+      'GET /v1/me/provider-keys': () => jsonResponse({ provider_keys: keys }),
+      'GET /v1/agents/ada/contract-helper': () => jsonResponse(view),
+      'GET /v1/agents/ada/contract-helper/versions': () => jsonResponse({ versions: [versionBody(2)] }),
+      'PATCH /v1/agents/ada/contract-helper': async (request) => {
+        const body = (await request.json()) as { definition: { tools: Tool[] } };
+        patches.push(structuredClone(body));
+        const errors: { field: string; message: string }[] = [];
+        const pinned = body.definition.tools.map((tool, index) => {
+          if (tool.type !== 'mcp') return tool;
+          const listed = SERVER_TOOLS[tool.server ?? ''];
+          if (!keys.some((key) => key.provider === 'mcp_server' && key.name === tool.server) || !listed) {
+            errors.push({
+              field: `draft.tools[${index}].server`,
+              message: `you have no MCP server named \`${tool.server}\`; add it with POST /v1/me/provider-keys (provider \`mcp_server\`)`,
+            });
+            return tool;
+          }
+          return {
+            ...tool,
+            tools: (tool.tools ?? []).map((item, position) => {
+              const description = listed[item.name];
+              if (description === undefined) {
+                errors.push({
+                  field: `draft.tools[${index}].tools[${position}].name`,
+                  message: `\`${tool.server}\` has no tool \`${item.name}\`; it has: ${Object.keys(listed).join(', ')}`,
+                });
+                return item;
+              }
+              return { name: item.name, description, input_schema: schema(item.name) };
+            }),
+          };
+        });
+        if (errors.length > 0) return problemResponse(422, 'validation', 'Validation failed', 'Some fields are invalid', errors);
+        view = agentViewBody({ agent: mine, draft: { ...body.definition, tools: pinned }, is_owner: true });
+        return jsonResponse(view);
+      },
+    });
+    return { patches };
+  }
+
+  const save = () => fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+
+  it('adds an MCP server with two tools, saves them in the declared order, then shows what the server says they do', async () => {
+    const { patches } = editorApi([{ type: 'builtin', name: 'current_time' }]);
+    renderApp('/studio/agents/ada/contract-helper');
+    const mcp = await screen.findByTestId('mcp-servers-editor');
+    fireEvent.click(await within(mcp).findByRole('button', { name: '+ Add an MCP server' }));
+    const source = within(mcp).getByTestId('mcp-source');
+    expect(source).toHaveAccessibleName('MCP server 1');
+    // The caller's MCP servers, not their other keys; the first is chosen.
+    const server = within(source).getByLabelText('Server');
+    expect(server).toHaveValue('calc');
+    expect(within(server).getAllByRole('option').map((option) => option.textContent)).toEqual([
+      'calc (https://mcp.example.com/mcp)',
+      'docs (https://docs.example.com/mcp)',
+    ]);
+
+    // An unnamed tool is caught before anything is sent.
+    save();
+    expect(await within(source).findByTestId('field-error-tools[1].tools[0].name')).toHaveTextContent('Write the tool’s name');
+    expect(patches).toHaveLength(0);
+
+    fireEvent.change(within(source).getByLabelText('Tool 1'), { target: { value: 'add' } });
+    fireEvent.click(within(source).getByRole('button', { name: 'Add a tool to MCP server 1' }));
+    fireEvent.change(within(source).getByLabelText('Tool 2'), { target: { value: ' shout ' } });
+    // A built-in switched on after the server goes after it.
+    fireEvent.click(within(screen.getByTestId('tools-editor')).getByRole('checkbox', { name: /Fetch web pages/ }));
+    expect(within(source).queryAllByTestId('mcp-tool-description')).toHaveLength(0);
+    save();
+    expect(await screen.findByTestId('editor-saved')).toHaveTextContent('Draft saved.');
+    // Names only: the server pins descriptions and input schemas.
+    expect(patches[0]?.definition.tools).toEqual([
+      { type: 'builtin', name: 'current_time' },
+      { type: 'mcp', server: 'calc', tools: [{ name: 'add' }, { name: 'shout' }] },
+      { type: 'builtin', name: 'fetch_page' },
+    ]);
+
+    // What the server pinned shows under each name, as text.
+    const descriptions = await within(source).findAllByTestId('mcp-tool-description');
+    expect(descriptions.map((item) => item.textContent)).toEqual(['Adds two numbers.', 'Says the text in capitals.']);
+    expect(within(source).getByLabelText('Tool 1')).toHaveAccessibleDescription('Adds two numbers.');
+    // Taking the pins is no change of the creator's.
+    expect(screen.queryByText('Unsaved changes.')).not.toBeInTheDocument();
+
+    // Renamed, a tool loses its pin (pinned again on the next save); the other keeps its own.
+    fireEvent.change(within(source).getByLabelText('Tool 2'), { target: { value: 'add2' } });
+    expect(within(source).getAllByTestId('mcp-tool-description').map((item) => item.textContent)).toEqual(['Adds two numbers.']);
+    fireEvent.change(within(source).getByLabelText('Tool 2'), { target: { value: 'shout' } });
+    save();
+    await waitFor(() => expect(patches).toHaveLength(2));
+    expect(patches[1]?.definition.tools[1]).toEqual({
+      type: 'mcp',
+      server: 'calc',
+      tools: [{ name: 'add', description: 'Adds two numbers.', input_schema: schema('add') }, { name: 'shout' }],
+    });
+    await waitFor(() => expect(within(source).getAllByTestId('mcp-tool-description')).toHaveLength(2));
+  });
+
+  it('puts the server’s errors on the server select and the tool name they name', async () => {
+    const { patches } = editorApi([
+      { type: 'builtin', name: 'fetch_page' },
+      { type: 'mcp', server: 'calc', tools: [{ name: 'add', description: 'Adds two numbers.', input_schema: schema('add') }, { name: 'multiply' }] },
+      { type: 'mcp', server: 'old-calc', tools: [{ name: 'sum' }] },
+    ]);
+    renderApp('/studio/agents/ada/contract-helper');
+    const mcp = await screen.findByTestId('mcp-servers-editor');
+    const [first, second] = within(mcp).getAllByTestId('mcp-source');
+    // A pinned tool shows what it does as soon as the draft loads.
+    expect(within(first!).getByTestId('mcp-tool-description')).toHaveTextContent('Adds two numbers.');
+    // A server the caller has not saved stays chosen, said to be unknown.
+    await waitFor(() => expect(within(second!).getByLabelText('Server')).toHaveDisplayValue('old-calc (not one of your MCP servers)'));
+
+    type('summary', 'Adds things up.');
+    save();
+    expect(await within(second!).findByTestId('field-error-tools[2].server')).toHaveTextContent(
+      'you have no MCP server named `old-calc`',
+    );
+    expect(control('tools[2].server')).toHaveAttribute('aria-invalid', 'true');
+    expect(within(first!).getByTestId('field-error-tools[1].tools[1].name')).toHaveTextContent(
+      '`calc` has no tool `multiply`; it has: add, shout',
+    );
+    expect(control('tools[1].tools[1].name')).toHaveAttribute('aria-invalid', 'true');
+    expect(control('tools[1].tools[0].name')).not.toHaveAttribute('aria-invalid');
+    expect(control('tools[1].server')).not.toHaveAttribute('aria-invalid');
+    // Every message has its field: the top says so, without listing paths.
+    expect(screen.getByTestId('form-error')).toHaveTextContent('See the messages next to the fields.');
+    expect(screen.getByTestId('form-error')).not.toHaveTextContent('tools[');
+    await waitFor(() => expect(document.activeElement).toBe(control('tools[1].tools[1].name')));
+
+    fireEvent.change(control('tools[1].tools[1].name'), { target: { value: 'shout' } });
+    fireEvent.change(control('tools[2].server'), { target: { value: 'docs' } });
+    fireEvent.change(control('tools[2].tools[0].name'), { target: { value: 'search' } });
+    save();
+    expect(await screen.findByTestId('editor-saved')).toHaveTextContent('Draft saved.');
+    expect(patches[1]?.definition.tools.map((tool) => tool.server ?? tool.type)).toEqual(['builtin', 'calc', 'docs']);
+    expect(screen.queryByTestId('form-error')).not.toBeInTheDocument();
+    expect(await within(second!).findByTestId('mcp-tool-description')).toHaveTextContent('Searches the docs.');
+  });
+
+  it('removes a server and a tool, keeping the other tools in their order', async () => {
+    const { patches } = editorApi([
+      { type: 'mcp', server: 'calc', tools: [{ name: 'add', description: 'Adds two numbers.', input_schema: schema('add') }] },
+      { type: 'builtin', name: 'fetch_page' },
+      {
+        type: 'mcp',
+        server: 'docs',
+        tools: [{ name: 'search', description: 'Searches the docs.', input_schema: schema('search') }, { name: 'fetch' }],
+      },
+    ]);
+    renderApp('/studio/agents/ada/contract-helper');
+    const mcp = await screen.findByTestId('mcp-servers-editor');
+    expect(within(mcp).getAllByTestId('mcp-source')).toHaveLength(2);
+    fireEvent.click(within(mcp).getByRole('button', { name: 'Remove MCP server 1' }));
+    const sources = within(mcp).getAllByTestId('mcp-source');
+    expect(sources).toHaveLength(1);
+    expect(sources[0]).toHaveAccessibleName('MCP server 1');
+    expect(within(sources[0]!).getByLabelText('Server')).toHaveValue('docs');
+    fireEvent.click(within(sources[0]!).getByRole('button', { name: 'Remove tool 2 of MCP server 1' }));
+    expect(within(sources[0]!).getAllByTestId('mcp-tool')).toHaveLength(1);
+    save();
+    expect(await screen.findByTestId('editor-saved')).toHaveTextContent('Draft saved.');
+    expect(patches[0]?.definition.tools).toEqual([
+      { type: 'builtin', name: 'fetch_page' },
+      { type: 'mcp', server: 'docs', tools: [{ name: 'search', description: 'Searches the docs.', input_schema: schema('search') }] },
+    ]);
+  });
+
+  it('says to add an MCP server first when the user has none', async () => {
+    editorApi([{ type: 'mcp', server: 'calc', tools: [{ name: 'add' }] }], [myOpenAi]);
+    renderApp('/studio/agents/ada/contract-helper');
+    const mcp = await screen.findByTestId('mcp-servers-editor');
+    const empty = await within(mcp).findByTestId('no-mcp-servers');
+    expect(empty).toHaveTextContent('You have no MCP server yet. Add one first on the provider keys page');
+    expect(within(empty).getByRole('link', { name: /provider keys page/ })).toHaveAttribute('href', '/account/provider-keys');
+    expect(within(mcp).queryByRole('button', { name: '+ Add an MCP server' })).not.toBeInTheDocument();
+    // What the draft declares stays, and can be removed.
+    const source = within(mcp).getByTestId('mcp-source');
+    expect(within(source).getByLabelText('Server')).toHaveDisplayValue('calc (not one of your MCP servers)');
+    fireEvent.click(within(source).getByRole('button', { name: 'Remove MCP server 1' }));
+    expect(within(mcp).queryByTestId('mcp-source')).not.toBeInTheDocument();
   });
 });

@@ -4,7 +4,8 @@ import type { FieldErrors } from '../../api/problem';
 import { providerLabel } from '../catalog/format';
 import { FieldErrorList, FieldFrame, SelectField, TextAreaField } from '../../ui/forms/Controls';
 import { Field } from '../../ui/forms/Field';
-import { BUILTIN_TOOLS, declaredBuiltin, pinnedTools, toolLabel, withBuiltinTool, type AgentTool } from '../catalog/tools';
+import { BUILTIN_TOOLS, declaredBuiltin, toolLabel, withBuiltinTool, type AgentTool } from '../catalog/tools';
+import { McpServersEditor } from './McpServersEditor';
 import { INPUT_KINDS, LIMITS, TAG_PATTERN, type InputRow, type MessageRow } from './specForm';
 
 const INPUT_KIND_LABELS: Record<InputRow['type'], string> = {
@@ -194,9 +195,10 @@ export function FallbacksEditor({
 }
 
 /**
- * The built-in tools the model may call, each a checkbox with what it does. The declared
- * order is kept (a tool switched on goes last). The server's errors for `tools[i]` show
- * under the checkbox of the tool declared at `i`.
+ * The tools the model may call: the built-ins, each a checkbox with what it does, then the
+ * creator's MCP servers ({@link McpServersEditor}). The declared order is kept (a tool
+ * switched on or a server added goes last). The server's errors for `tools[i]` show under
+ * the checkbox (or the server) declared at `i`.
  */
 export function ToolsEditor({
   tools,
@@ -212,39 +214,42 @@ export function ToolsEditor({
   const positions = (name: string) =>
     tools.flatMap((tool, index) => (tool.type === 'builtin' && tool.name === name ? [index] : []));
   // Tools this version of the editor does not know are kept as they are.
-  const others = tools.flatMap((tool, index) => (declaredBuiltin(tool) ? [] : [{ tool, index }]));
+  const others = tools.flatMap((tool, index) => (declaredBuiltin(tool) || tool.type === 'mcp' ? [] : [{ tool, index }]));
   return (
-    <fieldset className="subfieldset tools-editor" data-testid="tools-editor">
-      <legend className="visually-hidden">Built-in tools</legend>
+    <div className="tools-editor" data-testid="tools-editor">
       {errors.tools && <FieldErrorList name="tools" errors={errors.tools} />}
-      <ul className="tool-options">
-        {BUILTIN_TOOLS.map((info) => {
-          const at = positions(info.name);
-          const failing = at.filter((index) => errors[`tools[${index}]`]);
-          const messages = failing.flatMap((index) => errors[`tools[${index}]`] ?? []);
-          const errorId = messages.length > 0 ? `${id}-${info.name}-error` : undefined;
-          return (
-            <li key={info.name} className={`tool-option${errorId ? ' has-error' : ''}`} data-testid="tool-option">
-              <label className="checkbox">
-                <input
-                  type="checkbox"
-                  name="tools"
-                  value={info.name}
-                  checked={at.length > 0}
-                  onChange={(event) => onChange(withBuiltinTool(tools, info.name, event.target.checked))}
-                  aria-invalid={errorId ? true : undefined}
-                  aria-describedby={[errorId, `${id}-${info.name}-hint`].filter(Boolean).join(' ')}
-                />
-                {info.label} <code className="muted">{info.name}</code>
-              </label>
-              <p id={`${id}-${info.name}-hint`} className="field-hint">
-                {info.description}
-              </p>
-              {errorId && <FieldErrorList id={errorId} name={`tools[${failing[0]}]`} errors={messages} />}
-            </li>
-          );
-        })}
-      </ul>
+      <fieldset className="subfieldset">
+        <legend className="visually-hidden">Built-in tools</legend>
+        <ul className="tool-options">
+          {BUILTIN_TOOLS.map((info) => {
+            const at = positions(info.name);
+            const failing = at.filter((index) => errors[`tools[${index}]`]);
+            const messages = failing.flatMap((index) => errors[`tools[${index}]`] ?? []);
+            const errorId = messages.length > 0 ? `${id}-${info.name}-error` : undefined;
+            return (
+              <li key={info.name} className={`tool-option${errorId ? ' has-error' : ''}`} data-testid="tool-option">
+                <label className="checkbox">
+                  <input
+                    type="checkbox"
+                    name="tools"
+                    value={info.name}
+                    checked={at.length > 0}
+                    onChange={(event) => onChange(withBuiltinTool(tools, info.name, event.target.checked))}
+                    aria-invalid={errorId ? true : undefined}
+                    aria-describedby={[errorId, `${id}-${info.name}-hint`].filter(Boolean).join(' ')}
+                  />
+                  {info.label} <code className="muted">{info.name}</code>
+                </label>
+                <p id={`${id}-${info.name}-hint`} className="field-hint">
+                  {info.description}
+                </p>
+                {errorId && <FieldErrorList id={errorId} name={`tools[${failing[0]}]`} errors={messages} />}
+              </li>
+            );
+          })}
+        </ul>
+      </fieldset>
+      <McpServersEditor tools={tools} errors={errors} onChange={onChange} />
       {others.length > 0 && (
         <div data-testid="other-tools">
           <p className="field-hint">Also declared, kept as they are (this editor does not change them yet):</p>
@@ -252,9 +257,6 @@ export function ToolsEditor({
             {others.map(({ tool, index }) => (
               <li key={index} className="tool-option">
                 {toolLabel(tool)}
-                {pinnedTools(tool).length > 0 && (
-                  <span className="muted">: {pinnedTools(tool).map((pinned) => pinned.name).join(', ')}</span>
-                )}
                 {errors[`tools[${index}]`] && (
                   <FieldErrorList name={`tools[${index}]`} errors={errors[`tools[${index}]`] ?? []} />
                 )}
@@ -263,7 +265,7 @@ export function ToolsEditor({
           </ul>
         </div>
       )}
-    </fieldset>
+    </div>
   );
 }
 

@@ -34,8 +34,8 @@ function useReadAgentsAgain() {
 
 /** What the editor does as a save goes through. */
 export interface SaveAgentHandlers {
-  /** The draft of an existing agent was saved (Publish may still fail after). */
-  onDraftSaved?: () => void;
+  /** The draft of an existing agent was saved, as the server keeps it (Publish may still fail after). */
+  onDraftSaved?: (view: AgentView) => void;
   /** An existing agent, before everything about agents is read again. */
   onSaved?: (result: SavedAgent) => void;
   /** A new agent, once it is cached and everything about agents has been read again. */
@@ -62,7 +62,7 @@ export function useSaveAgent(view: AgentView | null, { onDraftSaved, onSaved, on
       let current = view;
       if (save.draftChanged || visibility !== view.agent.visibility) {
         current = await updateAgent(handle, slug, { definition, visibility });
-        onDraftSaved?.();
+        onDraftSaved?.(current);
       }
       if (save.kind === 'publish') {
         const version = await publishAgent(handle, slug, save.changelog.trim());
