@@ -116,7 +116,8 @@ impl Error {
                 RunFailure::UpstreamUnavailable => StatusCode::SERVICE_UNAVAILABLE,
                 RunFailure::UpstreamInvalid
                 | RunFailure::UpstreamRefused
-                | RunFailure::Abandoned => StatusCode::BAD_GATEWAY,
+                | RunFailure::Abandoned
+                | RunFailure::ToolCallLimit => StatusCode::BAD_GATEWAY,
             },
             Self::NoProvider(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -203,6 +204,9 @@ impl Error {
                 RunFailure::UpstreamRefused => format!("The model's provider refused the request: {detail}."),
                 RunFailure::UpstreamInvalid => format!("The model's answer was unusable ({detail}); nothing unusable was billed as an answer."),
                 RunFailure::Abandoned => format!("The run was cut off ({detail}); nothing was billed."),
+                RunFailure::ToolCallLimit => format!(
+                    "The agent kept calling tools without answering ({detail}); the run stopped at its limit and was billed for the model's work, not the agent's price. Ask again more precisely, or tell the agent's creator."
+                ),
             },
             Self::NoProvider(what) => what.clone(),
             Self::InvalidCredentials => {

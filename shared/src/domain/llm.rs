@@ -247,6 +247,9 @@ pub enum RunFailure {
     UpstreamRefused,
     /// The process running it stopped; the maintenance job ended it unbilled.
     Abandoned,
+    /// The model kept calling the agent's tools past the run's limits (calls, turns, or
+    /// what its hold covers); billed for what the model did, not the agent's price.
+    ToolCallLimit,
 }
 
 impl RunFailure {
@@ -257,6 +260,7 @@ impl RunFailure {
             Self::UpstreamUnavailable => "upstream-unavailable",
             Self::UpstreamRefused => "upstream-refused",
             Self::Abandoned => "abandoned",
+            Self::ToolCallLimit => "tool-call-limit",
         }
     }
 
@@ -267,6 +271,7 @@ impl RunFailure {
             "upstream-unavailable" => Self::UpstreamUnavailable,
             "upstream-refused" => Self::UpstreamRefused,
             "abandoned" => Self::Abandoned,
+            "tool-call-limit" => Self::ToolCallLimit,
             _ => Self::UpstreamInvalid,
         }
     }

@@ -235,7 +235,7 @@ async fn fetch_page_never_reaches_a_private_address_and_the_model_is_told_why() 
 }
 
 #[tokio::test]
-async fn a_model_that_keeps_calling_tools_stops_at_the_limits_inside_its_hold() {
+async fn a_model_that_keeps_calling_tools_ends_with_tool_call_limit_billed_for_its_work() {
     let stub = LlmStub::start().await;
     let app = app_with_stub(&stub, |_| {}).await;
     let address = agent_with_tools(
@@ -248,13 +248,16 @@ async fn a_model_that_keeps_calling_tools_stops_at_the_limits_inside_its_hold() 
     stub.always(Scenario::tool_call("call_t", "current_time", "{}"));
     let events = run_streamed(&app, &user, &address, "what time is it, again and again").await;
     let outcome = done(&events);
-    assert_eq!(outcome["status"], "succeeded", "{outcome}");
+    assert_eq!(outcome["status"], "failed", "{outcome}");
+    assert_eq!(outcome["error"]["kind"], "tool-call-limit", "{outcome}");
     let uses = outcome["tool_uses"].as_array().unwrap();
-    assert!(!uses.is_empty() && uses.len() <= 10, "{}", uses.len());
-    // Six model calls at most (AGORA_MAX_TOOL_TURNS), the last told to answer in text.
+    // Six model calls (AGORA_MAX_TOOL_TURNS), the last told to answer in text; its calls
+    // were not made.
     let requests = stub.received();
-    assert!(requests.len() <= 6, "{}", requests.len());
+    assert_eq!(requests.len(), 6);
     assert_eq!(requests.last().unwrap().body["tool_choice"], "none");
+    assert_eq!(uses.len(), 5, "{uses:?}");
+    assert!(uses.iter().all(|tool_use| tool_use["outcome"] == "ok"));
     let run_id = outcome["run_id"].as_str().unwrap();
     let record = app
         .call(
@@ -265,9 +268,25 @@ async fn a_model_that_keeps_calling_tools_stops_at_the_limits_inside_its_hold() 
         )
         .await
         .json();
-    assert_eq!(record["attempts"].as_array().unwrap().len(), requests.len());
-    assert!(record["charged_micros"].as_i64().unwrap() <= record["hold_micros"].as_i64().unwrap());
-    assert!(uses.iter().all(|tool_use| tool_use["outcome"] == "ok"));
+    assert_eq!(record["attempts"].as_array().unwrap().len(), 6);
+    // Billed the model's six calls, not the agent's price, and inside the hold.
+    let charged = record["charged_micros"].as_i64().unwrap();
+    assert_eq!(charged, record["model_cost_micros"].as_i64().unwrap());
+    assert!(charged > 0 && charged <= record["hold_micros"].as_i64().unwrap());
+    let (charges, earnings) = ledger_of_run(&app, run_id).await;
+    assert_eq!(charges, [-charged]);
+    assert!(earnings.iter().all(|earning| *earning == 0), "{earnings:?}");
+
+    // Whole, the same run is the problem tool-call-limit.
+    let whole = app
+        .call(
+            "POST",
+            "/v1/runs",
+            Some(&user.access_token),
+            Some(json!({ "agent": address, "input": "again" })),
+        )
+        .await;
+    whole.problem(StatusCode::BAD_GATEWAY, "tool-call-limit");
     app.assert_ledger_consistent(true).await;
 }
 
@@ -430,4 +449,35 @@ async fn offline_an_echo_agent_calls_the_tool_a_user_names_and_answers_with_its_
         "the answer repeats the tool's result: {outcome}"
     );
     assert_eq!(stub.request_count(), 0, "no provider was called");
+
+    // Through the OpenAI surface the agent's tools stay inside Agora: the answer, and the
+    // calls made listed under `agora`, never as calls the client must make.
+    let (_, key) = app.api_key(&user).await;
+    let completion = app
+        .send(
+            http::Request::post("/v1/chat/completions")
+                .header("authorization", format!("Bearer {key}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    json!({ "model": format!("agent:{address}"),
+                            "messages": [{"role": "user", "content": "Please call current_time"}] })
+                    .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await
+        .json();
+    let message = &completion["choices"][0]["message"];
+    assert!(message["tool_calls"].is_null(), "{completion}");
+    assert!(
+        message["content"]
+            .as_str()
+            .unwrap()
+            .contains("The tools said:"),
+        "{completion}"
+    );
+    assert_eq!(
+        completion["agora"]["tool_uses"][0]["call"]["name"],
+        "current_time"
+    );
 }

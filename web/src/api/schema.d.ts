@@ -1355,6 +1355,8 @@ export interface components {
             provider_model: string;
             /** Format: uuid */
             run_id: string;
+            /** @description The calls Agora made to the agent's own tools while it answered. */
+            tool_uses: components["schemas"]["ToolUse"][];
         };
         /** @description An API key as listed: never the key itself, only its first characters. */
         ApiKey: {
@@ -2248,7 +2250,7 @@ export interface components {
          *     and what the run record keeps.
          * @enum {string}
          */
-        RunFailure: "upstream-invalid" | "upstream-timeout" | "upstream-unavailable" | "upstream-refused" | "abandoned";
+        RunFailure: "upstream-invalid" | "upstream-timeout" | "upstream-unavailable" | "upstream-refused" | "abandoned" | "tool-call-limit";
         /** @description What is known when a run's answer starts. */
         RunInfo: {
             /** @description `handle/slug`. */

@@ -141,6 +141,8 @@ pub struct AgoraRun {
     pub charged: crate::domain::Credits,
     pub provider: String,
     pub provider_model: String,
+    /// The calls Agora made to the agent's own tools while it answered.
+    pub tool_uses: Vec<crate::domain::agent_tools::ToolUse>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -431,6 +433,7 @@ fn completion(info: &RunInfo, outcome: &RunOutcome, model: String) -> ChatComple
             charged: outcome.charged,
             provider: outcome.provider.clone(),
             provider_model: outcome.model.clone(),
+            tool_uses: outcome.tool_uses.clone(),
         },
     }
 }
@@ -501,8 +504,8 @@ fn chunks(
                     last.push(serde_json::json!({ "error": error }));
                 } else {
                     let mut done = chunk(serde_json::json!({}), Some(finish_reason(&outcome)));
-                    done["agora"] =
-                        serde_json::json!({ "run_id": outcome.run_id, "charged": outcome.charged });
+                    done["agora"] = serde_json::json!({ "run_id": outcome.run_id, "charged": outcome.charged,
+                        "tool_uses": outcome.tool_uses });
                     last.push(done);
                     if include_usage {
                         let mut tail = chunk(serde_json::json!({}), None);

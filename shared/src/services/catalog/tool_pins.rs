@@ -57,6 +57,15 @@ impl CatalogService {
             };
             for (position, pinned) in tools.iter_mut().enumerate() {
                 match listed.iter().find(|listed| listed.name == pinned.name) {
+                    Some(now) if jsonschema::validator_for(&now.input_schema).is_err() => {
+                        errors.push(FieldError::new(
+                            field(format!("tools[{index}].tools[{position}].name")),
+                            format!(
+                                "`{server}` describes `{}` with an input schema Agora cannot check arguments against",
+                                pinned.name
+                            ),
+                        ));
+                    }
                     Some(now) => {
                         pinned.description.clone_from(&now.description);
                         pinned.input_schema = now.input_schema.clone();

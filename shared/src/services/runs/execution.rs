@@ -123,7 +123,7 @@ impl Execution {
                     self.plan.last().cloned(),
                     attempts,
                     &Progress::empty(),
-                    Some(error.clone()),
+                    Some(run_error(&error)),
                     started,
                 );
                 self.settle(&finished).await?;
@@ -267,9 +267,9 @@ impl Execution {
         };
         let mut turn_input_bound = self.input_bound;
         let mut turns: u32 = 1;
-        let (status, error) = 'turns: loop {
+        let (status, error): (RunStatus, Option<RunError>) = 'turns: loop {
             let mut turn = Turn::default();
-            let (status, error) = loop {
+            let (status, error): (RunStatus, Option<ProviderError>) = loop {
                 let next = match pending.take() {
                     Some(event) => Some(event),
                     None => tokio::select! {
@@ -397,8 +397,20 @@ impl Execution {
                 cost_micros: model.cost(&usage.0),
                 latency_ms: millis(attempt_started.elapsed()),
             });
+            let error = error.as_ref().map(run_error);
             if status != RunStatus::Succeeded || turn.agent_calls.is_empty() {
                 break (status, error);
+            }
+            // The last turn allowed was told to answer in text: calling tools again ends the
+            // run at its limit, the calls not made.
+            if turns >= self.max_tool_turns {
+                break (
+                    RunStatus::Failed,
+                    Some(tool_call_limit(format!(
+                        "{turns} model calls and {} tool calls",
+                        progress.tool_uses.len()
+                    ))),
+                );
             }
             // The agent's tools, then the next turn with their results.
             let results = match self
@@ -415,9 +427,6 @@ impl Execution {
             turn_request.messages.push(asked);
             turn_request.messages.push(answered);
             turns = turns.saturating_add(1);
-            if turns > self.max_tool_turns {
-                break (RunStatus::Succeeded, None);
-            }
             // The last turn allowed (or no calls left) must answer in text.
             if turns == self.max_tool_turns || progress.tool_uses.len() >= tools::MAX_TOOL_CALLS {
                 turn_request.tool_choice = llm::ToolChoice::None;
@@ -437,7 +446,12 @@ impl Execution {
                 > self.hold
             {
                 tracing::info!(run_id = %self.run_id, turns, "the next tool turn would not fit in the run's hold; the answer ends here");
-                break (RunStatus::Succeeded, None);
+                break (
+                    RunStatus::Failed,
+                    Some(tool_call_limit(
+                        "another turn would cost more than the run's hold".to_owned(),
+                    )),
+                );
             }
             turn_input_bound = next_bound;
             attempt_started = Instant::now();
@@ -463,7 +477,7 @@ impl Execution {
                 }
                 Err(error) => {
                     attempts.push(failed_attempt(&model, &error, attempt_started));
-                    break 'turns (RunStatus::Failed, Some(error));
+                    break 'turns (RunStatus::Failed, Some(run_error(&error)));
                 }
             }
         };
@@ -614,10 +628,17 @@ fn failed_attempt(model: &PlannedModel, error: &ProviderError, started: Instant)
     }
 }
 
-fn run_error(error: &ProviderError) -> RunError {
+pub(super) fn run_error(error: &ProviderError) -> RunError {
     RunError {
         kind: RunFailure::from(error),
         detail: error.to_string(),
+    }
+}
+
+fn tool_call_limit(detail: String) -> RunError {
+    RunError {
+        kind: RunFailure::ToolCallLimit,
+        detail,
     }
 }
 

@@ -146,6 +146,17 @@ impl AgentToolbox {
     async fn run(&self, call: &ToolCall) -> Result<String, String> {
         let arguments: serde_json::Value = serde_json::from_str(&call.arguments)
             .map_err(|_| "the arguments are not JSON; send a JSON object".to_owned())?;
+        if !arguments.is_object() {
+            return Err("the arguments must be a JSON object".into());
+        }
+        // Checked against the tool's schema before anything runs: a tool never gets
+        // arguments it did not declare.
+        let spec = self
+            .specs()
+            .into_iter()
+            .find(|spec| spec.name == call.name)
+            .ok_or_else(|| format!("there is no tool named {}", call.name))?;
+        check_arguments(&spec.parameters, &arguments)?;
         let Some(arguments) = arguments.as_object() else {
             return Err("the arguments must be a JSON object".into());
         };
@@ -261,6 +272,25 @@ impl AgentToolbox {
     }
 }
 
+/// Whether `arguments` match the tool's JSON Schema; the error names the first field that
+/// does not, for the model to correct.
+pub fn check_arguments(
+    schema: &serde_json::Value,
+    arguments: &serde_json::Value,
+) -> Result<(), String> {
+    let validator = jsonschema::validator_for(schema)
+        .map_err(|error| format!("the tool's schema cannot be used: {error}"))?;
+    validator.validate(arguments).map_err(|error| {
+        let path = error.instance_path().to_string();
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!(" at {path}")
+        };
+        format!("the arguments do not match the tool's schema{at}: {error}")
+    })
+}
+
 /// At most [`MAX_RESULT_CHARS`] characters.
 fn limit(content: String) -> String {
     if content.chars().count() <= MAX_RESULT_CHARS {
@@ -269,4 +299,27 @@ fn limit(content: String) -> String {
     let mut kept: String = content.chars().take(MAX_RESULT_CHARS).collect();
     kept.push_str("\n[cut: the result was longer]");
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_checked_against_the_tools_schema_naming_what_is_wrong() {
+        let fetch = BuiltinTool::FetchPage.spec().parameters;
+        assert!(
+            check_arguments(&fetch, &serde_json::json!({"url": "https://example.com"})).is_ok()
+        );
+        let missing = check_arguments(&fetch, &serde_json::json!({})).unwrap_err();
+        assert!(missing.contains("url"), "{missing}");
+        let extra = check_arguments(&fetch, &serde_json::json!({"url": "x", "method": "DELETE"}))
+            .unwrap_err();
+        assert!(extra.contains("method"), "{extra}");
+        let typed = check_arguments(&fetch, &serde_json::json!({"url": 5})).unwrap_err();
+        assert!(typed.contains("/url"), "{typed}");
+        let broken_schema =
+            serde_json::json!({"type": "object", "properties": {"a": {"type": "nonsense"}}});
+        assert!(check_arguments(&broken_schema, &serde_json::json!({"a": 1})).is_err());
+    }
 }

@@ -5,14 +5,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Execution, Progress, millis, run_error};
+use super::{Execution, Progress, millis};
 use crate::{
     Result,
-    domain::{
-        Credits,
-        llm::{ProviderError, Usage},
-    },
-    ports::{Attempt, FinishedRun, RunStatus},
+    domain::{Credits, llm::Usage},
+    ports::{Attempt, FinishedRun, RunError, RunStatus},
     services::runs::providers::PlannedModel,
 };
 
@@ -29,7 +26,7 @@ impl Execution {
         model: Option<PlannedModel>,
         attempts: Vec<Attempt>,
         progress: &Progress,
-        error: Option<ProviderError>,
+        error: Option<RunError>,
         started: Instant,
     ) -> FinishedRun {
         let usage = attempts
@@ -58,7 +55,7 @@ impl Execution {
             tool_calls: progress.tool_calls.clone(),
             tool_uses: progress.tool_uses.clone(),
             finish_reason: progress.finish,
-            error: error.as_ref().map(run_error),
+            error,
             ttft_ms: progress.ttft.map(millis),
             latency_ms: millis(started.elapsed()),
             finished_at: self.shared.ports.clock.now(),
