@@ -167,25 +167,6 @@ describe('running agents in Chromium: try it, chat, billing, reviews, provider k
     await page.screenshot({ path: join(RESULTS_DIR, 'chat-stream.png'), fullPage: true });
   });
 
-  it("uses an agent's own tool: the call shows as a card with its result, then the answer from it", async () => {
-    screenshotOnFailure('chat-tools');
-    // The Web Reader demo agent has current_time; the offline model calls a tool the
-    // message names and answers with what it returned.
-    await startChat('agora-demo/web-reader');
-    await send('Please call current_time');
-    const answer = storedAnswers().last();
-    const card = answer.getByTestId('tool-card');
-    await card.waitFor({ state: 'visible', ...WAIT });
-    expect(await card.getAttribute('data-tool')).toBe('current_time');
-    expect(await card.getAttribute('data-status')).toBe('ok');
-    expect(await card.getByTestId('tool-outcome').innerText()).toBe('OK');
-    await card.locator('summary').click();
-    const result = await card.getByTestId('tool-result').innerText();
-    expect(result).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/);
-    expect(await answer.getByTestId('answer-text').innerText()).toContain(`The tools said: ${result.trim()}`);
-    await page.screenshot({ path: join(RESULTS_DIR, 'chat-tools.png'), fullPage: true });
-  });
-
   it('stops a long answer half-way, then regenerates it whole', async () => {
     screenshotOnFailure('chat-stop');
     const long = words('x', 120);
@@ -308,6 +289,25 @@ describe('running agents in Chromium: try it, chat, billing, reviews, provider k
     await row.getByRole('button', { name: 'Delete my-openai' }).click();
     await row.getByRole('button', { name: 'Yes, delete' }).click();
     await row.waitFor({ state: 'detached', ...WAIT });
+  });
+
+  it("uses an agent's own tool: the call shows as a card with its result, then the answer from it", async () => {
+    screenshotOnFailure('chat-tools');
+    // The Web Reader demo agent has current_time; the offline model calls a tool the
+    // message names and answers with what it returned.
+    await startChat('agora-demo/web-reader');
+    await send('Please call current_time');
+    const answer = storedAnswers().last();
+    const card = answer.getByTestId('tool-card');
+    await card.waitFor({ state: 'visible', ...WAIT });
+    expect(await card.getAttribute('data-tool')).toBe('current_time');
+    expect(await card.getAttribute('data-status')).toBe('ok');
+    expect(await card.getByTestId('tool-outcome').innerText()).toBe('OK');
+    await card.locator('summary').click();
+    const result = await card.getByTestId('tool-result').innerText();
+    expect(result).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/);
+    expect(await answer.getByTestId('answer-text').innerText()).toContain(`The tools said: ${result.trim()}`);
+    await page.screenshot({ path: join(RESULTS_DIR, 'chat-tools.png'), fullPage: true });
   });
 
   it('keeps hostile model output inert: no script, no dialog, no javascript: link, nothing loaded from the attacker', async () => {

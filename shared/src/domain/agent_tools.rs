@@ -240,8 +240,8 @@ fn valid_server_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// The rule every provider's function names follow.
-fn valid_tool_name(name: &str) -> bool {
+/// The rule every provider's function names follow (OpenAI's, the strictest).
+pub fn valid_tool_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .bytes()

@@ -63,7 +63,7 @@ async fn agent_with_tools(app: &TestApp, tools: Value, licence: &str) -> String 
     app.published_agent(&creator, spec).await
 }
 
-async fn run_streamed(
+pub(crate) async fn run_streamed(
     app: &TestApp,
     user: &TestUser,
     address: &str,
@@ -81,7 +81,7 @@ async fn run_streamed(
     sse_events(&response.body)
 }
 
-fn done(events: &[(String, Value)]) -> &Value {
+pub(crate) fn done(events: &[(String, Value)]) -> &Value {
     &events.iter().find(|(name, _)| name == "done").unwrap().1
 }
 

@@ -16,6 +16,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::{
+    agent_tools::{done, run_streamed},
     llm_stub::{LlmStub, Scenario},
     runs::{app_with_stub, ledger_of_run, sse_events},
     support::{TestApp, TestUser, agent_spec},
@@ -122,19 +123,6 @@ fn mcp_agent(tools: &[&str]) -> Value {
     spec
 }
 
-async fn run_streamed(app: &TestApp, user: &TestUser, address: &str) -> Vec<(String, Value)> {
-    let response = app
-        .call(
-            "POST",
-            "/v1/runs",
-            Some(&user.access_token),
-            Some(json!({ "agent": address, "input": "use your tools", "stream": true })),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
-    sse_events(&response.body)
-}
-
 fn uses(events: &[(String, Value)]) -> Vec<Value> {
     events
         .iter()
@@ -178,7 +166,7 @@ async fn an_agent_calls_only_the_mcp_tools_it_declared_pinned_when_its_draft_was
         // The page told the obedient model to call a tool nobody declared.
         .then(Scenario::tool_call("c3", "delete_everything", "{}"))
         .then(Scenario::answer("2 + 3 = 5", 80, 6));
-    let events = run_streamed(&app, &user, &address).await;
+    let events = run_streamed(&app, &user, &address, "use your tools").await;
     let used = uses(&events);
     assert_eq!(used.len(), 3, "{used:?}");
     assert_eq!(
@@ -204,7 +192,7 @@ async fn an_agent_calls_only_the_mcp_tools_it_declared_pinned_when_its_draft_was
         (told["role"].as_str(), told["content"].as_str()),
         (Some("tool"), Some("5"))
     );
-    let outcome = &events.iter().find(|(name, _)| name == "done").unwrap().1;
+    let outcome = done(&events);
     assert_eq!(outcome["status"], "succeeded");
     assert_eq!(outcome["output"], "2 + 3 = 5");
     let (charges, _) = ledger_of_run(&app, outcome["run_id"].as_str().unwrap()).await;
@@ -241,7 +229,7 @@ async fn a_server_that_changed_a_tool_since_publication_is_not_called_and_the_ru
     let user = app.with_user().await;
     stub.then(Scenario::tool_call("c1", "add", r#"{"a": 2, "b": 3}"#))
         .then(Scenario::answer("I could not add.", 60, 4));
-    let events = run_streamed(&app, &user, &address).await;
+    let events = run_streamed(&app, &user, &address, "use your tools").await;
     let used = uses(&events);
     assert_eq!(used[0]["outcome"], "error");
     assert!(
@@ -269,7 +257,7 @@ async fn failing_hanging_and_huge_mcp_tools_are_bounded_and_told_to_the_model() 
         .then(Scenario::tool_call("c2", "huge", "{}"))
         .then(Scenario::tool_call("c3", "slow", "{}"))
         .then(Scenario::answer("Done.", 60, 2));
-    let events = run_streamed(&app, &user, &address).await;
+    let events = run_streamed(&app, &user, &address, "use your tools").await;
     let used = uses(&events);
     assert_eq!(used.len(), 3, "{used:?}");
     assert_eq!(used[0]["outcome"], "error");
@@ -296,7 +284,7 @@ async fn failing_hanging_and_huge_mcp_tools_are_bounded_and_told_to_the_model() 
         "{:?}",
         used[2]
     );
-    let outcome = &events.iter().find(|(name, _)| name == "done").unwrap().1;
+    let outcome = done(&events);
     assert_eq!(outcome["status"], "succeeded");
 }
 

@@ -8,7 +8,10 @@ use utoipa::ToSchema;
 
 use crate::{
     Error,
-    domain::llm::{ToolCall, ToolChoice, ToolSpec},
+    domain::{
+        agent_tools::valid_tool_name,
+        llm::{ToolCall, ToolChoice, ToolSpec},
+    },
 };
 
 /// The most tools one request may offer (OpenAI's own limit).
@@ -88,7 +91,7 @@ pub fn tool_specs(tools: &[ChatTool]) -> Result<Vec<ToolSpec>, Error> {
             return Err(Error::invalid(field("type"), "must be `function`"));
         }
         let function = &tool.function;
-        if !valid_name(&function.name) {
+        if !valid_tool_name(&function.name) {
             return Err(Error::invalid(
                 field("function.name"),
                 "must be 1 to 64 letters, digits, `_` or `-`",
@@ -187,7 +190,7 @@ pub fn calls_of(calls: &[ChatToolCall], index: usize) -> Result<Vec<ToolCall>, E
             if call.id.is_empty() {
                 return Err(Error::invalid(field("id"), "must not be empty"));
             }
-            if !valid_name(&call.function.name) {
+            if !valid_tool_name(&call.function.name) {
                 return Err(Error::invalid(
                     field("function.name"),
                     "must be 1 to 64 letters, digits, `_` or `-`",
@@ -200,14 +203,6 @@ pub fn calls_of(calls: &[ChatToolCall], index: usize) -> Result<Vec<ToolCall>, E
             })
         })
         .collect()
-}
-
-/// OpenAI's rule for function names.
-fn valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
 }
 
 #[cfg(test)]
