@@ -23,17 +23,31 @@ use crate::{
 struct PageServer {
     url: String,
     hits: Arc<AtomicUsize>,
+    /// Requests that carried a credential of any kind (RELIABILITY 18).
+    credentialed: Arc<AtomicUsize>,
 }
 
 async fn page_server(html: &'static str) -> PageServer {
     let hits = Arc::new(AtomicUsize::new(0));
-    let counted = hits.clone();
+    let credentialed = Arc::new(AtomicUsize::new(0));
+    let (counted, seen) = (hits.clone(), credentialed.clone());
     let app = axum::Router::new().route(
         "/page",
-        axum::routing::get(move || {
-            let counted = counted.clone();
+        axum::routing::get(move |headers: http::HeaderMap| {
+            let (counted, seen) = (counted.clone(), seen.clone());
             async move {
                 counted.fetch_add(1, Ordering::SeqCst);
+                if [
+                    "authorization",
+                    "x-api-key",
+                    "cookie",
+                    "proxy-authorization",
+                ]
+                .iter()
+                .any(|name| headers.contains_key(*name))
+                {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }
                 ([("content-type", "text/html; charset=utf-8")], html)
             }
         }),
@@ -44,6 +58,7 @@ async fn page_server(html: &'static str) -> PageServer {
     PageServer {
         url: format!("http://{address}/page"),
         hits,
+        credentialed,
     }
 }
 
@@ -131,6 +146,11 @@ async fn an_agent_reads_a_page_with_fetch_page_and_answers_from_it_in_one_run_bi
         "{tool_used}"
     );
     assert_eq!(pages.hits.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        pages.credentialed.load(Ordering::SeqCst),
+        0,
+        "a tool's request carries no credential of Agora's (nor anyone's)"
+    );
 
     // The model's second turn got its call and the page's text, in OpenAI's format.
     let second = &stub.received()[1].body;

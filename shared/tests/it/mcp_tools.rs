@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::{
     agent_tools::{done, run_streamed},
     llm_stub::{LlmStub, Scenario},
-    runs::{app_with_stub, ledger_of_run, sse_events},
+    runs::{app_with_stub, ledger_of_run},
     support::{TestApp, TestUser, agent_spec},
 };
 
