@@ -512,8 +512,15 @@ impl Execution {
         sender: &mpsc::Sender<RunEvent>,
     ) -> Option<Vec<ToolResult>> {
         let mut results = Vec::with_capacity(calls.len());
+        // What users see of a call (its arguments, the start of its result) passes the
+        // sealed prompt's guard, whatever became of the call.
+        let redact = |text: &str| {
+            self.guard
+                .as_ref()
+                .map_or_else(|| text.to_owned(), |guard| guard.redacted(text))
+        };
         for call in calls {
-            let (tool_use, result) = if !self.toolbox.owns(&call.name) {
+            let (mut tool_use, result) = if !self.toolbox.owns(&call.name) {
                 tracing::warn!(run_id = %self.run_id, tool = call.name, "the model called a tool the agent does not have; refused");
                 tools::AgentToolbox::refused(
                     call,
@@ -529,15 +536,14 @@ impl Execution {
                 )
             } else {
                 let shown = ToolCall {
-                    arguments: self.guard.as_ref().map_or_else(
-                        || call.arguments.clone(),
-                        |guard| guard.redacted(&call.arguments),
-                    ),
+                    arguments: redact(&call.arguments),
                     ..call.clone()
                 };
                 sender.send(RunEvent::ToolStarted(shown)).await.ok()?;
                 self.toolbox.call(call, self.guard.as_ref()).await
             };
+            tool_use.call.arguments = redact(&tool_use.call.arguments);
+            tool_use.result_preview = redact(&tool_use.result_preview);
             progress.tool_uses.push(tool_use.clone());
             sender.send(RunEvent::ToolUsed(tool_use)).await.ok()?;
             results.push(result);

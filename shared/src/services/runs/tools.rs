@@ -74,20 +74,21 @@ impl AgentToolbox {
 
     /// Makes `call` (one of [`Self::owns`]), or refuses it when its arguments would carry
     /// the sealed prompt `guard` protects out of Agora. Never fails: a failure is a result
-    /// that tells the model what went wrong.
+    /// that tells the model what went wrong. What it returns is unredacted: the caller
+    /// redacts what users see.
     pub async fn call(
         &self,
         call: &ToolCall,
         guard: Option<&PromptGuard>,
     ) -> (ToolUse, ToolResult) {
-        let started = Instant::now();
-        let leaks = guard.is_some_and(|guard| guard.redacted(&call.arguments) != call.arguments);
-        let (outcome, content) = if leaks {
-            (
-                ToolOutcome::Refused,
+        if guard.is_some_and(|guard| guard.redacted(&call.arguments) != call.arguments) {
+            return Self::refused(
+                call,
                 "refused: the arguments contain the agent's confidential instructions".to_owned(),
-            )
-        } else {
+            );
+        }
+        let started = Instant::now();
+        let (outcome, content) =
             match tokio::time::timeout(self.ports.timeout, self.run(call)).await {
                 Ok(Ok(content)) => (ToolOutcome::Ok, content),
                 Ok(Err(problem)) => (ToolOutcome::Error, format!("error: {problem}")),
@@ -98,49 +99,31 @@ impl AgentToolbox {
                         self.ports.timeout.as_secs()
                     ),
                 ),
-            }
-        };
-        let content = limit(content);
-        let shown = ToolCall {
-            arguments: guard.map_or_else(
-                || call.arguments.clone(),
-                |guard| guard.redacted(&call.arguments),
-            ),
-            ..call.clone()
-        };
-        let preview = guard.map_or_else(
-            || content.chars().take(PREVIEW_CHARS).collect(),
-            |guard| guard.redacted(&content.chars().take(PREVIEW_CHARS).collect::<String>()),
-        );
+            };
+        let (mut tool_use, result) = Self::answered(call, outcome, limit(content));
+        tool_use.latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        (tool_use, result)
+    }
+
+    /// A call Agora does not make, and why (told to the model as its result).
+    pub fn refused(call: &ToolCall, content: String) -> (ToolUse, ToolResult) {
+        Self::answered(call, ToolOutcome::Refused, content)
+    }
+
+    /// The record of `call` and the result the model gets.
+    fn answered(call: &ToolCall, outcome: ToolOutcome, content: String) -> (ToolUse, ToolResult) {
         let tool_use = ToolUse {
-            call: shown,
+            call: call.clone(),
             outcome,
-            result_preview: preview,
+            result_preview: content.chars().take(PREVIEW_CHARS).collect(),
             result_chars: u64::try_from(content.chars().count()).unwrap_or(u64::MAX),
-            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            latency_ms: 0,
         };
         let result = ToolResult {
             call_id: call.id.clone(),
             content,
         };
         (tool_use, result)
-    }
-
-    /// A call Agora does not make, and why (told to the model as its result).
-    pub fn refused(call: &ToolCall, content: String) -> (ToolUse, ToolResult) {
-        (
-            ToolUse {
-                call: call.clone(),
-                outcome: ToolOutcome::Refused,
-                result_preview: content.clone(),
-                result_chars: u64::try_from(content.len()).unwrap_or(u64::MAX),
-                latency_ms: 0,
-            },
-            ToolResult {
-                call_id: call.id.clone(),
-                content,
-            },
-        )
     }
 
     async fn run(&self, call: &ToolCall) -> Result<String, String> {
