@@ -33,12 +33,7 @@ step "Serving"
 log="$SERVERS_DIR/serve.log"
 AGORA_LOG=warn AGORA_RATE_LIMIT_PER_MINUTE=1000000 "$bin/agora" serve --port 0 --no-demo >"$log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 150); do
-  url=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$log")
-  [ -n "$url" ] && break
-  sleep 0.2
-done
-[ -n "$url" ] || { cat "$log"; fail "agora serve did not start"; }
+url=$(agora_url "$log")
 
 step "Measuring ($concurrency concurrent clients, $seconds s per scenario)"
 "$bin/agora-bench" catalog "$url" "$concurrency" "$seconds"

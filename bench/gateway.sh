@@ -46,12 +46,7 @@ AGORA_LOG=warn AGORA_HOME="$SERVERS_DIR/home" OPENAI_API_KEY=sk-bench-upstream \
   "$bin/agora" serve --port 0 --no-demo >"$log" 2>&1 &
 agora_pid=$!
 pids+=($agora_pid)
-for _ in $(seq 1 150); do
-  agora=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$log")
-  [ -n "$agora" ] && break
-  sleep 0.2
-done
-[ -n "$agora" ] || { cat "$log"; fail "agora serve did not start"; }
+agora=$(agora_url "$log" "$agora_pid")
 
 litellm_port=$(free_port)
 cat >"$SERVERS_DIR/litellm.yaml" <<YAML

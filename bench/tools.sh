@@ -34,12 +34,7 @@ AGORA_LOG=warn AGORA_HOME="$SERVERS_DIR/home" OPENAI_API_KEY=sk-bench-upstream \
   AGORA_RUNS_PER_MINUTE=1000000 AGORA_SIGNUP_CREDITS=1000000 \
   "$bin/agora" serve --port 0 --no-demo >"$log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 150); do
-  agora=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$log")
-  [ -n "$agora" ] && break
-  sleep 0.2
-done
-[ -n "$agora" ] || { cat "$log"; fail "agora serve did not start"; }
+agora=$(agora_url "$log")
 
 step "Measuring ($seconds s per scenario)"
 "$bin/agora-bench" tools "$agora" "$seconds"

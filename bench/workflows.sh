@@ -31,13 +31,7 @@ serve() {
     AGORA_RUNS_PER_MINUTE=1000000 AGORA_MAX_CONCURRENT_RUNS=1000 AGORA_SIGNUP_CREDITS=1000 \
     "$bin/agora" serve --port 0 --no-demo >"$log" 2>&1 &
   pids+=($!)
-  url=""
-  for _ in $(seq 1 150); do
-    url=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$log")
-    [ -n "$url" ] && break
-    sleep 0.2
-  done
-  [ -n "$url" ] || { cat "$log"; fail "agora serve did not start"; }
+  url=$(agora_url "$log")
 }
 
 step "In-process queue ($concurrent concurrent runs)"

@@ -239,32 +239,17 @@ async fn set_up_agora(
         first_token.get_or_insert(token);
     }
     let token = first_token.unwrap_or_default();
-    let created: Value = client
-        .post(format!("{agora}/v1/agents"))
-        .bearer_auth(&token)
-        .json(&json!({ "definition": {
+    let address = crate::publish_agent(
+        client,
+        agora,
+        &token,
+        json!({
             "name": "Gateway bench", "summary": "Answers through the upstream stub", "category": "productivity",
             "system_prompt": "You are concise.", "model": { "provider": "openai", "name": "gpt-4o-mini" },
             "price_per_run": "0.001"
-        } }))
-        .send()
-        .await?
-        .error_for_status()
-        .context("create the agent")?
-        .json()
-        .await?;
-    let address = created["agent"]["address"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    client
-        .post(format!("{agora}/v1/agents/{address}/versions"))
-        .bearer_auth(&token)
-        .json(&json!({ "changelog": "bench" }))
-        .send()
-        .await?
-        .error_for_status()
-        .context("publish the agent")?;
+        }),
+    )
+    .await?;
     Ok((address, keys))
 }
 

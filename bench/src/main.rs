@@ -161,6 +161,40 @@ fn summary(samples: &mut [Duration]) -> String {
 
 /// Signs a new benchmark user up on the Agora at `base` and confirms its email through
 /// the dev outbox (credits come with it); returns its access token.
+/// Creates an agent from `definition` as the user of `token` and publishes it; answers its
+/// address.
+async fn publish_agent(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    definition: serde_json::Value,
+) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let created: serde_json::Value = client
+        .post(format!("{base}/v1/agents"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "definition": definition }))
+        .send()
+        .await?
+        .error_for_status()
+        .context("create the agent")?
+        .json()
+        .await?;
+    let address = created["agent"]["address"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    client
+        .post(format!("{base}/v1/agents/{address}/versions"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "changelog": "bench" }))
+        .send()
+        .await?
+        .error_for_status()
+        .context("publish the agent")?;
+    Ok(address)
+}
+
 async fn register(client: &reqwest::Client, base: &str, email: &str) -> anyhow::Result<String> {
     use anyhow::Context;
     let session: serde_json::Value = client

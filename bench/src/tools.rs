@@ -44,6 +44,7 @@ pub async fn run(agora: &str, seconds: u64) -> anyhow::Result<Vec<String>> {
     Ok(lines)
 }
 
+/// An agent on the stub's model with `tools`, published.
 async fn publish(
     client: &reqwest::Client,
     agora: &str,
@@ -51,33 +52,17 @@ async fn publish(
     name: &str,
     tools: Value,
 ) -> anyhow::Result<String> {
-    let created: Value = client
-        .post(format!("{agora}/v1/agents"))
-        .bearer_auth(token)
-        .json(&json!({ "definition": {
+    crate::publish_agent(
+        client,
+        agora,
+        token,
+        json!({
             "name": name, "summary": "Answers through the upstream stub", "category": "productivity",
             "system_prompt": "You are concise.", "model": { "provider": "openai", "name": "gpt-4o-mini" },
             "tools": tools,
-        } }))
-        .send()
-        .await?
-        .error_for_status()
-        .context("create the agent")?
-        .json()
-        .await?;
-    let address = created["agent"]["address"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    client
-        .post(format!("{agora}/v1/agents/{address}/versions"))
-        .bearer_auth(token)
-        .json(&json!({ "changelog": "bench" }))
-        .send()
-        .await?
-        .error_for_status()
-        .context("publish the agent")?;
-    Ok(address)
+        }),
+    )
+    .await
 }
 
 /// Runs `agent` one after another for `duration`, asking the stub for `tool_calls` calls;

@@ -23,12 +23,6 @@ DATABASE_URL="$base/$db" AGORA_HOME="$home" AGORA_WEB_DIR="$ROOT/web/dist" AGORA
   "$CARGO_TARGET_DIR/debug/agora" serve --port 0 >"$out" 2>&1 &
 serve_pid=$!
 trap 'kill $serve_pid 2>/dev/null || true; rm -rf "$home"; [ -n "${AGORA_TEST_CAPTURE_DIR:-}" ] || rm -f "$out"' EXIT
-for _ in $(seq 1 150); do
-  url=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$out")
-  [ -n "$url" ] && break
-  kill -0 $serve_pid 2>/dev/null || { cat "$out"; fail "agora serve exited"; }
-  sleep 0.2
-done
-[ -n "$url" ] || { cat "$out"; fail "agora serve did not start"; }
+url=$(agora_url "$out" "$serve_pid")
 note "agora serve at $url"
 AGORA_URL="$url" npm --prefix web run --silent e2e

@@ -15,6 +15,20 @@ fail() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 # A free TCP port on loopback.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
+# The URL `agora serve` writes to its log $1 once it listens (max ~30 s); fails, showing
+# the log, if it does not, or if process $2 (when given) exits first.
+agora_url() {
+  local log=$1 pid=${2:-} url
+  for _ in $(seq 1 150); do
+    url=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$log")
+    if [ -n "$url" ]; then echo "$url"; return 0; fi
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then cat "$log" >&2; fail "agora serve exited"; fi
+    sleep 0.2
+  done
+  cat "$log" >&2
+  fail "agora serve did not start"
+}
+
 # Waits until a TCP port on loopback accepts connections (max ~20 s).
 wait_for_port() {
   local port=$1 name=$2

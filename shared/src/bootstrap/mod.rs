@@ -159,11 +159,14 @@ fn stored_services<const NEEDS: u32>(
         backends.key_wrapper.clone(),
         Arc::new(config.providers.egress.clone()),
     ));
+    // One client of agents' MCP servers: the catalog pins their tools, runs call them.
+    let mcp = mcp_client(config)?;
     let runs = Arc::new(run_service::<NEEDS>(
         config,
         backends,
         &store,
         credentials.clone(),
+        mcp.clone(),
         limiter.clone(),
     )?);
     let workflows = Arc::new(workflow_service(config, backends, &store, runs.clone()));
@@ -179,7 +182,7 @@ fn stored_services<const NEEDS: u32>(
             &store,
             uploads.clone(),
             credentials.clone(),
-            mcp_client(config)?,
+            mcp,
         ),
         conversations: ConversationService::new(store.clone(), runs.clone(), clock.clone()),
         billing: BillingService::new(store.clone(), store.clone(), store.clone(), clock.clone()),
@@ -260,6 +263,7 @@ fn run_service<const NEEDS: u32>(
     backends: &Backends,
     store: &Arc<Db>,
     credentials: Arc<CredentialService>,
+    mcp: Arc<dyn crate::ports::McpClient>,
     limiter: RateLimiter,
 ) -> Result<RunService, StartupError> {
     let providers = providers::build::<NEEDS>(config, backends, credentials.clone())?;
@@ -278,7 +282,7 @@ fn run_service<const NEEDS: u32>(
                 )
                 .map_err(|error| StartupError::Providers(error.to_string()))?,
             ),
-            mcp: mcp_client(config)?,
+            mcp,
             credentials,
             limiter,
         },

@@ -424,16 +424,15 @@ async fn tools_are_declared_checked_and_shown_and_client_tools_do_not_mix_with_t
     );
     let user = app.with_user().await;
     let (_, key) = app.api_key(&user).await;
-    let request = http::Request::post("/v1/chat/completions")
-        .header("authorization", format!("Bearer {key}"))
-        .header("content-type", "application/json")
-        .body(axum::body::Body::from(
-            json!({ "model": format!("agent:{address}"), "messages": [{"role": "user", "content": "hi"}],
-                    "tools": [{"type": "function", "function": {"name": "mine"}}] })
-            .to_string(),
-        ))
-        .unwrap();
-    let mixed = app.send(request).await;
+    let mixed = app
+        .call(
+            "POST",
+            "/v1/chat/completions",
+            Some(&key),
+            Some(json!({ "model": format!("agent:{address}"), "messages": [{"role": "user", "content": "hi"}],
+                         "tools": [{"type": "function", "function": {"name": "mine"}}] })),
+        )
+        .await;
     assert_eq!(
         mixed.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -483,16 +482,12 @@ async fn offline_an_echo_agent_calls_the_tool_a_user_names_and_answers_with_its_
     // calls made listed under `agora`, never as calls the client must make.
     let (_, key) = app.api_key(&user).await;
     let completion = app
-        .send(
-            http::Request::post("/v1/chat/completions")
-                .header("authorization", format!("Bearer {key}"))
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(
-                    json!({ "model": format!("agent:{address}"),
-                            "messages": [{"role": "user", "content": "Please call current_time"}] })
-                    .to_string(),
-                ))
-                .unwrap(),
+        .call(
+            "POST",
+            "/v1/chat/completions",
+            Some(&key),
+            Some(json!({ "model": format!("agent:{address}"),
+                         "messages": [{"role": "user", "content": "Please call current_time"}] })),
         )
         .await
         .json();

@@ -294,36 +294,26 @@ async fn a_draft_naming_an_unknown_server_or_a_tool_the_server_lacks_is_refused(
     let stub = LlmStub::start().await;
     let app = app_with_stub(&stub, loopback).await;
     let creator = app.with_admin().await;
-    let unknown = app
-        .call(
+    // The validation problem a draft of an agent with these MCP tools gets.
+    let refused = async |tools: &[&str]| {
+        app.call(
             "POST",
             "/v1/agents",
             Some(&creator.access_token),
-            Some(json!({ "definition": mcp_agent(&["add"]) })),
+            Some(json!({ "definition": mcp_agent(tools) })),
         )
-        .await;
-    let problem = unknown.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    assert!(
-        problem.to_string().contains("no MCP server named `calc`"),
-        "{problem}"
-    );
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")
+        .to_string()
+    };
+    let problem = refused(&["add"]).await;
+    assert!(problem.contains("no MCP server named `calc`"), "{problem}");
 
     save_server(&app, &creator, "calc", &server.url).await;
-    let missing = app
-        .call(
-            "POST",
-            "/v1/agents",
-            Some(&creator.access_token),
-            Some(json!({ "definition": mcp_agent(&["multiply"]) })),
-        )
-        .await;
-    let problem = missing.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let problem = refused(&["multiply"]).await;
+    assert!(problem.contains("has no tool `multiply`"), "{problem}");
     assert!(
-        problem.to_string().contains("has no tool `multiply`"),
-        "{problem}"
-    );
-    assert!(
-        problem.to_string().contains("add"),
+        problem.contains("add"),
         "it lists what the server has: {problem}"
     );
 }

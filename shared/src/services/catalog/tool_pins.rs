@@ -3,7 +3,7 @@
 //! published version keeps them, so a server that changes a tool later cannot change what
 //! a version offers its model (the run refuses the changed tool and says why).
 
-use super::CatalogService;
+use super::{CatalogService, drafts::prefixed};
 use crate::{
     Error, Result,
     domain::{AgentSpec, Caller, FieldError, agent_tools::AgentTool},
@@ -23,13 +23,7 @@ impl CatalogService {
         let Some(owner_id) = caller.user_id() else {
             return Ok(());
         };
-        let field = |path: String| {
-            if prefix.is_empty() {
-                path
-            } else {
-                format!("{prefix}.{path}")
-            }
-        };
+        let field = |path: String| prefixed(prefix, &path);
         let mut errors = Vec::new();
         for (index, tool) in spec.tools.iter_mut().enumerate() {
             let AgentTool::Mcp { server, tools } = tool else {

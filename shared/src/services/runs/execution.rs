@@ -160,6 +160,18 @@ impl Execution {
         }
     }
 
+    /// The run's request as `model` takes it: its id and its `max_tokens`.
+    fn request_for(&self, model: &PlannedModel) -> LlmRequest {
+        LlmRequest {
+            model: model.model.clone(),
+            sampling: llm::Sampling {
+                max_tokens: model.max_tokens,
+                ..self.request.sampling
+            },
+            ..self.request.clone()
+        }
+    }
+
     /// Tries each model in order, retrying retryable failures, until one yields an event.
     async fn commit(
         &self,
@@ -170,14 +182,7 @@ impl Execution {
         let deadline = self.within_function(later(started, settings.start_budget));
         let mut last_error = ProviderError::Unavailable("no model was tried".into());
         for model in &self.plan {
-            let request = LlmRequest {
-                model: model.model.clone(),
-                sampling: llm::Sampling {
-                    max_tokens: model.max_tokens,
-                    ..self.request.sampling
-                },
-                ..self.request.clone()
-            };
+            let request = self.request_for(model);
             let mut retry = 0;
             loop {
                 let attempt_started = Instant::now();
@@ -257,14 +262,7 @@ impl Execution {
         let answer_deadline = tokio::time::sleep_until(ends_at);
         tokio::pin!(answer_deadline);
         // What the next turn sends: the conversation, then each turn's calls and results.
-        let mut turn_request = LlmRequest {
-            model: model.model.clone(),
-            sampling: llm::Sampling {
-                max_tokens: model.max_tokens,
-                ..self.request.sampling
-            },
-            ..self.request.clone()
-        };
+        let mut turn_request = self.request_for(&model);
         let mut turn_input_bound = self.input_bound;
         let mut turns: u32 = 1;
         let (status, error): (RunStatus, Option<RunError>) = 'turns: loop {

@@ -129,28 +129,22 @@ impl AgentToolbox {
     async fn run(&self, call: &ToolCall) -> Result<String, String> {
         let arguments: serde_json::Value = serde_json::from_str(&call.arguments)
             .map_err(|_| "the arguments are not JSON; send a JSON object".to_owned())?;
-        if !arguments.is_object() {
-            return Err("the arguments must be a JSON object".into());
-        }
-        // Checked against the tool's schema before anything runs: a tool never gets
-        // arguments it did not declare.
-        let spec = self
-            .specs()
-            .into_iter()
-            .find(|spec| spec.name == call.name)
-            .ok_or_else(|| format!("there is no tool named {}", call.name))?;
-        check_arguments(&spec.parameters, &arguments)?;
-        let Some(arguments) = arguments.as_object() else {
+        let Some(object) = arguments.as_object() else {
             return Err("the arguments must be a JSON object".into());
         };
-        let Some((position, tool)) = self
-            .tools
-            .iter()
-            .enumerate()
-            .find(|(_, tool)| tool.specs().iter().any(|spec| spec.name == call.name))
+        let Some((position, tool, spec)) =
+            self.tools.iter().enumerate().find_map(|(position, tool)| {
+                tool.specs()
+                    .into_iter()
+                    .find(|spec| spec.name == call.name)
+                    .map(|spec| (position, tool, spec))
+            })
         else {
             return Err(format!("there is no tool named {}", call.name));
         };
+        // Checked against the tool's schema before anything runs: a tool never gets
+        // arguments it did not declare.
+        check_arguments(&spec.parameters, &arguments)?;
         let builtin = match tool {
             AgentTool::Builtin { name } => *name,
             AgentTool::Mcp { server, tools } => {
@@ -159,7 +153,7 @@ impl AgentToolbox {
                     .find(|pinned| pinned.name == call.name)
                     .ok_or_else(|| format!("there is no tool named {}", call.name))?;
                 return self
-                    .call_mcp(position, server, tools, pinned, arguments.clone())
+                    .call_mcp(position, server, tools, pinned, object.clone())
                     .await;
             }
         };
